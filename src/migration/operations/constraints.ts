@@ -1,0 +1,114 @@
+/** Table-level constraints (composite primary key, unique, check) and indexes. */
+import { AutoMigrationsError } from '../../errors.js'
+import { addConstraintSql, createIndexSql, derivedName, dropConstraintSql, dropIndexSql } from '../../sql/ddl.js'
+import { type ConstraintSnapshot, type IndexSnapshot, type SchemaState, stableStringify } from '../snapshot.js'
+import { Operation, type Step, requireTable, sqlStep } from './operation.js'
+
+export interface ConstraintParams {
+  tableClassName: string
+  tablename: string
+  constraint: ConstraintSnapshot
+}
+
+const sameDeclaration = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b)
+
+function describeConstraint(c: ConstraintSnapshot): string {
+  return c.kind === 'check' ? `check (${c.expression})` : `${c.kind === 'primaryKey' ? 'primary key' : 'unique'} (${c.columns.join(', ')})`
+}
+
+export class AddConstraint extends Operation<ConstraintParams> {
+  readonly kind = 'addConstraint' as const
+  apply(state: SchemaState): void {
+    requireTable(state, this.app, this.params.tableClassName, 'addConstraint').constraints.push(structuredClone(this.params.constraint))
+  }
+  toSql(state: SchemaState): Step[] {
+    return [sqlStep(addConstraintSql(requireTable(state, this.app, this.params.tableClassName, 'addConstraint'), this.params.constraint))]
+  }
+  reverse(): Operation {
+    return new DropConstraint(this.app, this.params)
+  }
+  describe(): string {
+    return `add ${describeConstraint(this.params.constraint)} on ${this.params.tableClassName}`
+  }
+}
+
+export class DropConstraint extends Operation<ConstraintParams> {
+  readonly kind = 'dropConstraint' as const
+  apply(state: SchemaState): void {
+    const table = requireTable(state, this.app, this.params.tableClassName, 'dropConstraint')
+    const at = table.constraints.findIndex((c) => sameDeclaration(c, this.params.constraint))
+    if (at < 0) {
+      throw new AutoMigrationsError(
+        'REPLAY_FAILED',
+        `dropConstraint: table ${table.className} of app "${this.app}" has no ${describeConstraint(this.params.constraint)}.`,
+        { app: this.app, table: table.className },
+      )
+    }
+    table.constraints.splice(at, 1)
+  }
+  toSql(state: SchemaState): Step[] {
+    const table = requireTable(state, this.app, this.params.tableClassName, 'dropConstraint')
+    return [sqlStep(dropConstraintSql(table, derivedName.constraint(table, this.params.constraint)))]
+  }
+  reverse(): Operation {
+    return new AddConstraint(this.app, this.params)
+  }
+  describe(): string {
+    return `drop ${describeConstraint(this.params.constraint)} on ${this.params.tableClassName}`
+  }
+}
+
+export interface IndexParams {
+  tableClassName: string
+  tablename: string
+  index: IndexSnapshot
+}
+
+function describeIndex(i: IndexSnapshot): string {
+  const keys = i.keys.map((k) => k.column ?? k.expression).join(', ')
+  return `${i.unique ? 'unique index' : 'index'} (${keys})${i.where ? ` where ${i.where}` : ''}`
+}
+
+export class AddIndex extends Operation<IndexParams> {
+  readonly kind = 'addIndex' as const
+  apply(state: SchemaState): void {
+    requireTable(state, this.app, this.params.tableClassName, 'addIndex').indexes.push(structuredClone(this.params.index))
+  }
+  toSql(state: SchemaState): Step[] {
+    const table = requireTable(state, this.app, this.params.tableClassName, 'addIndex')
+    return [sqlStep(createIndexSql(table, this.params.index), !this.params.index.concurrently)]
+  }
+  reverse(): Operation {
+    return new DropIndex(this.app, this.params)
+  }
+  describe(): string {
+    return `add ${describeIndex(this.params.index)} on ${this.params.tableClassName}`
+  }
+}
+
+export class DropIndex extends Operation<IndexParams> {
+  readonly kind = 'dropIndex' as const
+  apply(state: SchemaState): void {
+    const table = requireTable(state, this.app, this.params.tableClassName, 'dropIndex')
+    const at = table.indexes.findIndex((i) => sameDeclaration(i, this.params.index))
+    if (at < 0) {
+      throw new AutoMigrationsError(
+        'REPLAY_FAILED',
+        `dropIndex: table ${table.className} of app "${this.app}" has no ${describeIndex(this.params.index)}.`,
+        { app: this.app, table: table.className },
+      )
+    }
+    table.indexes.splice(at, 1)
+  }
+  toSql(state: SchemaState): Step[] {
+    const table = requireTable(state, this.app, this.params.tableClassName, 'dropIndex')
+    const concurrently = this.params.index.concurrently
+    return [sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently), !concurrently)]
+  }
+  reverse(): Operation {
+    return new AddIndex(this.app, this.params)
+  }
+  describe(): string {
+    return `drop ${describeIndex(this.params.index)} on ${this.params.tableClassName}`
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Names: property → column name, class → table name, and the deterministic names of generated
+ * constraints and indexes. Postgres silently truncates identifiers over 63 bytes, which would make
+ * two long names collide; generated names are shortened with a hash instead.
+ */
+import { createHash } from 'node:crypto'
+
+export const MAX_IDENTIFIER_BYTES = 63
+
+/** 'createdAt' → 'created_at', 'HTTPRequestLog' → 'http_request_log', 'Post' → 'post'. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+}
+
+export function byteLength(name: string): number {
+  return Buffer.byteLength(name, 'utf8')
+}
+
+function shortHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 8)
+}
+
+/** Cut a string to at most `bytes` UTF-8 bytes without splitting a character. */
+function truncateBytes(text: string, bytes: number): string {
+  let out = ''
+  for (const ch of text) {
+    if (byteLength(out + ch) > bytes) break
+    out += ch
+  }
+  return out
+}
+
+/**
+ * A generated object name: `<table>_<parts>_<suffix>` (Postgres' own convention: post_title_key),
+ * shortened to `<prefix>_<hash>_<suffix>` when it would exceed 63 bytes.
+ */
+export function generatedName(tablename: string, parts: string[], suffix: string): string {
+  const full = [tablename, ...parts, suffix].filter(Boolean).join('_')
+  if (byteLength(full) <= MAX_IDENTIFIER_BYTES) return full
+  const tail = `_${shortHash(full)}_${suffix}`
+  return truncateBytes(full, MAX_IDENTIFIER_BYTES - byteLength(tail)) + tail
+}
+
+/** A name part for an expression key: its identifiers joined, e.g. lower(email) → lower_email. */
+export function expressionNamePart(expression: string): string {
+  const words = expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []
+  return words.join('_').toLowerCase() || 'expr'
+}
