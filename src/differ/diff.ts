@@ -178,15 +178,30 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     matched.push([{ ...a, className: b.className, tablename: b.tablename }, b])
   }
 
-  for (const [a, b] of matched) {
+  // Column renames of every table first: foreign keys elsewhere in the app follow them.
+  const columnPairs = matched.map(([a, b]) => pairColumns(a, b, app, hints, answers, questions))
+  const renamedTables = new Map(tablePairs.renames.map(([a, b]) => [a.className, b.className]))
+  const renamedColumns = new Map<string, string>()
+  matched.forEach(([, b], at) => {
+    for (const [x, y] of columnPairs[at]!.renames) renamedColumns.set(`${b.className}.${x.name}`, y.name)
+  })
+  const follow = (column: ColumnSnapshot): ColumnSnapshot => {
+    const ref = column.params.references
+    if (!ref || ref.app !== app) return column
+    const table = renamedTables.get(ref.table) ?? ref.table
+    const target = renamedColumns.get(`${table}.${ref.column}`) ?? ref.column
+    return { ...column, params: { ...column.params, references: { ...ref, table, column: target } } }
+  }
+
+  matched.forEach(([a, b], at) => {
     if (a.tablename !== b.tablename) {
       phase.renames.push(new RenameTable(app, { oldClassName: b.className, newClassName: b.className, oldTablename: a.tablename, newTablename: b.tablename, schema: a.schema === 'public' ? undefined : a.schema }))
     }
     if (a.schema !== b.schema) {
       phase.renames.push(new ChangeTableSchema(app, { className: b.className, tablename: b.tablename, oldSchema: a.schema, newSchema: b.schema }))
     }
-    diffTable(a, b, app, hints, answers, questions, phase)
-  }
+    diffTable(a, b, app, columnPairs[at]!, follow, phase)
+  })
 
   // New tables: empty tables first, then their columns (foreign keys last, so targets exist).
   const newTables = referencedFirst(tablePairs.added, app)
@@ -229,20 +244,13 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   return { app, operations, questions, held }
 }
 
-function diffTable(
-  a: TableSnapshot,
-  b: TableSnapshot,
-  app: string,
-  hints: RenameHints,
-  answers: RenameAnswers,
-  questions: RenameQuestion[],
-  phase: Record<'renames' | 'dropsFirst' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
-): void {
-  const ref = { tableClassName: b.className, tablename: b.tablename }
-  const fromCols = new Map(a.columns.map((c) => [c.name, c]))
-  const toCols = new Map(b.columns.map((c) => [c.name, c]))
-  const removed = a.columns.filter((c) => !toCols.has(c.name))
-  const added = b.columns.filter((c) => !fromCols.has(c.name))
+type ColumnPairs = ReturnType<typeof pairRenames<ColumnSnapshot>>
+
+function pairColumns(a: TableSnapshot, b: TableSnapshot, app: string, hints: RenameHints, answers: RenameAnswers, questions: RenameQuestion[]): ColumnPairs {
+  const fromNames = new Set(a.columns.map((c) => c.name))
+  const toNames = new Set(b.columns.map((c) => c.name))
+  const removed = a.columns.filter((c) => !toNames.has(c.name))
+  const added = b.columns.filter((c) => !fromNames.has(c.name))
   const hint = (c: ColumnSnapshot) => hints.columns.get(`${app}.${b.className}.${c.name}`)
   const pairs = pairRenames(
     removed,
@@ -257,7 +265,19 @@ function diffTable(
     },
   )
   for (const [x, y] of pairs.asked) questions.push(columnQuestion(app, b.className, x.name, y.name))
+  return pairs
+}
 
+function diffTable(
+  a: TableSnapshot,
+  b: TableSnapshot,
+  app: string,
+  pairs: ColumnPairs,
+  followRef: (column: ColumnSnapshot) => ColumnSnapshot,
+  phase: Record<'renames' | 'dropsFirst' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
+): void {
+  const ref = { tableClassName: b.className, tablename: b.tablename }
+  const fromCols = new Map(a.columns.map((c) => [c.name, c]))
   const matchedCols: [ColumnSnapshot, ColumnSnapshot][] = []
   for (const c of b.columns) {
     const was = fromCols.get(c.name)
@@ -271,7 +291,7 @@ function diffTable(
     if (x.dbColumnName !== y.dbColumnName) {
       phase.renames.push(new RenameColumn(app, { ...ref, oldColumnName: y.name, newColumnName: y.name, oldDbColumnName: x.dbColumnName, newDbColumnName: y.dbColumnName }))
     }
-    const change = columnChange(x, y)
+    const change = columnChange(followRef(x), y)
     if (change) phase.columns.push(new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...change }))
   }
   for (const c of pairs.added) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(b, c)))

@@ -62,7 +62,17 @@ export function pairRenames<T>(
   const renames: [T, T][] = []
   const asked: [T, T][] = []
   const stillAdded: T[] = []
+  // Confirmed renames (hints, answers) first, so they are never asked about as something else.
+  const open: T[] = []
   for (const to of added) {
+    const from = freeRemoved.find((f) => candidate(f, to) && decide(f, to) === 'rename')
+    if (from === undefined) open.push(to)
+    else {
+      freeRemoved.splice(freeRemoved.indexOf(from), 1)
+      renames.push([from, to])
+    }
+  }
+  for (const to of open) {
     let matched = false
     for (const from of freeRemoved) {
       if (!candidate(from, to)) continue

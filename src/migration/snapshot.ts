@@ -155,8 +155,9 @@ export class SchemaState {
     return [...this.tables.values()].filter((t) => t.app === app)
   }
 
+  /** Plain form; columns stay in the order they were added (the physical order). */
   toData(): SnapshotData {
-    return canonicalSnapshot({ tables: [...this.tables.values()], enums: [...this.enums.values()] })
+    return canonicalSnapshot({ tables: [...this.tables.values()], enums: [...this.enums.values()] }, { sortColumns: false })
   }
 }
 
