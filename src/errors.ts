@@ -40,6 +40,9 @@ export type ErrorCode =
   | 'AMBIGUOUS_CHANGE'
   | 'DESTRUCTIVE_CHANGE'
   | 'USAGE'
+  | 'CANCELLED'
+  | 'APP_EXISTS'
+  | 'WRITE_FAILED'
 
 export interface ErrorDetails {
   app?: string

@@ -1,0 +1,237 @@
+/**
+ * The embedded database: PGlite (Postgres compiled to WASM, one backend, in this process).
+ *
+ * Three facts shape this file (see FACTS.md):
+ * - PGlite does not lock its directory, so a directory is owned through `<dir>.lock` (lock-file.ts).
+ * - In one dev process the bundler plugin and the user's server code must use ONE handle per
+ *   directory (a second instance would silently lose writes), so instances are shared through a
+ *   process-wide registry with reference counting. It lives on `globalThis` under a `Symbol.for`
+ *   key because the plugin and the runtime may be loaded as two copies of this module (two bundles,
+ *   or dist and source); a module-level Map would give each copy its own registry.
+ * - With one backend, advisory locks exclude nothing and a raw `BEGIN` would capture other callers'
+ *   statements: transactions go through `db.transaction()` (which queues other callers) and the
+ *   migration lock is an in-process mutex.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite'
+import { AutoMigrationsError } from '../../errors.js'
+import { acquireDirectoryLock, type DirectoryLock } from '../lock-file.js'
+import type { Engine, Queryable, QueryResult } from './engine.js'
+import { Mutex } from './mutex.js'
+import { DEFAULT_LOCK_KEY, DEFAULT_LOCK_TIMEOUT_MS } from './lock-key.js'
+
+/** A ref-counted handle on the one PGlite instance of a directory in this process. */
+export interface EmbeddedDatabase {
+  /** Absolute path of the data directory. */
+  readonly dir: string
+  readonly db: PGliteInterface
+  /** Drops this handle; the last one closes PGlite and removes the directory's lock file. Idempotent. */
+  release(): Promise<void>
+}
+
+interface RegistryEntry {
+  readonly lock: DirectoryLock
+  readonly db: Promise<PGliteInterface>
+  refs: number
+}
+
+interface Registry {
+  readonly open: Map<string, RegistryEntry>
+  /** Directories whose last handle is closing; a new open waits, or two instances would overlap. */
+  readonly closing: Map<string, Promise<void>>
+  /** Migration-lock mutexes per PGlite instance and lock key. */
+  readonly lockMutexes: WeakMap<object, Map<number, Mutex>>
+}
+
+const REGISTRY_KEY = Symbol.for('unplugin-auto-migrations/embedded-databases@1')
+
+function registry(): Registry {
+  const holder = globalThis as unknown as Record<symbol, Registry | undefined>
+  holder[REGISTRY_KEY] ??= { open: new Map(), closing: new Map(), lockMutexes: new WeakMap() }
+  return holder[REGISTRY_KEY]
+}
+
+/**
+ * Opens (or joins) the embedded database in `dir`: creates the directory on first use, takes the
+ * directory lock (`EMBEDDED_DB_LOCKED` if another process holds it) and shares one PGlite instance
+ * between all callers in this process.
+ */
+export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabase> {
+  const absDir = path.resolve(dir)
+  const reg = registry()
+  for (;;) {
+    const closing = reg.closing.get(absDir)
+    if (!closing) break
+    await closing
+  }
+  let entry = reg.open.get(absDir)
+  if (entry) {
+    entry.refs++
+  } else {
+    // Lock first, then create: the directory must not be touched while someone else owns it.
+    const lock = acquireDirectoryLock(absDir)
+    const created = (async () => {
+      fs.mkdirSync(absDir, { recursive: true })
+      return (await PGlite.create(absDir)) as PGliteInterface
+    })()
+    entry = { lock, db: created, refs: 1 }
+    reg.open.set(absDir, entry)
+    created.catch(() => {
+      // Opening failed (corrupt directory, WASM error…): forget the entry so a retry starts afresh.
+      if (reg.open.get(absDir) === entry) reg.open.delete(absDir)
+      lock.release()
+    })
+  }
+  const owned = entry
+  let db: PGliteInterface
+  try {
+    db = await owned.db
+  } catch (error) {
+    owned.refs--
+    throw new AutoMigrationsError(
+      'DATABASE_ERROR',
+      `Could not open the embedded database in ${absDir}: ${(error as Error).message}`,
+      { dir: absDir },
+      { cause: error },
+    )
+  }
+  let released = false
+  return {
+    dir: absDir,
+    db,
+    async release() {
+      if (released) return
+      released = true
+      owned.refs--
+      if (owned.refs > 0 || reg.open.get(absDir) !== owned) return
+      reg.open.delete(absDir)
+      const closing = (async () => {
+        try {
+          if (!db.closed) await db.close()
+        } finally {
+          owned.lock.release()
+          reg.closing.delete(absDir)
+        }
+      })()
+      reg.closing.set(absDir, closing)
+      await closing
+    },
+  }
+}
+
+/** The number of open handles on `dir` in this process (0 when not open). For tests and diagnostics. */
+export function embeddedDatabaseRefs(dir: string): number {
+  return registry().open.get(path.resolve(dir))?.refs ?? 0
+}
+
+function lockMutex(db: PGliteInterface, key: number): Mutex {
+  const { lockMutexes } = registry()
+  let byKey = lockMutexes.get(db)
+  if (!byKey) {
+    byKey = new Map()
+    lockMutexes.set(db, byKey)
+  }
+  let mutex = byKey.get(key)
+  if (!mutex) {
+    mutex = new Mutex()
+    byKey.set(key, mutex)
+  }
+  return mutex
+}
+
+type PgliteQueryTarget = Pick<PGliteInterface, 'query' | 'exec'> | Transaction
+
+function queryableOf(target: PgliteQueryTarget): Queryable {
+  return {
+    async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+      const result = await target.query<R>(sql, params)
+      return { rows: result.rows }
+    },
+    async exec(sql: string): Promise<void> {
+      await target.exec(sql)
+    },
+  }
+}
+
+export class PgliteEngine implements Engine {
+  readonly kind = 'pglite' as const
+  readonly db: PGliteInterface
+  /** The data directory when opened by path; undefined for an instance passed in. */
+  readonly dir: string | undefined
+  readonly #release: (() => Promise<void>) | undefined
+  readonly #queryable: Queryable
+  #closed = false
+
+  /**
+   * Wraps a PGlite instance. Without `handle` the instance belongs to the caller and `close()`
+   * leaves it open.
+   */
+  constructor(db: PGliteInterface, handle?: EmbeddedDatabase) {
+    this.db = db
+    this.dir = handle?.dir
+    this.#release = handle ? () => handle.release() : undefined
+    this.#queryable = queryableOf(db)
+  }
+
+  /** The engine for the embedded database in `dir` (shared per process; see openEmbeddedDatabase). */
+  static async open(dir: string): Promise<PgliteEngine> {
+    const handle = await openEmbeddedDatabase(dir)
+    return new PgliteEngine(handle.db, handle)
+  }
+
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    this.#assertOpen()
+    return this.#queryable.query<R>(sql, params)
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#assertOpen()
+    return this.#queryable.exec(sql)
+  }
+
+  /**
+   * `db.transaction()` queues every other caller of the shared instance until it ends. Inside `fn`,
+   * use `tx` only: a query on the engine itself would wait for the transaction and never run.
+   */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.#assertOpen()
+    return this.db.transaction((tx) => fn(queryableOf(tx)))
+  }
+
+  /**
+   * The migration lock: an in-process mutex per PGlite instance and key. That is enough because the
+   * directory lock already keeps every other process out, and a single backend means advisory locks
+   * would exclude nothing.
+   */
+  async lock(options: { timeoutMs?: number; key?: number } = {}): Promise<() => Promise<void>> {
+    this.#assertOpen()
+    const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
+    const key = options.key ?? DEFAULT_LOCK_KEY
+    const release = await lockMutex(this.db, key).acquire(timeoutMs)
+    if (!release) {
+      throw new AutoMigrationsError(
+        'LOCK_TIMEOUT',
+        `Timed out after ${timeoutMs} ms waiting for the migration lock of the embedded database` +
+          `${this.dir ? ` in ${this.dir}` : ''}: another migration run in this process still holds it. ` +
+          'Wait for it to finish, or raise the lock timeout.',
+        { key, timeoutMs, dir: this.dir },
+      )
+    }
+    return async () => release()
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#release?.()
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new AutoMigrationsError('DATABASE_ERROR', 'This PGlite engine was closed; open a new one.', {
+        dir: this.dir,
+      })
+    }
+  }
+}

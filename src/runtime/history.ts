@@ -1,0 +1,136 @@
+/**
+ * The history table: one row per migration that ran, per app.
+ *
+ * Besides the functions that run a statement, the insert and delete are also available as SQL
+ * strings, so the runner can append them to a migration's multi-statement batch: the schema change
+ * and its history row then commit together, in one round trip.
+ */
+import { qualifiedName, quoteIdent, quoteLiteral } from '../sql/quote.js'
+import type { Queryable } from './engines/engine.js'
+
+export const HISTORY_TABLE = 'auto_migrations'
+export const DEFAULT_HISTORY_SCHEMA = 'public'
+
+export interface HistoryRow {
+  id: number
+  app: string
+  migrationId: string
+  description: string
+  /** Checksum of the migration's recorded operations at the time it ran. */
+  checksum: string
+  ranOn: Date
+  /** Null when not measured (for example a row written by `fake`). */
+  durationMs: number | null
+}
+
+export interface NewHistoryRow {
+  app: string
+  migrationId: string
+  description?: string
+  checksum: string
+  /**
+   * Omitted: measured by Postgres as the time since the current transaction started, which, when
+   * the insert ends the migration's batch or transaction, is the migration's own run time.
+   */
+  durationMs?: number | null
+}
+
+function table(schema: string): string {
+  return qualifiedName(schema, HISTORY_TABLE)
+}
+
+/** `CREATE SCHEMA IF NOT EXISTS` (unless public) and `CREATE TABLE IF NOT EXISTS` for the history table. */
+export function createHistoryTableSql(schema: string = DEFAULT_HISTORY_SCHEMA): string {
+  const statements: string[] = []
+  if (schema !== 'public') statements.push(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`)
+  statements.push(
+    `CREATE TABLE IF NOT EXISTS ${table(schema)} (
+  id serial PRIMARY KEY,
+  app text NOT NULL,
+  migration_id text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  checksum text NOT NULL,
+  ran_on timestamptz NOT NULL DEFAULT now(),
+  duration_ms integer,
+  UNIQUE (app, migration_id)
+);`,
+  )
+  return statements.join('\n')
+}
+
+/**
+ * Creates the history table on first use. Run it under the migration lock: `IF NOT EXISTS` is not
+ * safe against two sessions creating the table at the same instant (one gets a unique violation
+ * on the catalog, 23505), which is tolerated here by re-checking.
+ */
+export async function ensureHistoryTable(q: Queryable, schema: string = DEFAULT_HISTORY_SCHEMA): Promise<void> {
+  try {
+    await q.exec(createHistoryTableSql(schema))
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if ((code === '23505' || code === '42P07') && (await historyTableExists(q, schema))) return
+    throw error
+  }
+}
+
+export async function historyTableExists(q: Queryable, schema: string = DEFAULT_HISTORY_SCHEMA): Promise<boolean> {
+  const { rows } = await q.query<{ found: boolean }>('select to_regclass($1) is not null as found', [table(schema)])
+  return rows[0]?.found === true
+}
+
+/**
+ * Every history row, in the order the migrations ran (by id). An absent table reads as no history,
+ * so `status` on a fresh database creates nothing.
+ */
+export async function readHistory(q: Queryable, schema: string = DEFAULT_HISTORY_SCHEMA): Promise<HistoryRow[]> {
+  if (!(await historyTableExists(q, schema))) return []
+  const { rows } = await q.query<{
+    id: number
+    app: string
+    migration_id: string
+    description: string
+    checksum: string
+    ran_on: Date | string
+    duration_ms: number | null
+  }>(
+    `select id, app, migration_id, description, checksum, ran_on, duration_ms
+       from ${table(schema)} order by id`,
+  )
+  return rows.map((row) => ({
+    id: Number(row.id),
+    app: row.app,
+    migrationId: row.migration_id,
+    description: row.description,
+    checksum: row.checksum,
+    ranOn: row.ran_on instanceof Date ? row.ran_on : new Date(row.ran_on),
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+  }))
+}
+
+/** The INSERT of one history row, with every value inlined as a literal (for a batch). */
+export function insertHistoryRowSql(schema: string, row: NewHistoryRow): string {
+  const duration =
+    row.durationMs === undefined
+      ? 'round(extract(epoch from (clock_timestamp() - now())) * 1000)::integer'
+      : row.durationMs === null
+        ? 'NULL'
+        : String(Math.round(row.durationMs))
+  return (
+    `INSERT INTO ${table(schema)} (app, migration_id, description, checksum, duration_ms) VALUES (` +
+    `${quoteLiteral(row.app)}, ${quoteLiteral(row.migrationId)}, ${quoteLiteral(row.description ?? '')}, ` +
+    `${quoteLiteral(row.checksum)}, ${duration});`
+  )
+}
+
+/** The DELETE of one app's history row (for a batch). */
+export function deleteHistoryRowSql(schema: string, app: string, migrationId: string): string {
+  return `DELETE FROM ${table(schema)} WHERE app = ${quoteLiteral(app)} AND migration_id = ${quoteLiteral(migrationId)};`
+}
+
+export async function insertHistoryRow(q: Queryable, schema: string, row: NewHistoryRow): Promise<void> {
+  await q.exec(insertHistoryRowSql(schema, row))
+}
+
+export async function deleteHistoryRow(q: Queryable, schema: string, app: string, migrationId: string): Promise<void> {
+  await q.exec(deleteHistoryRowSql(schema, app, migrationId))
+}

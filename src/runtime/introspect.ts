@@ -1,0 +1,415 @@
+/**
+ * Reads the schema that is actually in a database (the "physical schema"), as plain data.
+ *
+ * Used to check that a migration produced what the snapshot says, and by tests. It must give
+ * identical results on Postgres 15 (servers) and PGlite (Postgres 18), so:
+ * - everything is read from pg_catalog (information_schema names differ between versions);
+ * - Postgres 18's NOT NULL constraints (pg_constraint contype 'n') are ignored: nullability is read
+ *   from pg_attribute.attnotnull, which both versions keep;
+ * - types, defaults and definitions are Postgres' own renderings (format_type, pg_get_expr,
+ *   pg_get_constraintdef, pg_get_indexdef), so they compare as Postgres normalises them;
+ * - arrays are returned as text[] (both drivers parse text[], not name[] or int2[]) and every list
+ *   is sorted here by code unit, independent of the server's collation.
+ * Partitions, objects owned by extensions and the history table are left out.
+ */
+import type { Queryable } from './engines/engine.js'
+import { HISTORY_TABLE } from './history.js'
+
+export type ForeignKeyAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default'
+
+export interface PhysicalColumn {
+  name: string
+  /** `format_type`: 'character varying(255)', 'numeric(10,2)', 'text[]', 'mood' (schema-qualified when not on the search_path). */
+  type: string
+  nullable: boolean
+  /** The default as Postgres normalises it (`''::character varying`, `now()`), or null. */
+  default: string | null
+  /** `default nextval(...)` of a sequence owned by this column: what `serial`/`bigserial` create. */
+  serial: boolean
+  identity: 'always' | 'by default' | null
+  /** The expression of a generated column, or null. */
+  generated: string | null
+  /** The column's collation when it differs from its type's default, or null. */
+  collation: string | null
+}
+
+export interface PhysicalPrimaryKey {
+  name: string
+  columns: string[]
+}
+
+export interface PhysicalUnique {
+  name: string
+  columns: string[]
+  nullsDistinct: boolean
+  deferrable: boolean
+  initiallyDeferred: boolean
+}
+
+export interface PhysicalCheck {
+  name: string
+  /** The bare expression, e.g. `(views >= 0)`. */
+  expression: string
+  /** pg_get_constraintdef, e.g. `CHECK ((views >= 0))` (with `NOT VALID` when not validated). */
+  definition: string
+}
+
+export interface PhysicalForeignKey {
+  name: string
+  columns: string[]
+  referencedSchema: string
+  referencedTable: string
+  referencedColumns: string[]
+  onDelete: ForeignKeyAction
+  onUpdate: ForeignKeyAction
+  match: 'simple' | 'full' | 'partial'
+  deferrable: boolean
+  initiallyDeferred: boolean
+  validated: boolean
+}
+
+export interface PhysicalExclusion {
+  name: string
+  definition: string
+}
+
+/** An index that does not back a primary key, unique or exclusion constraint. */
+export interface PhysicalIndex {
+  name: string
+  unique: boolean
+  /** Access method: btree, hash, gin, gist, brin… */
+  method: string
+  /** pg_get_indexdef: the full CREATE INDEX statement as Postgres renders it. */
+  definition: string
+  /** Key columns or expressions (without order or operator class; those are in `definition`). */
+  keys: string[]
+  /** INCLUDE columns. */
+  include: string[]
+  /** The partial-index predicate, or null. */
+  predicate: string | null
+  nullsDistinct: boolean
+  /** False for an index left INVALID by a failed CREATE INDEX CONCURRENTLY. */
+  valid: boolean
+}
+
+export interface PhysicalTable {
+  schema: string
+  name: string
+  partitioned: boolean
+  /** In attnum order (the order of CREATE TABLE and ADD COLUMN). */
+  columns: PhysicalColumn[]
+  primaryKey: PhysicalPrimaryKey | null
+  uniques: PhysicalUnique[]
+  checks: PhysicalCheck[]
+  foreignKeys: PhysicalForeignKey[]
+  exclusions: PhysicalExclusion[]
+  indexes: PhysicalIndex[]
+}
+
+export interface PhysicalEnum {
+  schema: string
+  name: string
+  /** In sort order. */
+  values: string[]
+}
+
+export interface PhysicalSchema {
+  /** The requested schemas that exist. */
+  schemas: string[]
+  tables: PhysicalTable[]
+  enums: PhysicalEnum[]
+}
+
+export interface IntrospectOptions {
+  schemas: string[]
+  /**
+   * The schema of the history table to leave out. Default: a table named `auto_migrations` is left
+   * out in every schema.
+   */
+  historySchema?: string
+}
+
+/** Code-unit order: deterministic whatever the locale or the server's collation. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+  return compare(a.name, b.name)
+}
+
+const FK_ACTIONS: Record<string, ForeignKeyAction> = {
+  a: 'no action',
+  r: 'restrict',
+  c: 'cascade',
+  n: 'set null',
+  d: 'set default',
+}
+
+const FK_MATCH: Record<string, PhysicalForeignKey['match']> = { s: 'simple', f: 'full', p: 'partial' }
+
+/**
+ * The tables to read: ordinary and partitioned tables in the requested schemas, not partitions,
+ * not owned by an extension, not the history table. $1: schemas, $2: history schema or null.
+ */
+const TABLE_FILTER = `
+  c.relkind in ('r', 'p') and not c.relispartition
+  and n.nspname = any($1::text[])
+  and not (c.relname = '${HISTORY_TABLE}' and ($2::text is null or n.nspname = $2::text))
+  and not exists (
+    select 1 from pg_depend e
+     where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')`
+
+const TABLES_SQL = `
+select n.nspname::text as schema, c.relname::text as name, c.relkind = 'p' as partitioned
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ where ${TABLE_FILTER}`
+
+const COLUMNS_SQL = `
+select n.nspname::text as schema, c.relname::text as table, a.attname::text as name, a.attnum::int as attnum,
+       format_type(a.atttypid, a.atttypmod) as type,
+       not a.attnotnull as nullable,
+       case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end as default,
+       case when a.attgenerated <> '' then pg_get_expr(d.adbin, d.adrelid) end as generated,
+       a.attidentity::text as identity,
+       exists (
+         select 1 from pg_depend dep join pg_class s on s.oid = dep.objid and s.relkind = 'S'
+          where dep.classid = 'pg_class'::regclass and dep.refclassid = 'pg_class'::regclass
+            and dep.refobjid = c.oid and dep.refobjsubid = a.attnum and dep.deptype = 'a'
+       ) as owns_sequence,
+       case when a.attcollation <> t.typcollation
+            then (select co.collname::text from pg_collation co where co.oid = a.attcollation) end as collation
+  from pg_attribute a
+  join pg_class c on c.oid = a.attrelid
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_type t on t.oid = a.atttypid
+  left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+ where a.attnum > 0 and not a.attisdropped and ${TABLE_FILTER}`
+
+const CONSTRAINTS_SQL = `
+select n.nspname::text as schema, c.relname::text as table, con.conname::text as name, con.contype::text as type,
+       array(select a.attname::text
+               from unnest(con.conkey) with ordinality k(attnum, ord)
+               join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum
+              order by k.ord) as columns,
+       pg_get_constraintdef(con.oid) as definition,
+       case when con.contype = 'c' then pg_get_expr(con.conbin, con.conrelid) end as expression,
+       fn.nspname::text as ref_schema, fc.relname::text as ref_table,
+       array(select a.attname::text
+               from unnest(con.confkey) with ordinality k(attnum, ord)
+               join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum
+              order by k.ord) as ref_columns,
+       con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
+       con.confmatchtype::text as match,
+       con.condeferrable as deferrable, con.condeferred as initially_deferred,
+       con.convalidated as validated,
+       coalesce(i.indnullsnotdistinct, false) as nulls_not_distinct
+  from pg_constraint con
+  join pg_class c on c.oid = con.conrelid
+  join pg_namespace n on n.oid = c.relnamespace
+  left join pg_class fc on fc.oid = con.confrelid
+  left join pg_namespace fn on fn.oid = fc.relnamespace
+  left join pg_index i on i.indexrelid = con.conindid and con.contype = 'u'
+ where con.contype in ('p', 'u', 'c', 'f', 'x') and ${TABLE_FILTER}`
+
+const INDEXES_SQL = `
+select n.nspname::text as schema, c.relname::text as table, ic.relname::text as name,
+       i.indisunique as unique, am.amname::text as method,
+       pg_get_indexdef(i.indexrelid) as definition,
+       pg_get_expr(i.indpred, i.indrelid) as predicate,
+       array(select pg_get_indexdef(i.indexrelid, k, true)
+               from generate_series(1, i.indnkeyatts::int) k order by k) as keys,
+       array(select pg_get_indexdef(i.indexrelid, k, true)
+               from generate_series(i.indnkeyatts::int + 1, i.indnatts::int) k order by k) as include,
+       i.indnullsnotdistinct as nulls_not_distinct,
+       i.indisvalid as valid
+  from pg_index i
+  join pg_class ic on ic.oid = i.indexrelid
+  join pg_am am on am.oid = ic.relam
+  join pg_class c on c.oid = i.indrelid
+  join pg_namespace n on n.oid = c.relnamespace
+ where not exists (
+         select 1 from pg_constraint con
+          where con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p', 'u', 'x'))
+   and ${TABLE_FILTER}`
+
+const ENUMS_SQL = `
+select n.nspname::text as schema, t.typname::text as name,
+       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder) as values
+  from pg_type t join pg_namespace n on n.oid = t.typnamespace
+ where t.typtype = 'e' and n.nspname = any($1::text[])
+   and not exists (
+     select 1 from pg_depend e
+      where e.classid = 'pg_type'::regclass and e.objid = t.oid and e.deptype = 'e')`
+
+const SCHEMAS_SQL = 'select nspname::text as name from pg_namespace where nspname = any($1::text[])'
+
+interface TableKey {
+  schema: string
+  table: string
+}
+
+interface ColumnRow extends TableKey {
+  name: string
+  attnum: number
+  type: string
+  nullable: boolean
+  default: string | null
+  generated: string | null
+  identity: string
+  owns_sequence: boolean
+  collation: string | null
+}
+
+interface ConstraintRow extends TableKey {
+  name: string
+  type: 'p' | 'u' | 'c' | 'f' | 'x'
+  columns: string[]
+  definition: string
+  expression: string | null
+  ref_schema: string | null
+  ref_table: string | null
+  ref_columns: string[]
+  on_delete: string
+  on_update: string
+  match: string
+  deferrable: boolean
+  initially_deferred: boolean
+  validated: boolean
+  nulls_not_distinct: boolean
+}
+
+interface IndexRow extends TableKey {
+  name: string
+  unique: boolean
+  method: string
+  definition: string
+  predicate: string | null
+  keys: string[]
+  include: string[]
+  nulls_not_distinct: boolean
+  valid: boolean
+}
+
+/**
+ * The tables (with columns, keys, constraints and indexes) and enums of `schemas`, sorted
+ * deterministically. Reads only; safe to run inside a transaction.
+ */
+export async function introspect(q: Queryable, options: IntrospectOptions): Promise<PhysicalSchema> {
+  const params = [options.schemas, options.historySchema ?? null]
+  // One statement at a time: a Queryable may be a transaction, which runs statements in order anyway.
+  const schemaRows = await q.query<{ name: string }>(SCHEMAS_SQL, [options.schemas])
+  const tableRows = await q.query<{ schema: string; name: string; partitioned: boolean }>(TABLES_SQL, params)
+  const columnRows = await q.query<ColumnRow>(COLUMNS_SQL, params)
+  const constraintRows = await q.query<ConstraintRow>(CONSTRAINTS_SQL, params)
+  const indexRows = await q.query<IndexRow>(INDEXES_SQL, params)
+  const enumRows = await q.query<{ schema: string; name: string; values: string[] }>(ENUMS_SQL, [options.schemas])
+
+  const tables = new Map<string, PhysicalTable>()
+  const keyOf = (schema: string, table: string): string => JSON.stringify([schema, table])
+  for (const row of tableRows.rows) {
+    tables.set(keyOf(row.schema, row.name), {
+      schema: row.schema,
+      name: row.name,
+      partitioned: row.partitioned,
+      columns: [],
+      primaryKey: null,
+      uniques: [],
+      checks: [],
+      foreignKeys: [],
+      exclusions: [],
+      indexes: [],
+    })
+  }
+  const tableOf = (row: TableKey): PhysicalTable | undefined => tables.get(keyOf(row.schema, row.table))
+
+  const columnsInOrder = [...columnRows.rows].sort((a, b) => a.attnum - b.attnum)
+  for (const row of columnsInOrder) {
+    tableOf(row)?.columns.push({
+      name: row.name,
+      type: row.type,
+      nullable: row.nullable,
+      default: row.default,
+      serial: row.owns_sequence && row.default !== null && row.default.startsWith('nextval('),
+      identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
+      generated: row.generated,
+      collation: row.collation,
+    })
+  }
+
+  for (const row of constraintRows.rows) {
+    const table = tableOf(row)
+    if (!table) continue
+    switch (row.type) {
+      case 'p':
+        table.primaryKey = { name: row.name, columns: row.columns }
+        break
+      case 'u':
+        table.uniques.push({
+          name: row.name,
+          columns: row.columns,
+          nullsDistinct: !row.nulls_not_distinct,
+          deferrable: row.deferrable,
+          initiallyDeferred: row.initially_deferred,
+        })
+        break
+      case 'c':
+        table.checks.push({ name: row.name, expression: row.expression ?? '', definition: row.definition })
+        break
+      case 'f':
+        table.foreignKeys.push({
+          name: row.name,
+          columns: row.columns,
+          referencedSchema: row.ref_schema ?? '',
+          referencedTable: row.ref_table ?? '',
+          referencedColumns: row.ref_columns,
+          onDelete: FK_ACTIONS[row.on_delete] ?? 'no action',
+          onUpdate: FK_ACTIONS[row.on_update] ?? 'no action',
+          match: FK_MATCH[row.match] ?? 'simple',
+          deferrable: row.deferrable,
+          initiallyDeferred: row.initially_deferred,
+          validated: row.validated,
+        })
+        break
+      case 'x':
+        table.exclusions.push({ name: row.name, definition: row.definition })
+        break
+    }
+  }
+
+  for (const row of indexRows.rows) {
+    tableOf(row)?.indexes.push({
+      name: row.name,
+      unique: row.unique,
+      method: row.method,
+      definition: row.definition,
+      keys: row.keys,
+      include: row.include,
+      predicate: row.predicate,
+      nullsDistinct: !row.nulls_not_distinct,
+      valid: row.valid,
+    })
+  }
+
+  const sortedTables = [...tables.values()].sort((a, b) => compare(a.schema, b.schema) || compare(a.name, b.name))
+  for (const table of sortedTables) {
+    table.uniques.sort(byName)
+    table.checks.sort(byName)
+    table.foreignKeys.sort(byName)
+    table.exclusions.sort(byName)
+    table.indexes.sort(byName)
+  }
+
+  return {
+    schemas: schemaRows.rows.map((row) => row.name).sort(compare),
+    tables: sortedTables,
+    enums: enumRows.rows
+      .map((row) => ({ schema: row.schema, name: row.name, values: row.values }))
+      .sort((a, b) => compare(a.schema, b.schema) || compare(a.name, b.name)),
+  }
+}
+
+/** One table of a physical schema, or undefined. */
+export function findTable(schema: PhysicalSchema, tableSchema: string, name: string): PhysicalTable | undefined {
+  return schema.tables.find((table) => table.schema === tableSchema && table.name === name)
+}
