@@ -35,5 +35,6 @@ export type DatabaseOption =
   | PoolConfig
   | { pglite: string }
   | Engine
-  | { query: (...args: never[]) => Promise<unknown>; [key: string]: unknown }
+  /** A `pg.Pool`, a `pg.Client` or a PGlite instance, used as is (never closed by us). */
+  | { query: (...args: never[]) => Promise<unknown> }
   | undefined
