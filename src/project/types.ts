@@ -13,7 +13,10 @@ export interface ChangeReport {
   table?: string
   /** Source file that declares the table (for "points at the table's source file"). */
   file?: string
-  /** One line: "add column Post.views", "ambiguous: did you rename Post.title to Post.name?". */
+  /**
+   * One line, without the kind (which `kind` carries): "add column Post.views",
+   * "did you rename column Post.title to Post.name?" (ambiguous), "drop column Post.body" (destructive).
+   */
   description: string
   /** The command that resolves it: "npx auto-migrations new blog --auto". */
   fix: string

@@ -1,0 +1,183 @@
+/**
+ * `auto-migrations new <app|all> [--auto] [--desc TEXT] [--rename Table.old=new ...] [--yes]`
+ *
+ * Without --auto: an empty migration to fill in by hand. With --auto: the diff between the app's
+ * migrations and its tables. A possible rename is asked in a terminal, one question at a time (an
+ * answer can change the next question: declining one pairing may make another); without a terminal
+ * it is taken only from a hint (`renamedFrom`, `--rename`), otherwise it is reported and nothing is
+ * written for it. Destructive changes are confirmed in a terminal, or written with --yes.
+ *
+ * Everything is decided before anything is written, so a cancelled prompt leaves no file behind.
+ */
+import { type RenameQuestion, emptyAnswers } from '../../differ/renames.js'
+import { AutoMigrationsError } from '../../errors.js'
+import type { Operation } from '../../migration/operations/index.js'
+import { type AppHistory, type ProjectHistory, loadHistory, requireApp } from '../../project/history.js'
+import { type AppPlan, autoDescription, fixCommand, planNewMigrations, questionDescription, writeMigration } from '../../project/plan.js'
+import type { RenameHints } from '../../schema/to-snapshot.js'
+import { flag, stringOption, stringsOption } from '../args.js'
+import type { Command } from '../context.js'
+import { isYes } from '../io.js'
+import { printErrors } from '../report.js'
+
+const NAME = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * `--rename Post.title=name` (a column, by property names) or `--rename Article=Post` (a table, by
+ * class names), as the differ's rename hints for the apps that have that table.
+ */
+export function parseRenames(values: readonly string[], history: ProjectHistory, apps: readonly string[]): RenameHints {
+  const hints: RenameHints = { tables: new Map(), columns: new Map() }
+  const tables = (history.model?.snapshot.tables ?? []).filter((t) => apps.includes(t.app))
+  for (const value of values) {
+    const match = /^([^.=]+)(?:\.([^.=]+))?=([^.=]+)$/.exec(value)
+    const [, table, from, to] = match ?? []
+    if (!table || !to || !NAME.test(table) || !NAME.test(to) || (from !== undefined && !NAME.test(from))) {
+      throw new AutoMigrationsError('USAGE', `--rename ${value}: write Table.oldColumn=newColumn (property names), or OldTable=NewTable (class names).`)
+    }
+    if (from !== undefined) {
+      const owners = tables.filter((t) => t.className === table)
+      if (owners.length === 0) throw new AutoMigrationsError('USAGE', `--rename ${value}: no table class ${table} in ${appsText(apps)}.`, { table })
+      for (const t of owners) {
+        if (!t.columns.some((c) => c.name === to)) {
+          throw new AutoMigrationsError('USAGE', `--rename ${value}: table ${table} has no column "${to}" (use the property name).`, { app: t.app, table, column: to })
+        }
+        hints.columns.set(`${t.app}.${table}.${to}`, from)
+      }
+    } else {
+      const owners = tables.filter((t) => t.className === to)
+      if (owners.length === 0) throw new AutoMigrationsError('USAGE', `--rename ${value}: no table class ${to} in ${appsText(apps)}.`, { table: to })
+      for (const t of owners) hints.tables.set(`${t.app}.${to}`, table)
+    }
+  }
+  return hints
+}
+
+const appsText = (apps: readonly string[]) => (apps.length === 1 ? `app "${apps[0]}"` : `apps ${apps.map((a) => `"${a}"`).join(', ')}`)
+
+/** How to resolve a question without a terminal. */
+function questionHelp(question: RenameQuestion): string {
+  return question.kind === 'table'
+    ? `pass --rename ${question.from}=${question.to} for a rename, or --yes to drop ${question.from} and add ${question.to}`
+    : `pass --rename ${question.table}.${question.from}=${question.to} for a rename, or --yes to drop "${question.from}" and add "${question.to}"`
+}
+
+interface Decision {
+  app: AppHistory
+  write: Operation[]
+  /** Destructive operations not confirmed. */
+  held: Operation[]
+  questions: RenameQuestion[]
+}
+
+export const newCommand: Command = {
+  words: ['new'],
+  usage: 'new <app|all> [--auto] [--desc TEXT] [--rename Table.old=new ...] [--yes]',
+  summary: 'write a migration: empty, or with --auto the changes made to the tables',
+  options: { auto: 'boolean', desc: 'string', rename: 'strings', yes: 'boolean' },
+  async run(ctx, args) {
+    const [target, ...extra] = args.positionals
+    if (!target) throw new AutoMigrationsError('USAGE', 'Which app? Usage: auto-migrations new <app|all> [--auto]')
+    if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
+    const auto = flag(args, 'auto')
+    const renames = stringsOption(args, 'rename')
+    if (!auto && renames.length > 0) throw new AutoMigrationsError('USAGE', '--rename only applies with --auto.')
+    const description = stringOption(args, 'desc')
+
+    const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
+    const targets = target === 'all' ? history.apps : [requireApp(history, target)]
+    const blocking = [...targets.flatMap((a) => a.errors), ...(auto && history.modelError ? [history.modelError] : [])]
+    if (blocking.length > 0) {
+      printErrors(ctx, blocking)
+      ctx.err('Nothing was written: fix the problems above first.')
+      return 1
+    }
+    if (targets.length === 0) {
+      ctx.err('The config lists no apps yet: create one with npx auto-migrations app new <name>.')
+      return 1
+    }
+
+    if (!auto) {
+      for (const app of targets) {
+        const written = await writeMigration(app, [], { description: description ?? '', now: ctx.io.now() })
+        ctx.out(`${app.app.name}: wrote ${ctx.show(written.file)} (empty: add operations to its forwards())`)
+      }
+      return 0
+    }
+
+    const names = targets.map((a) => a.app.name)
+    const hints = parseRenames(renames, history, names)
+    const yes = flag(args, 'yes')
+    // --yes means "don't ask": it answers every open question with no, and confirms drops.
+    const prompt = yes ? undefined : ctx.io.prompt
+    const plans = await answerRenames(history, { hints, apps: names, prompt, declineAll: yes })
+
+    const decisions: Decision[] = []
+    for (const plan of plans) {
+      const app = targets.find((a) => a.app.name === plan.app)!
+      const destructive = plan.operations.filter((o) => o.destructive)
+      let confirmed = yes || destructive.length === 0
+      if (!confirmed && prompt) {
+        ctx.out(`${plan.app}: ${destructive.length === 1 ? 'this change loses' : 'these changes lose'} data:`)
+        for (const o of destructive) ctx.out(`  - ${o.describe()}`)
+        confirmed = isYes(await prompt(`Write ${destructive.length === 1 ? 'it' : 'them'} into the migration of ${plan.app}? (y/N)`))
+      }
+      decisions.push({
+        app,
+        write: confirmed ? plan.operations : plan.operations.filter((o) => !o.destructive),
+        held: confirmed ? [] : destructive,
+        questions: plan.questions,
+      })
+    }
+
+    let incomplete = false
+    for (const d of decisions) {
+      const name = d.app.app.name
+      if (d.write.length > 0) {
+        const written = await writeMigration(d.app, d.write, { description: description ?? autoDescription(d.write), now: ctx.io.now() })
+        ctx.out(`${name}: wrote ${ctx.show(written.file)}`)
+        for (const line of written.lines) ctx.out(`  - ${line}`)
+      } else if (d.held.length === 0 && d.questions.length === 0) {
+        ctx.out(`No changes in ${name}`)
+      }
+      if (d.held.length > 0 || d.questions.length > 0) {
+        incomplete = true
+        ctx.err(`${name}: not written (resolve these, then run ${fixCommand(name)} again):`)
+        for (const q of d.questions) {
+          ctx.err(`  - ambiguous: ${questionDescription(q)}`)
+          ctx.err(`      answer it in a terminal, or ${questionHelp(q)}`)
+        }
+        for (const o of d.held) {
+          ctx.err(`  - destructive: ${o.describe()}`)
+          ctx.err('      confirm it in a terminal, or pass --yes to write it')
+        }
+      }
+    }
+    return incomplete ? 1 : 0
+  },
+}
+
+/**
+ * Diffs, asks the first open rename question, and diffs again with the answer, until nothing is
+ * open or there is nobody to ask. Destructive operations are planned (allowed) here; whether they
+ * are written is decided afterwards.
+ */
+async function answerRenames(
+  history: ProjectHistory,
+  options: { hints: RenameHints; apps: string[]; prompt: ((q: string) => Promise<string>) | undefined; declineAll: boolean },
+): Promise<AppPlan[]> {
+  const answers = emptyAnswers()
+  for (;;) {
+    const plans = planNewMigrations(history, { answers, hints: options.hints, allowDestructive: true, apps: options.apps })
+    const open = plans.flatMap((p) => p.questions)
+    if (open.length === 0) return plans
+    if (options.declineAll) {
+      for (const q of open) answers.declined.add(q.key)
+      continue
+    }
+    const question = open[0]!
+    if (!options.prompt) return plans
+    const answer = await options.prompt(question.text)
+    ;(isYes(answer) ? answers.accepted : answers.declined).add(question.key)
+  }
+}

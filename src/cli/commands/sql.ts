@@ -1,0 +1,66 @@
+/**
+ * `auto-migrations sql <app> [ID] [--backwards]`: the SQL a migration runs, without a database.
+ * History is replayed in the runner's order (app by app in dependency order, each in ID order) up to
+ * the migration, so each statement is generated against the schema as it is at that point.
+ */
+import { AutoMigrationsError } from '../../errors.js'
+import { plan, replay } from '../../migration/replay.js'
+import { SchemaState } from '../../migration/snapshot.js'
+import { loadHistory, requireApp } from '../../project/history.js'
+import { flag } from '../args.js'
+import type { Command } from '../context.js'
+import { printErrors } from '../report.js'
+
+export const sqlCommand: Command = {
+  words: ['sql'],
+  usage: 'sql <app> [ID] [--backwards]',
+  summary: "print the SQL a migration runs (default: the app's latest), forwards or --backwards",
+  options: { backwards: 'boolean' },
+  async run(ctx, args) {
+    const [appName, wanted, ...extra] = args.positionals
+    if (!appName) throw new AutoMigrationsError('USAGE', 'Which app? Usage: auto-migrations sql <app> [ID] [--backwards]')
+    if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
+    const direction = flag(args, 'backwards') ? 'backwards' : 'forwards'
+
+    const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
+    const target = requireApp(history, appName)
+    const index = history.apps.indexOf(target)
+    // Only the history this migration stands on matters; a broken later app doesn't.
+    const broken = history.apps.slice(0, index + 1).flatMap((a) => a.errors)
+    if (broken.length > 0) {
+      printErrors(ctx, broken)
+      return 1
+    }
+    if (target.migrations.length === 0) {
+      throw new AutoMigrationsError('UNKNOWN_MIGRATION', `App "${appName}" has no migrations yet. Write one with: npx auto-migrations new ${appName} --auto`, { app: appName })
+    }
+    const at = wanted === undefined ? target.migrations.length - 1 : target.migrations.findIndex((m) => m.id === wanted || m.file.endsWith(`/${wanted}`) || m.file.endsWith(`\\${wanted}`))
+    const migration = target.migrations[at]
+    if (!migration) {
+      throw new AutoMigrationsError(
+        'UNKNOWN_MIGRATION',
+        `App "${appName}" has no migration ${wanted}. Its migrations are: ${target.migrations.map((m) => m.id).join(', ')}.`,
+        { app: appName, migrationId: wanted },
+      )
+    }
+
+    const state = new SchemaState()
+    for (const earlier of history.apps.slice(0, index)) replay(earlier.migrations, state)
+    // Backwards starts from the schema after the migration.
+    replay(target.migrations.slice(0, direction === 'backwards' ? at + 1 : at), state)
+    const steps = plan(migration, state, direction)
+
+    ctx.out(`-- ${appName} ${migration.id} ${direction}${migration.description ? `: ${migration.description}` : ''}`)
+    ctx.out(`-- ${ctx.show(migration.file)}`)
+    if (steps.length === 0) ctx.out('-- (no SQL)')
+    for (const { operation, step } of steps) {
+      if (step.kind === 'raw') {
+        ctx.out(`-- ${operation.describe()}: a JavaScript function, run with the migration's transaction`)
+        continue
+      }
+      if (!step.transactional) ctx.out('-- runs outside the transaction:')
+      ctx.out(`${step.sql};`)
+    }
+    return 0
+  },
+}

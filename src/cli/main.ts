@@ -1,0 +1,98 @@
+/**
+ * `auto-migrations`: the command line (SPEC §8). `main` returns the exit code instead of exiting, so
+ * the bin can set it and tests can run commands in-process. Errors print as `error [CODE]: message`,
+ * with the stack only under --trace: a user error is not a crash.
+ *
+ * The CLI uses the project façade and the runtime; it never imports bundler code.
+ */
+import { AutoMigrationsError } from '../errors.js'
+import { asAutoMigrationsError } from '../project/errors.js'
+import { type OptionSpecs, parseArgs } from './args.js'
+import { appNewCommand } from './commands/app-new.js'
+import { checkCommand } from './commands/check.js'
+import { newCommand } from './commands/new.js'
+import { runnerCommands } from './commands/runner.js'
+import { sqlCommand } from './commands/sql.js'
+import { type Command, createContext } from './context.js'
+import { type CliIo, processIo } from './io.js'
+import { formatError, stackLines } from './report.js'
+
+export type { CliIo } from './io.js'
+
+/** Options every command takes. `--database` is read by the commands that open a database. */
+const GLOBAL_OPTIONS: OptionSpecs = { config: 'string', database: 'string', trace: 'boolean', help: 'boolean' }
+
+export const COMMANDS: readonly Command[] = [appNewCommand, newCommand, ...runnerCommands, checkCommand, sqlCommand]
+
+export function helpText(): string {
+  return [
+    'Usage: auto-migrations <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+    '',
+    'Options for every command:',
+    '  --config FILE      the registry file (default: migrations.config.ts, .mts, .js or .mjs)',
+    '  --database URL     the database to use instead of the config\'s (postgres://… or pglite:DIR)',
+    '  --trace            print stack traces with errors',
+    '  --help             this help',
+    '',
+  ].join('\n')
+}
+
+/** The command `argv` names: its words are the first positionals (global options may come before). */
+function findCommand(argv: readonly string[]): Command | undefined {
+  const words: string[] = []
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const arg = argv[i]!
+    if (arg === '--') break
+    if (arg.startsWith('-')) {
+      const name = arg.replace(/^--?/, '').split('=')[0]!
+      if (!arg.includes('=') && (GLOBAL_OPTIONS[name] === 'string' || GLOBAL_OPTIONS[name] === 'strings')) i++
+      continue
+    }
+    words.push(arg)
+  }
+  return COMMANDS.find((c) => c.words.every((w, i) => words[i] === w))
+}
+
+/**
+ * Runs the CLI. `io` defaults to the process (stdout, stderr, a terminal prompt when stdin is a TTY).
+ * @example
+ * process.exitCode = await main(process.argv.slice(2))
+ */
+export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+  const fullIo: CliIo = { ...processIo(), ...io }
+  const trace = argv.includes('--trace')
+  try {
+    const command = findCommand(argv)
+    if (!command) {
+      const first = argv.find((a) => !a.startsWith('-'))
+      if (first === undefined || first === 'help') {
+        const asked = argv.includes('--help') || argv.includes('-h') || first === 'help'
+        ;(asked ? fullIo.stdout : fullIo.stderr)(helpText())
+        return asked ? 0 : 1
+      }
+      throw new AutoMigrationsError('USAGE', `Unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}". Run auto-migrations --help for the list.`)
+    }
+    const args = parseArgs(argv, { ...GLOBAL_OPTIONS, ...command.options })
+    // The command's own words are not its arguments.
+    let skip = command.words.length
+    args.positionals = args.positionals.filter(() => skip-- <= 0)
+    const ctx = createContext(fullIo, args)
+    if (args.options.help === true) {
+      ctx.out(`Usage: auto-migrations ${command.usage}\n\n${command.summary}`)
+      return 0
+    }
+    return await command.run(ctx, args)
+  } catch (error) {
+    const known = asAutoMigrationsError(error)
+    if (known) fullIo.stderr(`${formatError(known, trace)}\n`)
+    else {
+      // Not a user error: a bug or an environment failure. The stack is what a bug report needs.
+      const message = error instanceof Error ? error.message : String(error)
+      fullIo.stderr(`error: ${message}\n${trace ? `${stackLines(error).join('\n')}\n` : '(run again with --trace for the stack)\n'}`)
+    }
+    return 1
+  }
+}

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { project, removeProjects } from './helpers.js'
+
+afterEach(removeProjects)
+
+describe('auto-migrations check', () => {
+  it('exits 1 with the per-app list while a change is un-migrated, and 0 once it is migrated', async () => {
+    const p = await project('cli-blog')
+    const before = await p.run(['check'])
+    expect(before.code).toBe(1)
+    expect(before.stdout).toContain('blog: 10 un-migrated changes')
+    // Each change points at the file that declares its table, and the app's fix is named.
+    expect(before.stdout).toContain('  - add table Post  (src/blog/tables.ts)')
+    expect(before.stdout).toContain('  fix: npx auto-migrations new blog --auto')
+
+    expect((await p.run(['new', 'blog', '--auto'])).code).toBe(0)
+    const after = await p.run(['check'])
+    expect(after.code).toBe(0)
+    expect(after.stdout).toContain('No changes')
+
+    await p.edit('src/blog/tables.ts', 'views = new Integer({ default: 0 })', 'views = new Integer({ default: 0, index: true })')
+    const changed = await p.run(['check'])
+    expect(changed.code).toBe(1)
+    expect(changed.stdout).toContain('alter column Post.views (index)')
+  })
+
+  it('reports ambiguous and destructive changes with their kind', async () => {
+    const p = await project('cli-blog')
+    await p.run(['new', 'blog', '--auto'])
+    await p.edit('src/blog/tables.ts', 'title = new Varchar', 'name = new Varchar')
+    await p.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', '')
+    const result = await p.run(['check'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain('  - ambiguous: did you rename column Post.title to Post.name?  (src/blog/tables.ts)')
+    expect(result.stdout).toContain('  - destructive: drop column Post.body  (src/blog/tables.ts)')
+  })
+
+  it('points a change of a table from another app at the file that declares it', async () => {
+    const p = await project('cli-two-apps')
+    const result = await p.run(['check'])
+    expect(result.stdout).toContain('auth: ')
+    expect(result.stdout).toContain('  - add table User  (src/auth/tables.ts)')
+    expect(result.stdout).toContain('  - add table Post  (src/blog/tables.ts)')
+  })
+
+  it('honours --config', async () => {
+    const p = await project('cli-blog')
+    await p.write('config/migrations.config.ts', (await p.read('migrations.config.ts')).replace("'./src/blog/app.ts'", "'../src/blog/app.ts'"))
+    await p.write('migrations.config.ts', 'throw new Error("not this one")\n')
+    const result = await p.run(['check', '--config', 'config/migrations.config.ts'])
+    expect(result.stdout).toContain('blog: 10 un-migrated changes')
+    const missing = await p.run(['check', '--config', 'nope.config.ts'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('error [CONFIG_NOT_FOUND]')
+  })
+})

@@ -1,0 +1,107 @@
+/**
+ * CLI test helpers: a copy of a fixture project in a temp folder (its `unplugin-auto-migrations`
+ * import resolves to this repo's build through a node_modules link, as an installed package would),
+ * and `run()` to call the CLI in-process with captured output and scripted answers.
+ */
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { main } from '../../src/cli/main.js'
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+  /** Every question asked, in order. */
+  asked: string[]
+}
+
+export interface RunOptions {
+  /** Answers to questions, in order; when given, the CLI behaves as if it had a terminal. */
+  answers?: string[]
+  now?: Date
+}
+
+export interface Project {
+  root: string
+  file(relative: string): string
+  read(relative: string): Promise<string>
+  write(relative: string, contents: string): Promise<void>
+  /** Replaces text in a file (and fails the test when it is not there, so edits can't silently miss). */
+  edit(relative: string, from: string | RegExp, to: string): Promise<void>
+  run(argv: string[], options?: RunOptions): Promise<RunResult>
+  /** Names of the files in an app's migrations folder (including hidden and temp files), sorted. */
+  migrationFiles(app?: string): Promise<string[]>
+  remove(): Promise<void>
+}
+
+const created: Project[] = []
+
+/** Copies `test/fixtures/<name>` (or nothing) into a fresh temp folder. */
+export async function project(name: string | null): Promise<Project> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'auto-migrations-cli-'))
+  if (name) await cp(path.join(repo, 'test/fixtures', name), root, { recursive: true })
+  await mkdir(path.join(root, 'node_modules'), { recursive: true })
+  await symlink(repo, path.join(root, 'node_modules/unplugin-auto-migrations'), 'dir')
+  const file = (relative: string) => path.join(root, relative)
+  const p: Project = {
+    root,
+    file,
+    read: (relative) => readFile(file(relative), 'utf8'),
+    async write(relative, contents) {
+      await mkdir(path.dirname(file(relative)), { recursive: true })
+      await writeFile(file(relative), contents)
+    },
+    async edit(relative, from, to) {
+      const text = await p.read(relative)
+      const next = text.replace(from, to)
+      if (next === text) throw new Error(`edit: ${String(from)} not found in ${relative}`)
+      await writeFile(file(relative), next)
+    },
+    async run(argv, options = {}) {
+      let stdout = ''
+      let stderr = ''
+      const asked: string[] = []
+      const answers = options.answers ? [...options.answers] : undefined
+      const code = await main(argv, {
+        cwd: root,
+        stdout: (text) => {
+          stdout += text
+        },
+        stderr: (text) => {
+          stderr += text
+        },
+        prompt: answers
+          ? async (question) => {
+              asked.push(question)
+              const answer = answers.shift()
+              if (answer === undefined) throw new Error(`unexpected question: ${question}`)
+              return answer
+            }
+          : undefined,
+        now: () => options.now ?? new Date(),
+      })
+      return { code, stdout, stderr, asked }
+    },
+    async migrationFiles(app = 'blog') {
+      try {
+        return (await readdir(file(`src/${app}/migrations`))).sort()
+      } catch {
+        return []
+      }
+    },
+    remove: () => rm(root, { recursive: true, force: true }),
+  }
+  created.push(p)
+  return p
+}
+
+/** Removes every project created so far (call from afterEach). */
+export async function removeProjects(): Promise<void> {
+  await Promise.all(created.splice(0).map((p) => p.remove()))
+}
+
+export const MIGRATION_FILE = /^blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts$/
