@@ -225,7 +225,7 @@ async function bundle(
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
+      // Packages stay external, but resolved from the importing file (see resolvePackagesPlugin).
       keepNames: request.keepNames ?? true,
       // The bundle runs once and is thrown away: removing dead code only costs time (measurably,
       // with thousands of migrations). Semantics are unchanged: esbuild only drops side-effect-free code.
@@ -234,7 +234,7 @@ async function bundle(
       metafile: true,
       ...(sourcemap ? { sourcemap: 'external', sourcesContent: false } : {}),
       logLevel: 'silent',
-      plugins: filter ? [sourceConstantsPlugin(filter, injected, hashes)] : [],
+      plugins: [resolvePackagesPlugin(), ...(filter ? [sourceConstantsPlugin(filter, injected, hashes)] : [])],
     })
     const js = result.outputFiles.find((f) => !f.path.endsWith('.map'))
     if (!js) throw new Error('esbuild returned no output')
@@ -244,6 +244,34 @@ async function bundle(
     throw buildError(error, request, injected)
   }
 }
+
+/**
+ * Keeps packages external but resolves them from the file that imports them, as Node would from the
+ * source, and imports them by file URL. A bare specifier left in the temporary module would resolve
+ * from the temp folder instead: wrong in pnpm or nested workspaces, and a package's import of
+ * itself (self-reference) does not work from inside node_modules at all. A package esbuild can't
+ * resolve stays bare, so Node reports it missing against the user's file (see packageImports).
+ */
+function resolvePackagesPlugin(): Plugin {
+  return {
+    name: 'auto-migrations:resolve-packages',
+    setup(build) {
+      const cache = new Map<string, string | null>()
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === RESOLVING || args.path.startsWith('node:') || path.isAbsolute(args.path)) return undefined
+        const key = `${args.resolveDir}\0${args.path}`
+        let resolved = cache.get(key)
+        if (resolved === undefined) {
+          const result = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING })
+          resolved = result.errors.length || result.external || !path.isAbsolute(result.path) ? null : pathToFileURL(result.path).href
+          cache.set(key, resolved)
+        }
+        return { path: resolved ?? args.path, external: true }
+      })
+    },
+  }
+}
+const RESOLVING = Symbol('resolving')
 
 /** Every local file reachable from `file` (itself included), sorted. */
 export function closureOf(graph: ModuleGraph, file: string): string[] {
