@@ -59,17 +59,23 @@ export function createHistoryTableSql(schema: string = DEFAULT_HISTORY_SCHEMA): 
 }
 
 /**
- * Creates the history table on first use. Run it under the migration lock: `IF NOT EXISTS` is not
- * safe against two sessions creating the table at the same instant (one gets a unique violation
- * on the catalog, 23505), which is tolerated here by re-checking.
+ * Creates the history table on first use. Best run under the migration lock: `IF NOT EXISTS` is
+ * not safe against two sessions creating the table at the same instant (one gets a unique
+ * violation on the catalog, 23505), which is tolerated here by trying once more.
+ * (Not inside a transaction: there the first error aborts it and the retry cannot run.)
  */
 export async function ensureHistoryTable(q: Queryable, schema: string = DEFAULT_HISTORY_SCHEMA): Promise<void> {
-  try {
-    await q.exec(createHistoryTableSql(schema))
-  } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if ((code === '23505' || code === '42P07') && (await historyTableExists(q, schema))) return
-    throw error
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await q.exec(createHistoryTableSql(schema))
+      return
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      // The other session has committed by the time we see its conflict: once more, and IF NOT
+      // EXISTS sees its schema and table.
+      if ((code === '23505' || code === '42P07' || code === '42P06') && attempt === 0) continue
+      throw error
+    }
   }
 }
 

@@ -330,7 +330,7 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
       type: row.type,
       nullable: row.nullable,
       default: row.default,
-      serial: row.owns_sequence && row.default !== null && row.default.startsWith('nextval('),
+      serial: row.owns_sequence && row.default?.startsWith('nextval(') === true,
       identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
       generated: row.generated,
       collation: row.collation,

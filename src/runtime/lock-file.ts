@@ -46,9 +46,21 @@ export interface DirectoryLock {
   release(): void
 }
 
+/**
+ * The one absolute name of a directory: its parent is created and resolved through symlinks, so
+ * that `./db` and `/symlinked/project/db` in one process name the same lock and the same PGlite
+ * instance (otherwise the second would look like a stale lock of our own and be taken over).
+ */
+export function canonicalDir(dir: string): string {
+  const absDir = path.resolve(dir)
+  const parent = path.dirname(absDir)
+  fs.mkdirSync(parent, { recursive: true })
+  return path.join(fs.realpathSync(parent), path.basename(absDir))
+}
+
 /** `<dir>.lock`, next to the directory. */
 export function lockPathFor(dir: string): string {
-  return `${path.resolve(dir)}.lock`
+  return `${canonicalDir(dir)}.lock`
 }
 
 /**
@@ -198,9 +210,8 @@ function removeIfOurs(lockPath: string, token: string): void {
  * of `dir` is created if needed (the lock file lives there); `dir` itself is not touched.
  */
 export function acquireDirectoryLock(dir: string): DirectoryLock {
-  const absDir = path.resolve(dir)
-  const lockPath = lockPathFor(absDir)
-  fs.mkdirSync(path.dirname(absDir), { recursive: true })
+  const absDir = canonicalDir(dir)
+  const lockPath = `${absDir}.lock`
   const content: LockFileContent = {
     pid: process.pid,
     hostname: os.hostname(),

@@ -7,7 +7,7 @@ import type { Engine } from '../../src/runtime/engines/engine.js'
 import { DEFAULT_EMBEDDED_DIR, openEngine } from '../../src/runtime/engines/open.js'
 import { embeddedDatabaseRefs, PgliteEngine } from '../../src/runtime/engines/pglite.js'
 import { lockPathFor } from '../../src/runtime/lock-file.js'
-import { spawnWithRuntime, waitForExit } from '../helpers/child.js'
+import { disposeRuntimeBundle, spawnWithRuntime, waitForExit } from '../helpers/child.js'
 
 /**
  * The embedded database on disk. Creating a PGlite directory costs seconds, so the project root is
@@ -39,6 +39,7 @@ describe('the embedded database directory', () => {
   afterAll(async () => {
     await closeAll()
     fs.rmSync(root, { recursive: true, force: true })
+    await disposeRuntimeBundle()
   })
 
   it('every way of naming the directory shares ONE PGlite instance in this process', async () => {

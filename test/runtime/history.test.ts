@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { PgEngine } from '../../src/runtime/engines/pg.js'
 import {
   deleteHistoryRow,
   deleteHistoryRowSql,
@@ -9,7 +10,7 @@ import {
   readHistory,
 } from '../../src/runtime/history.js'
 import { introspect } from '../../src/runtime/introspect.js'
-import { describeEngines } from '../helpers/databases.js'
+import { describeEngines, withPgDatabase } from '../helpers/databases.js'
 
 describeEngines('history table', (ctx) => {
   it('reading history of a fresh database gives no rows and creates nothing', async () => {
@@ -131,5 +132,20 @@ describeEngines('history table', (ctx) => {
     expect(row).toMatchObject(tricky)
     await deleteHistoryRow(engine, schema, tricky.app, tricky.migrationId)
     expect(await readHistory(engine, schema)).toEqual([])
+  })
+})
+
+describe('history table on a server shared by many processes', () => {
+  it('8 processes creating it at the same instant all succeed', async () => {
+    const database = await withPgDatabase()
+    const engines = Array.from({ length: 8 }, () => new PgEngine(database.url))
+    try {
+      const results = await Promise.allSettled(engines.map((engine) => ensureHistoryTable(engine, 'Shared Schema')))
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+      expect(await historyTableExists(engines[0] as PgEngine, 'Shared Schema')).toBe(true)
+    } finally {
+      await Promise.all(engines.map((engine) => engine.close()))
+      await database.cleanup()
+    }
   })
 })

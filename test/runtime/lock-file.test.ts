@@ -3,10 +3,10 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isAutoMigrationsError } from '../../src/errors.js'
 import { acquireDirectoryLock, type LockFileContent, lockPathFor } from '../../src/runtime/lock-file.js'
-import { deadPid, spawnWithRuntime, waitForExit, waitForOutput } from '../helpers/child.js'
+import { deadPid, disposeRuntimeBundle, spawnWithRuntime, waitForExit, waitForOutput } from '../helpers/child.js'
 
 function writeLock(dir: string, content: Partial<LockFileContent>): void {
   const full: LockFileContent = {
@@ -44,6 +44,7 @@ describe('directory ownership through <dir>.lock', () => {
   afterEach(() => {
     fs.rmSync(base, { recursive: true, force: true })
   })
+  afterAll(disposeRuntimeBundle)
 
   it('creates <dir>.lock next to the directory with pid, host and start time, and removes it on release', () => {
     const lock = acquireDirectoryLock(dir)

@@ -13,10 +13,9 @@
  *   migration lock is an in-process mutex.
  */
 import * as fs from 'node:fs'
-import * as path from 'node:path'
 import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite'
 import { AutoMigrationsError } from '../../errors.js'
-import { acquireDirectoryLock, type DirectoryLock } from '../lock-file.js'
+import { acquireDirectoryLock, canonicalDir, type DirectoryLock } from '../lock-file.js'
 import type { Engine, Queryable, QueryResult } from './engine.js'
 import { Mutex } from './mutex.js'
 import { DEFAULT_LOCK_KEY, DEFAULT_LOCK_TIMEOUT_MS } from './lock-key.js'
@@ -58,12 +57,13 @@ function registry(): Registry {
  * between all callers in this process.
  */
 export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabase> {
-  const absDir = path.resolve(dir)
+  const absDir = canonicalDir(dir)
   const reg = registry()
   for (;;) {
     const closing = reg.closing.get(absDir)
     if (!closing) break
-    await closing
+    // A failed close still ends with the lock released; the open below reports its own errors.
+    await closing.catch(() => {})
   }
   let entry = reg.open.get(absDir)
   if (entry) {
@@ -122,7 +122,7 @@ export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabas
 
 /** The number of open handles on `dir` in this process (0 when not open). For tests and diagnostics. */
 export function embeddedDatabaseRefs(dir: string): number {
-  return registry().open.get(path.resolve(dir))?.refs ?? 0
+  return registry().open.get(canonicalDir(dir))?.refs ?? 0
 }
 
 function lockMutex(db: PGliteInterface, key: number): Mutex {
