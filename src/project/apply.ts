@@ -8,7 +8,7 @@
  */
 import type { DatabaseOption, Engine } from '../runtime/engines/engine.js'
 import { openEngine } from '../runtime/engines/open.js'
-import { createMigrator } from '../runtime/runner.js'
+import { type Migrator, createMigrator } from '../runtime/runner.js'
 import type { AutoMigrationsError } from '../errors.js'
 import { userError } from './errors.js'
 import type { ProjectHistory } from './history.js'
@@ -49,21 +49,40 @@ export class DevDatabase {
   }
 }
 
+export interface ProjectMigratorOptions {
+  /** The database to open (and close with the migrator); undefined: the embedded one of the project. */
+  database?: DatabaseOption
+  /** Only these apps' migrations (default: every app's). Every app still counts for ordering. */
+  apps?: readonly string[]
+}
+
+/**
+ * A runner over the migrations of a loaded project. The operations were recorded while loading, so
+ * the runner is handed them instead of running each forwards() again; the checksums it records are
+ * the ones every later load of the same files computes.
+ * @example
+ * const migrator = projectMigrator(history, { database: 'postgres://localhost/app' })
+ * try { await migrator.migrate() } finally { await migrator.close() }
+ */
+export function projectMigrator(history: ProjectHistory, options: ProjectMigratorOptions = {}): Migrator {
+  const included = options.apps === undefined ? undefined : new Set(options.apps)
+  return createMigrator({
+    apps: history.apps.map((a) => ({ name: a.app.name, dependencies: a.app.dependencies })),
+    migrations: history.apps
+      .filter((a) => !included || included.has(a.app.name))
+      .flatMap((a) => a.migrations.map((m) => ({ app: m.app, id: m.id, file: m.file, description: m.description, forwards: () => ({ operations: m.operations }) }))),
+    root: history.project.root,
+    ...(options.database === undefined ? {} : { database: options.database }),
+    ...(history.project.config.historySchema ? { historySchema: history.project.config.historySchema } : {}),
+  })
+}
+
 /** Runs every pending migration of `history` on the dev database; errors come back, never thrown. */
 export async function applyPending(history: ProjectHistory, database: DevDatabase): Promise<AutoMigrationsError[]> {
   if (history.errors.length > 0) return []
   try {
     const engine = await database.get(history.project.config.database)
-    const migrator = createMigrator({
-      apps: history.apps.map((a) => ({ name: a.app.name, dependencies: a.app.dependencies })),
-      // Already recorded while loading: hand the runner the operations instead of running forwards() again.
-      migrations: history.apps.flatMap((a) =>
-        a.migrations.map((m) => ({ app: m.app, id: m.id, file: m.file, description: m.description, forwards: () => ({ operations: m.operations }) })),
-      ),
-      root: history.project.root,
-      ...(history.project.config.historySchema ? { historySchema: history.project.config.historySchema } : {}),
-    })
-    await migrator.migrate({ database: engine })
+    await projectMigrator(history).migrate({ database: engine })
     return []
   } catch (error) {
     return [userError(error)]

@@ -1,42 +1,333 @@
 /**
- * The runner commands (SPEC §8): `forwards`, `backwards`, `status`. They are listed so that help
- * shows the whole CLI and so that their options parse; they are not wired yet.
+ * The runner commands (SPEC §8): `forwards`, `backwards`, `status`. Each loads the project's history
+ * (config, apps, migration files), checks the arguments and the history of the apps it touches, and
+ * only then opens the database: a usage error or a broken migration file never costs a connection.
+ * The database is `--database` when given, else the config's; the engine is closed before the
+ * command returns, whatever happened, so the process exits as soon as the command is done.
  *
- * TODO(lead): implement with src/runtime's `createMigrator`: `loadHistory({ root: ctx.root,
- * configFile: ctx.config })`, then a migrator over every app's recorded migrations (see
- * src/project/apply.ts `applyPending`, which builds one), with `database: ctx.database ??
- * history.project.config.database`. `backwards` asks for confirmation in a terminal (ctx.io.prompt)
- * unless --yes.
+ * The runtime (and with it the database drivers) is imported only by these commands, on first use.
  */
 import { AutoMigrationsError } from '../../errors.js'
-import type { Command } from '../context.js'
+import type { ProjectMigratorOptions } from '../../project/apply.js'
+import { asAutoMigrationsError } from '../../project/errors.js'
+import { type AppHistory, type ProjectHistory, loadHistory, requireApp } from '../../project/history.js'
+import type { DatabaseOption } from '../../runtime/engines/engine.js'
+import type { MigrationStatus, Migrator } from '../../runtime/runner.js'
+import { type ParsedArgs, flag, stringOption } from '../args.js'
+import type { Command, CommandContext } from '../context.js'
+import { isYes } from '../io.js'
+import { printErrors } from '../report.js'
 
-function notYet(name: string): Command['run'] {
-  return async () => {
-    throw new AutoMigrationsError('USAGE', `The "${name}" command is not available in this version yet.`)
+/** The apps `name` needs, itself included: what `forwards <app>` runs and what its SQL is generated from. */
+function dependencyClosure(history: ProjectHistory, name: string): Set<string> {
+  const byName = new Map(history.apps.map((a) => [a.app.name, a]))
+  const out = new Set<string>()
+  const stack = [name]
+  while (stack.length > 0) {
+    const next = stack.pop()!
+    if (out.has(next)) continue
+    out.add(next)
+    stack.push(...(byName.get(next)?.app.dependencies ?? []))
   }
+  return out
+}
+
+/**
+ * The apps whose history loaded soundly. A broken app outside the command's scope is left out of the
+ * runner (its migrations can't be trusted) without blocking the command; one inside blocks it.
+ */
+const soundApps = (history: ProjectHistory): AppHistory[] => history.apps.filter((a) => a.errors.length === 0)
+
+/** Prints the errors of the apps in `scope` and says nothing ran; true when there were any. */
+function blockedByHistory(ctx: CommandContext, history: ProjectHistory, scope: ReadonlySet<string> | undefined): boolean {
+  const errors = history.apps.filter((a) => !scope || scope.has(a.app.name)).flatMap((a) => a.errors)
+  if (errors.length === 0) return false
+  printErrors(ctx, errors)
+  ctx.err('Nothing was run: fix the migration files above first (auto-migrations check lists every problem).')
+  return true
+}
+
+/** A database option as it may be shown: never a password. */
+export function describeDatabase(database: DatabaseOption): string {
+  if (database === undefined || database === '') return 'the embedded database (.auto-migrations/db)'
+  if (typeof database !== 'string') return 'the database of the config'
+  if (database.startsWith('pglite:')) return `the embedded database in ${database.slice('pglite:'.length)}`
+  try {
+    const url = new URL(database)
+    if (url.password) url.password = '***'
+    if (url.searchParams.has('password')) url.searchParams.set('password', '***')
+    return url.toString()
+  } catch {
+    return `${database.split('://')[0]}://…`
+  }
+}
+
+/**
+ * A driver or network failure outside a migration (the server is down, the database doesn't exist,
+ * the password is wrong) as a user error naming the database. A migration's own failure is already
+ * a MIGRATION_FAILED naming the file, the operation and the SQL; anything without a code is a bug
+ * and keeps its stack.
+ */
+function databaseError(error: unknown, database: DatabaseOption): unknown {
+  if (asAutoMigrationsError(error) || !(error instanceof Error)) return error
+  const code = (error as { code?: unknown }).code
+  if (typeof code !== 'string') return error
+  // Node's connect errors can be AggregateErrors (one per address tried) with an empty message.
+  const message = error.message || (error instanceof AggregateError ? error.errors.map((e) => String((e as Error)?.message ?? e)).join('; ') : '') || code
+  return new AutoMigrationsError(
+    'DATABASE_ERROR',
+    `Could not use ${describeDatabase(database)}: ${message} [${code}]. Check --database, or the database in the config.`,
+    { pgCode: code },
+    { cause: error },
+  )
+}
+
+/**
+ * Opens a runner on the command's database, runs `fn`, and closes the database whatever happened
+ * (a failure to close does not hide the command's own error).
+ */
+async function withMigrator<T>(ctx: CommandContext, history: ProjectHistory, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
+  const { projectMigrator } = await import('../../project/apply.js')
+  const database: DatabaseOption = ctx.database ?? history.project.config.database
+  const options: ProjectMigratorOptions = { apps: soundApps(history).map((a) => a.app.name) }
+  if (database !== undefined) options.database = database
+  const migrator = projectMigrator(history, options)
+  let result: T
+  try {
+    result = await fn(migrator)
+  } catch (error) {
+    await migrator.close().catch(() => undefined)
+    throw databaseError(error, database)
+  }
+  try {
+    await migrator.close()
+  } catch (error) {
+    throw databaseError(error, database)
+  }
+  return result
+}
+
+const noun = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+const named = (m: { app: string; id: string; description?: string }) => `${m.app} ${m.id}${m.description ? ` ${m.description}` : ''}`
+
+/** A migration ID of `app`, given as its ID or its file name (as `sql` takes it). */
+function migrationIdOf(app: AppHistory, given: string, option: string): string {
+  const found = app.migrations.find((m) => m.id === given || m.file.endsWith(`/${given}`) || m.file.endsWith(`\\${given}`))
+  if (found) return found.id
+  const ids = app.migrations.map((m) => m.id)
+  throw new AutoMigrationsError(
+    'UNKNOWN_MIGRATION',
+    `${option} ${given}: app "${app.app.name}" has no such migration. ${ids.length ? `Its migrations are: ${ids.join(', ')}.` : 'It has no migrations yet.'}`,
+    { app: app.app.name, migrationId: given },
+  )
+}
+
+function noExtra(extra: readonly string[], usage: string): void {
+  if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${usage}`)
+}
+
+async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const [target, ...extra] = args.positionals
+  noExtra(extra, this.usage)
+  const to = stringOption(args, 'to')
+  const fake = flag(args, 'fake')
+  const appName = target === undefined || target === 'all' ? undefined : target
+  if (to !== undefined && appName === undefined) {
+    throw new AutoMigrationsError('USAGE', '--to needs an app: auto-migrations forwards <app> --to ID (it stops after that migration of the app).')
+  }
+
+  const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
+  const app = appName === undefined ? undefined : requireApp(history, appName)
+  const scope = appName === undefined ? undefined : dependencyClosure(history, appName)
+  if (blockedByHistory(ctx, history, scope)) return 1
+  const toId = app && to !== undefined ? migrationIdOf(app, to, '--to') : undefined
+
+  return withMigrator(ctx, history, async (migrator) => {
+    // What ran before, so that a failure can say which migrations of this run stay applied.
+    const before = new Set((await migrator.status()).filter((s) => s.state === 'ran').map((s) => `${s.app}\u0000${s.id}`))
+    let result: Awaited<ReturnType<Migrator['migrate']>>
+    try {
+      result = await migrator.migrate({ ...(appName === undefined ? {} : { app: appName }), ...(toId === undefined ? {} : { to: toId }), fake })
+    } catch (error) {
+      const after = await migrator.status().catch(() => [])
+      const applied = after.filter((s) => s.state === 'ran' && !before.has(`${s.app}\u0000${s.id}`))
+      for (const m of applied) ctx.out(`${fake ? 'faked' : 'applied'} ${named(m)}`)
+      if (applied.length > 0) ctx.err(`${applied.length === 1 ? 'The migration above stays' : `The ${applied.length} migrations above stay`} applied; the one that failed was not applied.`)
+      throw error
+    }
+
+    for (const m of result.applied) {
+      ctx.out(fake ? `faked ${named(m)} (recorded as run; its SQL did not run)` : `applied ${named(m)} (${m.durationMs} ms)`)
+    }
+    for (const m of result.applied.filter((a) => a.outOfOrder)) {
+      ctx.err(`warning: ${m.app} ${m.id} was applied out of order: a newer migration of ${m.app} had already run (a merged branch?). Check that they don't conflict.`)
+    }
+    const missing = result.missing.filter((m) => !scope || scope.has(m.app))
+    for (const m of missing) {
+      ctx.err(`warning: ${m.app} ${m.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`)
+    }
+    if (result.applied.length === 0) ctx.out('Nothing to apply.')
+    else if (fake) ctx.out(`Recorded ${noun(result.applied.length, 'migration')} as run without running them (--fake).`)
+    return 0
+  })
+}
+
+async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const [appName, ...extra] = args.positionals
+  if (appName === undefined || appName === 'all') {
+    throw new AutoMigrationsError('USAGE', `Which app? backwards reverses the migrations of one app. Usage: auto-migrations ${this.usage}`)
+  }
+  noExtra(extra, this.usage)
+  const to = stringOption(args, 'to')
+  const stepsText = stringOption(args, 'steps')
+  if (to !== undefined && stepsText !== undefined) throw new AutoMigrationsError('USAGE', 'Give --to ID or --steps N, not both.')
+  if (stepsText !== undefined && !/^[1-9]\d*$/.test(stepsText)) {
+    throw new AutoMigrationsError('USAGE', `--steps ${stepsText}: give how many migrations to reverse, a whole number from 1.`)
+  }
+  const steps = stepsText === undefined ? 1 : Number(stepsText)
+  const yes = flag(args, 'yes')
+  const fake = flag(args, 'fake')
+
+  const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
+  const app = requireApp(history, appName)
+  if (blockedByHistory(ctx, history, dependencyClosure(history, appName))) return 1
+  const toId = to === undefined ? undefined : migrationIdOf(app, to, '--to')
+
+  return withMigrator(ctx, history, async (migrator) => {
+    const status = await migrator.status()
+    // A changed migration blocks every run: the runner raises CHECKSUM_CHANGED before it touches anything.
+    const changed = status.some((s) => s.state === 'changed')
+    // The runner's choice, shown before it runs: the app's migrations that ran, newest last.
+    const ran = status.filter((s) => s.app === appName && s.state === 'ran' && s.file !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const targets = toId !== undefined ? ran.filter((s) => s.id > toId) : ran.slice(-steps)
+    if (!changed && targets.length === 0) {
+      ctx.out(`Nothing to reverse in ${appName}${toId === undefined ? '' : ` after ${toId}`}.`)
+      return 0
+    }
+    if (!changed && !yes) {
+      const list = [...targets].reverse().map((m) => `  - ${m.id}${m.description ? ` ${m.description}` : ''}`)
+      const question = `Reverse ${noun(targets.length, 'migration')} of ${appName}?`
+      const what = fake ? 'only their history rows are deleted; the schema stays as it is (--fake)' : 'dropped tables and columns lose their data'
+      if (!ctx.io.prompt) {
+        ctx.err(`${question} (newest first; ${what}):`)
+        for (const line of list) ctx.err(line)
+        throw new AutoMigrationsError(
+          'DESTRUCTIVE_CHANGE',
+          `Not reversed: reversing migrations can lose data, and there is no terminal to confirm it in. Pass --yes to reverse ${targets.length === 1 ? 'it' : 'them'}.`,
+          { app: appName },
+        )
+      }
+      ctx.out(`These migrations of ${appName} will be reversed, newest first (${what}):`)
+      for (const line of list) ctx.out(line)
+      if (!isYes(await ctx.io.prompt(`${question} (y/N)`))) {
+        ctx.err('Nothing was reversed.')
+        return 1
+      }
+    }
+    const options = { app: appName, ...(toId === undefined ? { steps } : { to: toId }), fake }
+    let result: Awaited<ReturnType<Migrator['rollback']>>
+    try {
+      result = await migrator.rollback(options)
+    } catch (error) {
+      // Each migration is reversed in its own transaction: say which ones were, before the failure.
+      const after = await migrator.status().catch(() => undefined)
+      const reversed = after ? targets.filter((t) => after.some((s) => s.app === t.app && s.id === t.id && s.state === 'pending')).reverse() : []
+      for (const m of reversed) ctx.out(`${fake ? 'unrecorded' : 'reversed'} ${named(m)}`)
+      if (reversed.length > 0) ctx.err(`${reversed.length === 1 ? 'The migration above stays' : `The ${reversed.length} migrations above stay`} reversed; the one that failed was not.`)
+      throw error
+    }
+    for (const m of result.reversed) ctx.out(`${fake ? 'unrecorded' : 'reversed'} ${named(m)}`)
+    if (result.reversed.length === 0) ctx.out(`Nothing to reverse in ${appName}.`)
+    else if (fake) ctx.out(`Deleted ${noun(result.reversed.length, 'history row')} without reversing the schema (--fake).`)
+    return 0
+  })
+}
+
+const STATE_ORDER = ['ran', 'pending', 'changed', 'missing'] as const
+
+/** The status table: one row per migration, grouped by app in dependency order, each app in ID order. */
+export function statusTable(rows: readonly MigrationStatus[], apps: readonly string[]): string[] {
+  const order = [...apps, ...[...new Set(rows.map((r) => r.app))].filter((a) => !apps.includes(a)).sort()]
+  if (order.length === 0) return []
+  const cells: string[][] = [['app', 'migration', 'state', 'ran on (UTC)', 'description']]
+  for (const app of order) {
+    const own = rows.filter((r) => r.app === app).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    if (own.length === 0) cells.push([app, '(no migrations)', '', '', ''])
+    for (const r of own) {
+      cells.push([app, r.id, r.state, r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-', r.description])
+    }
+  }
+  const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)))
+  return cells.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  )
+}
+
+async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const [target, ...extra] = args.positionals
+  noExtra(extra, this.usage)
+  const appName = target === 'all' ? undefined : target
+  const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
+  if (appName !== undefined) requireApp(history, appName)
+  const inScope = (app: string) => appName === undefined || app === appName
+  const broken = history.apps.filter((a) => inScope(a.app.name) && a.errors.length > 0)
+  printErrors(ctx, broken.flatMap((a) => a.errors))
+  const listed = history.apps.filter((a) => inScope(a.app.name) && a.errors.length === 0).map((a) => a.app.name)
+  if (broken.length > 0 && listed.length === 0) return 1
+
+  const rows = await withMigrator(ctx, history, (migrator) => migrator.status())
+  // The rows of a broken app would all read "missing": its files did not load. Its errors say why.
+  const shown = rows.filter((r) => inScope(r.app) && !broken.some((a) => a.app.name === r.app))
+  const table = statusTable(shown, listed)
+  for (const line of table) ctx.out(line)
+  if (table.length > 0) ctx.out()
+
+  const counts = STATE_ORDER.map((state) => [state, shown.filter((r) => r.state === state).length] as const).filter(([, n]) => n > 0)
+  if (counts.length > 0) ctx.out(`${counts.map(([state, n]) => `${n} ${state}`).join(', ')}.`)
+  else if (table.length > 0) ctx.out('No migrations yet.')
+  else ctx.out('The config lists no apps yet: create one with npx auto-migrations app new <name>.')
+  const pending = shown.filter((r) => r.state === 'pending')
+  if (pending.length > 0) ctx.out(`Apply ${pending.length === 1 ? 'it' : 'them'} with: npx auto-migrations forwards${appName === undefined ? '' : ` ${appName}`}`)
+  for (const r of shown.filter((s) => s.state === 'missing')) {
+    ctx.err(`warning: ${r.app} ${r.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`)
+  }
+  const changed = shown.filter((r) => r.state === 'changed')
+  for (const r of changed) {
+    ctx.err(
+      `error [CHECKSUM_CHANGED]: ${r.app} ${r.id}${r.file ? ` (${ctx.show(r.file)})` : ''} changed after it ran. Restore the file as it was, ` +
+        `or write the change as a new migration (npx auto-migrations new ${r.app} --auto); forwards and backwards refuse to run until then.`,
+    )
+  }
+  if (broken.length > 0) {
+    ctx.err(`Not listed (their migration files did not load, see above): ${broken.map((a) => a.app.name).join(', ')}.`)
+  }
+  return changed.length > 0 || broken.length > 0 ? 1 : 0
 }
 
 export const runnerCommands: Command[] = [
   {
     words: ['forwards'],
     usage: 'forwards [app|all] [--to ID] [--fake]',
-    summary: 'run pending migrations',
+    summary: 'run pending migrations: of every app, or of one app and the apps it depends on (--to: stop after that migration)',
     options: { to: 'string', fake: 'boolean' },
-    run: notYet('forwards'),
+    run: forwards,
   },
   {
     words: ['backwards'],
-    usage: 'backwards <app> [--to ID | --steps N] [--yes]',
-    summary: 'reverse migrations',
-    options: { to: 'string', steps: 'string', yes: 'boolean' },
-    run: notYet('backwards'),
+    usage: 'backwards <app> [--to ID | --steps N] [--yes] [--fake]',
+    summary: 'reverse the latest migration of an app (--steps N: the latest N; --to ID: every one after ID); asks first unless --yes',
+    options: { to: 'string', steps: 'string', yes: 'boolean', fake: 'boolean' },
+    run: backwards,
   },
   {
     words: ['status'],
-    usage: 'status [app]',
-    summary: 'list migrations with ran/pending/changed/missing',
+    usage: 'status [app|all]',
+    summary: 'list migrations as ran / pending / changed / missing (exit 1 when one changed after it ran)',
     options: {},
-    run: notYet('status'),
+    run: status,
   },
 ]
