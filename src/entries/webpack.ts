@@ -1,0 +1,3 @@
+import { unplugin } from '../plugin/index.js'
+const webpack = unplugin.webpack
+export { webpack as default, webpack as 'module.exports' }
