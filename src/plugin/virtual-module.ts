@@ -47,15 +47,19 @@ export function webpackSafeRequest(virtualModuleId: string): string | undefined 
 }
 
 /**
- * Apps in the order their migrations come. The façade lists migrations in dependency order but
- * does not say which app depends on which, and the runtime orders apps by their dependencies (then
- * by name): so each app is given the apps before it as dependencies, which keeps the engine's order.
- * It over-states the edges (`migrate({ app })` also runs the apps listed before), never the order.
+ * Apps in the order their migrations come, with their dependencies (the runtime orders apps by them).
+ * An entry without `dependencies` (an older session) gets the apps before it, which keeps the order
+ * but over-states the edges.
  */
 export function appsFromEntries(entries: readonly MigrationEntry[]): VirtualModuleApp[] {
-  const names: string[] = []
-  for (const entry of entries) if (!names.includes(entry.app)) names.push(entry.app)
-  return names.map((name, index) => ({ name, dependencies: names.slice(0, index) }))
+  const apps: VirtualModuleApp[] = []
+  for (const entry of entries) {
+    if (apps.some((a) => a.name === entry.app)) continue
+    apps.push({ name: entry.app, dependencies: entry.dependencies ? [...entry.dependencies] : apps.map((a) => a.name) })
+  }
+  const known = new Set(apps.map((a) => a.name))
+  // A dependency without migrations has nothing to run: the runtime only needs the apps it knows.
+  return apps.map((a) => ({ ...a, dependencies: a.dependencies.filter((d) => known.has(d)) }))
 }
 
 /** Forward slashes work as import specifiers in every bundler, on Windows too. */

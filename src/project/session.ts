@@ -14,6 +14,7 @@ import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
 import { type ProjectHistory, loadHistory } from './history.js'
 import { TableFiles, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'
+import { dependsOn } from '../app/registry.js'
 import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
 
 export interface ProjectSession {
@@ -126,7 +127,7 @@ class Session implements ProjectSession {
       const entries: MigrationEntry[] = []
       for (const app of project.registry.apps) {
         for (const m of await loadMigrationFiles(app, { root: project.root, cache: this.#cache })) {
-          entries.push({ app: app.name, id: m.id, file: m.file })
+          entries.push({ app: app.name, id: m.id, file: m.file, dependencies: project.registry.apps.filter((other) => dependsOn(project.registry, app.name, other.name)).map((other) => other.name) })
         }
       }
       return entries

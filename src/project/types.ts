@@ -53,4 +53,6 @@ export interface MigrationEntry {
   app: string
   id: string
   file: string
+  /** Every app `app` depends on, directly or not (its migrations run after theirs). */
+  dependencies?: string[]
 }
