@@ -23,7 +23,7 @@ import {
   RenameTable,
 } from '../migration/operations/index.js'
 import type { ColumnDefinitionParams } from '../migration/operations/columns.js'
-import { type ColumnSnapshot, type SnapshotData, type TableSnapshot, stableStringify } from '../migration/snapshot.js'
+import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SnapshotData, type TableSnapshot, stableStringify } from '../migration/snapshot.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
 import { type RenameAnswers, type RenameQuestion, columnQuestion, columnRenameKey, emptyAnswers, pairRenames, tableQuestion, tableRenameKey } from './renames.js'
 
@@ -128,12 +128,14 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     enumsAdded: [] as Operation[],
     renames: [] as Operation[],
     dropsFirst: [] as Operation[],
+    fkRemoved: [] as Operation[],
     tablesAdded: [] as Operation[],
     columns: [] as Operation[],
     fkColumns: [] as Operation[],
     constraintsAdded: [] as Operation[],
     columnsDropped: [] as Operation[],
     tablesDropped: [] as Operation[],
+    enumsNarrowed: [] as Operation[],
     enumsDropped: [] as Operation[],
   }
 
@@ -144,7 +146,20 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     const was = fromEnums.get(name)
     const schema = e.schema === 'public' ? undefined : e.schema
     if (!was) phase.enumsAdded.push(new AddEnum(app, { name, schema, values: [...e.values] }))
-    else if (!same(was.values, e.values)) phase.enumsAdded.push(new AlterEnum(app, { name, schema, values: [...e.values], oldValues: [...was.values] }))
+    else if (!same(was.values, e.values)) {
+      // Added values must exist before columns use them; removed ones go only after columns and
+      // tables stop using them (a default or a dropped table's rows may hold them). A change that
+      // does both is split: additions first (appended), the final list at the end.
+      const kept = e.values.filter((v) => was.values.includes(v))
+      const onlyAdds = kept.length === was.values.length && kept.every((v, i) => v === was.values[i])
+      const added = e.values.filter((v) => !was.values.includes(v))
+      if (onlyAdds) phase.enumsAdded.push(new AlterEnum(app, { name, schema, values: [...e.values], oldValues: [...was.values] }))
+      else {
+        const widened = [...was.values, ...added]
+        if (added.length) phase.enumsAdded.push(new AlterEnum(app, { name, schema, values: widened, oldValues: [...was.values] }))
+        phase.enumsNarrowed.push(new AlterEnum(app, { name, schema, values: [...e.values], oldValues: widened }))
+      }
+    }
   }
   for (const [name, e] of fromEnums) {
     if (!toEnums.has(name)) phase.enumsDropped.push(new DropEnum(app, { name, schema: e.schema === 'public' ? undefined : e.schema, values: [...e.values] }))
@@ -169,6 +184,8 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   for (const [a, b] of tablePairs.asked) questions.push(tableQuestion(app, a.className, b.className))
 
   const matched: [TableSnapshot, TableSnapshot][] = []
+  /** Model table → its snapshot table under its old class and table name (renamed tables). */
+  const renamedFrom = new Map<TableSnapshot, TableSnapshot>()
   for (const t of toTables.values()) {
     const was = fromTables.get(key(t))
     if (was) matched.push([was, t])
@@ -176,6 +193,7 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   for (const [a, b] of tablePairs.renames) {
     phase.renames.push(new RenameTable(app, { oldClassName: a.className, newClassName: b.className, oldTablename: a.tablename, newTablename: b.tablename, schema: a.schema === 'public' ? undefined : a.schema }))
     matched.push([{ ...a, className: b.className, tablename: b.tablename }, b])
+    renamedFrom.set(b, a)
   }
 
   // Column renames of every table first: foreign keys elsewhere in the app follow them.
@@ -200,7 +218,7 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     if (a.schema !== b.schema) {
       phase.renames.push(new ChangeTableSchema(app, { className: b.className, tablename: b.tablename, oldSchema: a.schema, newSchema: b.schema }))
     }
-    diffTable(a, b, app, columnPairs[at]!, follow, phase)
+    diffTable(a, b, renamedFrom.get(b) ?? a, app, columnPairs[at]!, follow, phase)
   })
 
   // New tables: empty tables first, then their columns (foreign keys last, so targets exist).
@@ -213,35 +231,160 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     for (const c of t.constraints) phase.constraintsAdded.push(new AddConstraint(app, { tableClassName: t.className, tablename: t.tablename, constraint: structuredClone(c) }))
     for (const i of t.indexes) phase.constraintsAdded.push(new AddIndex(app, { tableClassName: t.className, tablename: t.tablename, index: structuredClone(i) }))
   }
-  // Dropped tables: those that reference others go first.
-  for (const t of referencedFirst(tablePairs.removed, app).reverse()) {
+  // Dropped tables: those that reference others go first. A cycle of foreign keys is broken by
+  // dropping one of its key columns first (one that no key points at): backwards then creates the
+  // tables before it adds that column back, as it does for new tables.
+  const detached = new Set<ColumnSnapshot>()
+  const dropOrder: TableSnapshot[] = []
+  {
+    const remaining = [...tablePairs.removed]
+    const names = () => new Set(remaining.map((t) => t.className))
+    const liveKeys = () =>
+      remaining.flatMap((t) => t.columns.filter((c) => c.columnClass === 'ForeignKey' && c.params.references?.app === app && !detached.has(c)).map((c) => ({ t, c, ref: c.params.references! })))
+    while (remaining.length) {
+      const inPlay = names()
+      const keys = liveKeys()
+      const free = remaining.find((t) => !keys.some((k) => k.t !== t && k.ref.table === t.className))
+      if (free) {
+        dropOrder.push(...remaining.splice(remaining.indexOf(free), 1))
+        continue
+      }
+      const cyclic = keys.filter((k) => k.ref.table !== k.t.className && inPlay.has(k.ref.table))
+      const loose = cyclic.find((k) => !keys.some((o) => o.ref.table === k.t.className && o.ref.column === k.c.name))
+      detached.add((loose ?? cyclic[0])!.c)
+    }
+  }
+  dropOrder.forEach((t) => {
+    const gone = new Set(t.columns.filter((c) => detached.has(c)).map((c) => c.name))
+    // Declarations on a detached column go before it (and come back after it).
+    const usesGone = (x: ConstraintSnapshot | IndexSnapshot) =>
+      'keys' in x ? x.keys.some((k) => k.column !== undefined && gone.has(k.column)) : x.kind !== 'check' && x.columns.some((c) => gone.has(c))
+    const ref = { tableClassName: t.className, tablename: t.tablename }
+    for (const c of t.constraints.filter(usesGone)) phase.dropsFirst.push(new DropConstraint(app, { ...ref, constraint: structuredClone(c) }))
+    for (const i of t.indexes.filter(usesGone)) phase.dropsFirst.push(new DropIndex(app, { ...ref, index: structuredClone(i) }))
+    for (const c of t.columns.filter((c) => gone.has(c.name))) phase.columnsDropped.push(new DropColumn(app, columnParams(t, follow(c))))
     phase.tablesDropped.push(
       new DropTable(app, {
         className: t.className,
         tablename: t.tablename,
         schema: t.schema === 'public' ? undefined : t.schema,
-        columns: t.columns.map((c) => ({ ...structuredClone(c), params: orderedParams(structuredClone(c.params)) })),
-        constraints: structuredClone(t.constraints),
-        indexes: structuredClone(t.indexes),
+        columns: t.columns.filter((c) => !gone.has(c.name)).map((c) => ({ ...structuredClone(c), params: orderedParams(structuredClone(follow(c).params)) })),
+        constraints: structuredClone(t.constraints.filter((c) => !usesGone(c))),
+        indexes: structuredClone(t.indexes.filter((i) => !usesGone(i))),
       }),
     )
-  }
+  })
+
+  const drops = placeDrops(
+    phase.columnsDropped.filter((o): o is DropColumn => o instanceof DropColumn),
+    phase.tablesDropped.filter((o): o is DropTable => o instanceof DropTable),
+    matched,
+    tablePairs.removed,
+    app,
+    follow,
+    new Set(phase.fkRemoved.map((o) => `${(o as AlterColumn).params.tableClassName}.${(o as AlterColumn).params.columnName}`)),
+  )
 
   const all = [
     ...phase.enumsAdded,
-    ...phase.renames,
     ...phase.dropsFirst,
+    ...phase.renames,
+    ...phase.fkRemoved,
+    ...drops.early,
     ...phase.tablesAdded,
     ...phase.columns,
-    ...phase.fkColumns,
+    ...targetsFirst(phase.fkColumns),
     ...phase.constraintsAdded,
-    ...phase.columnsDropped,
-    ...phase.tablesDropped,
+    ...drops.late,
+    ...phase.enumsNarrowed,
     ...phase.enumsDropped,
   ]
   const operations = options.allowDestructive ? all : all.filter((o) => !o.destructive)
   const held = options.allowDestructive ? [] : all.filter((o) => o.destructive)
   return { app, operations, questions, held }
+}
+
+/**
+ * Where drops go. Most run before anything is added (`early`), so a new column or table can take a
+ * dropped one's name and a new primary key can replace the old one; a column or table that a foreign
+ * key still points at (one that stays, or goes later) is dropped at the end (`late`), after that
+ * foreign key has changed. Within each group, what a dropped foreign key points at goes after it.
+ */
+function placeDrops(
+  columnDrops: DropColumn[],
+  tableDrops: DropTable[],
+  matched: [TableSnapshot, TableSnapshot][],
+  removedTables: TableSnapshot[],
+  app: string,
+  follow: (column: ColumnSnapshot) => ColumnSnapshot,
+  /** `Class.column` of foreign keys that stop being ones before the drops. */
+  released: Set<string>,
+): { early: Operation[]; late: Operation[] } {
+  type Ref = { table: string; column: string; target: { table: string; column: string } }
+  type Drop = DropColumn | DropTable
+  // Every foreign key of the app's tables before the change: its owner (by the new class name) and target.
+  const refs: Ref[] = []
+  const owners: [TableSnapshot, string][] = [...matched.map(([a, b]): [TableSnapshot, string] => [a, b.className]), ...removedTables.map((t): [TableSnapshot, string] => [t, t.className])]
+  for (const [table, className] of owners) {
+    for (const c of table.columns) {
+      const ref = follow(c).params.references
+      if (c.columnClass === 'ForeignKey' && ref && ref.app === app && !released.has(`${className}.${c.name}`)) {
+        refs.push({ table: className, column: c.name, target: { table: ref.table, column: ref.column } })
+      }
+    }
+  }
+  const owns = (o: Drop, r: Ref) => (o instanceof DropTable ? r.table === o.params.className : r.table === o.params.tableClassName && r.column === o.params.columnName)
+  const pointsAt = (r: Ref, o: Drop) =>
+    o instanceof DropTable ? r.target.table === o.params.className : r.target.table === o.params.tableClassName && r.target.column === o.params.columnName
+  const drops: Drop[] = [...columnDrops, ...tableDrops]
+  const late = new Set<Drop>()
+  const goesEarly = (r: Ref) => drops.some((o) => owns(o, r) && !late.has(o))
+  for (let changed = true; changed; ) {
+    changed = false
+    for (const o of drops) {
+      if (!late.has(o) && refs.some((r) => pointsAt(r, o) && !owns(o, r) && !goesEarly(r))) {
+        late.add(o)
+        changed = true
+      }
+    }
+  }
+  const order = (group: Drop[]): Operation[] => {
+    // Preferred: foreign key columns, tables, other columns; then referencing ones first.
+    const pending = [
+      ...group.filter((o) => o instanceof DropColumn && o.params.columnClass === 'ForeignKey'),
+      ...group.filter((o) => o instanceof DropTable),
+      ...group.filter((o) => o instanceof DropColumn && o.params.columnClass !== 'ForeignKey'),
+    ]
+    const out: Operation[] = []
+    const gone = new Set<string>()
+    while (pending.length) {
+      const waits = (o: Drop) => pending.some((x) => x !== o && refs.some((r) => owns(x, r) && !owns(o, r) && !gone.has(`${r.table}.${r.column}`) && pointsAt(r, o)))
+      const at = Math.max(0, pending.findIndex((o) => !waits(o)))
+      const [next] = pending.splice(at, 1) as [Drop]
+      if (next instanceof DropColumn) gone.add(`${next.params.tableClassName}.${next.params.columnName}`)
+      out.push(next)
+    }
+    return out
+  }
+  return { early: order(drops.filter((o) => !late.has(o))), late: order(drops.filter((o) => late.has(o))) }
+}
+
+/** Foreign key columns after the foreign key columns they point at (a key can target a key that is a primary key). */
+function targetsFirst(operations: Operation[]): Operation[] {
+  const defines = (o: Operation, table: string, column: string) =>
+    (o instanceof AddColumn && o.params.tableClassName === table && o.params.columnName === column) ||
+    (o instanceof AlterColumn && o.params.tableClassName === table && o.params.columnName === column)
+  const target = (o: Operation) => (o instanceof AddColumn ? o.params.params.references : o instanceof AlterColumn ? o.params.params.references : undefined)
+  const pending = [...operations]
+  const out: Operation[] = []
+  while (pending.length) {
+    const ready = (o: Operation) => {
+      const t = target(o)
+      return !t || !pending.some((x) => x !== o && defines(x, t.table, t.column))
+    }
+    out.push(...pending.splice(Math.max(0, pending.findIndex(ready)), 1))
+  }
+  return out
 }
 
 type ColumnPairs = ReturnType<typeof pairRenames<ColumnSnapshot>>
@@ -271,10 +414,12 @@ function pairColumns(a: TableSnapshot, b: TableSnapshot, app: string, hints: Ren
 function diffTable(
   a: TableSnapshot,
   b: TableSnapshot,
+  /** `a` under its old names: constraints and indexes are dropped before renames (see below). */
+  original: TableSnapshot,
   app: string,
   pairs: ColumnPairs,
   followRef: (column: ColumnSnapshot) => ColumnSnapshot,
-  phase: Record<'renames' | 'dropsFirst' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
+  phase: Record<'renames' | 'dropsFirst' | 'fkRemoved' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
 ): void {
   const ref = { tableClassName: b.className, tablename: b.tablename }
   const fromCols = new Map(a.columns.map((c) => [c.name, c]))
@@ -292,7 +437,11 @@ function diffTable(
       phase.renames.push(new RenameColumn(app, { ...ref, oldColumnName: y.name, newColumnName: y.name, oldDbColumnName: x.dbColumnName, newDbColumnName: y.dbColumnName }))
     }
     const change = columnChange(followRef(x), y)
-    if (change) phase.columns.push(new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...change }))
+    // A column that becomes (or retargets) a foreign key waits, like new ones, for its target's columns;
+    // one that stops being a foreign key lets go of its target before anything is dropped.
+    const retargets = y.columnClass === 'ForeignKey' && change !== null && 'references' in change.params
+    const letsGo = x.columnClass === 'ForeignKey' && y.columnClass !== 'ForeignKey'
+    if (change) (retargets ? phase.fkColumns : letsGo ? phase.fkRemoved : phase.columns).push(new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...change }))
   }
   for (const c of pairs.added) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(b, c)))
 
@@ -302,10 +451,18 @@ function diffTable(
   const fromConstraints = a.constraints.map((c) => (c.kind === 'check' ? c : { ...c, columns: c.columns.map(follow) }))
   const fromIndexes = a.indexes.map((i) => ({ ...i, keys: i.keys.map((k) => (k.column !== undefined ? { ...k, column: follow(k.column) } : k)) }))
   const has = <T>(list: T[], item: T) => list.some((x) => same(x, item))
-  for (const c of fromConstraints) if (!has(b.constraints, c)) phase.dropsFirst.push(new DropConstraint(app, { ...ref, constraint: structuredClone(c) }))
-  for (const i of fromIndexes) if (!has(b.indexes, i)) phase.dropsFirst.push(new DropIndex(app, { ...ref, index: structuredClone(i) }))
+  // Dropped before any rename, in the old names: a check, a predicate or an expression key is SQL
+  // that names columns as they were, and backwards recreates it only after the renames are undone.
+  const old = { tableClassName: original.className, tablename: original.tablename }
+  fromConstraints.forEach((c, at) => {
+    if (!has(b.constraints, c)) phase.dropsFirst.push(new DropConstraint(app, { ...old, constraint: structuredClone(a.constraints[at]!) }))
+  })
+  fromIndexes.forEach((i, at) => {
+    if (!has(b.indexes, i)) phase.dropsFirst.push(new DropIndex(app, { ...old, index: structuredClone(a.indexes[at]!) }))
+  })
   for (const c of b.constraints) if (!has(fromConstraints, c)) phase.constraintsAdded.push(new AddConstraint(app, { ...ref, constraint: structuredClone(c) }))
   for (const i of b.indexes) if (!has(fromIndexes, i)) phase.constraintsAdded.push(new AddIndex(app, { ...ref, index: structuredClone(i) }))
 
-  for (const c of pairs.removed) phase.columnsDropped.push(new DropColumn(app, columnParams(a, c)))
+  // The dropped definition as it is when the drop runs (after renames): backwards re-adds exactly that.
+  for (const c of pairs.removed) phase.columnsDropped.push(new DropColumn(app, columnParams(a, followRef(c))))
 }

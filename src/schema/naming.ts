@@ -4,6 +4,8 @@
  * two long names collide; generated names are shortened with a hash instead.
  */
 import { createHash } from 'node:crypto'
+import { AutoMigrationsError } from '../errors.js'
+import type { ColumnSnapshot, ConstraintSnapshot, IndexSnapshot, TableSnapshot } from '../migration/snapshot.js'
 
 export const MAX_IDENTIFIER_BYTES = 63
 
@@ -48,4 +50,40 @@ export function generatedName(tablename: string, parts: string[], suffix: string
 export function expressionNamePart(expression: string): string {
   const words = expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []
   return words.join('_').toLowerCase() || 'expr'
+}
+
+/** Names of the objects a table's declarations generate; stable, ≤ 63 bytes, derived from current names. */
+export const derivedName = {
+  primaryKey: (table: TableSnapshot) => generatedName(table.tablename, [], 'pkey'),
+  columnUnique: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'key'),
+  columnIndex: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'idx'),
+  foreignKey: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'fkey'),
+  constraint(table: TableSnapshot, constraint: ConstraintSnapshot): string {
+    if (constraint.name) return constraint.name
+    switch (constraint.kind) {
+      case 'primaryKey':
+        return generatedName(table.tablename, [], 'pkey')
+      case 'unique':
+        return generatedName(table.tablename, constraint.columns.map((c) => dbName(table, c)), 'key')
+      case 'check':
+        return generatedName(table.tablename, [expressionNamePart(constraint.expression)], 'check')
+    }
+  },
+  index(table: TableSnapshot, index: IndexSnapshot): string {
+    if (index.name) return index.name
+    const parts = index.keys.map((k) => (k.column !== undefined ? dbName(table, k.column) : expressionNamePart(k.expression ?? '')))
+    return generatedName(table.tablename, parts, index.unique ? 'key' : 'idx')
+  },
+}
+
+/** The database name of a column given by property name. */
+export function dbName(table: TableSnapshot, property: string): string {
+  const column = table.columns.find((c) => c.name === property)
+  if (!column) {
+    throw new AutoMigrationsError('UNKNOWN_COLUMN', `Table ${table.className} has no column "${property}".`, {
+      table: table.className,
+      column: property,
+    })
+  }
+  return column.dbColumnName
 }

@@ -12,6 +12,7 @@ import type {
   ConstraintSnapshot,
   DefaultValue,
   EnumSnapshot,
+  ForeignKeyTarget,
   IndexKey,
   IndexSnapshot,
   SnapshotData,
@@ -21,7 +22,7 @@ import { canonicalSnapshot } from '../migration/snapshot.js'
 import type { ArrayColumn, Column, Enum, ForeignKey, TableClass } from './columns.js'
 import { isColumn } from './columns.js'
 import type { IndexKeyInput, TableConstraint } from './constraints.js'
-import { MAX_IDENTIFIER_BYTES, byteLength, snakeCase } from './naming.js'
+import { MAX_IDENTIFIER_BYTES, byteLength, derivedName, snakeCase } from './naming.js'
 import { isSqlExpression } from './sql.js'
 import type { Table } from './table.js'
 
@@ -179,6 +180,14 @@ function readConstraint(declaration: TableConstraint, table: TableSnapshot, wher
   if (declaration.kind === 'unique' && plain && !o.where && (!o.method || o.method === 'btree') && !o.concurrently) {
     return { constraint: { kind: 'unique', name: o.name ?? null, columns: keys.map((k) => k.column!), nullsDistinct } }
   }
+  // What Postgres' index methods refuse, said before a migration is written.
+  const method = o.method ?? 'btree'
+  if (method !== 'btree') {
+    const refuse = (what: string) => fail('INVALID_TABLE', `A ${declaration.kind}() on table ${table.className} uses method ${method}, which ${what}. Use btree, or change the declaration.`, where)
+    if (declaration.kind === 'unique') refuse('cannot enforce uniqueness (only btree can)')
+    if (keys.some((k) => k.order || k.nulls)) refuse('does not support ordered keys (order, nulls)')
+    if (method === 'hash' && keys.length > 1) refuse('takes a single key')
+  }
   // Partial, expression, ordered or non-btree uniqueness is a unique index in Postgres.
   return {
     index: {
@@ -225,6 +234,8 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
   if (columnPk.length > 1) fail('INVALID_TABLE', `Table ${className} has ${columnPk.length} columns with primaryKey; declare a composite key with static primaryKey = [...] instead.`, where)
   if (composite) {
     for (const c of composite) keyOf(c, table, where)
+    // Postgres makes key columns NOT NULL (and keeps them so when the key goes): say so.
+    for (const c of table.columns) if (composite.includes(c.name)) c.params.null = false
     table.constraints.push({ kind: 'primaryKey', name: null, columns: [...composite] })
   } else if (!columnPk.length) {
     if (table.columns.some((c) => c.dbColumnName === 'id')) {
@@ -288,6 +299,77 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
     column.params.onDelete = fk.onDelete
     column.params.onUpdate = fk.onUpdate
   }
+  // A foreign key takes its target's type; a target that is (through other keys) itself has none.
+  for (const { table, column } of pending) {
+    const seen = new Set<ColumnSnapshot>()
+    for (let at: ColumnSnapshot | undefined = column; at?.columnClass === 'ForeignKey'; ) {
+      if (seen.has(at)) {
+        fail('INVALID_COLUMN', `ForeignKey ${table.className}.${column.name} points (through foreign keys) at itself, so it has no type. Point it at a column that is not a foreign key to it.`, { app: table.app, table: table.className, column: column.name })
+      }
+      seen.add(at)
+      const ref: ForeignKeyTarget | undefined = at.params.references
+      at = ref ? tables.find((t) => t.app === ref.app && t.className === ref.table)?.columns.find((c) => c.name === ref.column) : undefined
+    }
+  }
+  checkNameClashes(tables, enums)
   // Columns keep declaration order: generated files list them as the user wrote them.
   return { snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false }), hints }
+}
+
+/**
+ * Postgres refuses two objects of one name: constraints within a table; tables and indexes (which
+ * also back primary keys and unique constraints) within a schema; table row types and enums within
+ * a schema. Generated names are derived from tables and columns, so two declarations can derive the
+ * same one (two checks on `price`, a partial index beside `index: true`): say which, and what to do.
+ */
+function checkNameClashes(tables: TableSnapshot[], enums: EnumSnapshot[]): void {
+  const relations = new Map<string, string>()
+  const types = new Map<string, string>()
+  const claim = (space: Map<string, string>, scope: string, name: string, what: string, where: { app: string; table?: string }) => {
+    const key = JSON.stringify([scope, name])
+    const other = space.get(key)
+    if (other !== undefined) {
+      fail(
+        where.table ? 'INVALID_TABLE' : 'ENUM_CONFLICT',
+        `${other} and ${what} would both be named "${name}" ${scope}, which Postgres refuses. ` +
+          `Give one of them another name (the \`name\` option of unique(), index() and check(), or the table's or enum's name).`,
+        where,
+      )
+    }
+    space.set(key, what)
+  }
+  for (const table of tables) {
+    const where = { app: table.app, table: table.className }
+    const constraints = new Map<string, string>()
+    const inSchema = `in schema ${table.schema}`
+    const relation = (name: string, what: string) => claim(relations, inSchema, name, what, where)
+    const constraint = (name: string, what: string) => claim(constraints, `on table ${table.tablename}`, name, what, where)
+    relation(table.tablename, `table ${table.className}`)
+    claim(types, inSchema, table.tablename, `table ${table.className}`, where)
+    for (const column of table.columns) {
+      const p = column.params
+      const what = `${table.className}.${column.name}`
+      if (p.primaryKey) {
+        relation(derivedName.primaryKey(table), `the primary key of ${table.className}`)
+        constraint(derivedName.primaryKey(table), `the primary key of ${table.className}`)
+      }
+      if (p.unique && !p.primaryKey) {
+        relation(derivedName.columnUnique(table, column), `the unique constraint of ${what}`)
+        constraint(derivedName.columnUnique(table, column), `the unique constraint of ${what}`)
+      }
+      if (p.index) relation(derivedName.columnIndex(table, column), `the index of ${what}`)
+      if (column.columnClass === 'ForeignKey') constraint(derivedName.foreignKey(table, column), `the foreign key ${what}`)
+    }
+    for (const c of table.constraints) {
+      const name = derivedName.constraint(table, c)
+      const what = c.kind === 'check' ? `check(${JSON.stringify(c.expression)}) on ${table.className}` : `${c.kind === 'unique' ? 'unique' : 'primary key'}(${c.columns.join(', ')}) on ${table.className}`
+      if (c.kind !== 'check') relation(name, what)
+      constraint(name, what)
+    }
+    for (const i of table.indexes) {
+      const keys = i.keys.map((k) => k.column ?? k.expression).join(', ')
+      relation(derivedName.index(table, i), `${i.unique ? 'unique' : 'index'}(${keys})${i.where ? ` where ${i.where}` : ''} on ${table.className}`)
+    }
+  }
+  for (const e of enums) claim(types, `in schema ${e.schema}`, e.name, `enum ${e.name} of app "${e.app}"`, { app: e.app })
 }

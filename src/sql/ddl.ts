@@ -15,7 +15,7 @@ import type {
   SchemaState,
   TableSnapshot,
 } from '../migration/snapshot.js'
-import { expressionNamePart, generatedName } from '../schema/naming.js'
+import { dbName, derivedName } from '../schema/naming.js'
 import { isSqlExpression } from '../schema/sql.js'
 import { qualifiedName, quoteIdent, quoteLiteral } from './quote.js'
 
@@ -138,41 +138,8 @@ function emptyParams(): ColumnParams {
   return { null: true, default: null, primaryKey: false, unique: false, index: false }
 }
 
-/** Names of the objects a table's declarations generate; stable, ≤ 63 bytes, derived from current names. */
-export const derivedName = {
-  primaryKey: (table: TableSnapshot) => generatedName(table.tablename, [], 'pkey'),
-  columnUnique: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'key'),
-  columnIndex: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'idx'),
-  foreignKey: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'fkey'),
-  constraint(table: TableSnapshot, constraint: ConstraintSnapshot): string {
-    if (constraint.name) return constraint.name
-    switch (constraint.kind) {
-      case 'primaryKey':
-        return generatedName(table.tablename, [], 'pkey')
-      case 'unique':
-        return generatedName(table.tablename, constraint.columns.map((c) => dbName(table, c)), 'key')
-      case 'check':
-        return generatedName(table.tablename, [expressionNamePart(constraint.expression)], 'check')
-    }
-  },
-  index(table: TableSnapshot, index: IndexSnapshot): string {
-    if (index.name) return index.name
-    const parts = index.keys.map((k) => (k.column !== undefined ? dbName(table, k.column) : expressionNamePart(k.expression ?? '')))
-    return generatedName(table.tablename, parts, index.unique ? 'key' : 'idx')
-  },
-}
-
-/** The database name of a column given by property name. */
-export function dbName(table: TableSnapshot, property: string): string {
-  const column = table.columns.find((c) => c.name === property)
-  if (!column) {
-    throw new AutoMigrationsError('UNKNOWN_COLUMN', `Table ${table.className} has no column "${property}".`, {
-      table: table.className,
-      column: property,
-    })
-  }
-  return column.dbColumnName
-}
+// The names of generated objects live with the model's naming rules (the model validates clashes).
+export { dbName, derivedName } from '../schema/naming.js'
 
 export function referentialSql(params: ColumnParams): string {
   const on = (what: string, action: string | undefined) => (action && action !== 'no action' ? ` ON ${what} ${action.toUpperCase()}` : '')

@@ -86,7 +86,7 @@ describe('tables', () => {
     const answers = emptyAnswers()
     answers.declined.add(tableRenameKey('blog', 'Band', 'Act'))
     const diff = diffApp(from, to.snapshot, 'blog', { answers, allowDestructive: true })
-    expect(kinds(diff.operations)).toEqual(['addTable', 'addColumn', 'addColumn', 'dropTable'])
+    expect(kinds(diff.operations)).toEqual(['dropTable', 'addTable', 'addColumn', 'addColumn'])
     expect(diff.questions).toEqual([])
   })
 
@@ -210,12 +210,12 @@ describe('columns', () => {
     // After declining label→company, "company" might still be "genre" renamed: Piccolo asks again.
     const second = diffApp(from, to.snapshot, 'blog', { answers, allowDestructive: true })
     expect(second.questions).toEqual([])
-    expect(kinds(second.operations)).toEqual(['renameColumn', 'renameColumn', 'addColumn', 'dropColumn'])
+    expect(kinds(second.operations)).toEqual(['renameColumn', 'renameColumn', 'dropColumn', 'addColumn'])
     expect(second.operations.map((o) => o.describe())).toEqual([
       'rename column Band.name to title',
       'rename column Band.genre to style',
-      'add column Band.company',
       'drop column Band.label',
+      'add column Band.company',
     ])
     expect(canon(replayed(from, second.operations))).toEqual(canon(to.snapshot))
   })
@@ -249,7 +249,7 @@ describe('columns', () => {
     const from = migratedTo(Band1)
     const diff = diffApp(from, model(app('blog', [Band])).snapshot, 'blog', { allowDestructive: true })
     expect(diff.questions).toEqual([])
-    expect(kinds(diff.operations)).toEqual(['addColumn', 'dropColumn'])
+    expect(kinds(diff.operations)).toEqual(['dropColumn', 'addColumn'])
   })
 
   it('changing dbColumnName renames the database column only', () => {

@@ -6,12 +6,14 @@ import {
   columnType,
   defaultSql,
   derivedName,
+  foreignKeyTarget,
   referencesSql,
   renameGeneratedObjectsSql,
   tableName,
 } from '../../sql/ddl.js'
-import { qualifiedName, quoteIdent } from '../../sql/quote.js'
-import type { ColumnClassName, ColumnParams, ColumnSnapshot, SchemaState, TableSnapshot } from '../snapshot.js'
+import { generatedName } from '../../schema/naming.js'
+import { qualifiedName, quoteIdent, quoteLiteral } from '../../sql/quote.js'
+import type { ArrayBase, ColumnClassName, ColumnParams, ColumnSnapshot, SchemaState, TableSnapshot } from '../snapshot.js'
 import { stableStringify } from '../snapshot.js'
 import { Operation, type Step, requireColumn, requireTable, sqlStep } from './operation.js'
 
@@ -240,6 +242,31 @@ function applyChange(column: ColumnSnapshot, change: ColumnChange): void {
   }
 }
 
+/** The stored type: `serial` and `bigserial` are integer and bigint with an owned sequence. */
+const storageType = (type: string): string => (type === 'serial' ? 'integer' : type === 'bigserial' ? 'bigint' : type)
+const isSerial = (column: ColumnSnapshot): boolean => column.columnClass === 'Serial' || column.columnClass === 'BigSerial'
+
+/**
+ * A statement on the sequence a serial column owns. Its name is Postgres' choice (suffixed on a
+ * clash, not renamed with the table), so it is looked up with pg_get_serial_sequence.
+ */
+function ownedSequenceSql(table: TableSnapshot, column: ColumnSnapshot, before: string, after = ''): string {
+  const sequence = `pg_get_serial_sequence(${quoteLiteral(tableName(table))}, ${quoteLiteral(column.dbColumnName)})`
+  return `DO $am$ BEGIN EXECUTE ${quoteLiteral(before)} || ${sequence}${after ? ` || ${quoteLiteral(after)}` : ''}; END $am$`
+}
+
+/** Columns of the state whose foreign key targets `column` of `table`. */
+function referencingColumns(state: SchemaState, table: TableSnapshot, column: ColumnSnapshot): { table: TableSnapshot; column: ColumnSnapshot }[] {
+  const out: { table: TableSnapshot; column: ColumnSnapshot }[] = []
+  for (const other of state.tables.values()) {
+    for (const c of other.columns) {
+      const ref = c.params.references
+      if (c.columnClass === 'ForeignKey' && ref && ref.app === table.app && ref.table === table.className && ref.column === column.name) out.push({ table: other, column: c })
+    }
+  }
+  return out
+}
+
 function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable: TableSnapshot, after: ColumnSnapshot, state: SchemaState): string[] {
   const t = tableName(table)
   const col = quoteIdent(after.dbColumnName)
@@ -250,13 +277,31 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
   const oldType = columnType(before, state, table.app)
   const newType = columnType(after, state, table.app)
   const typeChanged = oldType !== newType
+  // serial -> integer keeps the stored type: only the sequence changes.
+  const storageChanged = storageType(oldType) !== storageType(newType)
   const fkChanged =
     before.columnClass === 'ForeignKey' &&
     after.columnClass === 'ForeignKey' &&
     (!same(a.references, b.references) || a.onDelete !== b.onDelete || a.onUpdate !== b.onUpdate)
   const defaultChanged = !same(a.default, b.default) || before.columnClass !== after.columnClass
+  const target = storageType(newType)
+  // Compared as stored: a foreign key as its target column, an array by its elements.
+  const stored = (c: ColumnSnapshot): { columnClass: ColumnClassName; base?: ArrayBase } =>
+    c.columnClass === 'ForeignKey' ? foreignKeyTarget(c.params, state).column : { columnClass: c.columnClass, base: c.params.base }
+  const elements = (c: { columnClass: ColumnClassName; base?: ArrayBase }): ColumnClassName =>
+    c.columnClass === 'Array' && c.base ? elements(c.base) : c.columnClass
+  const from = stored(before)
+  const to = stored(after)
+  const arrays = from.columnClass === 'Array' && to.columnClass === 'Array'
+  const viaText = elements(from) === 'Enum' || elements(to) === 'Enum'
+  const implicit = arrays ? castsImplicitly(elements(from), elements(to)) : castsImplicitly(from.columnClass, to.columnClass)
+  const using = (column: string) =>
+    implicit && !viaText ? '' : viaText ? ` USING ${column}::text${arrays ? '[]' : ''}::${target}` : ` USING ${column}::${target}`
+  // Foreign keys that point at this column take its type: they are dropped, converted and re-added.
+  const referencing = storageChanged ? referencingColumns(state, table, before) : []
 
   // Dependent objects go first: a type change may be refused while they exist.
+  for (const r of referencing) out.push(`ALTER TABLE ${tableName(r.table)} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(r.table, r.column))}`)
   if (before.columnClass === 'ForeignKey' && (after.columnClass !== 'ForeignKey' || fkChanged)) {
     out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, before))}`)
   }
@@ -267,22 +312,27 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
     out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.columnUnique(table, before))}`)
   }
   if (a.primaryKey && !b.primaryKey) out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.primaryKey(table))}`)
-  const hadDefault = a.default !== null && before.columnClass !== 'Serial' && before.columnClass !== 'BigSerial'
-  if (hadDefault && (defaultChanged || typeChanged)) out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`)
+  const hadDefault = a.default !== null && !isSerial(before)
+  if ((hadDefault && (defaultChanged || typeChanged)) || (isSerial(before) && !isSerial(after))) {
+    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`)
+  }
 
-  if (typeChanged) {
-    const target = newType === 'serial' ? 'integer' : newType === 'bigserial' ? 'bigint' : newType
-    const using =
-      castsImplicitly(before.columnClass === 'ForeignKey' ? 'Integer' : before.columnClass, after.columnClass === 'ForeignKey' ? 'Integer' : after.columnClass) &&
-      before.columnClass !== 'Enum' && after.columnClass !== 'Enum'
-        ? ''
-        : before.columnClass === 'Enum' || after.columnClass === 'Enum'
-          ? ` USING ${col}::text::${target}`
-          : ` USING ${col}::${target}`
-    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target}${using}`)
+  if (storageChanged) out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target}${using(col)}`)
+  for (const r of referencing) {
+    const fk = quoteIdent(r.column.dbColumnName)
+    out.push(`ALTER TABLE ${tableName(r.table)} ALTER COLUMN ${fk} TYPE ${target}${using(fk)}`)
+  }
+  if (isSerial(before) && !isSerial(after)) out.push(ownedSequenceSql(table, before, 'DROP SEQUENCE '))
+  else if (isSerial(before) && isSerial(after) && storageChanged) out.push(ownedSequenceSql(table, before, 'ALTER SEQUENCE ', ` AS ${target}`))
+  else if (!isSerial(before) && isSerial(after)) {
+    // What `serial` does: a sequence owned by the column, as its default, started after the rows.
+    const sequence = qualifiedName(table.schema, generatedName(table.tablename, [after.dbColumnName], 'seq'))
+    out.push(`CREATE SEQUENCE ${sequence} AS ${target} OWNED BY ${t}.${col}`)
+    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT nextval(${quoteLiteral(sequence)}::regclass)`)
+    out.push(`SELECT setval(${quoteLiteral(sequence)}::regclass, coalesce(max(${col}), 0) + 1, false) FROM ${t}`)
   }
   const def = defaultSql(after, b.default, state, table.app)
-  if (def !== null && (defaultChanged || typeChanged) && after.columnClass !== 'Serial' && after.columnClass !== 'BigSerial') {
+  if (def !== null && (defaultChanged || typeChanged) && !isSerial(after)) {
     out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${def}`)
   }
   const wasNotNull = !a.null || a.primaryKey
@@ -299,6 +349,11 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
   if (b.index && (!a.index || a.indexMethod !== b.indexMethod || typeChanged)) out.push(columnIndexSql(afterTable, after))
   if (after.columnClass === 'ForeignKey' && (before.columnClass !== 'ForeignKey' || fkChanged)) {
     out.push(`ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(afterTable, after))} FOREIGN KEY (${col}) ${referencesSql(b, state)}`)
+  }
+  for (const r of referencing) {
+    out.push(
+      `ALTER TABLE ${tableName(r.table)} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(r.table, r.column))} FOREIGN KEY (${quoteIdent(r.column.dbColumnName)}) ${referencesSql(r.column.params, state)}`,
+    )
   }
   return out
 }

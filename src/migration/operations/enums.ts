@@ -85,12 +85,14 @@ export class AlterEnum extends Operation<AlterEnumParams> {
     const { values, oldValues } = this.params
     if (onlyAdds(oldValues, values)) {
       // ADD VALUE keeps existing rows and is cheap; place each value where the declaration puts it.
+      // A value added in a transaction can't be used before it commits (55P04: a default or a row of
+      // the same migration would fail), so each runs on its own; IF NOT EXISTS makes a re-run safe.
       const steps: Step[] = []
       const current = [...oldValues]
       values.forEach((value, at) => {
         if (current.includes(value)) return
         const next = values.slice(at + 1).find((v) => current.includes(v))
-        steps.push(sqlStep(`ALTER TYPE ${type} ADD VALUE ${quoteLiteral(value)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`))
+        steps.push(sqlStep(`ALTER TYPE ${type} ADD VALUE IF NOT EXISTS ${quoteLiteral(value)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`, false))
         current.splice(next !== undefined ? current.indexOf(next) : current.length, 0, value)
       })
       return steps

@@ -1,5 +1,5 @@
 /** Table operations: add, drop, rename, move to another schema. */
-import { columnDefinitionSql, columnIndexSql, constraintBodySql, createIndexSql, derivedName, renameGeneratedObjectsSql, tableName } from '../../sql/ddl.js'
+import { addConstraintSql, columnDefinitionSql, columnIndexSql, constraintBodySql, createIndexSql, derivedName, renameGeneratedObjectsSql, tableName } from '../../sql/ddl.js'
 import { quoteIdent } from '../../sql/quote.js'
 import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, tableKey } from '../snapshot.js'
 import { AutoMigrationsError } from '../../errors.js'
@@ -35,12 +35,30 @@ export function createTableSql(table: TableSnapshot, state: SchemaState): Step[]
   // A self-referencing foreign key needs the table itself to be visible while its SQL is generated.
   state.tables.set(key, table)
   try {
+    // CREATE TABLE silently merges a unique constraint into the primary key (or an earlier unique
+    // constraint) on the same columns; ADD CONSTRAINT doesn't. Such a one is added after the table,
+    // so the table is the same however it was built.
+    const keys = new Set<string>()
+    const keyOf = (columns: string[], nullsDistinct: boolean) => JSON.stringify([columns, nullsDistinct])
+    for (const c of table.columns) {
+      if (c.params.primaryKey || c.params.unique) keys.add(keyOf([c.name], true))
+    }
+    const primary = table.constraints.find((c) => c.kind === 'primaryKey')
+    if (primary) keys.add(keyOf(primary.columns, true))
+    const later = table.constraints.filter((c) => {
+      if (c.kind !== 'unique') return false
+      const key = keyOf(c.columns, c.nullsDistinct)
+      if (keys.has(key)) return true
+      keys.add(key)
+      return false
+    })
     const body = [
       ...table.columns.map((c) => columnDefinitionSql(table, c, state)),
-      ...table.constraints.map((c) => `CONSTRAINT ${quoteIdent(derivedName.constraint(table, c))} ${constraintBodySql(table, c)}`),
+      ...table.constraints.filter((c) => !later.includes(c)).map((c) => `CONSTRAINT ${quoteIdent(derivedName.constraint(table, c))} ${constraintBodySql(table, c)}`),
     ]
     const steps: Step[] = table.schema === 'public' ? [] : [sqlStep(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`)]
     steps.push(sqlStep(`CREATE TABLE ${tableName(table)} (${body.length ? `\n  ${body.join(',\n  ')}\n` : ''})`))
+    for (const c of later) steps.push(sqlStep(addConstraintSql(table, c)))
     for (const c of table.columns) if (c.params.index) steps.push(sqlStep(columnIndexSql(table, c)))
     for (const i of table.indexes) steps.push(sqlStep(createIndexSql(table, i), !i.concurrently))
     return steps
