@@ -353,11 +353,13 @@ export class Migrator {
       }
       const sqlOnly = group.steps.every((s) => s.step.kind === 'sql')
       try {
+        if (sqlOnly) {
+          // One round trip: a multi-statement simple query is one implicit transaction, atomic on
+          // its own (SET LOCAL applies to it), so no BEGIN/COMMIT round trips are needed.
+          await engine.exec([lockTimeout, ...group.steps.map(stepText), ...(isLast ? [historySql] : [])].join(';\n'))
+          continue
+        }
         await engine.transaction(async (tx) => {
-          if (sqlOnly && group.steps.length) {
-            await tx.exec([lockTimeout, ...group.steps.map(stepText), ...(isLast ? [historySql] : [])].join(';\n'))
-            return
-          }
           await tx.exec(lockTimeout)
           for (const step of group.steps) {
             await this.#exec(m, step, direction, () => (step.step.kind === 'raw' ? Promise.resolve(step.step.run(tx)) : tx.exec(step.step.sql)))
