@@ -36,6 +36,11 @@ export interface BuildMode {
   watchMode: boolean
   /** A dev server (Vite `serve`): problems go to its terminal and overlay as they happen. */
   devServer: boolean
+  /**
+   * Serve the virtual module and do nothing else: no check, no emit, no database (Vitest serving
+   * the Vite config, see the `runInVitest` option).
+   */
+  idle?: boolean
 }
 
 export interface CoreSettings {
@@ -121,6 +126,7 @@ export class PluginCore {
    */
   async buildStart(reporter: BuildReporter, addWatchFile?: (file: string) => void): Promise<void> {
     const { mode, options } = this.configured()
+    if (mode.idle === true) return
     if (!mode.watchMode) {
       await this.checkOnce(reporter, options)
       return

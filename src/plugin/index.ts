@@ -11,7 +11,7 @@ import type { PartialMessage, PluginBuild } from 'esbuild'
 import { createUnplugin, type NativeBuildContext, type UnpluginFactory, type UnpluginOptions } from 'unplugin'
 import { openProjectSession } from '../project/session.js'
 import { type BuildReporter, PluginCore } from './core.js'
-import { internalOptions, type Options, RUNTIME_MODULE_ID, resolveOptions } from './options.js'
+import { internalOptions, type Options, RUNTIME_MODULE_ID, resolveOptions, underVitest } from './options.js'
 import { consoleTerminal, PLUGIN_NAME } from './server-context.js'
 import { TYPESCRIPT_FILE, transpileTypeScript } from './transpile.js'
 import { createViteServerContext } from './vite-server.js'
@@ -65,6 +65,23 @@ export const unpluginFactory: UnpluginFactory<Options | undefined, false> = (opt
     await core.buildStart(reporter, (file) => this.addWatchFile(file))
   }
 
+  /**
+   * A server bundle keeps packages external, and a usual way to say so (`external: (id) =>
+   * !id.startsWith('.') && !path.isAbsolute(id)`, or a pattern for bare ids) also matches
+   * `virtual:auto-migrations`, which Rollup and Rolldown test before any plugin resolves it: the
+   * bundle would then import it at run time and fail to start. The plugin's own ids are never external.
+   */
+  function keepVirtualModuleInternal<T extends { external?: unknown }>(inputOptions: T): T | undefined {
+    const external = inputOptions.external
+    if (external === undefined || external === null || external === false) return undefined
+    const matches = externalMatcher(external)
+    return {
+      ...inputOptions,
+      external: (id: string, importer: string | undefined, isResolved: boolean) =>
+        id === virtualModuleId || id === resolvedId ? false : matches(id, importer, isResolved),
+    }
+  }
+
   function closeWatcher(): Promise<void> {
     return core.dispose()
   }
@@ -90,6 +107,18 @@ export const unpluginFactory: UnpluginFactory<Options | undefined, false> = (opt
         })
       })
     }
+    // webpack and rspack test `externals` against the request as written, before the rewrite above
+    // or any resolver: a pattern for packages that also matches `virtual:…` makes the bundle import
+    // the id at run time, where it cannot load. That cannot be undone from here; it fails the build.
+    compiler.hooks.compilation.tap(PLUGIN_NAME, (compilation) => {
+      compilation.hooks.finishModules.tap(PLUGIN_NAME, (modules) => {
+        for (const module of modules) {
+          if (!isExternalModuleOf(module, virtualModuleId)) continue
+          const message = externalizedMessage(virtualModuleId)
+          compilation.errors.push(Object.assign(new compiler.webpack.WebpackError(message), { hideStack: true }))
+        }
+      })
+    })
     compiler.hooks.watchClose.tap(PLUGIN_NAME, () => {
       void core.dispose()
     })
@@ -138,13 +167,18 @@ export const unpluginFactory: UnpluginFactory<Options | undefined, false> = (opt
       await core.buildEnd()
     },
 
-    rollup: { buildStart: rollupLikeBuildStart, closeWatcher },
-    rolldown: { buildStart: rollupLikeBuildStart, closeWatcher },
+    rollup: { options: keepVirtualModuleInternal, buildStart: rollupLikeBuildStart, closeWatcher },
+    rolldown: { options: keepVirtualModuleInternal, buildStart: rollupLikeBuildStart, closeWatcher },
 
     vite: {
+      options: keepVirtualModuleInternal,
       configResolved(config) {
-        const devServer = config.command === 'serve'
-        core.configure({ root: config.root, watchMode: devServer || Boolean(config.build.watch), devServer })
+        const serving = config.command === 'serve'
+        // Vitest serves the Vite config to run tests: writing migrations or opening the dev database
+        // there would race the user's own dev server and tests (see the `runInVitest` option).
+        const idle = serving && options?.runInVitest !== true && underVitest()
+        const devServer = serving && !idle
+        core.configure({ root: config.root, watchMode: devServer || (!idle && Boolean(config.build.watch)), devServer, idle })
       },
       configureServer(server) {
         core.attachServer(createViteServerContext(server, resolvedId))
@@ -204,6 +238,32 @@ export const unpluginFactory: UnpluginFactory<Options | undefined, false> = (opt
   }
 
   return plugin
+}
+
+type ExternalTest = (id: string, importer: string | undefined, isResolved: boolean) => unknown
+
+/** Rollup's and Rolldown's reading of `external`: a function, `true`, or ids and patterns. */
+function externalMatcher(external: unknown): ExternalTest {
+  if (typeof external === 'function') return external as ExternalTest
+  if (external === true) return () => true
+  const list: unknown[] = Array.isArray(external) ? external : [external]
+  return (id) => list.some((entry) => (entry instanceof RegExp ? entry.test(id) : entry === id))
+}
+
+/** webpack's and rspack's ExternalModule for the virtual id (rspack's modules are not webpack classes). */
+function isExternalModuleOf(module: unknown, virtualModuleId: string): boolean {
+  if (typeof module !== 'object' || module === null) return false
+  const { userRequest, identifier } = module as { userRequest?: unknown; identifier?: unknown }
+  if (userRequest !== virtualModuleId || typeof identifier !== 'function') return false
+  return String(identifier.call(module)).startsWith('external ')
+}
+
+function externalizedMessage(virtualModuleId: string): string {
+  return [
+    `${virtualModuleId} was made external by the \`externals\` setting, so the bundle would import it at run time, where it cannot be loaded.`,
+    'Keep it out of `externals`: externalize bare package names only, for example',
+    `  externals: [({ request }, callback) => (/^[@a-z][^:]*$/i.test(request ?? '') ? callback(null, request) : callback())]`,
+  ].join('\n')
 }
 
 function union(a: RegExp, b: RegExp): RegExp {

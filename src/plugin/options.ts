@@ -48,6 +48,14 @@ export interface Options {
    * @default 'virtual:auto-migrations'
    */
   virtualModuleId?: string
+  /**
+   * Vitest serves the project's Vite config (a dev server) to run tests. There the plugin stands
+   * still by default: it serves the virtual module and nothing else; no diff, no migration file, no
+   * dev database, no overlay. Set this to run the dev behaviour under Vitest too (a test that starts
+   * a dev server on purpose). Vitest is recognised by `process.env.VITEST`, which it sets.
+   * @default false
+   */
+  runInVitest?: boolean
 }
 
 export interface ResolvedOptions {
@@ -59,6 +67,11 @@ export interface ResolvedOptions {
   virtualModuleId: string
   /** True in dev servers and watch mode: never fail, write migrations as files change. */
   watchMode: boolean
+}
+
+/** Vitest sets `VITEST` in its own process and in its workers, before it serves the Vite config. */
+export function underVitest(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.VITEST !== undefined && env.VITEST !== '' && env.VITEST !== 'false'
 }
 
 export const DEFAULT_VIRTUAL_MODULE_ID = 'virtual:auto-migrations'

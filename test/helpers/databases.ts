@@ -83,6 +83,12 @@ async function templateDataDir(): Promise<Blob> {
   return blob
 }
 
+/** The initialised data directory (a `dumpDataDir()` tarball) that fresh PGlite databases start from. */
+export function pgliteTemplate(): Promise<Blob> {
+  template ??= templateDataDir()
+  return template
+}
+
 /**
  * A fresh in-memory PGlite. Creating one runs initdb (about 2 s); loading a template data
  * directory takes about 0.4 s; that is all `clone()` does too (dump, then load), minus the dump

@@ -86,7 +86,8 @@ async function startDev(project: (root: string) => Partial<FakeProject>, options
     server: { middlewareMode: true, ws: false },
     plugins: [
       recorder,
-      unplugin.vite({ __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30, ...options }),
+      // This file runs under Vitest, where the plugin otherwise stands still.
+      unplugin.vite({ runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30, ...options }),
     ],
   })
   open = server
@@ -218,7 +219,7 @@ it('replays the overlay to every browser that connects after the problem, until 
   const sessions = fakeSessions(
     basicProject({ root, watchFiles: [tables], emit: async () => ({ held: readFileSync(tables, 'utf8').includes('resolved') ? [] : held }) }),
   )
-  const seams: InternalOptions = { __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30 }
+  const seams: InternalOptions = { runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30 }
   const server = await createServer({
     root,
     configFile: false,
