@@ -17,4 +17,6 @@ declare module 'virtual:auto-migrations' {
   export const status: Migrator['status']
   /** The configured database, opened once and shared with the plugin in dev, for the app's own queries. */
   export const getDatabase: Migrator['getDatabase']
+  /** Closes the database handle (for scripts that must exit; a server keeps it open). */
+  export const close: Migrator['close']
 }

@@ -113,9 +113,18 @@ export function generateVirtualModule(input: VirtualModuleInput): string {
     'export function rollback(...args) { return migrator.rollback(...args); }',
     'export function status(...args) { return migrator.status(...args); }',
     'export function getDatabase(...args) { return migrator.getDatabase(...args); }',
+    'export function close() { return migrator.close(); }',
   )
   if (input.hot) {
-    lines.push('', 'if (import.meta.hot) import.meta.hot.accept();')
+    // An update keeps the database handle: a new pool (or PGlite reference) per update would leak.
+    lines.push(
+      '',
+      'if (import.meta.hot) {',
+      '  if (import.meta.hot.data.migrator) migrator.adoptDatabase(import.meta.hot.data.migrator);',
+      '  import.meta.hot.data.migrator = migrator;',
+      '  import.meta.hot.accept();',
+      '}',
+    )
   }
   return `${lines.join('\n')}\n`
 }

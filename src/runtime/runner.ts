@@ -163,6 +163,15 @@ export class Migrator {
     return this.#engine
   }
 
+  /**
+   * Takes over another migrator's database handle (not yet opened: nothing happens). The virtual
+   * module uses it across HMR updates, so each update doesn't open a new pool or PGlite reference.
+   */
+  adoptDatabase(previous: Migrator): void {
+    this.#engine = previous.#engine
+  }
+
+  /** Closes the database handle this migrator opened (a pool or PGlite passed in stays open). */
   async close(): Promise<void> {
     const engine = this.#engine
     this.#engine = undefined

@@ -47,6 +47,7 @@ export function migrate(...args) { return migrator.migrate(...args); }
 export function rollback(...args) { return migrator.rollback(...args); }
 export function status(...args) { return migrator.status(...args); }
 export function getDatabase(...args) { return migrator.getDatabase(...args); }
+export function close() { return migrator.close(); }
 `)
   })
 
@@ -60,7 +61,9 @@ export function getDatabase(...args) { return migrator.getDatabase(...args); }
       hot: true,
     })
     expect(code).toContain('export const migrations = [];\n')
-    expect(code.endsWith('\nif (import.meta.hot) import.meta.hot.accept();\n')).toBe(true)
+    expect(code).toContain('  import.meta.hot.accept();\n')
+    // The update keeps the previous module's database handle instead of opening a new one.
+    expect(code).toContain('migrator.adoptDatabase(import.meta.hot.data.migrator)')
   })
 
   it('writes Windows paths with forward slashes and quotes every path as a string literal', () => {

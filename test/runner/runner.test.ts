@@ -142,3 +142,12 @@ describeEngines('runner', (ctx) => {
     expect((await readHistory(engine)).length).toBe(3)
   })
 })
+
+it('a migrator that adopts another one\'s database (an HMR update of the virtual module) reuses the same handle', async () => {
+  const first = createMigrator({ apps, migrations: [], database: 'postgres://postgres@127.0.0.1:5432/test' })
+  const second = createMigrator({ apps, migrations: [], database: 'postgres://postgres@127.0.0.1:5432/test' })
+  const handle = await first.getDatabase()
+  second.adoptDatabase(first)
+  expect(await second.getDatabase()).toBe(handle)
+  await second.close()
+})
