@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default on 2 cores is one worker. Most tests wait on Postgres, PGlite or a child
+    // process, so a third worker shortens the suite without starving the CPU-bound ones.
+    maxWorkers: 3,
   },
 })

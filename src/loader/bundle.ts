@@ -256,16 +256,20 @@ function resolvePackagesPlugin(): Plugin {
   return {
     name: 'auto-migrations:resolve-packages',
     setup(build) {
-      const cache = new Map<string, string | null>()
+      // Promises, not results: a build's callbacks run concurrently, and 2,000 migrations importing
+      // one package would otherwise all miss the cache and each ask esbuild.
+      const cache = new Map<string, Promise<string | null>>()
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === RESOLVING || args.path.startsWith('node:') || path.isAbsolute(args.path)) return undefined
         const key = `${args.resolveDir}\0${args.path}`
-        let resolved = cache.get(key)
-        if (resolved === undefined) {
-          const result = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING })
-          resolved = result.errors.length || result.external || !path.isAbsolute(result.path) ? null : pathToFileURL(result.path).href
-          cache.set(key, resolved)
+        let pending = cache.get(key)
+        if (pending === undefined) {
+          pending = build
+            .resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING })
+            .then((result) => (result.errors.length || result.external || !path.isAbsolute(result.path) ? null : pathToFileURL(result.path).href))
+          cache.set(key, pending)
         }
+        const resolved = await pending
         return { path: resolved ?? args.path, external: true }
       })
     },
