@@ -1,0 +1,74 @@
+/**
+ * The engine's internals that the generator needs (differ, writer, table model → snapshot, replay
+ * and SQL plans). The package exports none of them, and dist's chunks have hashed names, so they are
+ * bundled from src/ with esbuild (a dependency of the package) into bench/.work, once per source
+ * version. The bench measures the BUILT package (dist/, bin/); this bundle only writes its inputs.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { build } from 'esbuild'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+export const REPO = path.resolve(here, '../..')
+export const WORK = path.join(REPO, 'bench/.work')
+
+const ENTRY = `
+export { diffApp } from './src/differ/diff.ts'
+export { renderMigration } from './src/writer/render.ts'
+export { newMigrationId, migrationFileName } from './src/writer/ids.ts'
+export { autoDescription } from './src/project/plan.ts'
+export { modelSnapshot } from './src/schema/to-snapshot.ts'
+export { createRegistry } from './src/app/registry.ts'
+export { defineApp } from './src/app/define.ts'
+export { replay, plan } from './src/migration/replay.ts'
+export { SchemaState, canonicalSnapshot, stableStringify } from './src/migration/snapshot.ts'
+export { checksumOf } from './src/migration/manager.ts'
+export { Table } from './src/schema/table.ts'
+export { sql } from './src/schema/sql.ts'
+export { unique, index } from './src/schema/constraints.ts'
+export * as columns from './src/schema/columns.ts'
+export { loadProject, loadMigrationFiles, listMigrationFiles, runForwards, LoaderCache } from './src/loader/index.ts'
+export { loadHistory } from './src/project/history.ts'
+export { planNewMigrations, reportPlans } from './src/project/plan.ts'
+export { openProjectSession } from './src/project/session.ts'
+`
+
+function sourceHash() {
+  const hash = createHash('sha256').update(ENTRY)
+  const walk = (dir) => {
+    for (const name of readdirSync(dir).sort()) {
+      const file = path.join(dir, name)
+      if (statSync(file).isDirectory()) walk(file)
+      else if (name.endsWith('.ts')) hash.update(file).update(readFileSync(file))
+    }
+  }
+  walk(path.join(REPO, 'src'))
+  return hash.digest('hex').slice(0, 12)
+}
+
+let loaded
+/** The internals module (bundled on first use; reused while src/ is unchanged). */
+export async function internals() {
+  if (loaded) return loaded
+  const hash = sourceHash()
+  const out = path.join(WORK, 'internals', `internals-${hash}.mjs`)
+  if (!existsSync(out)) {
+    mkdirSync(path.dirname(out), { recursive: true })
+    // Older bundles (src/ changed since) are of no use.
+    for (const old of readdirSync(path.dirname(out))) if (old.startsWith('internals-')) rmSync(path.join(path.dirname(out), old), { force: true })
+    await build({
+      stdin: { contents: ENTRY, resolveDir: REPO, loader: 'ts', sourcefile: 'bench-internals.ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile: out,
+      logLevel: 'error',
+    })
+  }
+  loaded = { ...(await import(pathToFileURL(out).href)), sourceHash: hash }
+  return loaded
+}

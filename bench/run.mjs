@@ -1,0 +1,377 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench` (builds first, then runs this): every measurement of issue 5 in one run, side by
+ * side with the peers, printed as a markdown table and written to bench/results.md.
+ *
+ *   node bench/run.mjs [--quick] [--only cold,warm,dev,vite,apply,disk] [--skip dev,...] [--regen]
+ *
+ * --quick   200-migration project only, fewer repetitions, no drizzle-kit at 2,000 (a few minutes)
+ * --only    run only these sections (memory rows come with cold and dev)
+ * --regen   regenerate the cached projects (bench/.work/large-*)
+ * --apply-runs N   repetitions of each apply tool (default 2; 1 with --quick)
+ * --pglite-memory  also apply on an in-memory PGlite (runner alone, and the raw-SQL floor)
+ *
+ * Every figure is the median of several fresh runs with min–max, except where n=1 says otherwise.
+ * The load average is printed with each section: this machine is shared, read the figures with it.
+ */
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ensureProject } from './generate.mjs'
+import { REPO, WORK } from './lib/internals.mjs'
+import { fmtMB, fmtMs, fmtRatio, fmtSummary, folderSize, load, machine, run, runNodeJson, summary } from './lib/measure.mjs'
+import { freshDatabase, serverReachable, SERVER_URL } from './lib/pgdb.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const argv = process.argv.slice(2)
+const flag = (name) => argv.includes(name)
+const list = (name) => {
+  const at = argv.indexOf(name)
+  return at >= 0 ? argv[at + 1].split(',') : undefined
+}
+const QUICK = flag('--quick')
+const only = list('--only')
+const skip = list('--skip') ?? []
+const wanted = (section) => (!only || only.includes(section)) && !skip.includes(section)
+
+const CONFIG = QUICK
+  ? { lengths: [200], coldRuns: 3, drizzleRuns: { 200: 1 }, applySteps: 200, applyRuns: 1, devSteps: 200, devEdits: 10, viteRuns: 3, largeViteRuns: 1, warmRuns: 3 }
+  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 5, largeViteRuns: 1, warmRuns: 3 }
+
+if (list('--apply-runs')) CONFIG.applyRuns = Number(list('--apply-runs')[0])
+
+const BIN = path.join(REPO, 'bin', 'auto-migrations.js')
+const DRIZZLE = path.join(REPO, 'node_modules', 'drizzle-kit', 'bin.cjs')
+const PICCOLO_2000_S = 2.91 // issue 5, measured by a peer session (not run here: Python)
+
+const started = performance.now()
+const sections = []
+const notes = []
+const problems = []
+const loads = []
+
+function log(line) {
+  process.stdout.write(`${line}\n`)
+}
+
+function section(title) {
+  const previous = sections[sections.length - 1]
+  if (previous) previous.seconds = Math.round((performance.now() - previous.started) / 1000)
+  const s = { title, rows: [], load: load(), started: performance.now() }
+  loads.push(`${title}: ${s.load}`)
+  sections.push(s)
+  log(`\n## ${title}   (load average ${s.load})`)
+  return s
+}
+
+/** One table row: what, ours, the peer and its figure, ours/peer, the target and whether it is met. */
+function row(s, cells) {
+  s.rows.push(cells)
+  log(`  ${cells.what}: ${cells.ours}${cells.peer ? `  | ${cells.peer}: ${cells.peerValue}  | ratio ${cells.ratio}` : ''}${cells.target ? `  | target ${cells.target} ${cells.met ?? ''}` : ''}`)
+}
+
+const verdict = (ok) => (ok === undefined ? '' : ok ? 'met' : 'missed')
+
+async function repeat(n, fn) {
+  const out = []
+  for (let k = 0; k < n; k++) out.push(await fn(k))
+  return out
+}
+
+// ------------------------------------------------------------------------------------------------
+log(`# unplugin-auto-migrations benchmark${QUICK ? ' (quick)' : ''}`)
+const host = machine()
+log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGB} GB, Node ${host.node}, load average ${load()}`)
+if (!existsSync(path.join(REPO, 'dist', 'cli.js'))) {
+  log('dist/ is missing: run `npm run build` first (npm run bench does).')
+  process.exit(1)
+}
+
+const lengths = [...new Set([...CONFIG.lengths, ...(wanted('apply') ? [CONFIG.applySteps] : []), ...(wanted('dev') ? [CONFIG.devSteps] : [])])].sort((a, b) => a - b)
+const projects = {}
+{
+  const t = performance.now()
+  for (const steps of lengths) projects[steps] = await ensureProject({ steps, force: flag('--regen'), log })
+  log(`projects ready in ${fmtMs(performance.now() - t)}: ${lengths.map((n) => `${n} migrations → ${path.relative(REPO, projects[n].dir)}`).join(', ')}`)
+}
+const describe = (m) => `${m.tables} tables, ${m.columns} columns, ${m.steps} migrations (${Object.entries(m.events).map(([k, v]) => `${v} ${k}`).join(', ')}; ${m.counts.ourOperations} operations)`
+for (const n of lengths) notes.push(`Project at ${n} migrations: ${describe(projects[n].manifest)}.`)
+
+const results = { cold: {}, drizzle: {}, rss: {} }
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('cold')) {
+  const s = section('Cold check (fresh process, no change)')
+  for (const n of CONFIG.lengths) {
+    const dir = projects[n].dir
+    const ours = await repeat(CONFIG.coldRuns, async () => {
+      const r = await run(process.execPath, [BIN, 'check'], { cwd: dir })
+      if (r.code !== 0 || !/No changes/.test(r.stdout)) problems.push(`check at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(0, 500)}`)
+      return r
+    })
+    const oursMs = summary(ours.map((r) => r.ms))
+    results.cold[n] = oursMs
+    results.rss[`check ${n}`] = summary(ours.map((r) => r.rssMB))
+    const peers = {}
+    for (const [cmd, expect] of [
+      ['check', /Everything's fine/],
+      ['generate', /No schema changes/],
+    ]) {
+      const runs = CONFIG.drizzleRuns[n] ?? 0
+      if (!runs) continue
+      const rs = await repeat(runs, async () => {
+        const r = await run(process.execPath, [DRIZZLE, cmd], { cwd: dir, timeoutMs: 900_000 })
+        if (r.code !== 0 || !expect.test(r.stdout + r.stderr)) problems.push(`drizzle-kit ${cmd} at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(-500)}`)
+        return r
+      })
+      peers[cmd] = summary(rs.map((r) => r.ms))
+      results.drizzle[`${cmd} ${n}`] = peers[cmd]
+      results.rss[`drizzle-kit ${cmd} ${n}`] = summary(rs.map((r) => r.rssMB))
+    }
+    const target2000 = n === 2000
+    for (const cmd of ['check', 'generate']) {
+      const p = peers[cmd]
+      const ratio = p ? oursMs.median / p.median : undefined
+      row(s, {
+        what: `cold check, ${n} migrations`,
+        ours: fmtSummary(oursMs),
+        peer: `drizzle-kit ${cmd}`,
+        peerValue: p ? fmtSummary(p) : 'not run',
+        ratio: p ? fmtRatio(oursMs.median, p.median) : 'n/a',
+        target: target2000 ? (cmd === 'check' ? '≤ 0.6 s and ≤ 0.05× drizzle-kit check' : '') : '',
+        met: target2000 && cmd === 'check' ? verdict(oursMs.median <= 600 && (ratio === undefined || ratio <= 0.05)) : '',
+      })
+    }
+    if (target2000) {
+      row(s, { what: 'cold check, 2,000 migrations, vs Piccolo (issue figure)', ours: fmtSummary(oursMs), peer: 'Piccolo 1.36 (not run here)', peerValue: `${PICCOLO_2000_S} s`, ratio: fmtRatio(oursMs.median, PICCOLO_2000_S * 1000), target: '≤ 0.2×', met: verdict(oursMs.median <= 0.2 * PICCOLO_2000_S * 1000) })
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('warm')) {
+  const s = section('Warm check (nothing changed since the last run)')
+  const n = CONFIG.lengths[CONFIG.lengths.length - 1]
+  const dir = projects[n].dir
+  if (results.cold[n]) {
+    row(s, { what: `CLI \`check\` again, ${n} migrations`, ours: `${fmtSummary(results.cold[n])} — same as cold: the CLI keeps no cache between runs`, target: '≤ 150 ms', met: verdict(results.cold[n].median <= 150) })
+  }
+  const session = await runNodeJson(path.join(here, 'lib/check-worker.mjs'), ['session', dir, String(CONFIG.warmRuns)], { cwd: dir })
+  row(s, { what: `in-process re-check, ${n} migrations (the dev server's session, LoaderCache)`, ours: fmtSummary(summary(session.json.warmMs)), target: '≤ 150 ms', met: verdict(summary(session.json.warmMs).median <= 150) })
+  // The prototype of the proposed persistent cache: a miss first (writes it), then hits.
+  rmSync(path.join(dir, 'node_modules', '.auto-migrations', 'snapshot-cache.json'), { force: true })
+  const miss = await runNodeJson(path.join(here, 'lib/check-worker.mjs'), ['cache', dir], { cwd: dir })
+  const hits = await repeat(CONFIG.warmRuns, () => runNodeJson(path.join(here, 'lib/check-worker.mjs'), ['cache', dir], { cwd: dir }))
+  if (miss.json.hit || hits.some((h) => !h.json.hit) || hits.some((h) => h.json.changes)) problems.push('snapshot-cache prototype: unexpected miss/hit or changes')
+  const inside = summary(hits.map((h) => h.json.totalMs - h.json.importMs))
+  row(s, {
+    what: `PROTOTYPE snapshot cache (bench-side), hit, ${n} migrations — work after startup`,
+    ours: `${fmtSummary(inside)}; whole process ${fmtSummary(summary(hits.map((h) => h.ms)))}`,
+    target: '≤ 150 ms',
+    met: verdict(inside.median <= 150),
+  })
+  const phases = Object.entries(hits[Math.floor(hits.length / 2)].json.phases).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')
+  notes.push(`Snapshot-cache prototype (${n} migrations), one hit: ${phases}. The miss (first run) took ${fmtMs(miss.json.totalMs)} and wrote the cache.`)
+}
+
+// ------------------------------------------------------------------------------------------------
+let devDir
+if (wanted('dev')) {
+  const s = section('Dev server: save to migration file (Vite, embedded database)')
+  const n = CONFIG.devSteps
+  devDir = path.join(WORK, `dev-${n}`)
+  rmSync(devDir, { recursive: true, force: true })
+  mkdirSync(devDir, { recursive: true })
+  for (const f of ['src', 'migrations.config.ts', 'index.html', 'main.ts', 'manifest.json']) cpSync(path.join(projects[n].dir, f), path.join(devDir, f), { recursive: true })
+  // The dev database is up to date before the server starts, as it is in a real project: every
+  // migration applied to the embedded database (PGlite on disk) by the CLI. That is also the
+  // "apply on PGlite" measurement.
+  const forwards = await run(process.execPath, [BIN, 'forwards'], { cwd: devDir, timeoutMs: 900_000 })
+  if (forwards.code !== 0) problems.push(`forwards on the embedded database exited ${forwards.code}: ${(forwards.stdout + forwards.stderr).slice(-800)}`)
+  results.pgliteForwards = { ms: forwards.ms, rssMB: forwards.rssMB, ok: forwards.code === 0 }
+  let dev
+  try {
+    dev = await runNodeJson(path.join(here, 'lib/dev-worker.mjs'), [devDir, 'orders', String(CONFIG.devEdits)], { cwd: devDir, timeoutMs: 900_000 })
+  } catch (error) {
+    dev = { json: { skipped: `the dev server run failed: ${error.message.slice(0, 600)}` } }
+  }
+  if (dev.json.skipped) {
+    row(s, { what: 'save → migration file', ours: `SKIPPED: ${dev.json.skipped}` })
+  } else {
+    const file = summary(dev.json.file)
+    const applied = summary(dev.json.applied)
+    const d = dev.json.debounceMs
+    const ex = (v) => v - d
+    row(s, { what: `save → migration file, ${n} migrations, p50 / p95 over ${file.n} edits (debounce included)`, ours: `${fmtMs(file.median)} / ${fmtMs(file.p95)} (min ${fmtMs(file.min)}, max ${fmtMs(file.max)})` })
+    row(s, { what: `save → migration file, debounce (${d} ms) excluded, p50 / p95`, ours: `${fmtMs(ex(file.median))} / ${fmtMs(ex(file.p95))}`, target: 'p50 ≤ 150 ms, p95 ≤ 300 ms', met: verdict(ex(file.median) <= 150 && ex(file.p95) <= 300) })
+    row(s, { what: 'save → migration file written AND applied to the dev database, p50 / p95', ours: `${fmtMs(applied.median)} / ${fmtMs(applied.p95)}` })
+    row(s, { what: 'first save after the server started (includes the first load of the project)', ours: `file ${fmtMs(dev.json.first.file)}, applied ${fmtMs(dev.json.first.applied)}; server listening after ${fmtMs(dev.json.startMs)}` })
+    results.rss.dev = dev.json.rssMB
+    notes.push(`Dev server: debounce ${d} ms (the plugin's default) is included in the raw figures; ${dev.json.migrationsWritten} migrations written for ${CONFIG.devEdits + 1} edits (one per edit expected).`)
+    if (dev.json.migrationsWritten !== CONFIG.devEdits + 1) problems.push(`dev server wrote ${dev.json.migrationsWritten} migrations for ${CONFIG.devEdits + 1} edits`)
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('vite')) {
+  const s = section('vite build: with and without the plugin')
+  const targets = [['playground', path.join(REPO, 'playground'), CONFIG.viteRuns]]
+  const largeN = CONFIG.lengths[CONFIG.lengths.length - 1]
+  if (CONFIG.largeViteRuns) targets.push([`large project (${largeN} migrations)`, projects[largeN].dir, CONFIG.largeViteRuns])
+  for (const [name, root, runs] of targets) {
+    const times = { with: [], without: [] }
+    for (let k = 0; k < runs; k++) {
+      // Alternate, so drifting load hits both alike.
+      for (const mode of k % 2 ? ['with', 'without'] : ['without', 'with']) {
+        const out = path.join(WORK, 'vite-out', `${name.split(' ')[0]}-${mode}`)
+        const r = await runNodeJson(path.join(here, 'lib/vite-build.mjs'), [root, mode, out], { cwd: root })
+        if (r.json.error) problems.push(`vite build of ${name} ${mode} the plugin failed: ${r.json.error}`)
+        times[mode].push(r.ms)
+      }
+    }
+    const w = summary(times.with)
+    const wo = summary(times.without)
+    const overhead = (w.median - wo.median) / wo.median
+    row(s, {
+      what: `vite build, ${name} (whole process)`,
+      ours: `with ${fmtSummary(w)}`,
+      peer: 'without the plugin',
+      peerValue: fmtSummary(wo),
+      ratio: `${fmtRatio(w.median, wo.median)} (+${Math.round(overhead * 100)}%)`,
+      target: name === 'playground' ? '≤ 5% slower' : '',
+      met: name === 'playground' ? verdict(overhead <= 0.05) : '',
+    })
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('apply')) {
+  const n = CONFIG.applySteps
+  const s = section(`Apply ${n} migrations from empty`)
+  const dir = projects[n].dir
+  // The whole run should stay under 10 minutes: when the sections before took long (a loaded
+  // machine: drizzle-kit alone takes 4–6 min at 2,000 migrations), one run per tool.
+  const elapsedS = (performance.now() - started) / 1000
+  if (!list('--apply-runs') && CONFIG.applyRuns > 1 && elapsedS > 400) {
+    CONFIG.applyRuns = 1
+    notes.push(`Apply: one run per tool (not 2): the sections before took ${Math.round(elapsedS)} s, and the run should stay under 10 minutes.`)
+  }
+  if (!(await serverReachable())) {
+    row(s, { what: 'apply on the Postgres server', ours: `SKIPPED: ${SERVER_URL} is not reachable` })
+  } else {
+    const tools = ['ours', 'node-pg-migrate', 'kysely']
+    const res = Object.fromEntries([...tools, 'raw'].map((t) => [t, []]))
+    for (let k = 0; k < CONFIG.applyRuns; k++) {
+      const order = k % 2 ? [...tools].reverse() : tools
+      for (const tool of [...order, ...(k === 0 ? ['raw'] : [])]) {
+        const db = await freshDatabase(tool)
+        try {
+          const r = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), [tool, dir, db.url], { cwd: dir, timeoutMs: 900_000 })
+          if (r.json.migrations !== projects[n].manifest.steps) problems.push(`${tool} applied ${r.json.migrations} of ${projects[n].manifest.steps} migrations`)
+          res[tool].push(r.json)
+        } catch (error) {
+          problems.push(`apply with ${tool} failed: ${error.message.slice(0, 600)}`)
+        } finally {
+          await db.drop()
+        }
+      }
+    }
+    const med = (tool) => summary(res[tool].map((r) => r.ms))
+    const perMigration = (tool) => (res[tool][0] ? (res[tool][0].queries / res[tool][0].migrations).toFixed(1) : 'n/a')
+    const fastest = ['node-pg-migrate', 'kysely'].filter((t) => res[t].length).sort((a, b) => med(a).median - med(b).median)[0]
+    for (const peer of ['node-pg-migrate', 'kysely', 'raw']) {
+      if (!res[peer].length || !res.ours.length) continue
+      row(s, {
+        what: `apply on Postgres 15 (server), ${n} migrations`,
+        ours: `${fmtSummary(med('ours'))}, ${perMigration('ours')} queries/migration`,
+        peer: peer === 'raw' ? 'floor: each migration’s SQL in BEGIN…COMMIT, 1 query, no history' : peer,
+        peerValue: `${fmtSummary(med(peer))}, ${perMigration(peer)} queries/migration`,
+        ratio: fmtRatio(med('ours').median, med(peer).median),
+        target: peer === fastest ? '≤ 1.0× the fastest peer' : '',
+        met: peer === fastest ? verdict(med('ours').median <= med(peer).median) : '',
+      })
+    }
+    results.rss.apply = Object.fromEntries(Object.entries(res).map(([t, rs]) => [t, rs[0]?.rssMB]))
+  }
+  if (results.pgliteForwards) {
+    row(s, { what: `apply on PGlite (embedded, on disk): \`auto-migrations forwards\`, whole process, ${CONFIG.devSteps} migrations`, ours: `${fmtMs(results.pgliteForwards.ms)} (n=1)${results.pgliteForwards.ok ? '' : ' FAILED'}` })
+  }
+  if (flag('--pglite-memory')) {
+    const ours = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), ['ours', dir, 'pglite'], { cwd: dir, timeoutMs: 900_000 }).catch((e) => ({ json: { error: e.message } }))
+    const raw = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), ['raw', dir, 'pglite'], { cwd: dir, timeoutMs: 900_000 }).catch((e) => ({ json: { error: e.message } }))
+    if (ours.json.error || raw.json.error) problems.push(`apply on PGlite: ${ours.json.error ?? raw.json.error}`)
+    row(s, { what: `apply on PGlite (in memory), ${n} migrations, runner only`, ours: `${fmtMs(ours.json.ms)} (n=1)`, peer: 'floor: the same SQL, BEGIN…COMMIT per migration', peerValue: `${fmtMs(raw.json.ms)} (n=1)`, ratio: fmtRatio(ours.json.ms, raw.json.ms) })
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('cold') || wanted('dev')) {
+  const s = section('Memory (peak RSS)')
+  for (const n of CONFIG.lengths) {
+    const ours = results.rss[`check ${n}`]
+    if (!ours) continue
+    for (const cmd of ['check', 'generate']) {
+      const p = results.rss[`drizzle-kit ${cmd} ${n}`]
+      row(s, {
+        what: `cold check, ${n} migrations`,
+        ours: fmtMB(ours.median),
+        peer: `drizzle-kit ${cmd}`,
+        peerValue: p ? fmtMB(p.median) : 'not run',
+        ratio: p ? fmtRatio(ours.median, p.median) : 'n/a',
+        target: n === 2000 && cmd === 'check' ? '≤ 150 MB' : '',
+        met: n === 2000 && cmd === 'check' ? verdict(ours.median <= 150) : '',
+      })
+    }
+  }
+  if (results.rss.dev) row(s, { what: `Vite dev server with the plugin and the embedded database, after ${CONFIG.devEdits + 1} saves`, ours: fmtMB(results.rss.dev) })
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('disk')) {
+  const s = section('Disk: migration history')
+  for (const n of CONFIG.lengths) {
+    const dir = projects[n].dir
+    const ours = await folderSize(path.join(dir, 'src'), (f) => f.includes(`${path.sep}migrations${path.sep}`))
+    const theirs = await folderSize(path.join(dir, 'drizzle'))
+    row(s, {
+      what: `history on disk, ${n} migrations`,
+      ours: `${(ours.bytes / 2 ** 20).toFixed(1)} MB (${ours.files} files)`,
+      peer: 'drizzle-kit (SQL + snapshots + journal)',
+      peerValue: `${(theirs.bytes / 2 ** 20).toFixed(1)} MB (${theirs.files} files)`,
+      ratio: fmtRatio(ours.bytes, theirs.bytes),
+      target: n === 2000 ? '≤ 10 MB' : '',
+      met: n === 2000 ? verdict(ours.bytes <= 10 * 2 ** 20) : '',
+    })
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+const totalMs = performance.now() - started
+if (sections.length) sections[sections.length - 1].seconds = Math.round((performance.now() - sections[sections.length - 1].started) / 1000)
+const md = [
+  `# Benchmark results${QUICK ? ' (quick run)' : ''}`,
+  '',
+  `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`node bench/run.mjs ${argv.join(' ')}\` (what \`npm run bench\` runs after building dist/) in ${fmtMs(totalMs)}.`,
+  '',
+  `Machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGB} GB RAM, Node ${host.node}, ${host.platform}.`,
+  `Load average (1/5/15 min) at each section: ${loads.join('; ')}; at the end: ${load()}.`,
+  'The machine was shared with other work while this ran: compare figures within one run (the ratios), not across runs.',
+  '',
+  '| measurement | ours | peer | peer figure | ours / peer | target | |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...sections.flatMap((s) => [
+    `| **${s.title}** (load ${s.load}; ${s.seconds} s) | | | | | | |`,
+    ...s.rows.map((r) => `| ${r.what} | ${r.ours} | ${r.peer ?? ''} | ${r.peerValue ?? ''} | ${r.ratio ?? ''} | ${r.target ?? ''} | ${r.met ?? ''} |`),
+  ]),
+  '',
+  'Figures: median (min–max, n runs), each run a fresh process unless the row says otherwise.',
+  ...notes.map((n) => `- ${n}`),
+  ...(problems.length ? ['', '**Problems in this run:**', ...problems.map((p) => `- ${p.replace(/\n/g, ' ')}`)] : []),
+  '',
+]
+// Only a complete default run replaces results.md (the README's table); others go beside it.
+const out = path.join(here, QUICK ? 'results-quick.md' : only || skip.length || list('--apply-runs') ? 'results-partial.md' : 'results.md')
+writeFileSync(out, md.join('\n'))
+log(`\n${md.join('\n')}`)
+log(`written to ${path.relative(REPO, out)}; total ${fmtMs(totalMs)}`)
+if (problems.length) process.exitCode = 1
