@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
 import { defineConfig } from 'tsup'
 
 const entries: Record<string, string> = {
@@ -13,7 +15,23 @@ const entries: Record<string, string> = {
   cli: 'src/cli/main.ts',
 }
 
+/** `<version>+<hash of src>`: keys the caches of derived data (see src/version.ts). */
+function buildId(): string {
+  const hash = createHash('sha256')
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const file = path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(file)
+      else hash.update(file).update(readFileSync(file))
+    }
+  }
+  walk('src')
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
+  return `${version}+${hash.digest('hex').slice(0, 12)}`
+}
+
 export default defineConfig({
+  define: { __AUTO_MIGRATIONS_BUILD__: JSON.stringify(buildId()) },
   // While the package is being built up, an entry whose file does not exist yet is skipped.
   entry: Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file))),
   format: ['esm'],

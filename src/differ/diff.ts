@@ -23,7 +23,7 @@ import {
   RenameTable,
 } from '../migration/operations/index.js'
 import type { ColumnDefinitionParams } from '../migration/operations/columns.js'
-import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SnapshotData, type TableSnapshot, stableStringify } from '../migration/snapshot.js'
+import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SnapshotData, type TableSnapshot, cloneData, sameValue } from '../migration/snapshot.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
 import { type RenameAnswers, type RenameQuestion, columnQuestion, columnRenameKey, emptyAnswers, pairRenames, tableQuestion, tableRenameKey } from './renames.js'
 
@@ -46,7 +46,7 @@ export interface AppDiff {
   held: Operation[]
 }
 
-const same = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b)
+const same = sameValue
 const PARAM_ORDER = ['length', 'digits', 'enum', 'base', 'references', 'onDelete', 'onUpdate', 'default', 'null', 'primaryKey', 'unique', 'index', 'indexMethod'] as const
 
 /** Column params in a fixed key order, so files are stable and readable. */
@@ -65,7 +65,7 @@ function columnParams(table: TableSnapshot, column: ColumnSnapshot): ColumnDefin
     columnName: column.name,
     dbColumnName: column.dbColumnName,
     columnClass: column.columnClass,
-    params: orderedParams(structuredClone(column.params)),
+    params: orderedParams(cloneData(column.params)),
   }
 }
 
@@ -82,8 +82,8 @@ function columnChange(from: ColumnSnapshot, to: ColumnSnapshot): { params: Colum
   for (const key of PARAM_ORDER.filter((k) => keys.has(k)).concat([...keys].filter((k) => !(PARAM_ORDER as readonly string[]).includes(k)) as never[])) {
     if (same(a[key], b[key])) continue
     // null in a change removes a type-specific key (see AlterColumn).
-    params[key] = structuredClone(b[key] ?? null)
-    oldParams[key] = structuredClone(a[key] ?? null)
+    params[key] = cloneData(b[key] ?? null)
+    oldParams[key] = cloneData(a[key] ?? null)
   }
   return Object.keys(params).length ? { params: params as ColumnChange, oldParams: oldParams as ColumnChange } : null
 }
@@ -196,8 +196,11 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     renamedFrom.set(b, a)
   }
 
+  // Most tables of a large app did not change at all: found equal as a whole, they are skipped
+  // (when nothing in the app is renamed, nothing about them can change).
+  const unchanged = matched.map(([a, b]) => sameValue(a, b))
   // Column renames of every table first: foreign keys elsewhere in the app follow them.
-  const columnPairs = matched.map(([a, b]) => pairColumns(a, b, app, hints, answers, questions))
+  const columnPairs = matched.map(([a, b], at) => (unchanged[at] ? NO_PAIRS : pairColumns(a, b, app, hints, answers, questions)))
   const renamedTables = new Map(tablePairs.renames.map(([a, b]) => [a.className, b.className]))
   const renamedColumns = new Map<string, string>()
   matched.forEach(([, b], at) => {
@@ -211,7 +214,9 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     return { ...column, params: { ...column.params, references: { ...ref, table, column: target } } }
   }
 
+  const nothingRenamed = renamedTables.size === 0 && renamedColumns.size === 0
   matched.forEach(([a, b], at) => {
+    if (unchanged[at] && nothingRenamed) return
     if (a.tablename !== b.tablename) {
       phase.renames.push(new RenameTable(app, { oldClassName: b.className, newClassName: b.className, oldTablename: a.tablename, newTablename: b.tablename, schema: a.schema === 'public' ? undefined : a.schema }))
     }
@@ -228,8 +233,8 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   }
   for (const t of newTables) {
     for (const c of t.columns) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(t, c)))
-    for (const c of t.constraints) phase.constraintsAdded.push(new AddConstraint(app, { tableClassName: t.className, tablename: t.tablename, constraint: structuredClone(c) }))
-    for (const i of t.indexes) phase.constraintsAdded.push(new AddIndex(app, { tableClassName: t.className, tablename: t.tablename, index: structuredClone(i) }))
+    for (const c of t.constraints) phase.constraintsAdded.push(new AddConstraint(app, { tableClassName: t.className, tablename: t.tablename, constraint: cloneData(c) }))
+    for (const i of t.indexes) phase.constraintsAdded.push(new AddIndex(app, { tableClassName: t.className, tablename: t.tablename, index: cloneData(i) }))
   }
   // Dropped tables: those that reference others go first. A cycle of foreign keys is broken by
   // dropping one of its key columns first (one that no key points at): backwards then creates the
@@ -260,17 +265,17 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     const usesGone = (x: ConstraintSnapshot | IndexSnapshot) =>
       'keys' in x ? x.keys.some((k) => k.column !== undefined && gone.has(k.column)) : x.kind !== 'check' && x.columns.some((c) => gone.has(c))
     const ref = { tableClassName: t.className, tablename: t.tablename }
-    for (const c of t.constraints.filter(usesGone)) phase.dropsFirst.push(new DropConstraint(app, { ...ref, constraint: structuredClone(c) }))
-    for (const i of t.indexes.filter(usesGone)) phase.dropsFirst.push(new DropIndex(app, { ...ref, index: structuredClone(i) }))
+    for (const c of t.constraints.filter(usesGone)) phase.dropsFirst.push(new DropConstraint(app, { ...ref, constraint: cloneData(c) }))
+    for (const i of t.indexes.filter(usesGone)) phase.dropsFirst.push(new DropIndex(app, { ...ref, index: cloneData(i) }))
     for (const c of t.columns.filter((c) => gone.has(c.name))) phase.columnsDropped.push(new DropColumn(app, columnParams(t, follow(c))))
     phase.tablesDropped.push(
       new DropTable(app, {
         className: t.className,
         tablename: t.tablename,
         schema: t.schema === 'public' ? undefined : t.schema,
-        columns: t.columns.filter((c) => !gone.has(c.name)).map((c) => ({ ...structuredClone(c), params: orderedParams(structuredClone(follow(c).params)) })),
-        constraints: structuredClone(t.constraints.filter((c) => !usesGone(c))),
-        indexes: structuredClone(t.indexes.filter((i) => !usesGone(i))),
+        columns: t.columns.filter((c) => !gone.has(c.name)).map((c) => ({ ...cloneData(c), params: orderedParams(cloneData(follow(c).params)) })),
+        constraints: cloneData(t.constraints.filter((c) => !usesGone(c))),
+        indexes: cloneData(t.indexes.filter((i) => !usesGone(i))),
       }),
     )
   })
@@ -285,12 +290,16 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     new Set(phase.fkRemoved.map((o) => `${(o as AlterColumn).params.tableClassName}.${(o as AlterColumn).params.columnName}`)),
   )
 
+  const freed = dropsBeforeRenames(drops.early, phase.renames, from)
   const all = [
     ...phase.enumsAdded,
     ...phase.dropsFirst,
-    ...phase.renames,
+    ...freed.tables,
+    ...phase.renames.filter((o) => !(o instanceof RenameColumn)),
+    ...freed.columns,
+    ...phase.renames.filter((o) => o instanceof RenameColumn),
     ...phase.fkRemoved,
-    ...drops.early,
+    ...drops.early.filter((o) => !freed.tables.includes(o) && !freed.columns.includes(o)),
     ...phase.tablesAdded,
     ...phase.columns,
     ...targetsFirst(phase.fkColumns),
@@ -369,6 +378,40 @@ function placeDrops(
   return { early: order(drops.filter((o) => !late.has(o))), late: order(drops.filter((o) => late.has(o))) }
 }
 
+/**
+ * Drops that must run before the renames: a renamed or moved table (or a renamed column) may take the
+ * physical name of a table (or column) dropped in the same migration, or Postgres refuses the rename
+ * ("already exists"). Only drops nothing points at move (a foreign key to them waits for its own change);
+ * a dropped table's name is free before any rename, a dropped column's after its table's renames.
+ */
+function dropsBeforeRenames(early: Operation[], renames: Operation[], from: SnapshotData): { tables: Operation[]; columns: Operation[] } {
+  const at = (schema: string | undefined, name: string) => JSON.stringify([schema ?? 'public', name])
+  const takenTables = new Set<string>()
+  const takenColumns = new Set<string>()
+  for (const o of renames) {
+    if (o instanceof RenameTable) takenTables.add(at(o.params.schema, o.params.newTablename))
+    else if (o instanceof ChangeTableSchema) takenTables.add(at(o.params.newSchema, o.params.tablename))
+    else if (o instanceof RenameColumn) takenColumns.add(JSON.stringify([o.params.tableClassName, o.params.newDbColumnName]))
+  }
+  if (!takenTables.size && !takenColumns.size) return { tables: [], columns: [] }
+  const pointedAt = (app: string, table: string, column?: string) =>
+    from.tables.some((t) =>
+      t.columns.some((c) => {
+        const ref = c.params.references
+        return c.columnClass === 'ForeignKey' && ref !== undefined && ref.app === app && ref.table === table && (column === undefined ? t.className !== table || t.app !== app : ref.column === column)
+      }),
+    )
+  const tables = early.filter((o) => o instanceof DropTable && takenTables.has(at(o.params.schema, o.params.tablename)) && !pointedAt(o.app, o.params.className))
+  // A column's foreign keys in `from` name its table by the class name it had before a rename.
+  const oldClass = new Map(renames.flatMap((o) => (o instanceof RenameTable ? [[o.params.newClassName, o.params.oldClassName] as const] : [])))
+  const columns = early.filter((o) => {
+    if (!(o instanceof DropColumn) || !takenColumns.has(JSON.stringify([o.params.tableClassName, o.params.dbColumnName]))) return false
+    const table = oldClass.get(o.params.tableClassName) ?? o.params.tableClassName
+    return !pointedAt(o.app, table, o.params.columnName) && !pointedAt(o.app, o.params.tableClassName, o.params.columnName)
+  })
+  return { tables, columns }
+}
+
 /** Foreign key columns after the foreign key columns they point at (a key can target a key that is a primary key). */
 function targetsFirst(operations: Operation[]): Operation[] {
   const defines = (o: Operation, table: string, column: string) =>
@@ -388,6 +431,7 @@ function targetsFirst(operations: Operation[]): Operation[] {
 }
 
 type ColumnPairs = ReturnType<typeof pairRenames<ColumnSnapshot>>
+const NO_PAIRS: ColumnPairs = { renames: [], asked: [], added: [], removed: [] }
 
 function pairColumns(a: TableSnapshot, b: TableSnapshot, app: string, hints: RenameHints, answers: RenameAnswers, questions: RenameQuestion[]): ColumnPairs {
   const fromNames = new Set(a.columns.map((c) => c.name))
@@ -455,13 +499,13 @@ function diffTable(
   // that names columns as they were, and backwards recreates it only after the renames are undone.
   const old = { tableClassName: original.className, tablename: original.tablename }
   fromConstraints.forEach((c, at) => {
-    if (!has(b.constraints, c)) phase.dropsFirst.push(new DropConstraint(app, { ...old, constraint: structuredClone(a.constraints[at]!) }))
+    if (!has(b.constraints, c)) phase.dropsFirst.push(new DropConstraint(app, { ...old, constraint: cloneData(a.constraints[at]!) }))
   })
   fromIndexes.forEach((i, at) => {
-    if (!has(b.indexes, i)) phase.dropsFirst.push(new DropIndex(app, { ...old, index: structuredClone(a.indexes[at]!) }))
+    if (!has(b.indexes, i)) phase.dropsFirst.push(new DropIndex(app, { ...old, index: cloneData(a.indexes[at]!) }))
   })
-  for (const c of b.constraints) if (!has(fromConstraints, c)) phase.constraintsAdded.push(new AddConstraint(app, { ...ref, constraint: structuredClone(c) }))
-  for (const i of b.indexes) if (!has(fromIndexes, i)) phase.constraintsAdded.push(new AddIndex(app, { ...ref, index: structuredClone(i) }))
+  for (const c of b.constraints) if (!has(fromConstraints, c)) phase.constraintsAdded.push(new AddConstraint(app, { ...ref, constraint: cloneData(c) }))
+  for (const i of b.indexes) if (!has(fromIndexes, i)) phase.constraintsAdded.push(new AddIndex(app, { ...ref, index: cloneData(i) }))
 
   // The dropped definition as it is when the drop runs (after renames): backwards re-adds exactly that.
   for (const c of pairs.removed) phase.columnsDropped.push(new DropColumn(app, columnParams(a, followRef(c))))

@@ -8,13 +8,14 @@
  * table class shared by two apps is one class object (foreign keys are resolved by class identity).
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { SourceMap } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type Loader, type Message, type Metafile, type Plugin, build } from 'esbuild'
+import type { BuildContext, BuildOptions, BuildResult, Loader, Message, Metafile, Plugin } from 'esbuild'
 import { AutoMigrationsError } from '../errors.js'
+import { ENGINE_BUILD } from '../version.js'
 
 /** Absolute file → the absolute local files it imports (packages are external and not listed). */
 export type ModuleGraph = ReadonlyMap<string, readonly string[]>
@@ -57,6 +58,12 @@ export interface BundleRequest {
   /** Reuse the previous result of the same `cacheKey` when no input changed. */
   cache?: LoaderCache | undefined
   cacheKey?: string | undefined
+  /**
+   * Also keep the bundled code on disk (under `tempDir`), so that a later process whose inputs are
+   * unchanged imports it without running esbuild at all (see "Bundles kept on disk" below).
+   * Needs `cacheKey`.
+   */
+  persist?: boolean | undefined
 }
 
 export interface BundleResult {
@@ -106,6 +113,11 @@ export async function bundleAndImport(request: BundleRequest): Promise<BundleRes
   const entrySource = entrySourceOf(request.files, request.pick)
   const cached = request.cache?.lookup(request.cacheKey, entrySource)
   if (cached) return cached
+  const kept = request.persist ? await importKept(request, entrySource) : undefined
+  if (kept) {
+    request.cache?.store(request.cacheKey, entrySource, kept.result.graph, kept.hashes, kept.result)
+    return kept.result
+  }
 
   const tempFile = path.join(
     request.tempDir,
@@ -113,7 +125,8 @@ export async function bundleAndImport(request: BundleRequest): Promise<BundleRes
   )
   const preread = request.preread ? prereadFiles(request.files) : undefined
   let filter = preread ? exactFilter(request.files.filter((f) => preread.get(f)?.usesLocation === true)) : ALL_SOURCES
-  let output = await bundle(request, entrySource, tempFile, { sourcemap: false, filter })
+  const packages = new Set<string>()
+  let output = await bundle(request, entrySource, tempFile, { sourcemap: false, filter, packages })
   let graph = graphOf(output.metafile, request.cwd)
   if (preread) {
     // A local file other than the requested ones (a helper a migration imports) was compiled
@@ -121,7 +134,7 @@ export async function bundleAndImport(request: BundleRequest): Promise<BundleRes
     const others = [...graph.keys()].filter((f) => !preread.has(f) && !output.hashes.has(f) && isLocal(f))
     if (others.some((f) => !f.endsWith('.json') && USES_LOCATION.test(readText(f) ?? ''))) {
       filter = ALL_SOURCES
-      output = await bundle(request, entrySource, tempFile, { sourcemap: false, filter })
+      output = await bundle(request, entrySource, tempFile, { sourcemap: false, filter, packages })
       graph = graphOf(output.metafile, request.cwd)
     } else {
       for (const [file, info] of preread) if (!output.hashes.has(file)) output.hashes.set(file, info.hash)
@@ -147,6 +160,7 @@ export async function bundleAndImport(request: BundleRequest): Promise<BundleRes
   const namespaces = request.files.map((_, i) => namespace[`e${i}`] as Record<string, unknown>)
   const result: BundleResult = { namespaces, graph, locator }
   request.cache?.store(request.cacheKey, entrySource, graph, output.hashes, result)
+  if (request.persist) keepBundle(request, entrySource, output.code, graph, output.hashes, packages)
   return result
 }
 
@@ -205,43 +219,65 @@ interface BundleOptions {
   sourcemap: boolean
   /** Files that go through the source-constants plugin; undefined: none. */
   filter: RegExp | undefined
+  /** Collects the files that package imports resolved to. */
+  packages?: Set<string> | undefined
+}
+
+/** What the plugins of one build collect; a reused build context gets new ones for each rebuild. */
+interface BuildState {
+  injected: Map<string, InjectedPrefix>
+  hashes: Map<string, string>
+  packages: Set<string> | undefined
 }
 
 async function bundle(
   request: BundleRequest,
   entrySource: string,
   outfile: string,
-  { sourcemap, filter }: BundleOptions,
+  { sourcemap, filter, packages }: BundleOptions,
 ): Promise<BundleOutput> {
-  const injected = new Map<string, InjectedPrefix>()
-  const hashes = new Map<string, string>()
+  const state: BuildState = { injected: new Map(), hashes: new Map(), packages }
   try {
-    const result = await build({
-      stdin: { contents: entrySource, resolveDir: request.cwd, sourcefile: ENTRY_NAME, loader: 'js' },
-      absWorkingDir: request.cwd,
-      outfile,
-      write: false,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      // Packages stay external, but resolved from the importing file (see resolvePackagesPlugin).
-      keepNames: request.keepNames ?? true,
-      // The bundle runs once and is thrown away: removing dead code only costs time (measurably,
-      // with thousands of migrations). Semantics are unchanged: esbuild only drops side-effect-free code.
-      treeShaking: false,
-      define: DEFINE,
-      metafile: true,
-      ...(sourcemap ? { sourcemap: 'external', sourcesContent: false } : {}),
-      logLevel: 'silent',
-      plugins: [resolvePackagesPlugin(), ...(filter ? [sourceConstantsPlugin(filter, injected, hashes)] : [])],
-    })
-    const js = result.outputFiles.find((f) => !f.path.endsWith('.map'))
-    if (!js) throw new Error('esbuild returned no output')
-    const map = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text
-    return { code: js.text, map, metafile: result.metafile, injected, hashes }
+    const contexts = sourcemap ? undefined : request.cache?.contexts
+    const result = contexts && request.cacheKey !== undefined
+      ? await contexts.rebuild(request.cacheKey, JSON.stringify([entrySource, request.cwd, request.keepNames ?? true, filter?.source ?? null]), state, (holder) => buildOptions(request, entrySource, outfile, sourcemap, filter, holder))
+      : await (await import('esbuild')).build(buildOptions(request, entrySource, outfile, sourcemap, filter, { current: state }))
+    const js = result.outputFiles?.find((f) => !f.path.endsWith('.map'))
+    if (!js || !result.metafile) throw new Error('esbuild returned no output')
+    const map = result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text
+    return { code: js.text, map, metafile: result.metafile, injected: state.injected, hashes: state.hashes }
   } catch (error) {
-    throw buildError(error, request, injected)
+    throw buildError(error, request, state.injected)
+  }
+}
+
+function buildOptions(
+  request: BundleRequest,
+  entrySource: string,
+  outfile: string,
+  sourcemap: boolean,
+  filter: RegExp | undefined,
+  holder: { current: BuildState },
+): BuildOptions & { write: false; metafile: true } {
+  return {
+    stdin: { contents: entrySource, resolveDir: request.cwd, sourcefile: ENTRY_NAME, loader: 'js' },
+    absWorkingDir: request.cwd,
+    outfile,
+    write: false,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Packages stay external, but resolved from the importing file (see resolvePackagesPlugin).
+    keepNames: request.keepNames ?? true,
+    // The bundle runs once and is thrown away: removing dead code only costs time (measurably,
+    // with thousands of migrations). Semantics are unchanged: esbuild only drops side-effect-free code.
+    treeShaking: false,
+    define: DEFINE,
+    metafile: true,
+    ...(sourcemap ? { sourcemap: 'external' as const, sourcesContent: false } : {}),
+    logLevel: 'silent',
+    plugins: [resolvePackagesPlugin(holder), ...(filter ? [sourceConstantsPlugin(filter, holder)] : [])],
   }
 }
 
@@ -252,13 +288,17 @@ async function bundle(
  * itself (self-reference) does not work from inside node_modules at all. A package esbuild can't
  * resolve stays bare, so Node reports it missing against the user's file (see packageImports).
  */
-function resolvePackagesPlugin(): Plugin {
+function resolvePackagesPlugin(holder: { current: BuildState }): Plugin {
   return {
     name: 'auto-migrations:resolve-packages',
     setup(build) {
       // Promises, not results: a build's callbacks run concurrently, and 2,000 migrations importing
       // one package would otherwise all miss the cache and each ask esbuild.
       const cache = new Map<string, Promise<string | null>>()
+      // Per build: a package installed meanwhile must be found by the next rebuild of a context.
+      build.onStart(() => {
+        cache.clear()
+      })
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === RESOLVING || args.path.startsWith('node:') || path.isAbsolute(args.path)) return undefined
         const key = `${args.resolveDir}\0${args.path}`
@@ -266,7 +306,11 @@ function resolvePackagesPlugin(): Plugin {
         if (pending === undefined) {
           pending = build
             .resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING })
-            .then((result) => (result.errors.length || result.external || !path.isAbsolute(result.path) ? null : pathToFileURL(result.path).href))
+            .then((result) => {
+              if (result.errors.length || result.external || !path.isAbsolute(result.path)) return null
+              holder.current.packages?.add(result.path)
+              return pathToFileURL(result.path).href
+            })
           cache.set(key, pending)
         }
         const resolved = await pending
@@ -306,15 +350,12 @@ interface InjectedPrefix {
  * on the first line, without a newline, so line numbers in errors and source maps stay right; the
  * column shift on that line is undone when errors are reported.
  */
-function sourceConstantsPlugin(
-  filter: RegExp,
-  injected: Map<string, InjectedPrefix>,
-  hashes: Map<string, string>,
-): Plugin {
+function sourceConstantsPlugin(filter: RegExp, holder: { current: BuildState }): Plugin {
   return {
     name: 'auto-migrations:source-constants',
     setup(pluginBuild) {
       pluginBuild.onLoad({ filter, namespace: 'file' }, (args) => {
+        const { injected, hashes } = holder.current
         const source = readFileSync(args.path, 'utf8')
         hashes.set(args.path, hash(source))
         const loader = loaderFor(args.path)
@@ -581,6 +622,15 @@ interface CacheEntry {
  */
 export class LoaderCache {
   readonly #entries = new Map<string, CacheEntry>()
+  /**
+   * esbuild build contexts kept per key when the cache is `incremental`: a rebuild after one saved
+   * file parses only what changed. They hold esbuild's service open: `dispose()` when done.
+   */
+  readonly contexts: BuildContexts | undefined
+
+  constructor(options: { incremental?: boolean } = {}) {
+    this.contexts = options.incremental ? new BuildContexts() : undefined
+  }
 
   /** The previous result for `key`, if its inputs are unchanged. */
   lookup(key: string | undefined, entrySource: string): BundleResult | undefined {
@@ -609,17 +659,8 @@ export class LoaderCache {
     result: BundleResult,
   ): void {
     if (key === undefined) return
-    const all = new Map(hashes)
-    // Inputs esbuild read itself (text, other loaders): fingerprint them now.
-    for (const file of graph.keys()) {
-      if (all.has(file)) continue
-      try {
-        all.set(file, hash(readFileSync(file, 'utf8')))
-      } catch {
-        return
-      }
-    }
-    this.#entries.set(key, { entrySource, hashes: all, result })
+    const all = fingerprints(graph, hashes)
+    if (all) this.#entries.set(key, { entrySource, hashes: all, result })
   }
 
   /** Files of the last successful load for `key`: what to watch after a failed reload. */
@@ -629,5 +670,222 @@ export class LoaderCache {
 
   clear(): void {
     this.#entries.clear()
+  }
+
+  /** Lets go of the build contexts (a session closing). */
+  async dispose(): Promise<void> {
+    await this.contexts?.dispose()
+  }
+}
+
+/** Incremental esbuild contexts, one per cache key (see LoaderCache.contexts). */
+class BuildContexts {
+  readonly #contexts = new Map<string, { options: string; context: Promise<BuildContext<BuildOptions & { write: false; metafile: true }>>; holder: { current: BuildState } }>()
+  #tail: Promise<unknown> = Promise.resolve()
+
+  /** Builds with the context of `key` (made on first use, or again when the options differ). */
+  rebuild(
+    key: string,
+    options: string,
+    state: BuildState,
+    make: (holder: { current: BuildState }) => BuildOptions & { write: false; metafile: true },
+  ): Promise<BuildResult<BuildOptions & { write: false; metafile: true }>> {
+    // One rebuild at a time: the plugins' state belongs to the build that runs.
+    const run = this.#tail.then(async () => {
+      let entry = this.#contexts.get(key)
+      if (entry && entry.options !== options) {
+        this.#contexts.delete(key)
+        await (await entry.context.catch(() => undefined))?.dispose()
+        entry = undefined
+      }
+      if (!entry) {
+        const holder = { current: state }
+        const context = import('esbuild').then(({ context }) => context(make(holder)))
+        entry = { options, context, holder }
+        this.#contexts.set(key, entry)
+        context.catch(() => {
+          if (this.#contexts.get(key) === entry) this.#contexts.delete(key)
+        })
+      }
+      entry.holder.current = state
+      return (await entry.context).rebuild()
+    })
+    this.#tail = run.catch(() => undefined)
+    return run
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.#contexts.values()]
+    this.#contexts.clear()
+    await Promise.all(all.map(async (entry) => (await entry.context.catch(() => undefined))?.dispose()))
+  }
+}
+
+/** The content hash of every input in `graph`: those compiled through the plugin, others read now. */
+function fingerprints(graph: ModuleGraph, hashes: ReadonlyMap<string, string>): Map<string, string> | undefined {
+  const all = new Map(hashes)
+  // Inputs esbuild read itself (text, other loaders): fingerprint them now.
+  for (const file of graph.keys()) {
+    if (all.has(file)) continue
+    try {
+      all.set(file, hash(readFileSync(file, 'utf8')))
+    } catch {
+      return undefined
+    }
+  }
+  return all
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundles kept on disk
+//
+// The config and the apps are bundled on every run, and esbuild is most of what loading them costs
+// (importing it, starting its service, two builds: ≈ 200 ms here). Their bundled code is kept under
+// `<tempDir>/cache/` with what it was built from, and a later run imports it directly when:
+// - every local input has the same contents (content hashes, as LoaderCache compares them);
+// - no folder an input is in, nor any folder between it and the root, changed (a file added next
+//   to an import can change what it resolves to: `./tables` → `tables.tsx`);
+// - the tsconfig.json, jsconfig.json and package.json files in those folders, and the package.json
+//   of every package an import resolved to, have the same contents (an upgrade can resolve an
+//   import to another file);
+// - the engine is the same build.
+// The code is then evaluated afresh (a new module instance per load, as a new bundle would be).
+// Anything else (a file missing or damaged, an error while importing) falls back to esbuild.
+
+const KEPT_FORMAT = 1
+
+interface KeptBundle {
+  format: number
+  engine: string
+  key: string
+  /** Name of the code file (next to this one) and the hash of its contents. */
+  code: string
+  codeHash: string
+  inputs: [string, string][]
+  /** Folder → mtimeMs. */
+  folders: [string, number][]
+  /** Settings files (tsconfig.json, package.json…) → content hash. */
+  settings: [string, string][]
+  graph: [string, string[]][]
+}
+
+let keptLoads = 0
+
+function keptFileOf(request: BundleRequest, entrySource: string): { file: string; key: string } | undefined {
+  if (request.cacheKey === undefined) return undefined
+  const key = JSON.stringify([ENGINE_BUILD, request.cacheKey, request.cwd, request.keepNames ?? true, request.pick ?? null, entrySource])
+  const id = createHash('sha1').update(key).digest('hex').slice(0, 16)
+  return { file: path.join(request.tempDir, 'cache', `bundle-${id}.json`), key }
+}
+
+function sameContents(file: string, expected: string): boolean {
+  try {
+    return hash(readFileSync(file, 'utf8')) === expected
+  } catch {
+    return false
+  }
+}
+
+/** The kept bundle of this request, imported, if it is still what esbuild would build. */
+async function importKept(request: BundleRequest, entrySource: string): Promise<{ result: BundleResult; hashes: Map<string, string> } | undefined> {
+  const where = keptFileOf(request, entrySource)
+  if (!where) return undefined
+  let kept: KeptBundle
+  try {
+    kept = JSON.parse(readFileSync(where.file, 'utf8')) as KeptBundle
+  } catch {
+    return undefined
+  }
+  if (kept.format !== KEPT_FORMAT || kept.engine !== ENGINE_BUILD || kept.key !== where.key) return undefined
+  for (const [file, expected] of [...kept.inputs, ...kept.settings]) if (!sameContents(file, expected)) return undefined
+  for (const [folder, mtime] of kept.folders) {
+    try {
+      if (statSync(folder).mtimeMs !== mtime) return undefined
+    } catch {
+      return undefined
+    }
+  }
+  const codeFile = path.join(path.dirname(where.file), kept.code)
+  let code: string
+  try {
+    code = readFileSync(codeFile, 'utf8')
+  } catch {
+    return undefined
+  }
+  if (hash(code) !== kept.codeHash) return undefined
+  const url = `${pathToFileURL(codeFile).href}?load=${++keptLoads}`
+  const { cache: _cache, persist: _persist, ...rebuildRequest } = request
+  const locator = new StackLocator(url, kept.codeHash, async () => {
+    const again = await bundle(rebuildRequest, entrySource, codeFile, { sourcemap: true, filter: ALL_SOURCES })
+    return { code: again.code, map: again.map, injected: again.injected }
+  })
+  let namespace: Record<string, unknown>
+  try {
+    namespace = (await import(url)) as Record<string, unknown>
+  } catch {
+    // Bundled again, so that the error is reported the usual way (with the files that caused it).
+    return undefined
+  }
+  const namespaces = request.files.map((_, i) => namespace[`e${i}`] as Record<string, unknown>)
+  return { result: { namespaces, graph: new Map(kept.graph), locator }, hashes: new Map(kept.inputs) }
+}
+
+/** Keeps what was just bundled (see above); any failure only means that the next run bundles again. */
+function keepBundle(request: BundleRequest, entrySource: string, code: string, graph: ModuleGraph, compiled: ReadonlyMap<string, string>, packages: ReadonlySet<string>): void {
+  const where = keptFileOf(request, entrySource)
+  const inputs = fingerprints(graph, compiled)
+  if (!where || !inputs) return
+  try {
+    const root = path.resolve(request.cwd)
+    const folders = new Set<string>()
+    for (const file of inputs.keys()) {
+      for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+        folders.add(dir)
+        if (dir === root || !dir.startsWith(root + path.sep) || path.dirname(dir) === dir) break
+      }
+    }
+    const settings = new Map<string, string>()
+    const addSetting = (file: string) => {
+      if (!settings.has(file) && existsSync(file)) settings.set(file, hash(readFileSync(file, 'utf8')))
+    }
+    for (const dir of folders) for (const name of ['tsconfig.json', 'jsconfig.json', 'package.json']) addSetting(path.join(dir, name))
+    for (const file of packages) {
+      // The package's own package.json: the nearest one up from the file the import resolved to.
+      for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+        if (existsSync(path.join(dir, 'package.json'))) {
+          addSetting(path.join(dir, 'package.json'))
+          break
+        }
+      }
+    }
+    const codeHash = hash(code)
+    const codeName = `${path.basename(where.file, '.json')}-${createHash('sha1').update(code).digest('hex').slice(0, 16)}.mjs`
+    const kept: KeptBundle = {
+      format: KEPT_FORMAT,
+      engine: ENGINE_BUILD,
+      key: where.key,
+      code: codeName,
+      codeHash,
+      inputs: [...inputs],
+      folders: [...folders].map((dir): [string, number] => [dir, statSync(dir).mtimeMs]),
+      settings: [...settings],
+      graph: [...graph].map(([file, deps]): [string, string[]] => [file, [...deps]]),
+    }
+    const dir = path.dirname(where.file)
+    mkdirSync(dir, { recursive: true })
+    const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    writeFileSync(path.join(dir, codeName) + suffix, code)
+    renameSync(path.join(dir, codeName) + suffix, path.join(dir, codeName))
+    let previous: string | undefined
+    try {
+      previous = (JSON.parse(readFileSync(where.file, 'utf8')) as Partial<KeptBundle>).code
+    } catch {
+      previous = undefined
+    }
+    writeFileSync(where.file + suffix, JSON.stringify(kept))
+    renameSync(where.file + suffix, where.file)
+    if (previous && previous !== codeName && /^bundle-[\w-]+\.mjs$/.test(previous)) rmSync(path.join(dir, previous), { force: true })
+  } catch {
+    // A read-only node_modules, a file that vanished: bundled again next time.
   }
 }

@@ -7,7 +7,10 @@ export { CONFIG_FILE_NAMES, findConfigFile } from './config-file.js'
 export {
   isMigrationFileName,
   listMigrationFiles,
+  loadAppMigrations,
   loadMigrationFiles,
+  migrationsDirOf,
+  type LoadedAppMigrations,
   type LoadedMigrationFile,
   type LoadMigrationFilesOptions,
   MIGRATION_ID_PATTERN,

@@ -3,12 +3,13 @@
  * thousands; one build per file would take seconds), validated, sorted by ID. `forwards()` is not
  * called here: replaying is the snapshot's job, through `runForwards`.
  */
-import { type Dirent, existsSync } from 'node:fs'
+import { type Dirent, existsSync, readFileSync } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { RegisteredApp } from '../app/registry.js'
 import { AutoMigrationsError } from '../errors.js'
-import { type LoaderCache, type StackLocator, bundleAndImport } from './bundle.js'
+import { type BundleResult, type LoaderCache, type StackLocator, bundleAndImport } from './bundle.js'
+import { type MigrationSourceExports, parseMigrationSource } from './migration-source.js'
 import { describeValue, tempDirOf } from './project.js'
 
 /** `2026-11-27T10:15:03:123456`: a UTC timestamp with microseconds; sorts as text in time order. */
@@ -36,6 +37,8 @@ export interface LoadMigrationFilesOptions {
   root?: string | undefined
   /** Reuse the previous load when no migration file changed. */
   cache?: LoaderCache | undefined
+  /** The text of a migration file when the caller has already read it (else undefined: read here). */
+  read?: ((file: string) => string | undefined) | undefined
 }
 
 /** Where each loaded migration came from, to locate a throw in `forwards()` (see runForwards). */
@@ -81,26 +84,53 @@ export async function loadMigrationFiles(
   app: RegisteredApp,
   options: LoadMigrationFilesOptions = {},
 ): Promise<LoadedMigrationFile[]> {
-  if (app.migrationsPath === undefined) return []
+  return (await loadAppMigrations(app, options)).migrations
+}
+
+export interface LoadedAppMigrations {
+  /** The app's migrations, sorted by ID. */
+  migrations: LoadedMigrationFile[]
+  /**
+   * Local files other than the migration files that loading them read (helpers they import),
+   * absolute and sorted: their contents matter as much as the migrations' own.
+   */
+  inputs: string[]
+}
+
+/** `loadMigrationFiles`, and the other local files the migrations depend on. */
+export async function loadAppMigrations(app: RegisteredApp, options: LoadMigrationFilesOptions = {}): Promise<LoadedAppMigrations> {
+  if (app.migrationsPath === undefined) return { migrations: [], inputs: [] }
   // Real paths, as esbuild reports them (and as loadProject gives them).
-  const dir = await realpath(app.migrationsPath).catch(() => app.migrationsPath!)
+  const dir = await migrationsDirOf(app.migrationsPath)
   const files = await listMigrationFiles(dir)
-  if (files.length === 0) return []
-  const root = options.root ? path.resolve(options.root) : projectRootOf(dir)
-  const bundle = await bundleAndImport({
-    files,
-    tempDir: tempDirOf(root),
-    cwd: root,
-    label: `migrations-${app.name}`,
-    failureCode: 'MIGRATION_LOAD_FAILED',
-    what: `the migrations of app "${app.name}" (${dir})`,
-    keepNames: false,
-    pick: ['ID', 'DESCRIPTION', 'forwards'],
-    preread: true,
-    cache: options.cache,
-    cacheKey: `migrations:${app.name}:${dir}`,
-  })
-  const loaded = files.map((file, i) => migrationOf(bundle.namespaces[i], file, app.name))
+  if (files.length === 0) return { migrations: [], inputs: [] }
+  // Files in the writer's shape are read as data; only the others are bundled and evaluated.
+  const namespaces = new Map<string, Record<string, unknown>>()
+  const bundled: string[] = []
+  for (const file of files) {
+    const exports = readGenerated(file, options.read?.(file))
+    if (exports) namespaces.set(file, exports as unknown as Record<string, unknown>)
+    else bundled.push(file)
+  }
+  let bundle: BundleResult | undefined
+  if (bundled.length > 0) {
+    const root = options.root ? path.resolve(options.root) : projectRootOf(dir)
+    bundle = await bundleAndImport({
+      files: bundled,
+      tempDir: tempDirOf(root),
+      cwd: root,
+      label: `migrations-${app.name}`,
+      failureCode: 'MIGRATION_LOAD_FAILED',
+      what: `the migrations of app "${app.name}" (${dir})`,
+      keepNames: false,
+      pick: ['ID', 'DESCRIPTION', 'forwards'],
+      preread: true,
+      cache: options.cache,
+      cacheKey: `migrations:${app.name}:${dir}`,
+    })
+    for (const [i, file] of bundled.entries()) namespaces.set(file, bundle.namespaces[i]!)
+  }
+  const loaded = files.map((file) => migrationOf(namespaces.get(file), file, app.name))
   const byId = new Map<string, LoadedMigrationFile>()
   for (const migration of loaded) {
     const other = byId.get(migration.id)
@@ -113,9 +143,30 @@ export async function loadMigrationFiles(
       )
     }
     byId.set(migration.id, migration)
-    locators.set(migration, bundle.locator)
+    if (bundle) locators.set(migration, bundle.locator)
   }
-  return loaded.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const requested = new Set(files)
+  const inputs = [...(bundle?.graph.keys() ?? [])].filter((file) => !requested.has(file) && !file.split(/[\\/]/).includes('node_modules')).sort()
+  return { migrations: loaded.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), inputs }
+}
+
+/** The exports of a migration file in the writer's shape, read without evaluating it; else undefined. */
+function readGenerated(file: string, known: string | undefined): MigrationSourceExports | undefined {
+  let text = known
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      // esbuild reports it.
+      return undefined
+    }
+  }
+  return parseMigrationSource(text)
+}
+
+/** The real path of a migrations folder (as esbuild reports paths); the path itself when it does not exist. */
+export async function migrationsDirOf(migrationsPath: string): Promise<string> {
+  return realpath(migrationsPath).catch(() => migrationsPath)
 }
 
 /**

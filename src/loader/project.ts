@@ -9,6 +9,7 @@ import { type RegisteredApp, type Registry, createRegistry } from '../app/regist
 import { AutoMigrationsError, isAutoMigrationsError } from '../errors.js'
 import { type LoaderCache, bundleAndImport, closureOf } from './bundle.js'
 import { findConfigFile } from './config-file.js'
+import { diskCachesEnabled } from '../version.js'
 
 export interface LoadProjectOptions {
   /** The project root: where the config is looked for and whose node_modules packages come from. */
@@ -17,6 +18,12 @@ export interface LoadProjectOptions {
   configFile?: string | undefined
   /** Reuse modules whose files did not change since the last load with the same cache. */
   cache?: LoaderCache | undefined
+  /**
+   * Keep the bundled config and apps on disk and reuse them in later processes while their inputs
+   * are unchanged (see "Bundles kept on disk" in bundle.ts). Default: on, unless
+   * `AUTO_MIGRATIONS_CACHE=off`.
+   */
+  diskCache?: boolean | undefined
 }
 
 /** Paths are absolute and real (symlinks resolved), as in esbuild's and Vite's module graphs. */
@@ -65,6 +72,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
   const known = new Set<string>([configFile])
   const tempDir = tempDirOf(root)
   const cache = options.cache
+  const persist = (options.diskCache ?? true) && diskCachesEnabled()
   const configKey = `config:${configFile}`
   const appsKey = `apps:${configFile}`
   try {
@@ -77,6 +85,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
       what: `the config ${configFile}`,
       cache,
       cacheKey: configKey,
+      persist,
     })
     const configFiles = closureOf(configBundle.graph, configFile)
     for (const file of configFiles) known.add(file)
@@ -96,6 +105,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
             what: `the apps of ${configFile}`,
             cache,
             cacheKey: appsKey,
+            persist,
           })
 
     const depsOf = files.map((file) => (appsBundle ? closureOf(appsBundle.graph, file) : [file]))

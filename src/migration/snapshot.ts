@@ -155,34 +155,71 @@ export class SchemaState {
     return [...this.tables.values()].filter((t) => t.app === app)
   }
 
-  /** Plain form; columns stay in the order they were added (the physical order). */
+  /** Plain form (a deep copy); columns stay in the order they were added (the physical order). */
   toData(): SnapshotData {
     return canonicalSnapshot({ tables: [...this.tables.values()], enums: [...this.enums.values()] }, { sortColumns: false })
+  }
+
+  /**
+   * The canonical plain form without copying what is already in order: tables and enums sorted,
+   * but their contents shared with the state. For reading only (the differ), and only until the
+   * state changes: ~10× cheaper than `toData()` on a large schema.
+   */
+  view(): SnapshotData {
+    return canonicalSnapshot({ tables: [...this.tables.values()], enums: [...this.enums.values()] }, { sortColumns: false, copy: false })
   }
 }
 
 export function cloneTable(table: TableSnapshot): TableSnapshot {
-  return structuredClone(table)
+  return cloneData(table)
+}
+
+/**
+ * A deep copy of snapshot data, as `structuredClone` makes it (SQL expressions become plain
+ * `{ kind, text }` objects, keys whose value is undefined are kept), several times faster for the
+ * many small objects a schema is made of. Anything other than plain objects, arrays and SQL
+ * expressions goes through `structuredClone` itself.
+ */
+export function cloneData<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) {
+    const out = new Array(value.length)
+    for (let i = 0; i < value.length; i++) out[i] = cloneData(value[i])
+    return out as T
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null && !isSqlExpression(value)) return structuredClone(value)
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) out[key] = cloneData((value as Record<string, unknown>)[key])
+  return out as T
 }
 
 const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
+const byStableForm = <T>(items: T[]): T[] => {
+  if (items.length < 2) return items
+  const keyed = items.map((item) => [stableStringify(item), item] as const)
+  keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return keyed.map(([, item]) => item)
+}
 
 /**
- * Sorts tables, enums, columns, constraints and indexes, and deep-copies. Column order is not part of
- * the schema: ADD COLUMN always appends, so a column declared in the middle can't be placed there.
+ * Sorts tables, enums, columns, constraints and indexes, and deep-copies (unless `copy` is false:
+ * then only the lists are new and the objects in them are shared). Column order is not part of the
+ * schema: ADD COLUMN always appends, so a column declared in the middle can't be placed there.
  */
-export function canonicalSnapshot(data: SnapshotData, options: { sortColumns?: boolean } = {}): SnapshotData {
+export function canonicalSnapshot(data: SnapshotData, options: { sortColumns?: boolean; copy?: boolean } = {}): SnapshotData {
+  const copy = options.copy !== false
   const tables = data.tables
     .map((table) => {
-      const copy = cloneTable(table)
-      if (options.sortColumns !== false) copy.columns.sort(byKey((c) => c.name))
-      copy.constraints.sort(byKey(stableStringify))
-      copy.indexes.sort(byKey(stableStringify))
-      return copy
+      const out: TableSnapshot = copy ? cloneTable(table) : { ...table }
+      if (options.sortColumns !== false) out.columns = (copy ? out.columns : [...out.columns]).sort(byKey((c) => c.name))
+      out.constraints = byStableForm(copy ? out.constraints : [...out.constraints])
+      out.indexes = byStableForm(copy ? out.indexes : [...out.indexes])
+      return out
     })
     .sort(byKey((t) => tableKey(t.app, t.className)))
   const enums = data.enums
-    .map((e) => ({ ...e, values: [...e.values] }))
+    .map((e) => (copy ? { ...e, values: [...e.values] } : e))
     .sort(byKey((e) => tableKey(e.app, e.name)))
   return { tables, enums }
 }
@@ -198,4 +235,37 @@ export function stableStringify(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`
   }
   return JSON.stringify(value)
+}
+
+/**
+ * `stableStringify(a) === stableStringify(b)`, without building the strings: the differ and replay
+ * compare thousands of params and declarations. Same answers: key order and keys whose value is
+ * undefined don't count, a SQL expression equals `{ $sql: text }`, primitives compare as JSON does
+ * (for the JSON data snapshots hold: an array holding undefined or a function may differ).
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return stableStringify(a) === stableStringify(b)
+  const x = isSqlExpression(a) ? { $sql: a.text } : a
+  const y = isSqlExpression(b) ? { $sql: b.text } : b
+  const xArray = Array.isArray(x)
+  if (xArray !== Array.isArray(y)) return false
+  if (xArray) {
+    const ys = y as unknown[]
+    if (x.length !== ys.length) return false
+    for (let i = 0; i < x.length; i++) if (!sameValue(x[i], ys[i])) return false
+    return true
+  }
+  const xo = x as Record<string, unknown>
+  const yo = y as Record<string, unknown>
+  let count = 0
+  for (const key of Object.keys(xo)) {
+    const v = xo[key]
+    if (v === undefined) continue
+    count++
+    const w = yo[key]
+    if (w === undefined || !sameValue(v, w)) return false
+  }
+  for (const key of Object.keys(yo)) if (yo[key] !== undefined) count--
+  return count === 0
 }

@@ -3,37 +3,66 @@
  * `forwards()` only records operations), replayed into one schema state, and the table model read
  * into a snapshot. Everything the CLI and the session do starts from here.
  *
+ * Two depths: `loadHistory` has every migration's operations (to run or print them);
+ * `loadProjectState` only what they replay to, which the history cache (./history-cache.ts) can give
+ * without loading the migrations at all (to diff, check and write new migrations).
+ *
  * Broken history is collected, not thrown: a migration that throws, duplicate IDs, a replay that
  * fails. An app with broken history is left out of the diff (its snapshot can't be trusted), while
  * the other apps are still diffed and reported.
  */
 import type { RegisteredApp } from '../app/registry.js'
 import { AutoMigrationsError } from '../errors.js'
-import { type LoadedProject, type LoaderCache, loadMigrationFiles, loadProject, runForwards } from '../loader/index.js'
+import { type LoadedMigrationFile, type LoadedProject, type LoaderCache, listMigrationFiles, loadAppMigrations, loadProject, migrationsDirOf, runForwards } from '../loader/index.js'
 import type { Operation } from '../migration/operations/index.js'
 import { type RecordedMigration, replay } from '../migration/replay.js'
-import { SchemaState } from '../migration/snapshot.js'
+import { SchemaState, cloneData, tableKey } from '../migration/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../schema/to-snapshot.js'
 import { userError } from './errors.js'
+import {
+  type CachedApp,
+  type CachedHistory,
+  FileHashes,
+  type FileRecord,
+  type HistoryMemory,
+  RACY_MS,
+  appKey,
+  historyCacheEnabled,
+  historyCacheFile,
+  noForeignKeysInto,
+  readHistoryCache,
+  referencesOnly,
+  rootKey,
+  writeHistoryCache,
+} from './history-cache.js'
 
-export interface HistoryMigration extends RecordedMigration {
+/** A migration as far as diffing and writing the next one need it. */
+export interface MigrationRecord {
+  app: string
+  id: string
   file: string
   description: string
+}
+
+export interface HistoryMigration extends MigrationRecord, RecordedMigration {
+  file: string
   operations: readonly Operation[]
 }
 
-export interface AppHistory {
+export interface AppState<M extends MigrationRecord = MigrationRecord> {
   app: RegisteredApp
   /** The app's migrations that loaded, sorted by ID. */
-  migrations: HistoryMigration[]
+  migrations: M[]
   /** Why the app's history can't be trusted; the app is then not diffed. */
   errors: AutoMigrationsError[]
 }
 
-export interface ProjectHistory {
+export interface AppHistory extends AppState<HistoryMigration> {}
+
+export interface ProjectState<A extends AppState = AppState> {
   project: LoadedProject
   /** Every app, in dependency order. */
-  apps: AppHistory[]
+  apps: A[]
   /** Every sound app's migrations replayed, app by app in dependency order, each in ID order. */
   state: SchemaState
   /** The table classes as a snapshot; undefined when the model is invalid (see `errors`). */
@@ -46,10 +75,24 @@ export interface ProjectHistory {
   watchFiles: string[]
 }
 
+export interface ProjectHistory extends ProjectState<AppHistory> {}
+
 export interface LoadHistoryOptions {
   root: string
   configFile?: string | undefined
   cache?: LoaderCache | undefined
+  /**
+   * Use the history cache on disk (./history-cache.ts): `loadProjectState` reads and writes it
+   * (default: on), `loadHistory`, which needs every operation, can only write it (default: off).
+   * Always off when the environment says `AUTO_MIGRATIONS_CACHE=off`.
+   */
+  historyCache?: boolean | undefined
+  /** Reuse this (already loaded) project instead of loading it again. */
+  project?: LoadedProject | undefined
+  /** A session's memory of the history cache (instead of reading it from disk each time). */
+  memory?: HistoryMemory | undefined
+  /** Read the table model too (default true); without it, `model` is undefined and not an error. */
+  model?: boolean | undefined
 }
 
 /** What a migration's forwards() must return: checked by shape, the manager may be another copy. */
@@ -72,51 +115,216 @@ function describeValue(value: unknown): string {
 }
 
 /**
- * Loads the project and its history.
+ * Loads the project and its history, with every migration's operations.
  * @throws the loader's errors when the project itself can't be loaded (no config, a cycle, an app
  *   file that doesn't load…): without a registry there is nothing to report per app.
  */
 export async function loadHistory(options: LoadHistoryOptions): Promise<ProjectHistory> {
-  const project = await loadProject({ root: options.root, configFile: options.configFile, cache: options.cache })
-  const errors: AutoMigrationsError[] = []
-  const apps: AppHistory[] = []
-  const watch = new Set(project.watchFiles)
-  for (const app of project.registry.apps) {
-    const history = await loadAppHistory(app, project, options.cache)
-    for (const migration of history.migrations) watch.add(migration.file)
-    apps.push(history)
+  return (await load(options, true)) as ProjectHistory
+}
+
+/**
+ * Loads the project and what its history replays to, from the history cache when the migrations
+ * did not change (see ./history-cache.ts). Same errors as `loadHistory`.
+ */
+export function loadProjectState(options: LoadHistoryOptions): Promise<ProjectState> {
+  return load(options, false)
+}
+
+async function load(options: LoadHistoryOptions, operations: boolean): Promise<ProjectState> {
+  const useCache = (options.historyCache ?? !operations) && historyCacheEnabled()
+  // A session knows the migration files of its last load: they are checked while esbuild rebuilds
+  // the apps (which mostly waits), rather than after.
+  const remembered = useCache ? options.memory?.history : undefined
+  const prefetch = remembered && !operations ? options.memory!.hashes.prefetch(remembered.apps.flatMap((a) => a.files.map(([file]) => file))) : undefined
+  let project: LoadedProject
+  try {
+    project = options.project ?? (await loadProject({ root: options.root, configFile: options.configFile, cache: options.cache, diskCache: options.historyCache ?? true }))
+  } finally {
+    await prefetch
+  }
+  const apps = project.registry.apps
+  const cacheFile = useCache ? historyCacheFile(project.root, project.configFile) : undefined
+  const memory = useCache ? options.memory : undefined
+  let cached: CachedHistory | undefined
+  if (cacheFile && !operations) {
+    cached = memory?.history?.configFile === project.configFile ? memory.history : readHistoryCache(cacheFile, project.configFile)
+  }
+  const hashes = memory?.hashes ?? new FileHashes()
+  if (cached && cached !== memory?.history) hashes.learn(cached.apps.flatMap((a) => [...a.files, ...a.inputs]))
+
+  // Each app's files and key, and how many leading apps the cache has as they are.
+  const listed: (Listed | undefined)[] = []
+  let reusable = 0
+  if (cacheFile) {
+    let previous: string | undefined = rootKey(project.configFile)
+    for (const [at, app] of apps.entries()) {
+      const entry = cached?.apps[at]
+      const item = await listApp(app, hashes, entry?.name === app.name ? entry.inputs.map(([file]) => file) : [])
+      listed.push(item)
+      previous = previous === undefined || item === undefined ? undefined : appKey(previous, app, item.dir, item.files, item.inputs)
+      if (previous !== undefined && previous === entry?.key && entry.name === app.name && reusable === at) reusable = at + 1
+    }
+    // A prefix alone is only exact when no app changed an earlier app's tables (see CachedApp.pure).
+    if (cached && reusable < apps.length && !cached.apps.every((a) => a.pure)) reusable = 0
   }
 
+  const errors: AutoMigrationsError[] = []
+  const histories: AppState[] = []
+  const inputs: string[][] = []
+  const pure: boolean[] = []
+  const watch = new Set(project.watchFiles)
   const state = new SchemaState()
-  for (const history of apps) {
-    if (history.errors.length > 0) continue
-    try {
-      replay(history.migrations, state)
-    } catch (error) {
-      history.errors.push(userError(error))
+  // Apps replayed after reused ones may change their tables (renames that foreign keys follow):
+  // then the reused tables are copies, so that what the cache holds stays as it was.
+  const share = reusable === apps.length
+  try {
+    for (const [at, app] of apps.entries()) {
+      const entry = cached?.apps[at]
+      if (at < reusable && entry) {
+        for (const table of entry.tables) state.tables.set(tableKey(table.app, table.className), share ? table : cloneData(table))
+        for (const e of entry.enums) state.enums.set(tableKey(e.app, e.name), share ? e : cloneData(e))
+        histories.push({ app, migrations: entry.migrations.map((m) => ({ app: app.name, ...m })), errors: [] })
+        inputs.push(entry.inputs.map(([file]) => file))
+        pure.push(entry.pure)
+        for (const m of entry.migrations) watch.add(m.file)
+        continue
+      }
+      const { history, inputs: appInputs } = await loadAppHistory(app, project, options.cache, (file) => hashes.textOf(file))
+      for (const migration of history.migrations) watch.add(migration.file)
+      inputs.push(appInputs)
+      pure.push(noForeignKeysInto(state, app.name))
+      if (history.errors.length === 0) {
+        try {
+          replay(history.migrations, state)
+        } catch (error) {
+          history.errors.push(userError(error))
+        }
+      }
+      histories.push(history)
+    }
+  } finally {
+    hashes.release()
+  }
+  for (const history of histories) errors.push(...history.errors)
+  if (cacheFile && errors.length === 0) {
+    const next = await cacheOf(project, { histories, state, listed, inputs, pure, reused: cached?.apps.slice(0, reusable) ?? [], hashes })
+    if (next) {
+      if (memory) {
+        memory.history = next
+        memory.state = state
+      }
+      // Files hashed again since the cache was written (touched, or hashed too soon after a change
+      // to be vouched for by a stat): worth writing down once their stat can vouch for them.
+      const refreshed = next.apps.some((app, at) => {
+        const old = cached?.apps[at]
+        return [...app.files, ...app.inputs].some((record) => !racy(record) && !old?.files.includes(record) && !old?.inputs.includes(record))
+      })
+      if (reusable < apps.length || refreshed) writeHistoryCache(cacheFile, next)
     }
   }
-  for (const history of apps) errors.push(...history.errors)
 
   let model: ModelSnapshot | undefined
   let modelError: AutoMigrationsError | undefined
-  try {
-    model = modelSnapshot(project.registry)
-  } catch (error) {
-    modelError = userError(error)
-    errors.push(modelError)
+  if (options.model !== false) {
+    try {
+      model = modelSnapshot(project.registry)
+    } catch (error) {
+      modelError = userError(error)
+      errors.push(modelError)
+    }
   }
-  return { project, apps, state, model, modelError, errors, watchFiles: [...watch].sort() }
+  return { project, apps: histories, state, model, modelError, errors, watchFiles: [...watch].sort() }
 }
 
-async function loadAppHistory(app: RegisteredApp, project: LoadedProject, cache: LoaderCache | undefined): Promise<AppHistory> {
-  const history: AppHistory = { app, migrations: [], errors: [] }
-  let files: Awaited<ReturnType<typeof loadMigrationFiles>>
+const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], record[4]) < RACY_MS
+
+interface Listed {
+  dir: string | undefined
+  files: FileRecord[]
+  inputs: FileRecord[]
+}
+
+/** The app's migration files and the given inputs, with their records; undefined when one can't be read. */
+async function listApp(app: RegisteredApp, hashes: FileHashes, inputs: readonly string[]): Promise<Listed | undefined> {
+  const dir = app.migrationsPath === undefined ? undefined : await migrationsDirOf(app.migrationsPath)
+  let files: string[]
   try {
-    files = await loadMigrationFiles(app, { root: project.root, cache })
+    files = dir === undefined ? [] : await listMigrationFiles(dir)
+  } catch {
+    return undefined
+  }
+  const fileRecords = hashes.records(files)
+  const inputRecords = hashes.records(inputs)
+  return fileRecords && inputRecords ? { dir, files: fileRecords, inputs: inputRecords } : undefined
+}
+
+/**
+ * The cache of what was just replayed. The files of a replayed app are listed and hashed again after
+ * the load and must be what they were before it, and exactly the files that loaded: a file saved
+ * while the history loaded would otherwise store a state under a key it does not belong to. The
+ * chain stops at the first app that fails this (the later ones are not kept).
+ */
+async function cacheOf(
+  project: LoadedProject,
+  run: {
+    histories: readonly AppState[]
+    state: SchemaState
+    listed: readonly (Listed | undefined)[]
+    inputs: readonly string[][]
+    pure: readonly boolean[]
+    reused: readonly CachedApp[]
+    hashes: FileHashes
+  },
+): Promise<CachedHistory | undefined> {
+  const apps: CachedApp[] = []
+  let previous = rootKey(project.configFile)
+  for (const [at, history] of run.histories.entries()) {
+    const name = history.app.name
+    const tables = [...run.state.tables.values()].filter((t) => t.app === name)
+    const enums = [...run.state.enums.values()].filter((e) => e.app === name)
+    const reused = run.reused[at]
+    const before = run.listed[at]
+    if (!before) break
+    if (reused) {
+      apps.push({ ...reused, files: before.files, inputs: before.inputs, tables, enums })
+      previous = reused.key
+      continue
+    }
+    const after = await listApp(history.app, run.hashes, run.inputs[at]!)
+    const same = (a: readonly FileRecord[], b: readonly FileRecord[]) => a.length === b.length && a.every((r, i) => r[0] === b[i]![0] && r[1] === b[i]![1])
+    const loaded = history.migrations.map((m) => m.file).sort()
+    if (!after || !same(after.files, before.files) || loaded.join('\0') !== before.files.map(([file]) => file).join('\0')) break
+    previous = appKey(previous, history.app, before.dir, after.files, after.inputs)
+    apps.push({
+      name,
+      key: previous,
+      pure: run.pure[at]!,
+      dir: before.dir ?? null,
+      files: after.files,
+      inputs: after.inputs,
+      migrations: history.migrations.map((m) => ({ id: m.id, file: m.file, description: m.description })),
+      tables,
+      enums,
+    })
+  }
+  return apps.length > 0 ? { configFile: project.configFile, apps } : undefined
+}
+
+async function loadAppHistory(
+  app: RegisteredApp,
+  project: LoadedProject,
+  cache: LoaderCache | undefined,
+  read?: (file: string) => string | undefined,
+): Promise<{ history: AppHistory; inputs: string[] }> {
+  const history: AppHistory = { app, migrations: [], errors: [] }
+  let files: LoadedMigrationFile[]
+  let inputs: string[]
+  try {
+    ;({ migrations: files, inputs } = await loadAppMigrations(app, { root: project.root, cache, read }))
   } catch (error) {
     history.errors.push(userError(error))
-    return history
+    return { history, inputs: [] }
   }
   for (const file of files) {
     let manager: unknown
@@ -160,11 +368,73 @@ async function loadAppHistory(app: RegisteredApp, project: LoadedProject, cache:
     }
     history.migrations.push({ app: app.name, id: file.id, file: file.file, description: file.description, operations: manager.operations })
   }
-  return history
+  return { history, inputs }
+}
+
+/** A migration a session just wrote: what it records, and the exact text of its file. */
+export interface WrittenRecord extends MigrationRecord {
+  operations: readonly Operation[]
+  text: string
+}
+
+/**
+ * Brings a session's memory of the history cache up to date with a migration it just wrote, without
+ * loading anything: the written operations are replayed onto the state the last load returned, and
+ * the app's key (and every later app's) is computed again with the new file. The next load then
+ * finds everything as it is on disk and reuses it, instead of loading the app's migrations and
+ * every later app's again (see history-cache.ts).
+ *
+ * That is the replay a load would do when the app references no app after it (their replays come
+ * after its migrations and could change its tables), and, if the migration renames (which makes
+ * foreign keys follow), no other app references it. Otherwise, or when anything does not add up
+ * (the file is not what was written, the memory is not of this state), the memory is forgotten and
+ * the next load is a plain one. `saveRemembered` then writes it to disk.
+ */
+export function rememberWritten(history: ProjectState, memory: HistoryMemory, written: readonly WrittenRecord[]): boolean {
+  const cached = memory.history
+  if (!cached || memory.state !== history.state || written.length === 0) return false
+  const state = history.state
+  try {
+    for (const migration of written) {
+      const at = cached.apps.findIndex((a) => a.name === migration.app)
+      const app = history.apps[at]?.app
+      const entry = cached.apps[at]
+      const before = new Set(cached.apps.slice(0, at).map((a) => a.name))
+      const record = memory.hashes.wrote(migration.file, migration.text)
+      if (!app || !entry || app.name !== entry.name || !record || entry.files.some(([file]) => file === migration.file)) throw new Error('not the remembered history')
+      // Renames make foreign keys that point at them follow; in the real order, tables of later apps
+      // do not exist yet when this migration runs. Other operations touch the app's tables only.
+      const follows = migration.operations.some((o) => o.kind === 'renameTable' || o.kind === 'renameColumn')
+      if ((follows && !noForeignKeysInto(state, app.name)) || !referencesOnly(state, app.name, before)) throw new Error('not independent')
+      replay([{ app: migration.app, id: migration.id, file: migration.file, operations: migration.operations }], state)
+      if (!referencesOnly(state, app.name, before)) throw new Error('not independent')
+      entry.files = [...entry.files, record].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+      entry.migrations = [...entry.migrations, { id: migration.id, file: migration.file, description: migration.description }].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      entry.tables = [...state.tables.values()].filter((t) => t.app === app.name)
+      entry.enums = [...state.enums.values()].filter((e) => e.app === app.name)
+      let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key
+      for (let j = at; j < cached.apps.length; j++) {
+        const next = cached.apps[j]!
+        const registered = history.apps[j]?.app
+        if (!registered || registered.name !== next.name) throw new Error('not the remembered history')
+        next.key = appKey(previous, registered, next.dir ?? undefined, next.files, next.inputs)
+        previous = next.key
+      }
+    }
+  } catch {
+    memory.forget()
+    return false
+  }
+  return true
+}
+
+/** Writes a session's memory of the history cache to disk (after `rememberWritten`). */
+export function saveRemembered(project: LoadedProject, memory: HistoryMemory): void {
+  if (memory.history?.configFile === project.configFile) writeHistoryCache(historyCacheFile(project.root, project.configFile), memory.history)
 }
 
 /** The app of `history` by name, or a USAGE error listing the apps there are. */
-export function requireApp(history: ProjectHistory, name: string): AppHistory {
+export function requireApp<A extends AppState>(history: ProjectState<A>, name: string): A {
   const found = history.apps.find((a) => a.app.name === name)
   if (found) return found
   const names = history.apps.map((a) => a.app.name)

@@ -12,7 +12,7 @@ import { AutoMigrationsError } from '../errors.js'
 import type { Operation } from '../migration/operations/index.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
 import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
-import type { AppHistory, ProjectHistory } from './history.js'
+import type { AppState, ProjectState } from './history.js'
 import type { ChangeReport, WrittenMigration } from './types.js'
 
 export interface PlanOptions {
@@ -49,11 +49,12 @@ export function mergeHints(model: RenameHints, extra: RenameHints | undefined): 
  * history are skipped: their errors are in `history.errors`. Nothing at all is planned when the
  * model is invalid.
  */
-export function planNewMigrations(history: ProjectHistory, options: PlanOptions = {}): AppPlan[] {
+export function planNewMigrations(history: ProjectState, options: PlanOptions = {}): AppPlan[] {
   const model = history.model
   if (!model) return []
   const hints = mergeHints(model.hints, options.hints)
-  const from = history.state.toData()
+  // Read-only: the differ copies whatever it puts into operations.
+  const from = history.state.view()
   const plans: AppPlan[] = []
   for (const { app, errors } of history.apps) {
     if (errors.length > 0) continue
@@ -93,7 +94,7 @@ export function questionDescription(question: RenameQuestion): string {
  */
 export class TableFiles {
   readonly #texts = new Map<string, Promise<string | undefined>>()
-  constructor(private readonly history: ProjectHistory) {}
+  constructor(private readonly history: ProjectState) {}
 
   async fileOf(app: string, table: string | undefined): Promise<string | undefined> {
     const appFile = this.history.project.appFiles.get(app)
@@ -121,7 +122,7 @@ export class TableFiles {
 }
 
 /** Reports for what a plan writes (`change`) and what it holds (`ambiguous`, `destructive`). */
-export async function reportPlans(history: ProjectHistory, plans: readonly AppPlan[], files = new TableFiles(history)): Promise<ChangeReport[]> {
+export async function reportPlans(history: ProjectState, plans: readonly AppPlan[], files = new TableFiles(history)): Promise<ChangeReport[]> {
   const reports: ChangeReport[] = []
   for (const plan of plans) {
     const fix = fixCommand(plan.app)
@@ -137,7 +138,7 @@ export async function reportPlans(history: ProjectHistory, plans: readonly AppPl
 }
 
 /** Only the held part of plans (questions and destructive operations) as reports. */
-export function heldReports(history: ProjectHistory, plans: readonly AppPlan[], files?: TableFiles): Promise<ChangeReport[]> {
+export function heldReports(history: ProjectState, plans: readonly AppPlan[], files?: TableFiles): Promise<ChangeReport[]> {
   return reportPlans(
     history,
     plans.map((p) => ({ ...p, operations: [] })),
@@ -163,7 +164,7 @@ export interface WriteMigrationOptions {
  * Writes one migration file for `app` (atomically), with an ID later than every one the app has.
  * An empty `operations` writes an empty migration (`auto-migrations new <app>` without --auto).
  */
-export async function writeMigration(app: AppHistory, operations: readonly Operation[], options: WriteMigrationOptions = {}): Promise<WrittenMigration> {
+export async function writeMigration(app: AppState, operations: readonly Operation[], options: WriteMigrationOptions = {}): Promise<WrittenMigration> {
   const dir = app.app.migrationsPath
   if (dir === undefined) {
     throw new AutoMigrationsError('INVALID_APP', `App "${app.app.name}" was not loaded from a file, so it has no migrations folder.`, { app: app.app.name })
@@ -184,7 +185,7 @@ export async function writeMigration(app: AppHistory, operations: readonly Opera
 }
 
 /** Writes one migration per plan that has operations, in dependency order. */
-export async function writeMigrations(history: ProjectHistory, plans: readonly AppPlan[], options: WriteMigrationOptions = {}): Promise<WrittenMigration[]> {
+export async function writeMigrations(history: ProjectState, plans: readonly AppPlan[], options: WriteMigrationOptions = {}): Promise<WrittenMigration[]> {
   const written: WrittenMigration[] = []
   for (const plan of plans) {
     if (plan.operations.length === 0) continue

@@ -1,7 +1,9 @@
 /**
  * The project session: the façade the plugin talks to (and the CLI's `check`). Each call reloads the
- * project from disk (config, apps, tables, migrations), replays the history and diffs; a loader cache
- * kept for the session's life makes a reload after one saved file cheap.
+ * project from disk (config, apps, tables), takes the replayed history from the history cache when
+ * the migrations did not change (see history-cache.ts; the session keeps it in memory and applies
+ * the migrations it writes to it) and diffs; a loader cache kept for the session's life makes a
+ * reload after one saved file cheap. Only applying to the dev database loads every migration.
  *
  * User errors never throw out of `check()` and `emit()`: they come back in `.errors`, so a dev server
  * keeps running while the user fixes them. Calls run one at a time (a save during a running emit
@@ -12,8 +14,10 @@ import type { AutoMigrationsError } from '../errors.js'
 import { CONFIG_FILE_NAMES, LoaderCache, findConfigFile, loadMigrationFiles, loadProject } from '../loader/index.js'
 import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
-import { type ProjectHistory, loadHistory } from './history.js'
-import { TableFiles, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'
+import { HistoryMemory } from './history-cache.js'
+import { type ProjectHistory, type ProjectState, type WrittenRecord, loadHistory, loadProjectState, rememberWritten, saveRemembered } from './history.js'
+import { TableFiles, autoDescription, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'
+import { renderMigration } from '../writer/index.js'
 import { dependsOn } from '../app/registry.js'
 import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
 
@@ -34,6 +38,8 @@ export interface OpenProjectSessionOptions {
   root: string
   /** Relative to `root`; default: the first of migrations.config.{ts,mts,js,mjs} found in it. */
   configFile?: string
+  /** Use the history cache on disk (see history-cache.ts). Default true. */
+  historyCache?: boolean
 }
 
 /**
@@ -49,13 +55,16 @@ export async function openProjectSession(options: OpenProjectSessionOptions): Pr
   } catch {
     configFile = path.resolve(root, options.configFile ?? CONFIG_FILE_NAMES[0])
   }
-  return new Session(root, configFile, options.configFile)
+  return new Session(root, configFile, options.configFile, options.historyCache ?? true)
 }
 
-type Loaded = { history: ProjectHistory } | { error: AutoMigrationsError; watchFiles: string[] }
+type Loaded<H> = { history: H } | { error: AutoMigrationsError; watchFiles: string[] }
 
 class Session implements ProjectSession {
-  readonly #cache = new LoaderCache()
+  // Incremental: a save rebuilds the apps with esbuild's context, parsing only the file that changed.
+  readonly #cache = new LoaderCache({ incremental: true })
+  /** The history cache as last loaded or written, and the content hashes of the files seen. */
+  readonly #memory = new HistoryMemory()
   #database: DevDatabase | undefined
   #tail: Promise<unknown> = Promise.resolve()
   #closed = false
@@ -64,6 +73,7 @@ class Session implements ProjectSession {
     readonly root: string,
     private currentConfigFile: string,
     private readonly explicitConfig: string | undefined,
+    private readonly historyCache: boolean,
   ) {}
 
   get configFile(): string {
@@ -93,17 +103,30 @@ class Session implements ProjectSession {
       const plans = planNewMigrations(history, { allowDestructive: options.allowDestructive })
       const errors = [...history.errors]
       const written: EmitResult['written'] = []
+      const remembered: WrittenRecord[] = []
       // App by app: a write that fails for one app (a read-only folder) still reports the others.
       for (const plan of plans) {
         try {
-          written.push(...(await writeMigrations(history, [plan])))
+          for (const migration of await writeMigrations(history, [plan])) {
+            written.push(migration)
+            const description = autoDescription(plan.operations)
+            const text = renderMigration({ app: migration.app, id: migration.id, description, operations: plan.operations })
+            remembered.push({ app: migration.app, id: migration.id, file: migration.file, description, operations: plan.operations, text })
+          }
         } catch (error) {
           errors.push(userError(error))
         }
       }
-      if (options.apply && written.length > 0 && errors.length === 0) {
+      const reload = options.apply && written.length > 0 && errors.length === 0
+      // The next load finds what was just written in memory instead of loading its app again (an
+      // apply loads everything again below, which leaves the memory up to date anyway).
+      if (this.historyCache && remembered.length > 0 && !reload && rememberWritten(history, this.#memory, remembered)) {
+        // On disk too (for the CLI, the next server start), once this call has answered.
+        void this.#exclusive(async () => saveRemembered(history.project, this.#memory)).catch(() => undefined)
+      }
+      if (reload) {
         // Apply what the files now say (see apply.ts), so the recorded checksums match later runs.
-        const fresh = await this.#load()
+        const fresh = await this.#load(true)
         if ('error' in fresh) errors.push(fresh.error)
         else if (fresh.history.errors.length > 0) errors.push(...fresh.history.errors)
         else {
@@ -122,13 +145,26 @@ class Session implements ProjectSession {
 
   migrationEntries(): Promise<MigrationEntry[]> {
     return this.#exclusive(async () => {
-      const project = await loadProject({ root: this.root, configFile: this.explicitConfig, cache: this.#cache })
+      const project = await loadProject({ root: this.root, configFile: this.explicitConfig, cache: this.#cache, diskCache: this.historyCache })
       this.currentConfigFile = project.configFile
       const entries: MigrationEntry[] = []
-      for (const app of project.registry.apps) {
-        for (const m of await loadMigrationFiles(app, { root: project.root, cache: this.#cache })) {
-          entries.push({ app: app.name, id: m.id, file: m.file, dependencies: project.registry.apps.filter((other) => dependsOn(project.registry, app.name, other.name)).map((other) => other.name) })
+      const dependenciesOf = (app: string) => project.registry.apps.filter((other) => dependsOn(project.registry, app, other.name)).map((other) => other.name)
+      // IDs and files are what the history cache keeps: usually no migration has to be loaded (a
+      // build checks first, which leaves it in memory). A history with problems is loaded the
+      // plain way, which throws the loader's error as before.
+      if (this.historyCache) {
+        const state = await loadProjectState({ root: this.root, project, cache: this.#cache, memory: this.#memory, model: false })
+        if (state.errors.length === 0) {
+          for (const { app, migrations } of state.apps) {
+            const dependencies = dependenciesOf(app.name)
+            for (const m of migrations) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
+          }
+          return entries
         }
+      }
+      for (const app of project.registry.apps) {
+        const dependencies = dependenciesOf(app.name)
+        for (const m of await loadMigrationFiles(app, { root: project.root, cache: this.#cache })) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
       }
       return entries
     })
@@ -137,15 +173,21 @@ class Session implements ProjectSession {
   async close(): Promise<void> {
     this.#closed = true
     await this.#tail.catch(() => undefined)
+    await this.#cache.dispose()
     await this.#database?.close()
   }
 
-  async #load(): Promise<Loaded> {
+  /** What the migrations replay to; with `operations`, every migration's operations too. */
+  async #load(operations: true): Promise<Loaded<ProjectHistory>>
+  async #load(operations?: false): Promise<Loaded<ProjectState>>
+  async #load(operations = false): Promise<Loaded<ProjectState>> {
     try {
-      const history = await loadHistory({ root: this.root, configFile: this.explicitConfig, cache: this.#cache })
+      const options = { root: this.root, configFile: this.explicitConfig, cache: this.#cache, historyCache: this.historyCache, memory: this.#memory }
+      const history = operations ? await loadHistory(options) : await loadProjectState(options)
       this.currentConfigFile = history.project.configFile
       return { history }
     } catch (thrown) {
+      this.#memory.forget()
       const error = userError(thrown)
       return { error, watchFiles: this.#watchFilesAfter(error) }
     }

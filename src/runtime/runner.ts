@@ -11,7 +11,6 @@ import { AutoMigrationsError } from '../errors.js'
 import { checksumOf } from '../migration/manager.js'
 import type { Operation } from '../migration/operations/index.js'
 import { type PlannedStep, plan, replay } from '../migration/replay.js'
-import { SchemaState } from '../migration/snapshot.js'
 import type { DatabaseOption, Engine, Queryable } from './engines/engine.js'
 import { openEngine } from './engines/open.js'
 import { DEFAULT_HISTORY_SCHEMA, type HistoryRow, deleteHistoryRowSql, ensureHistoryTable, insertHistoryRowSql, readHistory } from './history.js'
@@ -140,6 +139,8 @@ function dependencyClosure(apps: readonly AppInfo[], name: string): Set<string> 
   return out
 }
 
+const recordedMigration = (m: Recorded) => ({ app: m.source.app, id: m.source.id, file: m.source.file, operations: m.operations })
+
 const stepText = (step: PlannedStep) => (step.step.kind === 'sql' ? step.step.sql : '(raw function)')
 
 export class Migrator {
@@ -245,14 +246,19 @@ export class Migrator {
         this.#assertNoChanged(recorded, ran)
         const newestRan = new Map<string, string>()
         for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
-        const state = new SchemaState()
+        // The schema as the database has it: every migration that ran, whatever its app (a pending
+        // migration's SQL may have to reach tables of apps after it, e.g. foreign keys that take the
+        // type of a key it changes); pending ones are planned on top of it, in logical order.
+        const isRan = (m: Recorded) => ran.has(`${m.source.app}\u0000${m.source.id}`)
+        const state = replay(recorded.filter(isRan).map(recordedMigration))
         const applied: AppliedMigration[] = []
         for (const m of recorded) {
           const { app, id } = m.source
-          const migration = { app, id, file: m.source.file, operations: m.operations }
+          const migration = recordedMigration(m)
           const inScope = !scope || scope.has(app)
           const beyondTarget = options.to !== undefined && app === options.app && id > options.to
-          if (ran.has(`${app}\u0000${id}`) || !inScope || beyondTarget) {
+          if (isRan(m)) continue
+          if (!inScope || beyondTarget) {
             replay([migration], state)
             continue
           }
@@ -286,16 +292,14 @@ export class Migrator {
         }
         const targets = options.to !== undefined ? ranOfApp.filter((m) => m.source.id > options.to!) : ranOfApp.slice(-Math.max(0, options.steps ?? 1))
         if (targets.length === 0) return { reversed: [] }
-        // The schema after the newest target: every ran migration up to it, in logical order.
-        const newest = targets[targets.length - 1]!
-        const state = new SchemaState()
-        for (const m of recorded) {
-          if (ran.has(`${m.source.app}\u0000${m.source.id}`)) replay([{ app: m.source.app, id: m.source.id, file: m.source.file, operations: m.operations }], state)
-          if (m === newest) break
-        }
+        // The schema as the database has it, the targets last (they come off the top): every other
+        // migration that ran, whatever its app (reversing a key's type change must reach the foreign
+        // keys of apps after it), then the targets, in logical order.
+        const others = recorded.filter((m) => ran.has(`${m.source.app}\u0000${m.source.id}`) && !targets.includes(m))
+        const state = replay([...others, ...targets].map(recordedMigration))
         const reversed: RollbackResult['reversed'] = []
         for (const m of [...targets].reverse()) {
-          const migration = { app: m.source.app, id: m.source.id, file: m.source.file, operations: m.operations }
+          const migration = recordedMigration(m)
           const steps = plan(migration, state, 'backwards')
           await this.#run(engine, options.fake ? [] : steps, deleteHistoryRowSql(this.#historySchema, m.source.app, m.source.id), m, 'backwards')
           reversed.push({ app: m.source.app, id: m.source.id, description: m.description })

@@ -9,12 +9,21 @@ import type { ColumnSnapshot, ConstraintSnapshot, IndexSnapshot, TableSnapshot }
 
 export const MAX_IDENTIFIER_BYTES = 63
 
+const snakeCases = new Map<string, string>()
+
 /** 'createdAt' → 'created_at', 'HTTPRequestLog' → 'http_request_log', 'Post' → 'post'. */
 export function snakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase()
+  // Memoised: reading a large model converts the same few thousand names on every check.
+  let out = snakeCases.get(name)
+  if (out === undefined) {
+    out = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+      .toLowerCase()
+    if (snakeCases.size > 100_000) snakeCases.clear()
+    snakeCases.set(name, out)
+  }
+  return out
 }
 
 export function byteLength(name: string): number {

@@ -18,7 +18,7 @@ import type {
   SnapshotData,
   TableSnapshot,
 } from '../migration/snapshot.js'
-import { canonicalSnapshot } from '../migration/snapshot.js'
+import { canonicalSnapshot, tableKey } from '../migration/snapshot.js'
 import type { ArrayColumn, Column, Enum, ForeignKey, TableClass } from './columns.js'
 import { isColumn } from './columns.js'
 import type { IndexKeyInput, TableConstraint } from './constraints.js'
@@ -261,17 +261,20 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
   const enums: EnumSnapshot[] = []
   const pending: ReadContext['pendingForeignKeys'] = []
   const byClass = new Map<TableClass, TableSnapshot>()
+  const byKey = new Map<string, TableSnapshot>()
+  /** Physical name → class name of the first table that has it (any app). */
+  const physicalNames = new Map<string, string>()
   for (const app of registry.apps) {
     const ctx: ReadContext = { registry, app: app.name, enums: new Map(), hints, pendingForeignKeys: pending }
-    const names = new Map<string, string>()
     for (const cls of app.tables) {
       const table = readTable(cls, ctx)
       const physical = `${table.schema}.${table.tablename}`
-      const clash = names.get(physical) ?? tables.find((t) => `${t.schema}.${t.tablename}` === physical)?.className
+      const clash = physicalNames.get(physical)
       if (clash) fail('INVALID_TABLE', `Tables ${clash} and ${table.className} both map to ${physical}. Set a different static tablename on one.`, { app: app.name, table: table.className })
-      names.set(physical, table.className)
+      physicalNames.set(physical, table.className)
       tables.push(table)
       byClass.set(cls, table)
+      if (!byKey.has(tableKey(table.app, table.className))) byKey.set(tableKey(table.app, table.className), table)
     }
     enums.push(...ctx.enums.values())
   }
@@ -308,12 +311,13 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
       }
       seen.add(at)
       const ref: ForeignKeyTarget | undefined = at.params.references
-      at = ref ? tables.find((t) => t.app === ref.app && t.className === ref.table)?.columns.find((c) => c.name === ref.column) : undefined
+      at = ref ? byKey.get(tableKey(ref.app, ref.table))?.columns.find((c) => c.name === ref.column) : undefined
     }
   }
   checkNameClashes(tables, enums)
   // Columns keep declaration order: generated files list them as the user wrote them.
-  return { snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false }), hints }
+  // Everything here was built by this call: sorted, not copied.
+  return { snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false, copy: false }), hints }
 }
 
 /**
@@ -326,7 +330,7 @@ function checkNameClashes(tables: TableSnapshot[], enums: EnumSnapshot[]): void 
   const relations = new Map<string, string>()
   const types = new Map<string, string>()
   const claim = (space: Map<string, string>, scope: string, name: string, what: string, where: { app: string; table?: string }) => {
-    const key = JSON.stringify([scope, name])
+    const key = `${scope}\u0000${name}`
     const other = space.get(key)
     if (other !== undefined) {
       fail(

@@ -115,6 +115,44 @@ const CLASS_NAMES = ['Alpha', 'Beta', 'User', 'Item']
 const ENUM_VALUES = ['a', 'b', 'c', "d'q"]
 const ENUM_NAMES = ['mood', 'level']
 
+/**
+ * What one app's random models draw from. The default is app `blog` as the pair tests use it; the
+ * runner's sequences (helpers/sequences.ts) use two apps with their own pools, foreign keys from one
+ * to the other, and names that need quoting.
+ */
+export interface Pool {
+  app: string
+  classNames: readonly string[]
+  enumNames: readonly string[]
+  /** Class names of other apps' tables that foreign keys may point at too. */
+  foreignTargets: readonly string[]
+  /** Physical names a table may take besides snake_case of its class name. */
+  tablenames: (className: string) => string[]
+  /** Column names a column may take besides snake_case of its property. */
+  dbColumnNames: (prop: string) => string[]
+  /** The schema other than public that tables may move to. */
+  schema: string
+  /**
+   * A column renamed (with a hint) keeps its type, so its new property must allow that type when
+   * later versions change it again (sequences of versions); a pair of models doesn't need that.
+   */
+  renameWithinFamily?: boolean
+  /** Properties drawn more often than the others (e.g. foreign keys). */
+  preferredProps?: readonly string[]
+  /** Rename tables and columns (with hints) about twice as often. */
+  renameOften?: boolean
+}
+
+export const DEFAULT_POOL: Pool = {
+  app: 'blog',
+  classNames: CLASS_NAMES,
+  enumNames: ENUM_NAMES,
+  foreignTargets: [],
+  tablenames: (className) => [`${snakeCase(className)}_tbl`],
+  dbColumnNames: (prop) => [`${snakeCase(prop)}_col`],
+  schema: 'extra',
+}
+
 const isSerial = (kind: ColumnClassName) => kind === 'Serial' || kind === 'BigSerial'
 /** btree (unique, plain indexes, primary keys) has no operator class for json. */
 const sortable = (c: ColumnSpec) => c.kind !== 'JSON'
@@ -126,11 +164,11 @@ function indexMethods(kind: ColumnClassName): IndexMethod[] {
   return ['btree', 'hash']
 }
 
-const columnArb = (prop: string): fc.Arbitrary<ColumnSpec> =>
+const columnArb = (prop: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<ColumnSpec> =>
   fc
     .record({
       kind: fc.constantFrom(...FAMILIES[prop]!),
-      renamed: fc.boolean(),
+      renamed: fc.oneof(fc.constant(undefined), fc.constantFrom(...pool.dbColumnNames(prop))),
       null: fc.boolean(),
       default: fc.constantFrom<ColumnSpec['default']>('none', 'literal', 'sql'),
       unique: fc.boolean(),
@@ -139,13 +177,13 @@ const columnArb = (prop: string): fc.Arbitrary<ColumnSpec> =>
       length: fc.constantFrom(10, 50, 255),
       digits: fc.constantFrom<[number, number] | null>([10, 2], [12, 4], null),
       base: fc.constantFrom<'Text' | 'Integer' | 'Varchar'>('Text', 'Integer', 'Varchar'),
-      enumName: fc.constantFrom(...ENUM_NAMES),
-      target: fc.constantFrom(...CLASS_NAMES),
+      enumName: fc.constantFrom(...pool.enumNames),
+      target: fc.constantFrom(...pool.classNames, ...pool.foreignTargets),
       onDelete: fc.constantFrom<ReferentialAction>('cascade', 'set null', 'restrict', 'no action'),
     })
     .map((r): ColumnSpec => {
       const spec: ColumnSpec = { prop, kind: r.kind, null: r.null, default: r.default, unique: r.unique, index: r.index }
-      if (r.renamed) spec.dbColumnName = `${snakeCase(prop)}_col`
+      if (r.renamed !== undefined) spec.dbColumnName = r.renamed
       if (r.kind === 'Varchar') spec.length = r.length
       if (r.kind === 'Char') spec.length = r.length === 255 ? 1 : r.length
       if (r.kind === 'Numeric') spec.digits = r.digits
@@ -194,21 +232,21 @@ const constraintArb = (columns: ColumnSpec[]): fc.Arbitrary<ConstraintSpec[]> =>
   return fc.array(constraint, { maxLength: 3 }).map((list) => list.filter((c): c is ConstraintSpec => c !== null))
 }
 
-const tableArb = (className: string): fc.Arbitrary<TableSpec> =>
+const tableArb = (className: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<TableSpec> =>
   fc
     .record({
-      props: fc.uniqueArray(fc.constantFrom(...PROPS), { minLength: 1, maxLength: 5 }),
-      tablename: fc.boolean(),
+      props: fc.uniqueArray(fc.constantFrom(...PROPS, ...(pool.preferredProps ?? [])), { minLength: 1, maxLength: 5 }),
+      tablename: fc.oneof(fc.constant(undefined), fc.constantFrom(...pool.tablenames(className))),
       schema: fc.nat(5),
       pk: fc.nat(4),
-      renamedFrom: fc.option(fc.constantFrom(...CLASS_NAMES), { nil: undefined, freq: 5 }),
+      renamedFrom: fc.option(fc.constantFrom(...pool.classNames), { nil: undefined, freq: 5 }),
     })
     .chain((r) =>
-      fc.tuple(...r.props.map(columnArb)).chain((columns) =>
+      fc.tuple(...r.props.map((prop) => columnArb(prop, pool))).chain((columns) =>
         constraintArb(columns).map((constraints): TableSpec => {
           const spec: TableSpec = { className, columns, constraints, primaryKey: { kind: 'implicit' } }
-          if (r.tablename) spec.tablename = `${snakeCase(className)}_tbl`
-          if (r.schema === 0) spec.schema = 'extra'
+          if (r.tablename !== undefined) spec.tablename = r.tablename
+          if (r.schema === 0) spec.schema = pool.schema
           const candidates = columns.filter((c) => sortable(c) && c.kind !== 'Array')
           // A single key is what foreign keys take the type of: keep it in types that convert to integer.
           const keys = candidates.filter((c) => ['code', 'title', 'order', 'amount'].includes(c.prop))
@@ -220,27 +258,31 @@ const tableArb = (className: string): fc.Arbitrary<TableSpec> =>
       ),
     )
 
-/** A random model of app `blog`: up to four tables, enums shared by their columns. */
-export const modelSpecArb: fc.Arbitrary<ModelSpec> = fc
-  .record({
-    names: fc.uniqueArray(fc.constantFrom(...CLASS_NAMES), { maxLength: 4 }),
-    enums: fc.record(Object.fromEntries(ENUM_NAMES.map((n) => [n, fc.uniqueArray(fc.constantFrom(...ENUM_VALUES), { minLength: 1, maxLength: 4 })]))),
-  })
-  .chain((r) => fc.tuple(...r.names.map(tableArb)).map((tables): ModelSpec => ({ tables, enums: r.enums as Record<string, string[]> })))
+/** A random model of one app (default: `blog`): up to four tables, enums shared by their columns. */
+export function modelSpecArbOf(pool: Pool): fc.Arbitrary<ModelSpec> {
+  return fc
+    .record({
+      names: fc.uniqueArray(fc.constantFrom(...pool.classNames), { maxLength: 4 }),
+      enums: fc.record(Object.fromEntries(pool.enumNames.map((n) => [n, fc.uniqueArray(fc.constantFrom(...ENUM_VALUES), { minLength: 1, maxLength: 4 })]))),
+    })
+    .chain((r) => fc.tuple(...r.names.map((name) => tableArb(name, pool))).map((tables): ModelSpec => ({ tables, enums: r.enums as Record<string, string[]> })))
+}
+
+export const modelSpecArb: fc.Arbitrary<ModelSpec> = modelSpecArbOf(DEFAULT_POOL)
 
 /** B from A: most tables and columns kept, some with new params or types, renamed (with a hint), dropped or added. */
-function mutateArb(a: ModelSpec): fc.Arbitrary<ModelSpec> {
+export function mutateArb(a: ModelSpec, pool: Pool = DEFAULT_POOL): fc.Arbitrary<ModelSpec> {
   const tableArbs = a.tables.map((t) => {
     const columnArbs = t.columns.map((c) =>
       fc.nat(11).chain((pick): fc.Arbitrary<ColumnSpec | null> => {
         if (pick === 0) return fc.constant(null)
         if (pick <= 5) return fc.constant({ ...c, renamedFrom: undefined })
-        if (pick === 6) {
+        if (pick === 6 || (pool.renameOften && pick === 7)) {
           // Renamed to an unused property, with the hint a user writes: the column keeps its type.
-          const free = PROPS.filter((p) => !t.columns.some((x) => x.prop === p))
-          return free.length ? fc.constantFrom(...free).map((prop) => ({ ...c, prop, dbColumnName: undefined, renamedFrom: c.prop })) : fc.constant(c)
+          const free = PROPS.filter((p) => !t.columns.some((x) => x.prop === p) && (!pool.renameWithinFamily || FAMILIES[p]!.includes(c.kind)))
+          return free.length ? fc.constantFrom(...free).map((prop) => ({ ...c, prop, dbColumnName: undefined, renamedFrom: c.prop })) : fc.constant({ ...c, renamedFrom: undefined })
         }
-        return columnArb(c.prop).map((x) => ({ ...x, renamedFrom: undefined }))
+        return columnArb(c.prop, pool).map((x) => ({ ...x, renamedFrom: undefined }))
       }),
     )
     const unused = PROPS.filter((p) => !t.columns.some((x) => x.prop === p))
@@ -248,12 +290,12 @@ function mutateArb(a: ModelSpec): fc.Arbitrary<ModelSpec> {
       .record({
         keep: fc.nat(7),
         columns: fc.tuple(...columnArbs),
-        added: unused.length ? fc.uniqueArray(fc.constantFrom(...unused), { maxLength: 1 }).chain((props) => fc.tuple(...props.map(columnArb))) : fc.constant<ColumnSpec[]>([]),
+        added: unused.length ? fc.uniqueArray(fc.constantFrom(...unused), { maxLength: 1 }).chain((props) => fc.tuple(...props.map((prop) => columnArb(prop, pool)))) : fc.constant<ColumnSpec[]>([]),
         constraints: fc.boolean(),
         pk: fc.boolean(),
-        tablename: fc.boolean(),
+        tablename: fc.option(fc.constantFrom(...pool.tablenames(t.className)), { nil: undefined, freq: 2 }),
         schema: fc.nat(5),
-        rename: fc.constantFrom(...CLASS_NAMES),
+        rename: fc.constantFrom(...pool.classNames),
       })
       .chain((r): fc.Arbitrary<TableSpec | null> => {
         if (r.keep === 0) return fc.constant(null)
@@ -268,9 +310,10 @@ function mutateArb(a: ModelSpec): fc.Arbitrary<ModelSpec> {
         // Keys (primary, unique, index) need a btree-sortable type after the change.
         const keyable = (prop: string) => columns.some((c) => c.prop === prop && sortable(c) && c.kind !== 'Array')
         const base: TableSpec = { ...t, columns, renamedFrom: undefined }
-        if (r.tablename) base.tablename = t.tablename ? undefined : `${snakeCase(t.className)}_tbl`
-        if (r.schema === 0) base.schema = t.schema ? undefined : 'extra'
-        if (r.keep === 1 && !a.tables.some((x) => x.className === r.rename)) {
+        // A new physical name: the chosen one, or back to the default when it is the current one.
+        if (r.tablename !== undefined) base.tablename = t.tablename === r.tablename ? undefined : r.tablename
+        if (r.schema === 0) base.schema = t.schema ? undefined : pool.schema
+        if ((r.keep === 1 || (pool.renameOften && r.keep === 2)) && !a.tables.some((x) => x.className === r.rename)) {
           base.className = r.rename
           base.renamedFrom = t.className
         }
@@ -283,12 +326,12 @@ function mutateArb(a: ModelSpec): fc.Arbitrary<ModelSpec> {
         return r.constraints ? fc.constant({ ...base, constraints: constraintsKept }) : constraintArb(columns).map((constraints) => ({ ...base, constraints }))
       })
   })
-  const unusedTables = CLASS_NAMES.filter((n) => !a.tables.some((t) => t.className === n))
+  const unusedTables = pool.classNames.filter((n) => !a.tables.some((t) => t.className === n))
   return fc
     .record({
       tables: fc.tuple(...tableArbs),
-      added: unusedTables.length ? fc.uniqueArray(fc.constantFrom(...unusedTables), { maxLength: 1 }).chain((names) => fc.tuple(...names.map(tableArb))) : fc.constant<TableSpec[]>([]),
-      enums: fc.oneof(fc.constant(a.enums), modelSpecArb.map((m) => m.enums)),
+      added: unusedTables.length ? fc.uniqueArray(fc.constantFrom(...unusedTables), { maxLength: 1 }).chain((names) => fc.tuple(...names.map((name) => tableArb(name, pool)))) : fc.constant<TableSpec[]>([]),
+      enums: fc.oneof(fc.constant(a.enums), modelSpecArbOf(pool).map((m) => m.enums)),
     })
     .map(({ tables, added, enums }) => {
       const names = new Set<string>()
@@ -454,13 +497,19 @@ function makeColumn(spec: ColumnSpec, model: ModelSpec, classes: Map<string, Tab
 /** Whether a table can be a foreign key target (a single-column primary key). */
 const targetable = (t: TableSpec) => t.primaryKey.kind !== 'composite'
 
-/**
- * The spec as the model a user would write; foreign keys to tables that can't be targets become
- * Integer columns. Returns the model snapshot and its rename hints.
- */
-export function buildModel(spec: ModelSpec): ModelSnapshot {
-  const classes = new Map<string, TableClass>()
-  const targets = new Set(spec.tables.filter(targetable).map((t) => t.className))
+/** An app's model spec, for models of several apps (see `buildApps`). */
+export interface AppModelSpec {
+  name: string
+  spec: ModelSpec
+  dependencies?: string[]
+}
+
+/** A name as a SQL identifier (what a user writes into a check or an expression). */
+const sqlIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
+
+/** The spec's tables as classes; foreign keys to tables that can't be targets become Integer columns. */
+function tableClasses(spec: ModelSpec, classes: Map<string, TableClass>, targets: Set<string>): TableClass[] {
+  const own: TableClass[] = []
   for (const t of spec.tables) {
     const columns = t.columns.map((c) => (c.kind === 'ForeignKey' && !targets.has(c.target!) ? { ...c, kind: 'Integer' as const, target: undefined } : c))
     const pkColumn = t.primaryKey.kind === 'column' ? t.primaryKey.prop : undefined
@@ -479,7 +528,7 @@ export function buildModel(spec: ModelSpec): ModelSnapshot {
     if (t.primaryKey.kind === 'composite') statics.primaryKey = [...t.primaryKey.props]
     const db = (prop: string) => {
       const c = columns.find((x) => x.prop === prop)!
-      return JSON.stringify(c.dbColumnName ?? snakeCase(prop))
+      return sqlIdent(c.dbColumnName ?? snakeCase(prop))
     }
     statics.constraints = t.constraints.map((c): TableConstraint => {
       if (c.kind === 'unique') return unique(...c.columns, { nullsDistinct: c.nullsDistinct })
@@ -490,19 +539,40 @@ export function buildModel(spec: ModelSpec): ModelSnapshot {
       return c.unique ? unique(...keys, ...expressionKeys, options) : index(...keys, ...expressionKeys, options)
     })
     classes.set(t.className, cls)
+    own.push(cls)
   }
-  return model(app('blog', [...classes.values()]))
+  return own
 }
 
-/** Builds the spec, or undefined when the model reader refuses it (e.g. two objects of one name). */
-export function tryBuildModel(spec: ModelSpec): ModelSnapshot | undefined {
+/**
+ * Several apps' specs as the model a user would write (class names are distinct across apps; a
+ * foreign key may point at another app's table). Returns the model snapshot and its rename hints.
+ */
+export function buildApps(apps: readonly AppModelSpec[]): ModelSnapshot {
+  const classes = new Map<string, TableClass>()
+  const targets = new Set(apps.flatMap((a) => a.spec.tables.filter(targetable).map((t) => t.className)))
+  return model(...apps.map((a) => app(a.name, tableClasses(a.spec, classes, targets), a.dependencies ?? [])))
+}
+
+/** The spec as app `blog`'s model; foreign keys to tables that can't be targets become Integer columns. */
+export function buildModel(spec: ModelSpec): ModelSnapshot {
+  return buildApps([{ name: 'blog', spec }])
+}
+
+/** Builds the specs, or undefined when the model reader refuses them (e.g. two objects of one name). */
+export function tryBuildApps(apps: readonly AppModelSpec[]): ModelSnapshot | undefined {
   try {
-    return buildModel(spec)
+    return buildApps(apps)
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === 'INVALID_TABLE' || code === 'INVALID_COLUMN' || code === 'ENUM_CONFLICT') return undefined
     throw error
   }
+}
+
+/** Builds the spec, or undefined when the model reader refuses it (e.g. two objects of one name). */
+export function tryBuildModel(spec: ModelSpec): ModelSnapshot | undefined {
+  return tryBuildApps([{ name: 'blog', spec }])
 }
 
 /** Diffs, declining every rename question the differ asks (hints in the model are still taken). */

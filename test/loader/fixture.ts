@@ -37,11 +37,11 @@ export async function fixtureProject(name: string | null): Promise<FixtureProjec
       await writeFile(file(relative), contents)
     },
     async leftovers() {
-      try {
-        return await readdir(path.join(root, 'node_modules/.auto-migrations'))
-      } catch {
-        return []
-      }
+      // The caches kept on purpose (cache/: bundled config and apps, replayed history) are not
+      // leftovers; a temporary file in there is.
+      const list = async (dir: string) => readdir(path.join(root, 'node_modules/.auto-migrations', dir)).catch(() => [] as string[])
+      const cached = (await list('cache')).filter((name) => name.endsWith('.tmp')).map((name) => `cache/${name}`)
+      return [...(await list('.')).filter((name) => name !== 'cache'), ...cached]
     },
     remove: () => rm(root, { recursive: true, force: true }),
   }

@@ -4,17 +4,18 @@
  */
 import { AutoMigrationsError } from '../../errors.js'
 import { openProjectSession } from '../../project/session.js'
+import { flag } from '../args.js'
 import type { Command } from '../context.js'
 import { formatChanges, printErrors } from '../report.js'
 
 export const checkCommand: Command = {
   words: ['check'],
-  usage: 'check',
+  usage: 'check [--no-cache]',
   summary: 'exit 1 when any app has an un-migrated change or broken history (for CI)',
-  options: {},
+  options: { 'no-cache': 'boolean' },
   async run(ctx, args) {
-    if (args.positionals.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${args.positionals[0]}". Usage: auto-migrations check`)
-    const session = await openProjectSession({ root: ctx.root, ...(ctx.config === undefined ? {} : { configFile: ctx.config }) })
+    if (args.positionals.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${args.positionals[0]}". Usage: auto-migrations ${this.usage}`)
+    const session = await openProjectSession({ root: ctx.root, ...(ctx.config === undefined ? {} : { configFile: ctx.config }), historyCache: !flag(args, 'no-cache') })
     try {
       const result = await session.check()
       printErrors(ctx, result.errors)

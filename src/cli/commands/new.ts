@@ -12,7 +12,7 @@
 import { type RenameQuestion, emptyAnswers } from '../../differ/renames.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { Operation } from '../../migration/operations/index.js'
-import { type AppHistory, type ProjectHistory, loadHistory, requireApp } from '../../project/history.js'
+import { type AppState, type ProjectState, loadProjectState, requireApp } from '../../project/history.js'
 import { type AppPlan, autoDescription, fixCommand, planNewMigrations, questionDescription, writeMigration } from '../../project/plan.js'
 import type { RenameHints } from '../../schema/to-snapshot.js'
 import { flag, stringOption, stringsOption } from '../args.js'
@@ -26,7 +26,7 @@ const NAME = /^[A-Za-z_$][\w$]*$/
  * `--rename Post.title=name` (a column, by property names) or `--rename Article=Post` (a table, by
  * class names), as the differ's rename hints for the apps that have that table.
  */
-export function parseRenames(values: readonly string[], history: ProjectHistory, apps: readonly string[]): RenameHints {
+export function parseRenames(values: readonly string[], history: ProjectState, apps: readonly string[]): RenameHints {
   const hints: RenameHints = { tables: new Map(), columns: new Map() }
   const tables = (history.model?.snapshot.tables ?? []).filter((t) => apps.includes(t.app))
   for (const value of values) {
@@ -63,7 +63,7 @@ function questionHelp(question: RenameQuestion): string {
 }
 
 interface Decision {
-  app: AppHistory
+  app: AppState
   write: Operation[]
   /** Destructive operations not confirmed. */
   held: Operation[]
@@ -74,7 +74,7 @@ export const newCommand: Command = {
   words: ['new'],
   usage: 'new <app|all> [--auto] [--desc TEXT] [--rename Table.old=new ...] [--yes]',
   summary: 'write a migration: empty, or with --auto the changes made to the tables',
-  options: { auto: 'boolean', desc: 'string', rename: 'strings', yes: 'boolean' },
+  options: { auto: 'boolean', desc: 'string', rename: 'strings', yes: 'boolean', 'no-cache': 'boolean' },
   async run(ctx, args) {
     const [target, ...extra] = args.positionals
     if (!target) throw new AutoMigrationsError('USAGE', 'Which app? Usage: auto-migrations new <app|all> [--auto]')
@@ -84,7 +84,7 @@ export const newCommand: Command = {
     if (!auto && renames.length > 0) throw new AutoMigrationsError('USAGE', '--rename only applies with --auto.')
     const description = stringOption(args, 'desc')
 
-    const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
+    const history = await loadProjectState({ root: ctx.root, configFile: ctx.config, historyCache: !flag(args, 'no-cache') })
     const targets = target === 'all' ? history.apps : [requireApp(history, target)]
     const blocking = [...targets.flatMap((a) => a.errors), ...(auto && history.modelError ? [history.modelError] : [])]
     if (blocking.length > 0) {
@@ -163,7 +163,7 @@ export const newCommand: Command = {
  * are written is decided afterwards.
  */
 async function answerRenames(
-  history: ProjectHistory,
+  history: ProjectState,
   options: { hints: RenameHints; apps: string[]; prompt: ((q: string) => Promise<string>) | undefined; declineAll: boolean },
 ): Promise<AppPlan[]> {
   const answers = emptyAnswers()

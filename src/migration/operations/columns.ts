@@ -14,7 +14,7 @@ import {
 import { generatedName } from '../../schema/naming.js'
 import { qualifiedName, quoteIdent, quoteLiteral } from '../../sql/quote.js'
 import type { ArrayBase, ColumnClassName, ColumnParams, ColumnSnapshot, SchemaState, TableSnapshot } from '../snapshot.js'
-import { stableStringify } from '../snapshot.js'
+import { cloneData, sameValue } from '../snapshot.js'
 import { Operation, type Step, requireColumn, requireTable, sqlStep } from './operation.js'
 
 export interface ColumnDefinitionParams {
@@ -27,7 +27,7 @@ export interface ColumnDefinitionParams {
 }
 
 function columnOf(p: ColumnDefinitionParams): ColumnSnapshot {
-  return structuredClone({ name: p.columnName, dbColumnName: p.dbColumnName, columnClass: p.columnClass, params: p.params })
+  return cloneData({ name: p.columnName, dbColumnName: p.dbColumnName, columnClass: p.columnClass, params: p.params })
 }
 
 export class AddColumn extends Operation<ColumnDefinitionParams> {
@@ -208,7 +208,7 @@ export class AlterColumn extends Operation<AlterColumnParams> {
   toSql(state: SchemaState): Step[] {
     const table = requireTable(state, this.app, this.params.tableClassName, 'alterColumn')
     const before = requireColumn(table, this.params.columnName, 'alterColumn')
-    const after = structuredClone(before)
+    const after = cloneData(before)
     applyChange(after, this.params.params)
     const afterTable: TableSnapshot = { ...table, columns: table.columns.map((c) => (c === before ? after : c)) }
     return alterColumnSql(table, before, afterTable, after, state).map((s) => sqlStep(s))
@@ -223,7 +223,7 @@ export class AlterColumn extends Operation<AlterColumnParams> {
   }
   override get destructive(): boolean {
     const before: ColumnSnapshot = { name: '', dbColumnName: '', columnClass: 'Text', params: { null: true, default: null, primaryKey: false, unique: false, index: false } }
-    const after = structuredClone(before)
+    const after = cloneData(before)
     applyChange(before, this.params.oldParams)
     applyChange(after, this.params.params)
     const typeChanged = TYPE_KEYS.some((k) => k in this.params.params && k !== 'references')
@@ -238,7 +238,7 @@ function applyChange(column: ColumnSnapshot, change: ColumnChange): void {
   for (const [key, value] of Object.entries(change)) {
     if (key === 'columnClass') column.columnClass = value as ColumnClassName
     else if (value === undefined || (value === null && !REQUIRED_PARAMS.has(key))) delete (column.params as unknown as Record<string, unknown>)[key]
-    else (column.params as unknown as Record<string, unknown>)[key] = structuredClone(value)
+    else (column.params as unknown as Record<string, unknown>)[key] = cloneData(value)
   }
 }
 
@@ -272,7 +272,7 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
   const col = quoteIdent(after.dbColumnName)
   const a = before.params
   const b = after.params
-  const same = (x: unknown, y: unknown) => stableStringify(x) === stableStringify(y)
+  const same = sameValue
   const out: string[] = []
   const oldType = columnType(before, state, table.app)
   const newType = columnType(after, state, table.app)

@@ -1,7 +1,7 @@
 /** Table-level constraints (composite primary key, unique, check) and indexes. */
 import { AutoMigrationsError } from '../../errors.js'
 import { addConstraintSql, createIndexSql, derivedName, dropConstraintSql, dropIndexSql } from '../../sql/ddl.js'
-import { type ConstraintSnapshot, type IndexSnapshot, type SchemaState, stableStringify } from '../snapshot.js'
+import { type ConstraintSnapshot, type IndexSnapshot, type SchemaState, cloneData, sameValue } from '../snapshot.js'
 import { Operation, type Step, requireTable, sqlStep } from './operation.js'
 
 export interface ConstraintParams {
@@ -10,7 +10,7 @@ export interface ConstraintParams {
   constraint: ConstraintSnapshot
 }
 
-const sameDeclaration = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b)
+const sameDeclaration = sameValue
 
 function describeConstraint(c: ConstraintSnapshot): string {
   return c.kind === 'check' ? `check (${c.expression})` : `${c.kind === 'primaryKey' ? 'primary key' : 'unique'} (${c.columns.join(', ')})`
@@ -19,7 +19,7 @@ function describeConstraint(c: ConstraintSnapshot): string {
 export class AddConstraint extends Operation<ConstraintParams> {
   readonly kind = 'addConstraint' as const
   apply(state: SchemaState): void {
-    requireTable(state, this.app, this.params.tableClassName, 'addConstraint').constraints.push(structuredClone(this.params.constraint))
+    requireTable(state, this.app, this.params.tableClassName, 'addConstraint').constraints.push(cloneData(this.params.constraint))
   }
   toSql(state: SchemaState): Step[] {
     return [sqlStep(addConstraintSql(requireTable(state, this.app, this.params.tableClassName, 'addConstraint'), this.params.constraint))]
@@ -72,7 +72,7 @@ function describeIndex(i: IndexSnapshot): string {
 export class AddIndex extends Operation<IndexParams> {
   readonly kind = 'addIndex' as const
   apply(state: SchemaState): void {
-    requireTable(state, this.app, this.params.tableClassName, 'addIndex').indexes.push(structuredClone(this.params.index))
+    requireTable(state, this.app, this.params.tableClassName, 'addIndex').indexes.push(cloneData(this.params.index))
   }
   toSql(state: SchemaState): Step[] {
     const table = requireTable(state, this.app, this.params.tableClassName, 'addIndex')

@@ -1,8 +1,8 @@
 /** Postgres enum types: add, alter (add, remove or reorder values), drop. */
 import { AutoMigrationsError } from '../../errors.js'
-import { columnType, defaultSql, tableName } from '../../sql/ddl.js'
+import { columnType, defaultSql, derivedName, foreignKeyTarget, referencesSql, tableName } from '../../sql/ddl.js'
 import { qualifiedName, quoteIdent, quoteLiteral } from '../../sql/quote.js'
-import { type SchemaState, tableKey } from '../snapshot.js'
+import { type ColumnSnapshot, type SchemaState, type TableSnapshot, tableKey } from '../snapshot.js'
 import { Operation, type Step, sqlStep } from './operation.js'
 
 export interface EnumParams {
@@ -100,20 +100,42 @@ export class AlterEnum extends Operation<AlterEnumParams> {
     // Removing or reordering values: Postgres can't, so build a new type and convert every column.
     const old = `${e.name}__old`
     const steps = [sqlStep(`ALTER TYPE ${type} RENAME TO ${quoteIdent(old)}`), sqlStep(`CREATE TYPE ${type} AS ENUM (${values.map(quoteLiteral).join(', ')})`)]
+    const usesEnum = (table: TableSnapshot, column: ColumnSnapshot) =>
+      table.app === this.app &&
+      ((column.columnClass === 'Enum' && column.params.enum === e.name) ||
+        (column.columnClass === 'Array' && column.params.base?.columnClass === 'Enum' && column.params.base.enum === e.name))
+    // A foreign key (of any app) to an enum column has the enum's type too: its constraint goes while
+    // both sides change type (Postgres refuses keys of two types), and comes back after.
+    const storedAs = (column: ColumnSnapshot, table: TableSnapshot): [TableSnapshot, ColumnSnapshot] => {
+      const seen = new Set<ColumnSnapshot>()
+      let at: [TableSnapshot, ColumnSnapshot] = [table, column]
+      while (at[1].columnClass === 'ForeignKey' && !seen.has(at[1])) {
+        seen.add(at[1])
+        const target = foreignKeyTarget(at[1].params, state)
+        at = [target.table, target.column]
+      }
+      return at
+    }
+    const converted: { table: TableSnapshot; column: ColumnSnapshot }[] = []
+    const keys: { table: TableSnapshot; column: ColumnSnapshot }[] = []
     for (const table of state.tables.values()) {
       for (const column of table.columns) {
-        const usesEnum =
-          (column.columnClass === 'Enum' && column.params.enum === e.name) ||
-          (column.columnClass === 'Array' && column.params.base?.columnClass === 'Enum' && column.params.base.enum === e.name)
-        if (!usesEnum || table.app !== this.app) continue
-        const col = quoteIdent(column.dbColumnName)
-        const t = tableName(table)
-        const target = columnType(column, state, this.app)
-        const def = defaultSql(column, column.params.default, state, this.app)
-        if (def !== null) steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`))
-        steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target} USING ${col}::text${column.columnClass === 'Array' ? '[]' : ''}::${target}`))
-        if (def !== null) steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${def}`))
+        if (usesEnum(table, column)) converted.push({ table, column })
+        else if (column.columnClass === 'ForeignKey' && usesEnum(...storedAs(column, table))) keys.push({ table, column })
       }
+    }
+    for (const k of keys) steps.push(sqlStep(`ALTER TABLE ${tableName(k.table)} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(k.table, k.column))}`))
+    for (const { table, column } of [...converted, ...keys]) {
+      const col = quoteIdent(column.dbColumnName)
+      const t = tableName(table)
+      const target = columnType(column, state, table.app)
+      const def = defaultSql(column, column.params.default, state, table.app)
+      if (def !== null) steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`))
+      steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target} USING ${col}::text${column.columnClass === 'Array' ? '[]' : ''}::${target}`))
+      if (def !== null) steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${def}`))
+    }
+    for (const k of keys) {
+      steps.push(sqlStep(`ALTER TABLE ${tableName(k.table)} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(k.table, k.column))} FOREIGN KEY (${quoteIdent(k.column.dbColumnName)}) ${referencesSql(k.column.params, state)}`))
     }
     steps.push(sqlStep(`DROP TYPE ${qualifiedName(e.schema, old)}`))
     return steps

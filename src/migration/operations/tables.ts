@@ -1,7 +1,8 @@
 /** Table operations: add, drop, rename, move to another schema. */
 import { addConstraintSql, columnDefinitionSql, columnIndexSql, constraintBodySql, createIndexSql, derivedName, renameGeneratedObjectsSql, tableName } from '../../sql/ddl.js'
-import { quoteIdent } from '../../sql/quote.js'
-import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, tableKey } from '../snapshot.js'
+import { quoteIdent, quoteLiteral } from '../../sql/quote.js'
+import { generatedName } from '../../schema/naming.js'
+import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, cloneData, tableKey } from '../snapshot.js'
 import { AutoMigrationsError } from '../../errors.js'
 import { Operation, type Step, requireTable, sqlStep } from './operation.js'
 
@@ -17,7 +18,7 @@ export interface TableDefinitionParams {
 }
 
 function definitionOf(app: string, p: TableDefinitionParams): TableSnapshot {
-  return structuredClone({
+  return cloneData({
     app,
     className: p.className,
     tablename: p.tablename,
@@ -171,6 +172,34 @@ export interface ChangeTableSchemaParams {
   newSchema: string
 }
 
+/**
+ * A serial column's sequence moves with its table. Its name is Postgres' choice, made when it was
+ * created and kept through renames (e.g. `post_id_seq` of a table renamed since, while a new `post`
+ * got `post_id_seq1`), so the target schema may already hold that name: the sequence then first
+ * takes the first of a few deterministic names that is free in both schemas.
+ */
+function freeSequenceNameSql(table: TableSnapshot, column: ColumnSnapshot, newSchema: string): string {
+  const candidates = [generatedName(table.tablename, [column.dbColumnName], 'seq'), ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => generatedName(table.tablename, [column.dbColumnName, String(n)], 'seq'))]
+  return [
+    'DO $am$ DECLARE',
+    `  seq regclass := pg_get_serial_sequence(${quoteLiteral(tableName(table))}, ${quoteLiteral(column.dbColumnName)})::regclass;`,
+    `  target oid := ${quoteLiteral(quoteIdent(newSchema))}::regnamespace;`,
+    '  here oid;',
+    '  candidate text;',
+    'BEGIN',
+    '  IF seq IS NULL THEN RETURN; END IF;',
+    '  SELECT relnamespace INTO here FROM pg_class WHERE oid = seq;',
+    '  IF NOT EXISTS (SELECT FROM pg_class WHERE relnamespace = target AND relname = (SELECT relname FROM pg_class WHERE oid = seq)) THEN RETURN; END IF;',
+    `  FOREACH candidate IN ARRAY ARRAY[${candidates.map(quoteLiteral).join(', ')}]::text[] LOOP`,
+    '    IF NOT EXISTS (SELECT FROM pg_class WHERE relname = candidate AND relnamespace IN (target, here)) THEN',
+    "      EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', seq, candidate);",
+    '      RETURN;',
+    '    END IF;',
+    '  END LOOP;',
+    'END $am$',
+  ].join('\n')
+}
+
 export class ChangeTableSchema extends Operation<ChangeTableSchemaParams> {
   readonly kind = 'changeTableSchema' as const
   apply(state: SchemaState): void {
@@ -180,6 +209,7 @@ export class ChangeTableSchema extends Operation<ChangeTableSchemaParams> {
     const table = requireTable(state, this.app, this.params.className, 'changeTableSchema')
     return [
       sqlStep(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.params.newSchema)}`),
+      ...table.columns.filter((c) => c.columnClass === 'Serial' || c.columnClass === 'BigSerial').map((c) => sqlStep(freeSequenceNameSql(table, c, this.params.newSchema))),
       sqlStep(`ALTER TABLE ${tableName(table)} SET SCHEMA ${quoteIdent(this.params.newSchema)}`),
     ]
   }

@@ -1,0 +1,395 @@
+/**
+ * Random histories of two apps for the runner's round trip (test/runner/roundtrip.db.test.ts):
+ * sequences of schema versions S0…Sn of apps `auth` and `blog` (blog depends on auth and its foreign
+ * keys may point at auth's tables), each version derived from the previous one as in modelPairArb,
+ * with names that need quoting (reserved words, mixed case, a double quote, 63-byte names, multi-byte
+ * characters) and renames through `renamedFrom` hints.
+ *
+ * Each version's migrations are written as the product writes them: every app diffed by
+ * `planNewMigrations` against the replayed history, rendered by `renderMigration`, and read back from
+ * that source (compiled with esbuild, `unplugin-auto-migrations` bound to this repo's src/), so what
+ * the runner runs is what a migration file says.
+ */
+import { transformSync } from 'esbuild'
+import fc from 'fast-check'
+import { expect } from 'vitest'
+import * as pkg from '../../src/index.js'
+import { emptyAnswers } from '../../src/differ/renames.js'
+import { checksumOf } from '../../src/migration/manager.js'
+import { AlterColumn, DropColumn, type Operation } from '../../src/migration/operations/index.js'
+import { replay } from '../../src/migration/replay.js'
+import { type SchemaState, type SnapshotData, stableStringify } from '../../src/migration/snapshot.js'
+import { type AppPlan, planNewMigrations } from '../../src/project/plan.js'
+import type { PhysicalSchema } from '../../src/runtime/introspect.js'
+import type { MigrationSource } from '../../src/runtime/runner.js'
+import { byteLength, snakeCase } from '../../src/schema/naming.js'
+import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
+import { renderMigration } from '../../src/writer/render.js'
+import { type AppModelSpec, type ColumnSpec, type ModelSpec, type Pool, type TableSpec, modelSpecArbOf, mutateArb, tryBuildApps } from './arbitraries.js'
+
+/** `base` padded to exactly 63 bytes (Postgres' limit) with two-byte characters and an ASCII tail. */
+export function name63(base: string): string {
+  let out = `${base}_é`
+  while (byteLength(out) + 2 <= 63) out += 'é'
+  while (byteLength(out) < 63) out += 'x'
+  return out
+}
+
+/** Reserved words that tables and columns may be named. */
+const RESERVED_TABLES: Record<string, string> = { User: 'authorization', Group: 'grant', Role: 'select', Post: 'from', Item: 'where', Tag: 'table' }
+const RESERVED_COLUMNS: Record<string, string> = { title: 'check', amount: 'limit', code: 'primary', owner: 'user', at: 'default', flag: 'null', data: 'table', uid: 'column' }
+export const RESERVED = new Set(['user', 'group', 'order', ...Object.values(RESERVED_TABLES), ...Object.values(RESERVED_COLUMNS)])
+
+const tablenames = (className: string) => {
+  const snake = snakeCase(className)
+  return [`${snake}_tbl`, RESERVED_TABLES[className]!, `Mixed${className}`, `${snake}"q`, name63(snake)]
+}
+const dbColumnNames = (prop: string) => {
+  const snake = snakeCase(prop)
+  const reserved = RESERVED_COLUMNS[prop]
+  return [`${snake}_col`, ...(reserved ? [reserved] : []), `${prop[0]!.toUpperCase()}${prop.slice(1)}Col`, `${snake}"q`, name63(snake)]
+}
+
+/** auth's tables are `user` and `group` by default: reserved words already. */
+export const AUTH: Pool = { app: 'auth', classNames: ['User', 'Group', 'Role'], enumNames: ['mood', 'Auth"Level'], foreignTargets: [], tablenames, dbColumnNames, schema: 'extra', renameWithinFamily: true, renameOften: true }
+export const BLOG: Pool = {
+  app: 'blog',
+  classNames: ['Post', 'Item', 'Tag'],
+  enumNames: ['tone', 'MixedLevel'],
+  // Drawn twice as often as blog's own tables: most of blog's foreign keys point at auth.
+  foreignTargets: [...AUTH.classNames, ...AUTH.classNames],
+  tablenames,
+  dbColumnNames,
+  schema: 'Blog Space',
+  renameWithinFamily: true,
+  renameOften: true,
+  preferredProps: ['owner', 'owner', 'parent'],
+}
+export const APPS = [
+  { name: 'auth', dependencies: [] as string[] },
+  { name: 'blog', dependencies: ['auth'] },
+]
+/** Every schema a model of these pools can use. */
+export const SCHEMAS = ['public', AUTH.schema, BLOG.schema].sort()
+
+export interface AppsSpec {
+  auth: ModelSpec
+  blog: ModelSpec
+}
+
+export const appModels = (s: AppsSpec): AppModelSpec[] => [
+  { name: 'auth', spec: s.auth },
+  { name: 'blog', spec: s.blog, dependencies: ['auth'] },
+]
+
+const appsSpecArb: fc.Arbitrary<AppsSpec> = fc.record({ auth: modelSpecArbOf(AUTH), blog: modelSpecArbOf(BLOG) })
+
+const targetable = (t: TableSpec) => t.primaryKey.kind !== 'composite'
+
+/**
+ * The discipline the product needs across apps (a design limit, see the test's header): an auth table
+ * that blog's foreign keys pointed at in the previous version keeps its class name and its primary
+ * key (property, type, key) for one more version, so blog's migration can let go of it first. Its
+ * physical names, schema and other columns may change.
+ */
+function pinReferenced(previous: AppsSpec, auth: ModelSpec): ModelSpec {
+  const exists = new Set(previous.auth.tables.filter(targetable).map((t) => t.className))
+  const pinned = previous.auth.tables.filter(
+    (t) => exists.has(t.className) && previous.blog.tables.some((b) => b.columns.some((c) => c.kind === 'ForeignKey' && c.target === t.className)),
+  )
+  if (!pinned.length) return auth
+  const names = new Set(pinned.map((t) => t.className))
+  const tables = auth.tables.map((t) => (t.renamedFrom && names.has(t.renamedFrom) ? { ...t, renamedFrom: undefined } : t))
+  for (const was of pinned) {
+    const at = tables.findIndex((t) => t.className === was.className)
+    if (at < 0) {
+      tables.push({ ...was, renamedFrom: undefined, columns: was.columns.map((c) => ({ ...c, renamedFrom: undefined })) })
+      continue
+    }
+    const now = tables[at]!
+    const key = was.primaryKey.kind === 'column' ? was.primaryKey.prop : undefined
+    let columns = now.columns.map((c) => (key !== undefined && c.renamedFrom === key ? { ...c, renamedFrom: undefined } : c))
+    if (key !== undefined) {
+      const old = was.columns.find((c) => c.prop === key)!
+      const kept = columns.find((c) => c.prop === key)
+      const column = { ...old, renamedFrom: undefined, dbColumnName: kept ? kept.dbColumnName : old.dbColumnName }
+      columns = kept ? columns.map((c) => (c.prop === key ? column : c)) : [...columns, column]
+    }
+    tables[at] = { ...now, columns, primaryKey: was.primaryKey }
+  }
+  return { ...auth, tables }
+}
+
+/**
+ * Whether `next` keeps what blog pointed at in `previous` (see pinReferenced): versions are skipped
+ * when the model reader refuses them, so the version before may not be the one it was derived from.
+ */
+export function keepsReferencedKeys(previous: AppsSpec, next: AppsSpec): boolean {
+  return stableStringify(pinReferenced(previous, next.auth)) === stableStringify(next.auth)
+}
+
+/** The next version: each app mostly derived from its previous model, sometimes a new one. */
+function nextArb(previous: AppsSpec): fc.Arbitrary<AppsSpec> {
+  const next = (spec: ModelSpec, pool: Pool) => fc.oneof({ weight: 5, arbitrary: mutateArb(spec, pool) }, { weight: 1, arbitrary: modelSpecArbOf(pool) })
+  return fc.record({ auth: next(previous.auth, AUTH).map((auth) => pinReferenced(previous, auth)), blog: next(previous.blog, BLOG) })
+}
+
+/** S0…Sn: `versions` versions, each derived from the one before. */
+export function sequenceArb(versions: { min: number; max: number }): fc.Arbitrary<AppsSpec[]> {
+  return fc.integer(versions).chain((count) => {
+    let arb: fc.Arbitrary<AppsSpec[]> = appsSpecArb.map((s) => [s])
+    for (let i = 1; i < count; i++) arb = arb.chain((list) => nextArb(list[list.length - 1]!).map((s) => [...list, s]))
+    return arb
+  })
+}
+
+/** The model snapshot of a version, or undefined when the model reader refuses it. */
+export const buildVersion = (s: AppsSpec): ModelSnapshot | undefined => tryBuildApps(appModels(s))
+
+/**
+ * What the product plans for a version (`planNewMigrations`, as `new all --auto` and the dev server
+ * do), every rename question declined: renames come from `renamedFrom` hints only.
+ */
+export function planVersion(history: SchemaState, model: ModelSnapshot): AppPlan[] {
+  const answers = emptyAnswers()
+  for (;;) {
+    const project = {
+      model,
+      state: history,
+      apps: APPS.map((a) => ({ app: { name: a.name, dependencies: a.dependencies }, migrations: [], errors: [] })),
+    } as unknown as Parameters<typeof planNewMigrations>[0]
+    const plans = planNewMigrations(project, { answers, allowDestructive: true })
+    const questions = plans.flatMap((p) => p.questions)
+    if (!questions.length) return plans
+    for (const q of questions) answers.declined.add(q.key)
+  }
+}
+
+/** IDs that sort in the order versions are written: one per version and app. */
+export function migrationId(version: number, app: string): string {
+  const minute = String(version).padStart(2, '0')
+  return `2026-03-01T10:${minute}:00:${String(APPS.findIndex((a) => a.name === app) + 1).padStart(6, '0')}`
+}
+
+export interface WrittenMigration extends MigrationSource {
+  /** The migration file's text. */
+  text: string
+  operations: readonly Operation[]
+  version: number
+}
+
+/**
+ * A migration file's text as a module: compiled with esbuild (as the loader does), its import of
+ * `unplugin-auto-migrations` bound to this repo's src/ (the loader would bind the built package).
+ */
+export function loadMigrationText(text: string): { ID: string; DESCRIPTION: string; forwards: () => Promise<{ operations: Operation[] }> } {
+  const { code } = transformSync(text, { loader: 'ts', format: 'cjs', target: 'node20' })
+  const module = { exports: {} as Record<string, unknown> }
+  const require = (id: string) => {
+    if (id !== 'unplugin-auto-migrations') throw new Error(`a migration file imports ${id}`)
+    return pkg
+  }
+  new Function('require', 'module', 'exports', code)(require, module, module.exports)
+  return module.exports as ReturnType<typeof loadMigrationText>
+}
+
+/**
+ * Writes version `version`'s migrations: renders each app's operations, reads the file back, and
+ * checks it records the same operations (same checksum) and renders to the same bytes again.
+ */
+export async function writeMigrations(plans: readonly AppPlan[], version: number): Promise<WrittenMigration[]> {
+  const out: WrittenMigration[] = []
+  for (const plan of plans) {
+    if (!plan.operations.length) continue
+    const id = migrationId(version, plan.app)
+    const description = `version ${version} of ${plan.app}: "it's" \\ ${plan.operations.length} operations`
+    const text = renderMigration({ app: plan.app, id, description, operations: plan.operations })
+    const file = loadMigrationText(text)
+    expect(file.ID).toBe(id)
+    expect(file.DESCRIPTION).toBe(description)
+    const manager = await file.forwards()
+    expect(checksumOf(manager.operations)).toBe(checksumOf(plan.operations))
+    expect(renderMigration({ app: plan.app, id, description, operations: manager.operations })).toBe(text)
+    out.push({ app: plan.app, id, description, file: `${plan.app}/migrations/${plan.app}_${id.replace(/[-T:]/g, '_')}.ts`, forwards: file.forwards, text, operations: manager.operations, version })
+  }
+  return out
+}
+
+/** Replays migrations as the product does: app by app in dependency order, each app's in ID order. */
+export function replayHistory(migrations: readonly WrittenMigration[]): SchemaState {
+  const rank = (app: string) => APPS.findIndex((a) => a.name === app)
+  const sorted = [...migrations].sort((a, b) => rank(a.app) - rank(b.app) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return replay(sorted)
+}
+
+/**
+ * Known limit (a design one, see test/engine/property.db.test.ts): a primary key that a foreign key
+ * points at, replaced or dropped while the foreign key moves elsewhere.
+ */
+export function replacesReferencedKey(operations: readonly Operation[]): boolean {
+  const keyDropped = (table: string, column: string) =>
+    operations.some((o) =>
+      (o instanceof DropColumn && o.params.params.primaryKey) || (o instanceof AlterColumn && o.params.params.primaryKey === false)
+        ? o.params.tableClassName === table && o.params.columnName === column
+        : false,
+    )
+  return operations.some((o) => {
+    const old = o instanceof AlterColumn && 'references' in o.params.params ? o.params.oldParams.references : undefined
+    return old ? keyDropped(old.table, old.column) : false
+  })
+}
+
+/**
+ * The database against the snapshot itself (not only against another database): tables, columns,
+ * nullability, primary keys, foreign keys and enums. A bug shared by the migrated database and the
+ * one built from scratch still fails here.
+ */
+export function expectStructure(db: PhysicalSchema, snapshot: SnapshotData): void {
+  const where = (schema: string, name: string) => JSON.stringify([schema, name])
+  expect(db.tables.map((t) => where(t.schema, t.name)).sort()).toEqual(snapshot.tables.map((t) => where(t.schema, t.tablename)).sort())
+  const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  for (const t of snapshot.tables) {
+    const p = db.tables.find((x) => x.schema === t.schema && x.name === t.tablename)!
+    const label = `${t.app}.${t.className}`
+    expect(p.columns.map((c) => `${c.name} ${c.nullable ? 'null' : 'not null'}`).sort(byCode), label).toEqual(
+      t.columns.map((c) => `${c.dbColumnName} ${c.params.null && !c.params.primaryKey ? 'null' : 'not null'}`).sort(byCode),
+    )
+    const dbName = (table: { columns: { name: string; dbColumnName: string }[] }, prop: string) => table.columns.find((c) => c.name === prop)!.dbColumnName
+    const composite = t.constraints.find((c) => c.kind === 'primaryKey')
+    const pk = composite ? composite.columns.map((c) => dbName(t, c)) : t.columns.filter((c) => c.params.primaryKey).map((c) => c.dbColumnName)
+    expect([...(p.primaryKey?.columns ?? [])].sort(byCode), label).toEqual(pk.sort(byCode))
+    const fks = t.columns.flatMap((c) => {
+      const ref = c.params.references
+      if (c.columnClass !== 'ForeignKey' || !ref) return []
+      const target = snapshot.tables.find((x) => x.app === ref.app && x.className === ref.table)!
+      return [{ columns: [c.dbColumnName], referencedSchema: target.schema, referencedTable: target.tablename, referencedColumns: [dbName(target, ref.column)], onDelete: c.params.onDelete ?? 'no action' }]
+    })
+    const physicalFks = p.foreignKeys.map((f) => ({ columns: f.columns, referencedSchema: f.referencedSchema, referencedTable: f.referencedTable, referencedColumns: f.referencedColumns, onDelete: f.onDelete }))
+    const key = (f: { columns: string[] }) => f.columns.join(',')
+    expect(physicalFks.sort((a, b) => byCode(key(a), key(b))), label).toEqual(fks.sort((a, b) => byCode(key(a), key(b))))
+  }
+  const enums = (list: { schema: string; name: string; values: string[] }[]) => list.map((e) => JSON.stringify([e.schema, e.name, e.values])).sort(byCode)
+  expect(enums(db.enums)).toEqual(enums(snapshot.enums))
+}
+
+/** What a run covered, for the summary line. */
+export function features(model: ModelSnapshot, operations: readonly Operation[]): string[] {
+  const out = new Set<string>()
+  const names = model.snapshot.tables.flatMap((t) => [t.tablename, ...t.columns.map((c) => c.dbColumnName)]).concat(model.snapshot.enums.map((e) => e.name), model.snapshot.tables.map((t) => t.schema))
+  if (names.some((n) => RESERVED.has(n))) out.add('reserved word')
+  if (names.some((n) => /[A-Z]/.test(n))) out.add('mixed case')
+  if (names.some((n) => n.includes('"'))) out.add('double quote')
+  if (names.some((n) => byteLength(n) === 63)) out.add('63-byte name')
+  if (model.snapshot.tables.some((t) => t.app === 'blog' && t.columns.some((c) => c.params.references?.app === 'auth'))) out.add('foreign key across apps')
+  if (model.snapshot.tables.some((t) => t.constraints.some((c) => c.kind !== 'check' && c.columns.length > 1))) out.add('composite constraint')
+  if (model.snapshot.enums.length) out.add('enum')
+  for (const o of operations) {
+    if (o.kind === 'renameTable' && (o.params as { oldClassName: string; newClassName: string }).oldClassName !== (o.params as { newClassName: string }).newClassName) out.add('table rename (hint)')
+    if (o.kind === 'renameColumn' && (o.params as { oldColumnName: string }).oldColumnName !== (o.params as { newColumnName: string }).newColumnName) out.add('column rename (hint)')
+    if (o.kind === 'alterColumn' && 'columnClass' in (o.params as { params: object }).params) out.add('type change')
+    if (o.kind === 'alterEnum') out.add('enum change')
+  }
+  return [...out]
+}
+
+const col = (prop: string, kind: ColumnSpec['kind'], more: Partial<ColumnSpec> = {}): ColumnSpec => ({ prop, kind, null: false, default: 'none', unique: false, index: false, ...more })
+
+/**
+ * A hand-written history that has every case at least once: reserved words, mixed case, double
+ * quotes, spaces and 63-byte (multi-byte) names; table and column renames through hints; foreign keys
+ * across apps that follow a target's new physical name, schema and column name, then move to another
+ * table; enums that grow and shrink; type changes that need USING; composite keys and constraints.
+ */
+export const HAND_WRITTEN: AppsSpec[] = (() => {
+  const user0: TableSpec = {
+    className: 'User',
+    columns: [
+      col('code', 'Integer', { dbColumnName: 'primary' }),
+      col('title', 'Varchar', { length: 50, dbColumnName: 'TitleCol', default: 'literal', unique: true }),
+      col('flag', 'Boolean', { dbColumnName: 'flag"q', default: 'literal', null: true }),
+    ],
+    primaryKey: { kind: 'column', prop: 'code' },
+    constraints: [{ kind: 'check', column: 'flag' }],
+  }
+  const group0: TableSpec = {
+    className: 'Group',
+    tablename: name63('group'),
+    columns: [
+      col('amount', 'Numeric', { digits: [10, 2], dbColumnName: name63('amount'), index: true }),
+      col('at', 'Timestamptz', { default: 'sql', null: true }),
+      col('order', 'Enum', { enumName: 'Auth"Level', default: 'literal' }),
+    ],
+    primaryKey: { kind: 'column', prop: 'order' },
+    constraints: [
+      { kind: 'unique', columns: ['order', 'at'], nullsDistinct: false },
+      { kind: 'index', keys: [{ column: 'amount', desc: true }, { column: 'at', desc: false }], expression: 'order', where: 'at', unique: false, method: 'btree' },
+    ],
+  }
+  const post0: TableSpec = {
+    className: 'Post',
+    tablename: 'from',
+    schema: 'Blog Space',
+    columns: [
+      col('owner', 'ForeignKey', { target: 'User', onDelete: 'cascade', null: true, index: true }),
+      col('parent', 'ForeignKey', { target: 'Item', onDelete: 'set null', null: true }),
+      col('title', 'Text', { default: 'sql' }),
+      col('tags', 'Array', { base: 'Text', default: 'literal', null: true }),
+    ],
+    primaryKey: { kind: 'implicit' },
+    constraints: [{ kind: 'unique', columns: ['title', 'owner'], nullsDistinct: true }],
+  }
+  const item0: TableSpec = {
+    className: 'Item',
+    tablename: 'MixedItem',
+    columns: [col('order', 'Enum', { enumName: 'MixedLevel', dbColumnName: 'order"q' }), col('data', 'JSONB', { default: 'literal' })],
+    primaryKey: { kind: 'column', prop: 'order' },
+    constraints: [],
+  }
+  const v0: AppsSpec = {
+    auth: { tables: [user0, group0], enums: { mood: ['a', 'b'], 'Auth"Level': ['a', "d'q"] } },
+    blog: { tables: [post0, item0], enums: { tone: ['a'], MixedLevel: ['b', 'c'] } },
+  }
+  // Renames by hint (a column to a reserved word, a table keeping its physical name), casts, an enum value added.
+  const user1: TableSpec = { ...user0, columns: [user0.columns[0]!, { ...user0.columns[1]!, prop: 'order', dbColumnName: undefined, renamedFrom: 'title' }, user0.columns[2]!] }
+  const group1: TableSpec = {
+    ...group0,
+    tablename: 'MixedGroup',
+    columns: [col('amount', 'Integer', { dbColumnName: name63('amount'), index: true }), col('at', 'Date', { null: true }), group0.columns[2]!],
+  }
+  const tag1: TableSpec = { ...post0, className: 'Tag', renamedFrom: 'Post' }
+  const item1: TableSpec = { ...item0, columns: [item0.columns[0]!, col('data', 'JSON', { default: 'literal' })] }
+  const v1: AppsSpec = {
+    auth: { tables: [user1, group1], enums: { mood: ['a', 'b'], 'Auth"Level': ['a', "d'q", 'c'] } },
+    blog: { tables: [tag1, item1], enums: v0.blog.enums },
+  }
+  // The target of a foreign key across apps gets a 63-byte name, another schema and column name.
+  const user2: TableSpec = { ...user1, renamedFrom: undefined, tablename: name63('user'), schema: 'extra', columns: [{ ...user1.columns[0]!, dbColumnName: 'CodeCol' }, { ...user1.columns[1]!, renamedFrom: undefined }, user1.columns[2]!] }
+  const tag2: TableSpec = { ...tag1, renamedFrom: undefined }
+  // A new Post (the class name Tag had) in public, named like Tag's sequence (`from_id_seq`).
+  const post2: TableSpec = { className: 'Post', tablename: 'from_id_seq', columns: [col('flag', 'Boolean', { null: true })], primaryKey: { kind: 'implicit' }, constraints: [] }
+  const v2: AppsSpec = { auth: { tables: [user2, group1], enums: v1.auth.enums }, blog: { tables: [tag2, item1, post2], enums: v1.blog.enums } }
+  // The foreign key moves to another table of auth; an enum loses a value; a composite primary key;
+  // Tag moves to public, where its sequence's name is taken.
+  const tag3: TableSpec = { ...tag2, schema: undefined, columns: tag2.columns.map((c) => (c.prop === 'owner' ? { ...c, target: 'Group', onDelete: 'restrict' as const } : c)) }
+  const item3: TableSpec = { ...item1, columns: [col('order', 'Enum', { enumName: 'MixedLevel' }), item1.columns[1]!, col('code', 'Varchar', { length: 10 })] }
+  const role3: TableSpec = {
+    className: 'Role',
+    tablename: 'role"q',
+    columns: [col('title', 'Text'), col('code', 'BigInt', { dbColumnName: 'CodeCol' }), col('at', 'Timestamp', { default: 'literal' })],
+    primaryKey: { kind: 'composite', props: ['title', 'code'] },
+    constraints: [{ kind: 'unique', columns: ['code', 'at'], nullsDistinct: true }],
+  }
+  const v3: AppsSpec = { auth: { tables: [user2, group1, role3], enums: v1.auth.enums }, blog: { tables: [tag3, item3, post2], enums: { tone: ['a'], MixedLevel: ['b'] } } }
+  // Free now, the first target goes and User takes the physical name of Role, which goes too (Role's
+  // hint names a class that still exists, so it is no rename); a column takes a dropped column's name;
+  // the enum of Group's key loses a value while blog's foreign key to it (of that type) stays.
+  const user4: TableSpec = { ...role3, className: 'User', renamedFrom: 'Role' }
+  const group4: TableSpec = { ...group1, columns: [col('amount', 'Integer', { dbColumnName: 'at', index: true }), group1.columns[2]!], constraints: [] }
+  const v4: AppsSpec = { auth: { tables: [group4, user4], enums: { mood: ['b'], 'Auth"Level': ['c', 'a'] } }, blog: v3.blog }
+  // blog lets go of Group; then Group is renamed by hint to Role (a class name reused).
+  const tag5: TableSpec = { ...tag3, columns: tag3.columns.filter((c) => c.prop !== 'owner'), constraints: [] }
+  const v5: AppsSpec = { auth: { tables: [group4, { ...user4, renamedFrom: undefined }], enums: v4.auth.enums }, blog: { tables: [tag5, item3, post2], enums: v3.blog.enums } }
+  const role6: TableSpec = { ...group4, className: 'Role', renamedFrom: 'Group' }
+  const v6: AppsSpec = { auth: { tables: [role6, { ...user4, renamedFrom: undefined }], enums: v4.auth.enums }, blog: v5.blog }
+  return [v0, v1, v2, v3, v4, v5, v6]
+})()
