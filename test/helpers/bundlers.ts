@@ -265,7 +265,7 @@ export async function watchWith(bundler: BundlerName, request: BuildRequest): Pr
   const waitForBuild = (count: number) =>
     new Promise<BuildOutcome>((resolve, reject) => {
       if (builds.length >= count) return resolve(builds[count - 1] as BuildOutcome)
-      const timer = setTimeout(() => reject(new Error(`${bundler}: build ${count} did not come (${builds.length} so far)`)), 15_000)
+      const timer = setTimeout(() => reject(new Error(`${bundler}: build ${count} did not come (${builds.length} so far)`)), 40_000)
       waiters.push({
         count,
         resolve: (outcome) => {
