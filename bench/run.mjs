@@ -105,7 +105,7 @@ if (wanted('cold')) {
   for (const n of CONFIG.lengths) {
     const dir = projects[n].dir
     const ours = await repeat(CONFIG.coldRuns, async () => {
-      const r = await run(process.execPath, [BIN, 'check'], { cwd: dir })
+      const r = await run(process.execPath, [BIN, 'check'], { cwd: dir, env: { ...process.env, AUTO_MIGRATIONS_CACHE: 'off' } }) // cold: no snapshot cache
       if (r.code !== 0 || !/No changes/.test(r.stdout)) problems.push(`check at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(0, 500)}`)
       return r
     })
