@@ -14,7 +14,7 @@
  * Every figure is the median of several fresh runs with min–max, except where n=1 says otherwise.
  * The load average is printed with each section: this machine is shared, read the figures with it.
  */
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureProject } from './generate.mjs'
@@ -36,7 +36,7 @@ const wanted = (section) => (!only || only.includes(section)) && !skip.includes(
 
 const CONFIG = QUICK
   ? { lengths: [200], coldRuns: 3, drizzleRuns: { 200: 1 }, applySteps: 200, applyRuns: 1, devSteps: 200, devEdits: 10, viteRuns: 3, largeViteRuns: 1, warmRuns: 3 }
-  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 5, largeViteRuns: 1, warmRuns: 3 }
+  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 10, largeViteRuns: 2, warmRuns: 5 }
 
 if (list('--apply-runs')) CONFIG.applyRuns = Number(list('--apply-runs')[0])
 
@@ -153,25 +153,36 @@ if (wanted('warm')) {
   const s = section('Warm check (nothing changed since the last run)')
   const n = CONFIG.lengths[CONFIG.lengths.length - 1]
   const dir = projects[n].dir
-  if (results.cold[n]) {
-    row(s, { what: `CLI \`check\` again, ${n} migrations`, ours: `${fmtSummary(results.cold[n])} — same as cold: the CLI keeps no cache between runs`, target: '≤ 150 ms', met: verdict(results.cold[n].median <= 150) })
+  const checkRun = async (what) => {
+    const r = await run(process.execPath, [BIN, 'check'], { cwd: dir })
+    if (r.code !== 0 || !/No changes/.test(r.stdout)) problems.push(`${what} at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(0, 500)}`)
+    return r
   }
+  // (1) Nothing changed since the last clean check: the verdict cache answers, nothing is loaded.
+  await checkRun('warm check (first run, fills the caches)')
+  const again = await repeat(CONFIG.warmRuns, () => checkRun('warm check'))
+  if (again.some((r) => !/no file changed since the last check/.test(r.stdout))) problems.push('warm check: the verdict cache was not used')
+  const againMs = summary(again.map((r) => r.ms))
+  results.warm = againMs
+  row(s, { what: `CLI \`check\` again, nothing changed, ${n} migrations (whole process)`, ours: fmtSummary(againMs), target: '≤ 150 ms', met: verdict(againMs.median <= 150) })
+  // (2) A table file changed (a comment): config and apps bundled again and diffed; the replayed
+  // history comes from the snapshot cache (no migration loaded).
+  const tables = path.join(dir, 'src', 'orders', 'tables.ts')
+  const original = readFileSync(tables, 'utf8')
+  let edited
+  try {
+    edited = await repeat(CONFIG.warmRuns, (k) => {
+      writeFileSync(tables, `${original}\n// bench edit ${k} ${Date.now()}\n`)
+      return checkRun('check after a table edit')
+    })
+  } finally {
+    writeFileSync(tables, original)
+  }
+  row(s, { what: `CLI \`check\` after a table file changed, ${n} migrations (whole process; history from the snapshot cache)`, ours: fmtSummary(summary(edited.map((r) => r.ms))) })
+  await checkRun('check after restoring the table file') // leaves the verdict cache as the project is
+  // (3) The dev server's case: the same session checks again (its LoaderCache and memory).
   const session = await runNodeJson(path.join(here, 'lib/check-worker.mjs'), ['session', dir, String(CONFIG.warmRuns)], { cwd: dir })
-  row(s, { what: `in-process re-check, ${n} migrations (the dev server's session, LoaderCache)`, ours: fmtSummary(summary(session.json.warmMs)), target: '≤ 150 ms', met: verdict(summary(session.json.warmMs).median <= 150) })
-  // The prototype of the proposed persistent cache: a miss first (writes it), then hits.
-  rmSync(path.join(dir, 'node_modules', '.auto-migrations', 'snapshot-cache.json'), { force: true })
-  const miss = await runNodeJson(path.join(here, 'lib/check-worker.mjs'), ['cache', dir], { cwd: dir })
-  const hits = await repeat(CONFIG.warmRuns, () => runNodeJson(path.join(here, 'lib/check-worker.mjs'), ['cache', dir], { cwd: dir }))
-  if (miss.json.hit || hits.some((h) => !h.json.hit) || hits.some((h) => h.json.changes)) problems.push('snapshot-cache prototype: unexpected miss/hit or changes')
-  const inside = summary(hits.map((h) => h.json.totalMs - h.json.importMs))
-  row(s, {
-    what: `PROTOTYPE snapshot cache (bench-side), hit, ${n} migrations — work after startup`,
-    ours: `${fmtSummary(inside)}; whole process ${fmtSummary(summary(hits.map((h) => h.ms)))}`,
-    target: '≤ 150 ms',
-    met: verdict(inside.median <= 150),
-  })
-  const phases = Object.entries(hits[Math.floor(hits.length / 2)].json.phases).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')
-  notes.push(`Snapshot-cache prototype (${n} migrations), one hit: ${phases}. The miss (first run) took ${fmtMs(miss.json.totalMs)} and wrote the cache.`)
+  row(s, { what: `in-process re-check, ${n} migrations (the dev server's session, LoaderCache)`, ours: fmtSummary(summary(session.json.warmMs)) })
 }
 
 // ------------------------------------------------------------------------------------------------

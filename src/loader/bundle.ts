@@ -72,6 +72,17 @@ export interface BundleResult {
   graph: ModuleGraph
   /** Maps stack frames of code from this bundle back to source files. */
   locator: StackLocator
+  /** The bundle kept on disk that these modules are (imported from it, or just written to it). */
+  kept?: KeptBundleRef | undefined
+}
+
+/**
+ * Names one bundle kept on disk (see "Bundles kept on disk"): `keptBundleHolds` tells, without
+ * esbuild, whether loading the same request again would give the same modules.
+ */
+export interface KeptBundleRef {
+  file: string
+  codeHash: string
 }
 
 export interface SourceLocation {
@@ -159,8 +170,8 @@ export async function bundleAndImport(request: BundleRequest): Promise<BundleRes
   }
   const namespaces = request.files.map((_, i) => namespace[`e${i}`] as Record<string, unknown>)
   const result: BundleResult = { namespaces, graph, locator }
+  if (request.persist) result.kept = keepBundle(request, entrySource, output.code, graph, output.hashes, packages)
   request.cache?.store(request.cacheKey, entrySource, graph, output.hashes, result)
-  if (request.persist) keepBundle(request, entrySource, output.code, graph, output.hashes, packages)
   return result
 }
 
@@ -786,18 +797,19 @@ function sameContents(file: string, expected: string): boolean {
   }
 }
 
-/** The kept bundle of this request, imported, if it is still what esbuild would build. */
-async function importKept(request: BundleRequest, entrySource: string): Promise<{ result: BundleResult; hashes: Map<string, string> } | undefined> {
-  const where = keptFileOf(request, entrySource)
-  if (!where) return undefined
+/**
+ * The kept bundle in `file` when it is still what esbuild would build from the files on disk (its
+ * inputs, the settings files and folders they depend on, and the engine), else undefined.
+ */
+function validKept(file: string): KeptBundle | undefined {
   let kept: KeptBundle
   try {
-    kept = JSON.parse(readFileSync(where.file, 'utf8')) as KeptBundle
+    kept = JSON.parse(readFileSync(file, 'utf8')) as KeptBundle
   } catch {
     return undefined
   }
-  if (kept.format !== KEPT_FORMAT || kept.engine !== ENGINE_BUILD || kept.key !== where.key) return undefined
-  for (const [file, expected] of [...kept.inputs, ...kept.settings]) if (!sameContents(file, expected)) return undefined
+  if (kept.format !== KEPT_FORMAT || kept.engine !== ENGINE_BUILD) return undefined
+  for (const [input, expected] of [...kept.inputs, ...kept.settings]) if (!sameContents(input, expected)) return undefined
   for (const [folder, mtime] of kept.folders) {
     try {
       if (statSync(folder).mtimeMs !== mtime) return undefined
@@ -805,6 +817,29 @@ async function importKept(request: BundleRequest, entrySource: string): Promise<
       return undefined
     }
   }
+  return kept
+}
+
+/**
+ * True when the bundle `ref` names is still kept and still what esbuild would build: a load of the
+ * same request would give modules of exactly that code. Reads a few small files; no esbuild.
+ */
+export function keptBundleHolds(ref: KeptBundleRef): boolean {
+  const kept = validKept(ref.file)
+  if (!kept || kept.codeHash !== ref.codeHash) return false
+  try {
+    return hash(readFileSync(path.join(path.dirname(ref.file), kept.code), 'utf8')) === kept.codeHash
+  } catch {
+    return false
+  }
+}
+
+/** The kept bundle of this request, imported, if it is still what esbuild would build. */
+async function importKept(request: BundleRequest, entrySource: string): Promise<{ result: BundleResult; hashes: Map<string, string> } | undefined> {
+  const where = keptFileOf(request, entrySource)
+  if (!where) return undefined
+  const kept = validKept(where.file)
+  if (!kept || kept.key !== where.key) return undefined
   const codeFile = path.join(path.dirname(where.file), kept.code)
   let code: string
   try {
@@ -827,14 +862,24 @@ async function importKept(request: BundleRequest, entrySource: string): Promise<
     return undefined
   }
   const namespaces = request.files.map((_, i) => namespace[`e${i}`] as Record<string, unknown>)
-  return { result: { namespaces, graph: new Map(kept.graph), locator }, hashes: new Map(kept.inputs) }
+  return { result: { namespaces, graph: new Map(kept.graph), locator, kept: { file: where.file, codeHash: kept.codeHash } }, hashes: new Map(kept.inputs) }
 }
 
-/** Keeps what was just bundled (see above); any failure only means that the next run bundles again. */
-function keepBundle(request: BundleRequest, entrySource: string, code: string, graph: ModuleGraph, compiled: ReadonlyMap<string, string>, packages: ReadonlySet<string>): void {
+/**
+ * Keeps what was just bundled (see above) and names it; any failure only means that the next run
+ * bundles again (and undefined).
+ */
+function keepBundle(
+  request: BundleRequest,
+  entrySource: string,
+  code: string,
+  graph: ModuleGraph,
+  compiled: ReadonlyMap<string, string>,
+  packages: ReadonlySet<string>,
+): KeptBundleRef | undefined {
   const where = keptFileOf(request, entrySource)
   const inputs = fingerprints(graph, compiled)
-  if (!where || !inputs) return
+  if (!where || !inputs) return undefined
   try {
     const root = path.resolve(request.cwd)
     const folders = new Set<string>()
@@ -885,7 +930,9 @@ function keepBundle(request: BundleRequest, entrySource: string, code: string, g
     writeFileSync(where.file + suffix, JSON.stringify(kept))
     renameSync(where.file + suffix, where.file)
     if (previous && previous !== codeName && /^bundle-[\w-]+\.mjs$/.test(previous)) rmSync(path.join(dir, previous), { force: true })
+    return { file: where.file, codeHash }
   } catch {
     // A read-only node_modules, a file that vanished: bundled again next time.
+    return undefined
   }
 }

@@ -2,7 +2,7 @@
  * The loader: reads the user's config, apps, tables and migrations from disk (TypeScript included,
  * no compile step) and reports which files each result depends on.
  */
-export { LoaderCache, type ModuleGraph, type SourceLocation } from './bundle.js'
+export { type KeptBundleRef, LoaderCache, type ModuleGraph, type SourceLocation, keptBundleHolds } from './bundle.js'
 export { CONFIG_FILE_NAMES, findConfigFile } from './config-file.js'
 export {
   isMigrationFileName,

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { App, Config } from '../app/define.js'
 import { type RegisteredApp, type Registry, createRegistry } from '../app/registry.js'
 import { AutoMigrationsError, isAutoMigrationsError } from '../errors.js'
-import { type LoaderCache, bundleAndImport, closureOf } from './bundle.js'
+import { type KeptBundleRef, type LoaderCache, bundleAndImport, closureOf } from './bundle.js'
 import { findConfigFile } from './config-file.js'
 import { diskCachesEnabled } from '../version.js'
 
@@ -43,6 +43,11 @@ export interface LoadedProject {
   dependencies: Map<string, string[]>
   /** The config file and what it imports, and every app's dependencies: what to watch (sorted). */
   watchFiles: string[]
+  /**
+   * The bundles kept on disk that the config and the apps were loaded from (see bundle.ts); undefined
+   * when one of them is not kept (disk caches off, a read-only node_modules).
+   */
+  keptBundles: KeptBundleRef[] | undefined
 }
 
 /**
@@ -124,7 +129,9 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
       }
     })
     const registry = createRegistry(apps)
-    return { root, configFile, config, registry, appFiles, dependencies, watchFiles: [...known].sort() }
+    const bundles = [configBundle, ...(appsBundle ? [appsBundle] : [])]
+    const keptBundles = bundles.every((b) => b.kept) ? bundles.map((b) => b.kept!) : undefined
+    return { root, configFile, config, registry, appFiles, dependencies, watchFiles: [...known].sort(), keptBundles }
   } catch (error) {
     if (isAutoMigrationsError(error) && error.details.watchFiles === undefined) {
       // After a failure the plugin still has to know what to watch, to retry once it is fixed.

@@ -34,7 +34,7 @@ import { ENGINE_BUILD } from '../version.js'
 export { diskCachesEnabled as historyCacheEnabled } from '../version.js'
 
 /** Changes whenever the file's layout does. */
-const FORMAT = 2
+const FORMAT = 3
 
 /** A stat within this long of the hash (ms) does not vouch for the hash. */
 export const RACY_MS = 2000
@@ -60,6 +60,11 @@ export interface CachedApp {
   pure: boolean
   /** The real path of the migrations folder; null when the app has none. */
   dir: string | null
+  /**
+   * The folder's mtimeMs taken before its files were listed (null: no folder): while it is the
+   * same, no migration file was added or removed since (see verdict-cache.ts).
+   */
+  dirMtimeMs: number | null
   /** The migration files, sorted. */
   files: FileRecord[]
   /** Local files other than the migrations that loading them read (helpers), sorted. */

@@ -11,6 +11,7 @@
  * fails. An app with broken history is left out of the diff (its snapshot can't be trusted), while
  * the other apps are still diffed and reported.
  */
+import { stat } from 'node:fs/promises'
 import type { RegisteredApp } from '../app/registry.js'
 import { AutoMigrationsError } from '../errors.js'
 import { type LoadedMigrationFile, type LoadedProject, type LoaderCache, listMigrationFiles, loadAppMigrations, loadProject, migrationsDirOf, runForwards } from '../loader/index.js'
@@ -241,6 +242,8 @@ const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], re
 
 interface Listed {
   dir: string | undefined
+  /** The folder's mtimeMs before it was listed; null when there is no folder. */
+  dirMtimeMs: number | null
   files: FileRecord[]
   inputs: FileRecord[]
 }
@@ -249,14 +252,16 @@ interface Listed {
 async function listApp(app: RegisteredApp, hashes: FileHashes, inputs: readonly string[]): Promise<Listed | undefined> {
   const dir = app.migrationsPath === undefined ? undefined : await migrationsDirOf(app.migrationsPath)
   let files: string[]
+  let dirMtimeMs: number | null = null
   try {
+    dirMtimeMs = dir === undefined ? null : await stat(dir).then((s) => s.mtimeMs, () => null)
     files = dir === undefined ? [] : await listMigrationFiles(dir)
   } catch {
     return undefined
   }
   const fileRecords = hashes.records(files)
   const inputRecords = hashes.records(inputs)
-  return fileRecords && inputRecords ? { dir, files: fileRecords, inputs: inputRecords } : undefined
+  return fileRecords && inputRecords ? { dir, dirMtimeMs, files: fileRecords, inputs: inputRecords } : undefined
 }
 
 /**
@@ -287,7 +292,7 @@ async function cacheOf(
     const before = run.listed[at]
     if (!before) break
     if (reused) {
-      apps.push({ ...reused, files: before.files, inputs: before.inputs, tables, enums })
+      apps.push({ ...reused, dirMtimeMs: before.dirMtimeMs, files: before.files, inputs: before.inputs, tables, enums })
       previous = reused.key
       continue
     }
@@ -301,6 +306,7 @@ async function cacheOf(
       key: previous,
       pure: run.pure[at]!,
       dir: before.dir ?? null,
+      dirMtimeMs: before.dirMtimeMs,
       files: after.files,
       inputs: after.inputs,
       migrations: history.migrations.map((m) => ({ id: m.id, file: m.file, description: m.description })),

@@ -14,12 +14,13 @@ import type { AutoMigrationsError } from '../errors.js'
 import { CONFIG_FILE_NAMES, LoaderCache, findConfigFile, loadMigrationFiles, loadProject } from '../loader/index.js'
 import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
-import { HistoryMemory } from './history-cache.js'
+import { HistoryMemory, historyCacheEnabled } from './history-cache.js'
 import { type ProjectHistory, type ProjectState, type WrittenRecord, loadHistory, loadProjectState, rememberWritten, saveRemembered } from './history.js'
 import { TableFiles, autoDescription, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'
 import { renderMigration } from '../writer/index.js'
 import { dependsOn } from '../app/registry.js'
 import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
+import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
 
 export interface ProjectSession {
   readonly root: string
@@ -66,6 +67,9 @@ class Session implements ProjectSession {
   /** The history cache as last loaded or written, and the content hashes of the files seen. */
   readonly #memory = new HistoryMemory()
   #database: DevDatabase | undefined
+  /** The clean verdict that answered this session's first check, until anything is loaded. */
+  #verdict: CleanVerdict | undefined
+  #checkedOnce = false
   #tail: Promise<unknown> = Promise.resolve()
   #closed = false
 
@@ -82,16 +86,28 @@ class Session implements ProjectSession {
 
   check(): Promise<CheckResult> {
     return this.#exclusive(async () => {
+      const verdicts = this.historyCache && historyCacheEnabled()
+      // The session's first check may be answered by the last clean one (see verdict-cache.ts):
+      // later ones follow file changes the session has seen, which it loads incrementally anyway.
+      if (verdicts && !this.#checkedOnce) {
+        this.#checkedOnce = true
+        const verdict = readCleanVerdict(this.root, this.explicitConfig ?? '')
+        if (verdict) {
+          this.#verdict = verdict
+          this.currentConfigFile = verdict.configFile
+          return { ok: true, changes: [], errors: [], watchFiles: verdict.watchFiles, unchanged: true }
+        }
+      }
       const loaded = await this.#load()
-      if ('error' in loaded) return { ok: false, changes: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
+      if ('error' in loaded) {
+        if (verdicts) dropCleanVerdict(this.root, this.explicitConfig ?? '')
+        return { ok: false, changes: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
+      }
       const { history } = loaded
       const changes = await reportPlans(history, planNewMigrations(history))
-      return {
-        ok: changes.length === 0 && history.errors.length === 0,
-        changes,
-        errors: history.errors,
-        watchFiles: history.watchFiles,
-      }
+      const ok = changes.length === 0 && history.errors.length === 0
+      if (verdicts) this.#recordVerdict(history, ok)
+      return { ok, changes, errors: history.errors, watchFiles: history.watchFiles }
     })
   }
 
@@ -145,23 +161,19 @@ class Session implements ProjectSession {
 
   migrationEntries(): Promise<MigrationEntry[]> {
     return this.#exclusive(async () => {
+      // Right after a check answered by the verdict cache (a build whose inputs did not change).
+      if (this.#verdict) return this.#verdict.entries.map((e) => ({ ...e, ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}) }))
       const project = await loadProject({ root: this.root, configFile: this.explicitConfig, cache: this.#cache, diskCache: this.historyCache })
       this.currentConfigFile = project.configFile
-      const entries: MigrationEntry[] = []
-      const dependenciesOf = (app: string) => project.registry.apps.filter((other) => dependsOn(project.registry, app, other.name)).map((other) => other.name)
       // IDs and files are what the history cache keeps: usually no migration has to be loaded (a
       // build checks first, which leaves it in memory). A history with problems is loaded the
       // plain way, which throws the loader's error as before.
       if (this.historyCache) {
         const state = await loadProjectState({ root: this.root, project, cache: this.#cache, memory: this.#memory, model: false })
-        if (state.errors.length === 0) {
-          for (const { app, migrations } of state.apps) {
-            const dependencies = dependenciesOf(app.name)
-            for (const m of migrations) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
-          }
-          return entries
-        }
+        if (state.errors.length === 0) return entriesOf(state)
       }
+      const entries: MigrationEntry[] = []
+      const dependenciesOf = (app: string) => project.registry.apps.filter((other) => dependsOn(project.registry, app, other.name)).map((other) => other.name)
       for (const app of project.registry.apps) {
         const dependencies = dependenciesOf(app.name)
         for (const m of await loadMigrationFiles(app, { root: project.root, cache: this.#cache })) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
@@ -177,10 +189,40 @@ class Session implements ProjectSession {
     await this.#database?.close()
   }
 
+  /**
+   * Records a clean check's verdict with what it was computed from (the session's memory of the
+   * history cache, as this load left it), or forgets the last one.
+   */
+  #recordVerdict(history: ProjectState, ok: boolean): void {
+    const request = this.explicitConfig ?? ''
+    const cached = this.#memory.history
+    const bundles = history.project.keptBundles
+    const complete =
+      cached !== undefined &&
+      this.#memory.state === history.state &&
+      cached.apps.length === history.apps.length &&
+      cached.apps.every((a, i) => a.name === history.apps[i]!.app.name)
+    if (!ok || !complete || !bundles) {
+      dropCleanVerdict(this.root, request)
+      return
+    }
+    recordCleanVerdict(
+      this.root,
+      request,
+      { configFile: history.project.configFile, watchFiles: history.watchFiles, entries: entriesOf(history) },
+      {
+        bundles,
+        folders: cached.apps.flatMap((a): [string, number | null][] => (a.dir === null ? [] : [[a.dir, a.dirMtimeMs]])),
+        files: cached.apps.flatMap((a) => [...a.files, ...a.inputs]),
+      },
+    )
+  }
+
   /** What the migrations replay to; with `operations`, every migration's operations too. */
   async #load(operations: true): Promise<Loaded<ProjectHistory>>
   async #load(operations?: false): Promise<Loaded<ProjectState>>
   async #load(operations = false): Promise<Loaded<ProjectState>> {
+    this.#verdict = undefined
     try {
       const options = { root: this.root, configFile: this.explicitConfig, cache: this.#cache, historyCache: this.historyCache, memory: this.#memory }
       const history = operations ? await loadHistory(options) : await loadProjectState(options)
@@ -208,4 +250,15 @@ class Session implements ProjectSession {
     this.#tail = run.catch(() => undefined)
     return run
   }
+}
+
+/** Every migration of a loaded history in dependency and ID order, with the apps it depends on. */
+function entriesOf(history: ProjectState): MigrationEntry[] {
+  const { registry } = history.project
+  const entries: MigrationEntry[] = []
+  for (const { app, migrations } of history.apps) {
+    const dependencies = registry.apps.filter((other) => dependsOn(registry, app.name, other.name)).map((other) => other.name)
+    for (const m of migrations) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
+  }
+  return entries
 }

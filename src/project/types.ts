@@ -30,6 +30,11 @@ export interface CheckResult {
   errors: AutoMigrationsError[]
   /** Every file the result depends on (config, app files, table files and what they import, migrations). */
   watchFiles: string[]
+  /**
+   * True when nothing the last clean check read has changed since, so that its verdict was given
+   * again without loading anything (see project/verdict-cache.ts).
+   */
+  unchanged?: boolean
 }
 
 export interface WrittenMigration {

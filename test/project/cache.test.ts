@@ -248,3 +248,127 @@ describe('bundled config and apps kept on disk', () => {
     expect(after.changes.map((c) => c.description)).toEqual(['add column Post.likes'])
   })
 })
+
+describe('the last clean check (verdict cache)', () => {
+  /** cli-two-apps, migrated and clean; its config counts how often it is evaluated (loads do, verdicts don't). */
+  async function cleanProject(): Promise<{ p: Project; configRuns: () => number }> {
+    const p = await project('cli-two-apps')
+    expect((await p.run(['new', 'all', '--auto', '--no-cache'])).code).toBe(0)
+    const config = await p.read('migrations.config.ts')
+    await p.write(
+      'migrations.config.ts',
+      `const counts = globalThis as unknown as { __amConfigRuns?: Record<string, number> }\ncounts.__amConfigRuns ??= {}\ncounts.__amConfigRuns[${JSON.stringify(p.root)}] = (counts.__amConfigRuns[${JSON.stringify(p.root)}] ?? 0) + 1\n${config}`,
+    )
+    const configRuns = () => (globalThis as unknown as { __amConfigRuns?: Record<string, number> }).__amConfigRuns?.[p.root] ?? 0
+    return { p, configRuns }
+  }
+  const verdicts = async (p: Project) => (await readdir(cacheDir(p)).catch(() => [])).filter((name) => name.startsWith('verdict-'))
+
+  it('a clean check is given again without loading anything: same watch files, same migration entries', async () => {
+    const { p, configRuns } = await cleanProject()
+    const loaded = await check(p)
+    expect(loaded).toMatchObject({ ok: true, changes: [], errors: [] })
+    expect(loaded.unchanged).toBeUndefined()
+    expect(await verdicts(p)).toHaveLength(1)
+
+    const runs = configRuns()
+    const session = await openProjectSession({ root: p.root })
+    sessions.push(session)
+    const again = await session.check()
+    expect(again).toEqual({ ...loaded, unchanged: true })
+    const entries = await session.migrationEntries()
+    expect(configRuns()).toBe(runs)
+
+    // What a session without any cache loads: the same entries.
+    const plain = await openProjectSession({ root: p.root, historyCache: false })
+    sessions.push(plain)
+    expect(await plain.migrationEntries()).toEqual(entries)
+    expect(entries.map((e) => e.app)).toEqual(['auth', 'blog'])
+    expect(entries[1]!.dependencies).toEqual(['auth'])
+
+    // The CLI says that nothing was loaded; a touched file with the same contents keeps the verdict.
+    const before = configRuns()
+    const old = new Date(Date.now() - 60_000)
+    await utimes(p.file('src/blog/tables.ts'), old, old)
+    const cli = await p.run(['check'])
+    expect(cli.code).toBe(0)
+    expect(cli.stdout).toContain('No changes: every app\'s migrations match its tables (no file changed since the last check).')
+    expect(configRuns()).toBe(before)
+  })
+
+  it('any change to the tables or the migrations after a clean check is seen', async () => {
+    const { p } = await cleanProject()
+    const [blogFile] = await p.migrationFiles('blog')
+    const newColumn = 'title = new Varchar({ length: 200 })\n  views = new Varchar({ null: true })'
+    const steps: { what: string; change: () => Promise<unknown>; undo: () => Promise<unknown>; expected: string[] }[] = [
+      {
+        what: 'a table edited',
+        change: () => p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', newColumn),
+        undo: () => p.edit('src/blog/tables.ts', newColumn, 'title = new Varchar({ length: 200 })'),
+        expected: ['add column Post.views'],
+      },
+      {
+        what: 'a migration edited (same size)',
+        change: () => p.edit(`src/blog/migrations/${blogFile}`, 'length: 200', 'length: 300'),
+        undo: () => p.edit(`src/blog/migrations/${blogFile}`, 'length: 300', 'length: 200'),
+        expected: ['alter column Post.title (length)'],
+      },
+      {
+        what: 'a migration removed',
+        change: () => rm(p.file(`src/blog/migrations/${blogFile}`)),
+        undo: async () => {
+          await p.run(['new', 'blog', '--auto'])
+        },
+        expected: ['add table Post', 'add column Post.id', 'add column Post.title', 'add column Post.author'],
+      },
+      {
+        what: 'a file an import now resolves to (tables.tsx next to tables.ts)',
+        change: async () => {
+          await p.edit('src/blog/app.ts', "from './tables.js'", "from './tables'")
+          expect(await check(p)).toMatchObject({ ok: true })
+          await p.write('src/blog/tables.tsx', (await p.read('src/blog/tables.ts')).replace('title = new Varchar({ length: 200 })', newColumn))
+        },
+        undo: () => rm(p.file('src/blog/tables.tsx')),
+        expected: ['add column Post.views'],
+      },
+    ]
+    for (const step of steps) {
+      const clean = await check(p)
+      expect(clean, `before: ${step.what}`).toMatchObject({ ok: true, changes: [] })
+      await step.change()
+      const after = await check(p)
+      expect(after.ok, step.what).toBe(false)
+      expect(after.unchanged, step.what).toBeUndefined()
+      expect(after.changes.map((c) => c.description), step.what).toEqual(step.expected)
+      expect(after).toEqual(await cold(p))
+      // A check that is not clean leaves no verdict behind.
+      expect(await verdicts(p), step.what).toEqual([])
+      await step.undo()
+    }
+    expect(await check(p)).toMatchObject({ ok: true })
+  })
+
+  it('a migration added to a clean project is seen', async () => {
+    const { p } = await cleanProject()
+    expect(await check(p)).toMatchObject({ ok: true })
+    await addCounted(p)
+    await p.edit('src/blog/migrations/blog_2099_01_01T00_00_00_000000.ts', "appName: 'blog' })", "appName: 'blog' }).dropColumn({ tableClassName: 'Post', tablename: 'post', columnName: 'title', dbColumnName: 'title' })")
+    const result = await check(p)
+    expect(result).toEqual(await cold(p))
+    expect(result.changes.map((c) => c.description)).toEqual(['add column Post.title'])
+  })
+
+  it('is neither read nor written with --no-cache or AUTO_MIGRATIONS_CACHE=off', async () => {
+    const { p, configRuns } = await cleanProject()
+    expect((await p.run(['check', '--no-cache'])).code).toBe(0)
+    expect(await verdicts(p)).toEqual([])
+    await check(p)
+    expect(await verdicts(p)).toHaveLength(1)
+    const runs = configRuns()
+    const cli = await p.run(['check', '--no-cache'])
+    expect(cli.stdout).not.toContain('no file changed')
+    process.env.AUTO_MIGRATIONS_CACHE = 'off'
+    expect((await check(p)).unchanged).toBeUndefined()
+    expect(configRuns()).toBe(runs + 2)
+  })
+})

@@ -21,7 +21,8 @@ export const checkCommand: Command = {
       printErrors(ctx, result.errors)
       for (const line of formatChanges(ctx, result.changes)) ctx.out(line)
       if (result.ok) {
-        ctx.out('No changes: every app\'s migrations match its tables.')
+        // Said when nothing was loaded, so that a surprising "No changes" can be checked with --no-cache.
+        ctx.out(`No changes: every app's migrations match its tables${result.unchanged ? ' (no file changed since the last check)' : ''}.`)
         return 0
       }
       return 1
