@@ -10,6 +10,9 @@ import { AutoMigrationsError, isAutoMigrationsError } from '../errors.js'
 import { type KeptBundleRef, type LoaderCache, bundleAndImport, closureOf } from './bundle.js'
 import { findConfigFile } from './config-file.js'
 import { diskCachesEnabled } from '../version.js'
+import { tempDirOf } from './temp-dir.js'
+
+export { tempDirOf } from './temp-dir.js'
 
 export interface LoadProjectOptions {
   /** The project root: where the config is looked for and whose node_modules packages come from. */
@@ -48,14 +51,6 @@ export interface LoadedProject {
    * when one of them is not kept (disk caches off, a read-only node_modules).
    */
   keptBundles: KeptBundleRef[] | undefined
-}
-
-/**
- * Where the loader writes its temporary bundles (each deleted right after import): under the
- * project's node_modules, so packages resolve from there and watchers ignore it.
- */
-export function tempDirOf(root: string): string {
-  return path.join(root, 'node_modules', '.auto-migrations')
 }
 
 /**

@@ -27,7 +27,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RegisteredApp } from '../app/registry.js'
-import { tempDirOf } from '../loader/index.js'
+import { tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../migration/snapshot.js'
 import { ENGINE_BUILD } from '../version.js'
 

@@ -11,14 +11,13 @@
  */
 import path from 'node:path'
 import type { AutoMigrationsError } from '../errors.js'
-import { CONFIG_FILE_NAMES, LoaderCache, findConfigFile, loadMigrationFiles, loadProject } from '../loader/index.js'
+import { dependsOn } from '../app/registry.js'
+import { CONFIG_FILE_NAMES, findConfigFile } from '../loader/config-file.js'
+import type { LoaderCache } from '../loader/index.js'
 import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
 import { HistoryMemory, historyCacheEnabled } from './history-cache.js'
-import { type ProjectHistory, type ProjectState, type WrittenRecord, loadHistory, loadProjectState, rememberWritten, saveRemembered } from './history.js'
-import { TableFiles, autoDescription, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'
-import { renderMigration } from '../writer/index.js'
-import { dependsOn } from '../app/registry.js'
+import type { ProjectHistory, ProjectState, WrittenRecord } from './history.js'
 import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
 import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
 
@@ -62,8 +61,10 @@ export async function openProjectSession(options: OpenProjectSessionOptions): Pr
 type Loaded<H> = { history: H } | { error: AutoMigrationsError; watchFiles: string[] }
 
 class Session implements ProjectSession {
+  /** The loader, history, planner and writer, imported on first use (see session-engine.ts). */
+  #engine: Promise<typeof import('./session-engine.js')> | undefined
   // Incremental: a save rebuilds the apps with esbuild's context, parsing only the file that changed.
-  readonly #cache = new LoaderCache({ incremental: true })
+  #cache: LoaderCache | undefined
   /** The history cache as last loaded or written, and the content hashes of the files seen. */
   readonly #memory = new HistoryMemory()
   #database: DevDatabase | undefined
@@ -104,6 +105,7 @@ class Session implements ProjectSession {
         return { ok: false, changes: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       }
       const { history } = loaded
+      const { planNewMigrations, reportPlans } = await this.#work()
       const changes = await reportPlans(history, planNewMigrations(history))
       const ok = changes.length === 0 && history.errors.length === 0
       if (verdicts) this.#recordVerdict(history, ok)
@@ -116,6 +118,7 @@ class Session implements ProjectSession {
       const loaded = await this.#load()
       if ('error' in loaded) return { written: [], held: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       const { history } = loaded
+      const { TableFiles, autoDescription, heldReports, planNewMigrations, rememberWritten, renderMigration, saveRemembered, writeMigrations } = await this.#work()
       const plans = planNewMigrations(history, { allowDestructive: options.allowDestructive })
       const errors = [...history.errors]
       const written: EmitResult['written'] = []
@@ -163,20 +166,22 @@ class Session implements ProjectSession {
     return this.#exclusive(async () => {
       // Right after a check answered by the verdict cache (a build whose inputs did not change).
       if (this.#verdict) return this.#verdict.entries.map((e) => ({ ...e, ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}) }))
-      const project = await loadProject({ root: this.root, configFile: this.explicitConfig, cache: this.#cache, diskCache: this.historyCache })
+      const { loadMigrationFiles, loadProject, loadProjectState } = await this.#work()
+      const cache = this.#cache!
+      const project = await loadProject({ root: this.root, configFile: this.explicitConfig, cache, diskCache: this.historyCache })
       this.currentConfigFile = project.configFile
       // IDs and files are what the history cache keeps: usually no migration has to be loaded (a
       // build checks first, which leaves it in memory). A history with problems is loaded the
       // plain way, which throws the loader's error as before.
       if (this.historyCache) {
-        const state = await loadProjectState({ root: this.root, project, cache: this.#cache, memory: this.#memory, model: false })
+        const state = await loadProjectState({ root: this.root, project, cache, memory: this.#memory, model: false })
         if (state.errors.length === 0) return entriesOf(state)
       }
       const entries: MigrationEntry[] = []
       const dependenciesOf = (app: string) => project.registry.apps.filter((other) => dependsOn(project.registry, app, other.name)).map((other) => other.name)
       for (const app of project.registry.apps) {
         const dependencies = dependenciesOf(app.name)
-        for (const m of await loadMigrationFiles(app, { root: project.root, cache: this.#cache })) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
+        for (const m of await loadMigrationFiles(app, { root: project.root, cache })) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
       }
       return entries
     })
@@ -185,7 +190,7 @@ class Session implements ProjectSession {
   async close(): Promise<void> {
     this.#closed = true
     await this.#tail.catch(() => undefined)
-    await this.#cache.dispose()
+    await this.#cache?.dispose()
     await this.#database?.close()
   }
 
@@ -224,6 +229,7 @@ class Session implements ProjectSession {
   async #load(operations = false): Promise<Loaded<ProjectState>> {
     this.#verdict = undefined
     try {
+      const { loadHistory, loadProjectState } = await this.#work()
       const options = { root: this.root, configFile: this.explicitConfig, cache: this.#cache, historyCache: this.historyCache, memory: this.#memory }
       const history = operations ? await loadHistory(options) : await loadProjectState(options)
       this.currentConfigFile = history.project.configFile
@@ -233,6 +239,14 @@ class Session implements ProjectSession {
       const error = userError(thrown)
       return { error, watchFiles: this.#watchFilesAfter(error) }
     }
+  }
+
+  /** The session's engine (imported once), with its loader cache. */
+  async #work(): Promise<typeof import('./session-engine.js')> {
+    this.#engine ??= import('./session-engine.js')
+    const engine = await this.#engine
+    this.#cache ??= new engine.LoaderCache({ incremental: true })
+    return engine
   }
 
   /** What to watch to retry after a load failure: what the loader names, else the config candidates. */
