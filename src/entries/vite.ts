@@ -1,6 +1,5 @@
-import { unplugin } from '../plugin/index.js'
+import { vitePlugin } from '../plugin/vite.js'
 
 export type { OnDiff, Options } from '../plugin/options.js'
 
-const vite = unplugin.vite
-export { vite as default, vite as 'module.exports' }
+export { vitePlugin as default, vitePlugin as 'module.exports' }

@@ -11,6 +11,7 @@ import { promisify, stripVTControlCharacters } from 'node:util'
 import type { Logger } from 'vite'
 import type { InternalOptions } from '../../src/plugin/options.js'
 import { unplugin } from '../../src/plugin/index.js'
+import { vitePlugin } from '../../src/plugin/vite.js'
 
 const created: string[] = []
 
@@ -120,7 +121,7 @@ export async function buildWith(bundler: BundlerName, request: BuildRequest): Pr
           configFile: false,
           logLevel: 'warn',
           customLogger: viteLogger(errors, warnings),
-          plugins: [unplugin.vite(request.plugin)],
+          plugins: [vitePlugin(request.plugin)],
           build: {
             ssr: entry,
             outDir,
@@ -296,7 +297,7 @@ export async function watchWith(bundler: BundlerName, request: BuildRequest): Pr
         configFile: false,
         logLevel: 'warn',
         customLogger: viteLogger(errors, warnings),
-        plugins: [unplugin.vite(request.plugin)],
+        plugins: [vitePlugin(request.plugin)],
         build: {
           ssr: entry,
           outDir,

@@ -12,7 +12,7 @@ import { promisify } from 'node:util'
 import { createServer, type Plugin, type ViteDevServer } from 'vite'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { AutoMigrationsError } from '../../src/errors.js'
-import { unplugin } from '../../src/plugin/index.js'
+import { vitePlugin } from '../../src/plugin/vite.js'
 import type { InternalOptions } from '../../src/plugin/options.js'
 import { copyProject, removeTemporaryDirectories } from '../helpers/bundlers.js'
 import { BASIC, basicProject, change, type FakeProject, fakeSessions, historyError, writeMigration } from './fake-session.js'
@@ -87,7 +87,7 @@ async function startDev(project: (root: string) => Partial<FakeProject>, options
     plugins: [
       recorder,
       // This file runs under Vitest, where the plugin otherwise stands still.
-      unplugin.vite({ runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30, ...options }),
+      vitePlugin({ runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30, ...options }),
     ],
   })
   open = server
@@ -225,7 +225,7 @@ it('replays the overlay to every browser that connects after the problem, until 
     configFile: false,
     logLevel: 'silent',
     server: { port: 0, host: '127.0.0.1' },
-    plugins: [unplugin.vite(seams)],
+    plugins: [vitePlugin(seams)],
   })
   open = server
   await server.listen()
