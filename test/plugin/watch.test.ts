@@ -63,7 +63,9 @@ async function bundleWithMigrations(watching: Watching, count: number): Promise<
     // A build still writing the file can make the run fail: the next build is waited for then.
     const output = build?.ok ? ((await runOutput(build.outFile).catch(() => undefined)) as { migrations: unknown[] } | undefined) : undefined
     if (output?.migrations.length === count) return output
-    next = Math.max(newest, watching.builds.length) + 1
+    // Builds that finished while this one was read (and made it unreadable: each empties the output
+    // folder) are read next; otherwise the next build is waited for.
+    next = watching.builds.length > newest ? watching.builds.length : newest + 1
   }
   throw new Error(`no bundle with ${count} migrations`)
 }

@@ -9,11 +9,11 @@
  *
  * Everything is decided before anything is written, so a cancelled prompt leaves no file behind.
  */
-import { type RenameQuestion, emptyAnswers } from '../../differ/renames.js'
+import type { RenameQuestion } from '../../differ/renames.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { Operation } from '../../migration/operations/index.js'
-import { type AppState, type ProjectState, loadProjectState, requireApp } from '../../project/history.js'
-import { type AppPlan, autoDescription, fixCommand, planNewMigrations, questionDescription, writeMigration } from '../../project/plan.js'
+import type { AppState, ProjectState } from '../../project/history.js'
+import type { AppPlan } from '../../project/plan.js'
 import type { RenameHints } from '../../schema/to-snapshot.js'
 import { flag, stringOption, stringsOption } from '../args.js'
 import type { Command } from '../context.js'
@@ -84,6 +84,9 @@ export const newCommand: Command = {
     if (!auto && renames.length > 0) throw new AutoMigrationsError('USAGE', '--rename only applies with --auto.')
     const description = stringOption(args, 'desc')
 
+    // The engine is imported here, not at the top: the CLI starts faster for the other commands.
+    const { loadProjectState, requireApp } = await import('../../project/history.js')
+    const { autoDescription, fixCommand, questionDescription, writeMigration } = await import('../../project/plan.js')
     const history = await loadProjectState({ root: ctx.root, configFile: ctx.config, historyCache: !flag(args, 'no-cache') })
     const targets = target === 'all' ? history.apps : [requireApp(history, target)]
     const blocking = [...targets.flatMap((a) => a.errors), ...(auto && history.modelError ? [history.modelError] : [])]
@@ -166,6 +169,8 @@ async function answerRenames(
   history: ProjectState,
   options: { hints: RenameHints; apps: string[]; prompt: ((q: string) => Promise<string>) | undefined; declineAll: boolean },
 ): Promise<AppPlan[]> {
+  const { emptyAnswers } = await import('../../differ/renames.js')
+  const { planNewMigrations } = await import('../../project/plan.js')
   const answers = emptyAnswers()
   for (;;) {
     const plans = planNewMigrations(history, { answers, hints: options.hints, allowDestructive: true, apps: options.apps })

@@ -10,7 +10,7 @@
 import { AutoMigrationsError } from '../../errors.js'
 import type { ProjectMigratorOptions } from '../../project/apply.js'
 import { asAutoMigrationsError } from '../../project/errors.js'
-import { type AppHistory, type ProjectHistory, loadHistory, requireApp } from '../../project/history.js'
+import type { AppHistory, ProjectHistory } from '../../project/history.js'
 import type { DatabaseOption } from '../../runtime/engines/engine.js'
 import type { MigrationStatus, Migrator } from '../../runtime/runner.js'
 import { type ParsedArgs, flag, stringOption } from '../args.js'
@@ -137,6 +137,7 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
     throw new AutoMigrationsError('USAGE', '--to needs an app: auto-migrations forwards <app> --to ID (it stops after that migration of the app).')
   }
 
+  const { loadHistory, requireApp } = await import('../../project/history.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   const app = appName === undefined ? undefined : requireApp(history, appName)
   const scope = appName === undefined ? undefined : dependencyClosure(history, appName)
@@ -189,6 +190,7 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
   const yes = flag(args, 'yes')
   const fake = flag(args, 'fake')
 
+  const { loadHistory, requireApp } = await import('../../project/history.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   const app = requireApp(history, appName)
   if (blockedByHistory(ctx, history, dependencyClosure(history, appName))) return 1
@@ -271,6 +273,7 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   const [target, ...extra] = args.positionals
   noExtra(extra, this.usage)
   const appName = target === 'all' ? undefined : target
+  const { loadHistory, requireApp } = await import('../../project/history.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   if (appName !== undefined) requireApp(history, appName)
   const inScope = (app: string) => appName === undefined || app === appName

@@ -4,9 +4,6 @@
  * the migration, so each statement is generated against the schema as it is at that point.
  */
 import { AutoMigrationsError } from '../../errors.js'
-import { plan, replay } from '../../migration/replay.js'
-import { SchemaState } from '../../migration/snapshot.js'
-import { loadHistory, requireApp } from '../../project/history.js'
 import { flag } from '../args.js'
 import type { Command } from '../context.js'
 import { printErrors } from '../report.js'
@@ -22,6 +19,9 @@ export const sqlCommand: Command = {
     if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
     const direction = flag(args, 'backwards') ? 'backwards' : 'forwards'
 
+    const { loadHistory, requireApp } = await import('../../project/history.js')
+    const { plan, replay } = await import('../../migration/replay.js')
+    const { SchemaState } = await import('../../migration/snapshot.js')
     const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
     const target = requireApp(history, appName)
     const index = history.apps.indexOf(target)
