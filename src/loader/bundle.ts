@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { SourceMap } from 'node:module'
+import { SourceMap, createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { BuildContext, BuildOptions, BuildResult, Loader, Message, Metafile, Plugin } from 'esbuild'
@@ -85,6 +85,17 @@ export interface SourceLocation {
   line: number
   /** 1-based. */
   column: number
+}
+
+/**
+ * esbuild, loaded on first use (a check answered from caches never needs it). Required rather than
+ * imported: it is a CommonJS package, and importing it makes Node scan its ~100 KB main file for
+ * export names first (≈ 10 ms of a cold check).
+ */
+let esbuild: typeof import('esbuild') | undefined
+function loadEsbuild(): typeof import('esbuild') {
+  esbuild ??= createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
+  return esbuild
 }
 
 /** The generated entry's name in esbuild messages and in the metafile. */
@@ -246,7 +257,7 @@ async function bundle(
     const contexts = sourcemap ? undefined : request.cache?.contexts
     const result = contexts && request.cacheKey !== undefined
       ? await contexts.rebuild(request.cacheKey, JSON.stringify([entrySource, request.cwd, request.keepNames ?? true, filter?.source ?? null]), state, (holder) => buildOptions(request, entrySource, outfile, sourcemap, filter, holder))
-      : await (await import('esbuild')).build(buildOptions(request, entrySource, outfile, sourcemap, filter, { current: state }))
+      : await loadEsbuild().build(buildOptions(request, entrySource, outfile, sourcemap, filter, { current: state }))
     const js = result.outputFiles?.find((f) => !f.path.endsWith('.map'))
     if (!js || !result.metafile) throw new Error('esbuild returned no output')
     const map = result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text
@@ -703,7 +714,7 @@ class BuildContexts {
       }
       if (!entry) {
         const holder = { current: state }
-        const context = import('esbuild').then(({ context }) => context(make(holder)))
+        const context = Promise.resolve().then(() => loadEsbuild().context(make(holder)))
         entry = { options, context, holder }
         this.#contexts.set(key, entry)
         context.catch(() => {
