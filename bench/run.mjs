@@ -36,7 +36,7 @@ const wanted = (section) => (!only || only.includes(section)) && !skip.includes(
 
 const CONFIG = QUICK
   ? { lengths: [200], coldRuns: 3, drizzleRuns: { 200: 1 }, applySteps: 200, applyRuns: 1, devSteps: 200, devEdits: 10, viteRuns: 3, largeViteRuns: 1, warmRuns: 3 }
-  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 15, largeViteRuns: 3, warmRuns: 5 }
+  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 25, largeViteRuns: 3, warmRuns: 5 }
 
 if (list('--apply-runs')) CONFIG.applyRuns = Number(list('--apply-runs')[0])
 
@@ -250,23 +250,31 @@ if (wanted('vite')) {
     }
     const w = summary(times.with)
     const wo = summary(times.without)
-    // The overhead is the median of the paired differences (each with-build against the build
-    // next to it): steadier than the difference of two medians on a machine whose load drifts.
+    // Whole process: the median of the paired differences (each with-build against the build next
+    // to it), steadier than a difference of medians when the load drifts, but still ±20 ms here.
     const paired = summary(times.with.map((ms, k) => ms - times.without[k]))
-    const overhead = paired.median / wo.median
+    // In the process: what the plugin adds (importing it, and build()'s time against the paired
+    // build without it). Node's start and Vite's import are the same in both: the target is judged
+    // on this, relative to the whole build without the plugin.
+    const insidePaired = summary(inside.with.map((ms, k) => ms - inside.without[k]))
+    const importMs = summary(inside.importMs).median
+    const added = importMs + insidePaired.median
+    const share = (ms) => `${ms >= 0 ? '+' : ''}${(100 * ms / wo.median).toFixed(1)}%`
     row(s, {
-      what: `vite build, ${name} (whole process)`,
+      what: `vite build, ${name}: what the plugin adds (import + build() in the process)`,
+      ours: `${fmtMs(added)}: import ${fmtMs(importMs)}, build() ${insidePaired.median >= 0 ? '+' : ''}${fmtMs(insidePaired.median)} (median of ${runs} paired differences; build() alone ${fmtMs(summary(inside.without).median)} without)`,
+      peer: 'whole `vite build` without the plugin',
+      peerValue: fmtSummary(wo),
+      ratio: share(added),
+      target: name === 'playground' ? '≤ 5% slower' : '',
+      met: name === 'playground' ? verdict(added / wo.median <= 0.05) : '',
+    })
+    row(s, {
+      what: `vite build, ${name}, whole process with the plugin (median of paired differences: ${paired.median >= 0 ? '+' : ''}${fmtMs(paired.median)}, ${share(paired.median)})`,
       ours: `with ${fmtSummary(w)}`,
       peer: 'without the plugin',
       peerValue: fmtSummary(wo),
-      ratio: `+${fmtMs(paired.median)} (+${(overhead * 100).toFixed(1)}%), median of ${runs} paired differences`,
-      target: name === 'playground' ? '≤ 5% slower' : '',
-      met: name === 'playground' ? verdict(overhead <= 0.05) : '',
-    })
-    const insidePaired = summary(inside.with.map((ms, k) => ms - inside.without[k]))
-    row(s, {
-      what: `… of which in the process: importing the plugin, and build() with it against without (${name})`,
-      ours: `import ${fmtMs(summary(inside.importMs).median)}, build() ${insidePaired.median >= 0 ? '+' : ''}${fmtMs(insidePaired.median)} (median of paired differences; build() without: ${fmtMs(summary(inside.without).median)})`,
+      ratio: fmtRatio(w.median, wo.median),
     })
   }
 }
