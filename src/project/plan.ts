@@ -81,6 +81,17 @@ export function tableOf(operation: Operation): string | undefined {
   return undefined
 }
 
+/**
+ * What resolves an open rename question: answering it on a terminal, or saying it in the code or
+ * on the command line (which also works where nobody can answer: CI, a dev server).
+ */
+export function renameFix(question: RenameQuestion): string {
+  const ask = `${fixCommand(question.app)} on a terminal (it asks)`
+  return question.kind === 'table'
+    ? `${ask}, or add static renamedFrom = '${question.from}' to class ${question.to}, or pass --rename ${question.from}=${question.to}`
+    : `${ask}, or add renamedFrom: '${question.from}' to the column ${question.table}.${question.to}, or pass --rename ${question.table}.${question.from}=${question.to}`
+}
+
 export function questionDescription(question: RenameQuestion): string {
   return question.kind === 'table'
     ? `did you rename table ${question.from} to ${question.to}?`
@@ -126,12 +137,12 @@ export async function reportPlans(history: ProjectState, plans: readonly AppPlan
   const reports: ChangeReport[] = []
   for (const plan of plans) {
     const fix = fixCommand(plan.app)
-    const report = async (kind: ChangeReport['kind'], description: string, table: string | undefined): Promise<ChangeReport> => {
+    const report = async (kind: ChangeReport['kind'], description: string, table: string | undefined, how = fix): Promise<ChangeReport> => {
       const file = await files.fileOf(plan.app, table)
-      return { app: plan.app, kind, ...(table === undefined ? {} : { table }), ...(file === undefined ? {} : { file }), description, fix }
+      return { app: plan.app, kind, ...(table === undefined ? {} : { table }), ...(file === undefined ? {} : { file }), description, fix: how }
     }
     for (const o of plan.operations) reports.push(await report('change', o.describe(), tableOf(o)))
-    for (const q of plan.questions) reports.push(await report('ambiguous', questionDescription(q), q.table))
+    for (const q of plan.questions) reports.push(await report('ambiguous', questionDescription(q), q.table, renameFix(q)))
     for (const o of plan.held) reports.push(await report('destructive', o.describe(), tableOf(o)))
   }
   return reports

@@ -33,6 +33,15 @@ describe('auto-migrations check', () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('  - ambiguous: did you rename column Post.title to Post.name?  (src/blog/tables.ts)')
     expect(result.stdout).toContain('  - destructive: drop column Post.body  (src/blog/tables.ts)')
+    // Where nobody can answer (CI), the fix says how to state the rename instead.
+    expect(result.stdout).toContain(
+      "fix: npx auto-migrations new blog --auto on a terminal (it asks), or add renamedFrom: 'title' to the column Post.name, or pass --rename Post.title=name",
+    )
+    expect(result.stdout).toContain('fix: npx auto-migrations new blog --auto\n')
+    // Both ways do what the fix says.
+    const hinted = await p.run(['new', 'blog', '--auto', '--rename', 'Post.title=name', '--yes'])
+    expect(hinted.code).toBe(0)
+    expect((await p.run(['check'])).code).toBe(0)
   })
 
   it('points a change of a table from another app at the file that declares it', async () => {

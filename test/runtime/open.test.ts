@@ -1,4 +1,5 @@
 import type { PGliteInterface } from '@electric-sql/pglite'
+import { type AddressInfo, type Socket, createServer } from 'node:net'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAutoMigrationsError } from '../../src/errors.js'
@@ -87,5 +88,24 @@ describe('openEngine: what `database` accepts', () => {
     expect((error as Error).message).toMatch(/postgres:\/\//)
     await expect(openEngine('pglite:', { root: '/' })).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
     await expect(openEngine({ pglite: '' }, { root: '/' })).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
+  })
+})
+
+describe('PgEngine connection timeout', () => {
+  it('a server that accepts connections and never answers fails the query after the timeout, not never', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    for (const source of [`postgres://postgres@127.0.0.1:${port}/test`, { host: '127.0.0.1', port, user: 'postgres', database: 'test' }]) {
+      const engine = new PgEngine(source, { connectTimeoutMs: 300 })
+      const started = Date.now()
+      await expect(engine.query('select 1')).rejects.toThrow(/timeout/i)
+      // Well before the test's own timeout: the engine gave up by itself.
+      expect(Date.now() - started).toBeLessThan(10_000)
+      await engine.close()
+    }
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => silent.close(resolve))
   })
 })

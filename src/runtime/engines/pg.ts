@@ -27,7 +27,16 @@ export type PgSource = string | PoolConfig | pg.Pool | pg.Client
 export interface PgEngineOptions {
   /** Interval between `pg_try_advisory_lock` attempts. Default 75 ms (jittered by up to 50%). */
   lockPollMs?: number
+  /**
+   * How long to wait for a connection (ms) on the pools and clients the engine opens from a URL or
+   * a config without `connectionTimeoutMillis`. pg waits forever by default: a server that accepts
+   * and never answers (a wrong port behind a proxy, a paused VM) would hang a deploy's start.
+   * Default 15 s.
+   */
+  connectTimeoutMs?: number
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000
 
 /** The part of a pg client that queries (a Client, a PoolClient). */
 interface PgQueryTarget {
@@ -88,11 +97,12 @@ export class PgEngine implements Engine {
 
   constructor(source: PgSource, options: PgEngineOptions = {}) {
     this.#lockPollMs = options.lockPollMs ?? DEFAULT_LOCK_POLL_MS
+    const connectionTimeoutMillis = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
     if (typeof source === 'string') {
-      this.#pool = new pg.Pool({ connectionString: source })
+      this.#pool = new pg.Pool({ connectionString: source, connectionTimeoutMillis })
       this.#pool.on('error', ignoreError)
       this.#ownsPool = true
-      this.#lockConfig = { connectionString: source }
+      this.#lockConfig = { connectionString: source, connectionTimeoutMillis }
     } else if (isPool(source)) {
       this.#pool = source
       this.#ownsPool = false
@@ -104,10 +114,11 @@ export class PgEngine implements Engine {
       this.#ownsPool = false
       this.#lockConfig = undefined
     } else {
-      this.#pool = new pg.Pool(source)
+      const config = { connectionTimeoutMillis, ...source }
+      this.#pool = new pg.Pool(config)
       this.#pool.on('error', ignoreError)
       this.#ownsPool = true
-      this.#lockConfig = { ...source }
+      this.#lockConfig = config
     }
   }
 
