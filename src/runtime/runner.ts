@@ -7,12 +7,13 @@
  * Safety: the whole run holds the migration lock; each migration runs in one transaction together with
  * its history row; a migration whose checksum changed after it ran blocks the run.
  */
+import { existsSync } from 'node:fs'
 import { AutoMigrationsError } from '../errors.js'
 import { checksumOf } from '../migration/manager.js'
 import type { Operation } from '../migration/operations/index.js'
 import { type PlannedStep, plan, replay } from '../migration/replay.js'
 import type { DatabaseOption, Engine, Queryable } from './engines/engine.js'
-import { openEngine } from './engines/open.js'
+import { embeddedDirOf, openEngine } from './engines/open.js'
 import { DEFAULT_HISTORY_SCHEMA, type HistoryRow, deleteHistoryRowSql, ensureHistoryTable, insertHistoryRowSql, readHistory } from './history.js'
 
 /** What a migration file exports (or what the loader gives for one). */
@@ -312,8 +313,12 @@ export class Migrator {
   /** Every migration with ran / pending / changed (edited after it ran) / missing (in history, no file). */
   async status(options: { database?: DatabaseOption } = {}): Promise<MigrationStatus[]> {
     const recorded = await this.#load()
-    return this.#withEngine(options.database, async (engine) => {
-      const history = await readHistory(engine, this.#historySchema)
+    // An embedded database that was never created has no history: reading it must not create it
+    // (a `status` on a fresh checkout would leave a database behind).
+    const root = this.#options.root ?? process.cwd()
+    const dir = this.#engine === undefined ? embeddedDirOf(options.database ?? this.#options.database, root) : undefined
+    const report = async (engine: Engine | undefined): Promise<MigrationStatus[]> => {
+      const history = engine === undefined ? [] : await readHistory(engine, this.#historySchema)
       const ran = new Map(history.map((h) => [`${h.app}\u0000${h.migrationId}`, h]))
       const out: MigrationStatus[] = recorded.map((m) => {
         const row = ran.get(`${m.source.app}\u0000${m.source.id}`)
@@ -325,7 +330,9 @@ export class Migrator {
         if (!known.has(`${h.app}\u0000${h.migrationId}`)) out.push({ app: h.app, id: h.migrationId, description: h.description, state: 'missing', ranOn: h.ranOn })
       }
       return out
-    })
+    }
+    if (dir !== undefined && !existsSync(dir)) return report(undefined)
+    return this.#withEngine(options.database, report)
   }
 
   #assertNoChanged(recorded: Recorded[], ran: Map<string, HistoryRow>): void {

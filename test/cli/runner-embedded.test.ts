@@ -97,3 +97,17 @@ describe('runner commands on the embedded database', () => {
     expect(embeddedDatabaseRefs(p.file('.other-db'))).toBe(0)
   })
 })
+
+describe('status on a project whose embedded database was never created', () => {
+  it('lists every migration as pending and creates no database', async () => {
+    const p = await project('cli-blog')
+    expect((await p.run(['new', 'blog', '--auto'], { now: new Date('2026-01-01T00:00:00Z') })).code).toBe(0)
+    for (const argv of [['status'], ['status', '--database', 'pglite:.elsewhere']]) {
+      const status = await p.run(argv)
+      expect(status.code).toBe(0)
+      expect(status.stdout).toMatch(new RegExp(`^blog\\s+${ID1}\\s+pending\\s`, 'm'))
+    }
+    expect(existsSync(p.file('.auto-migrations/db'))).toBe(false)
+    expect(existsSync(p.file('.elsewhere'))).toBe(false)
+  })
+})

@@ -94,6 +94,21 @@ export async function openEngine(option: DatabaseOption, { root }: OpenEngineOpt
   return new PgEngine(option as PoolConfig)
 }
 
+/**
+ * The directory of the embedded database a `database` option names (the default one, `pglite:<dir>`,
+ * `{ pglite: dir }`), absolute; undefined for anything else. Lets a read-only command see that an
+ * embedded database was never created, instead of creating it just to read its empty history.
+ */
+export function embeddedDirOf(option: DatabaseOption, root: string): string | undefined {
+  if (option === undefined || option === '') return path.resolve(root, DEFAULT_EMBEDDED_DIR)
+  if (typeof option === 'string') return option.startsWith('pglite:') && option.length > 'pglite:'.length ? path.resolve(root, option.slice('pglite:'.length)) : undefined
+  if (typeof option === 'object' && option !== null && !isEngine(option) && !isPgliteInstance(option) && 'pglite' in option) {
+    const dir = (option as { pglite: unknown }).pglite
+    return typeof dir === 'string' && dir !== '' ? path.resolve(root, dir) : undefined
+  }
+  return undefined
+}
+
 function usage(given: string): AutoMigrationsError {
   // Never echo a value that might be a connection string with a password in it.
   const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? `${given.split('://')[0]}://…` : JSON.stringify(given)
