@@ -232,7 +232,9 @@ export class Migrator {
   }
 
   /**
-   * Applies pending migrations.
+   * Applies pending migrations, each in its own transaction with its history row.
+   * @throws `MIGRATION_FAILED` at the first migration that fails (nothing of it applied); its
+   *   `details.applied` lists the migrations this call applied before it, which stay applied.
    * @example
    * const result = await migrator.migrate()
    * for (const m of result.applied) console.log(`applied ${m.app} ${m.id}`)
@@ -266,7 +268,14 @@ export class Migrator {
           const steps = plan(migration, state, 'forwards')
           const started = performance.now()
           const historySql = insertHistoryRowSql(this.#historySchema, { app, migrationId: id, description: m.description, checksum: m.checksum, durationMs: options.fake ? null : undefined })
-          await this.#run(engine, options.fake ? [] : steps, historySql, m, 'forwards')
+          try {
+            await this.#run(engine, options.fake ? [] : steps, historySql, m, 'forwards')
+          } catch (error) {
+            // What this run applied before the failure stays applied: say which (a server's log,
+            // the CLI's report), without a second look at the history.
+            if (error instanceof AutoMigrationsError) error.details.applied = [...applied]
+            throw error
+          }
           applied.push({ app, id, description: m.description, durationMs: Math.round(performance.now() - started), outOfOrder: (newestRan.get(app) ?? '') > id })
         }
         const known = new Set(recorded.map((m) => `${m.source.app}\u0000${m.source.id}`))

@@ -80,7 +80,21 @@ describeEngines('runner', (ctx) => {
     expect(e.message).toContain(`blog_${ID3}.ts`)
     expect(e.message).toContain('SELECT * FROM no_such_table')
     expect(e.details).toMatchObject({ app: 'blog', migrationId: ID3, pgCode: '42P01', sql: 'SELECT * FROM no_such_table' })
+    // Nothing ran before it in this call.
+    expect(e.details.applied).toEqual([])
     expect(await introspect(engine, { schemas: ['public'] })).toEqual(before)
+    expect((await readHistory(engine)).map((h) => h.migrationId)).toEqual([ID2, ID1])
+  })
+
+  it('the error of a failed migrate() lists what that call applied before the failure, which stays applied', async () => {
+    const { engine } = ctx()
+    const broken = source('blog', ID3, (m) => m.sql('SELECT * FROM no_such_table'))
+    const error = await createMigrator({ apps, migrations: [addAuthor, addUser, broken], database: engine })
+      .migrate()
+      .then(() => undefined, (e: unknown) => e)
+    expect(isAutoMigrationsError(error, 'MIGRATION_FAILED')).toBe(true)
+    const applied = (error as { details: { applied?: { app: string; id: string }[] } }).details.applied
+    expect(applied?.map((m) => `${m.app} ${m.id}`)).toEqual([`auth ${ID2}`, `blog ${ID1}`])
     expect((await readHistory(engine)).map((h) => h.migrationId)).toEqual([ID2, ID1])
   })
 

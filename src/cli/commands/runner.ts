@@ -12,7 +12,7 @@ import type { ProjectMigratorOptions } from '../../project/apply.js'
 import { asAutoMigrationsError } from '../../project/errors.js'
 import type { AppHistory, ProjectHistory } from '../../project/history.js'
 import type { DatabaseOption } from '../../runtime/engines/engine.js'
-import type { MigrationStatus, Migrator } from '../../runtime/runner.js'
+import type { AppliedMigration, MigrationStatus, Migrator } from '../../runtime/runner.js'
 import { type ParsedArgs, flag, stringOption } from '../args.js'
 import type { Command, CommandContext } from '../context.js'
 import { isYes } from '../io.js'
@@ -145,14 +145,13 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
   const toId = app && to !== undefined ? migrationIdOf(app, to, '--to') : undefined
 
   return withMigrator(ctx, history, async (migrator) => {
-    // What ran before, so that a failure can say which migrations of this run stay applied.
-    const before = new Set((await migrator.status()).filter((s) => s.state === 'ran').map((s) => `${s.app}\u0000${s.id}`))
     let result: Awaited<ReturnType<Migrator['migrate']>>
     try {
       result = await migrator.migrate({ ...(appName === undefined ? {} : { app: appName }), ...(toId === undefined ? {} : { to: toId }), fake })
     } catch (error) {
-      const after = await migrator.status().catch(() => [])
-      const applied = after.filter((s) => s.state === 'ran' && !before.has(`${s.app}\u0000${s.id}`))
+      // What this run applied before the failure (the runner says so on its error): it stays applied.
+      const listed = asAutoMigrationsError(error)?.details.applied
+      const applied = Array.isArray(listed) ? (listed as AppliedMigration[]) : []
       for (const m of applied) ctx.out(`${fake ? 'faked' : 'applied'} ${named(m)}`)
       if (applied.length > 0) ctx.err(`${applied.length === 1 ? 'The migration above stays' : `The ${applied.length} migrations above stay`} applied; the one that failed was not applied.`)
       throw error
