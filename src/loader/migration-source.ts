@@ -103,6 +103,9 @@ const CH_LS = 0x2028
 const CH_PS = 0x2029
 const CH_BOM = 0xfeff
 
+/** Escapes that stand for one control character, by the letter after the backslash. */
+const CONTROL_ESCAPES: ReadonlyMap<string, string> = new Map([['n', '\n'], ['r', '\r'], ['t', '\t'], ['b', '\b'], ['f', '\f'], ['v', '\v']])
+
 const isDigit = (c: number) => c >= CH_ZERO && c <= CH_NINE
 const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === CH_UNDERSCORE || c === CH_DOLLAR
 const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c)
@@ -379,59 +382,54 @@ class Reader {
   /** A string literal, its escapes decoded as JavaScript decodes them. */
   string(): string {
     this.skipSpace()
-    const text = this.text
-    const quote = text.charCodeAt(this.#at)
+    const quote = this.text.charCodeAt(this.#at)
     if (quote !== CH_APOSTROPHE && quote !== CH_QUOTE) this.fail()
+    return this.quoted(quote)
+  }
+
+  /** The cooked text of a template literal without substitutions (sql`…`). */
+  template(): string {
+    return this.quoted(CH_BACKTICK)
+  }
+
+  /**
+   * The decoded text from the opening quote at the reader's position (' " or `) up to the closing
+   * `quote`; the reader continues after it. Strings and templates decode escapes alike and differ
+   * only in line breaks and `${`, so one loop reads both.
+   */
+  quoted(quote: number): string {
+    const text = this.text
+    const isTemplate = quote === CH_BACKTICK
     let at = this.#at + 1
     let out = ''
+    // Plain text is copied in runs (`from` up to `at`) rather than a character at a time.
     let from = at
     for (;;) {
       if (at >= text.length) this.fail()
       const c = text.charCodeAt(at)
       if (c === quote) break
-      if (c === CH_LF || c === CH_CR) this.fail()
-      if (c === CH_BACKSLASH) {
-        out += text.slice(from, at)
-        at = this.escape(at, (decoded) => {
-          out += decoded
-        })
-        from = at
+      if (isTemplate) {
+        // A substitution is an expression, not data.
+        if (c === CH_DOLLAR && text.charCodeAt(at + 1) === CH_OPEN_BRACE) this.fail()
+      } else if (c === CH_LF || c === CH_CR) {
+        // A string spans lines only through an escaped line break.
+        this.fail()
+      }
+      if (c !== CH_BACKSLASH && c !== CH_CR) {
+        at++
         continue
       }
-      at++
-    }
-    out += text.slice(from, at)
-    this.#at = at + 1
-    return out
-  }
-
-  /** The cooked text of a template literal without substitutions (sql`…`). */
-  template(): string {
-    const text = this.text
-    let at = this.#at + 1
-    let out = ''
-    let from = at
-    for (;;) {
-      if (at >= text.length) this.fail()
-      const c = text.charCodeAt(at)
-      if (c === CH_BACKTICK) break
-      if (c === CH_DOLLAR && text.charCodeAt(at + 1) === CH_OPEN_BRACE) this.fail()
+      out += text.slice(from, at)
       if (c === CH_CR) {
         // Line terminators in a template are normalised to \n.
-        out += `${text.slice(from, at)}\n`
+        out += '\n'
         at += text.charCodeAt(at + 1) === CH_LF ? 2 : 1
-        from = at
-        continue
-      }
-      if (c === CH_BACKSLASH) {
-        out += text.slice(from, at)
+      } else {
         at = this.escape(at, (decoded) => {
           out += decoded
         })
-        from = at
-        continue
       }
-      at++
+      from = at
     }
     out += text.slice(from, at)
     this.#at = at + 1
@@ -441,26 +439,13 @@ class Reader {
   /** Decodes the escape at `at` (a backslash); returns where the text continues. */
   escape(at: number, emit: (decoded: string) => void): number {
     const text = this.text
+    const control = CONTROL_ESCAPES.get(text.charAt(at + 1))
+    if (control !== undefined) {
+      emit(control)
+      return at + 2
+    }
     const c = text.charCodeAt(at + 1)
     switch (c) {
-      case 110: // n
-        emit('\n')
-        return at + 2
-      case 114: // r
-        emit('\r')
-        return at + 2
-      case 116: // t
-        emit('\t')
-        return at + 2
-      case 98: // b
-        emit('\b')
-        return at + 2
-      case 102: // f
-        emit('\f')
-        return at + 2
-      case 118: // v
-        emit('\v')
-        return at + 2
       case 48: // 0, not followed by a digit (that would be a legacy octal escape)
         if (isDigit(text.charCodeAt(at + 2))) this.fail()
         emit('\0')
