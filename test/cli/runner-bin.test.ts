@@ -4,13 +4,14 @@
  * keeps idle connections for 10 s), which is what the time between the last output and the exit
  * measures.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type PgTestDatabase, freshPglite, withPgDatabase } from '../helpers/databases.js'
+import { hasScript, runInTerminal } from '../helpers/terminal.js'
 import { project, removeProjects, repo } from './helpers.js'
 
 const databases: PgTestDatabase[] = []
@@ -102,34 +103,6 @@ describe('auto-migrations forwards as a process', () => {
     expect(existsSync(p.file('.auto-migrations/db.lock'))).toBe(false)
   })
 })
-
-const hasScript = spawnSync('script', ['--version']).status === 0
-
-/** Runs the bin in a pseudo-terminal (util-linux `script`) and types `answer` at the first (y/N). */
-function runInTerminal(cwd: string, args: string[], answer: string): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, path.join(repo, 'bin/auto-migrations.js'), ...args].map((a) => `'${a}'`).join(' ')
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
-    let output = ''
-    let answered = false
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`still running after 30 s; output so far:\n${output}`))
-    }, 30_000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (!answered && output.includes('(y/N)')) {
-        answered = true
-        child.stdin.write(`${answer}\n`)
-      }
-    })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, output })
-    })
-  })
-}
 
 describe.skipIf(!hasScript)('auto-migrations backwards in a terminal', () => {
   it('lists the migrations, asks, reverses on "y" and exits', async () => {

@@ -7,11 +7,15 @@ import { execFile } from 'node:child_process'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify, stripVTControlCharacters } from 'node:util'
-import type { Logger } from 'vite'
+import { promisify } from 'node:util'
+import type { BuildOptions, Plugin as EsbuildPlugin } from 'esbuild'
+import type { InputOptions as RolldownInputOptions } from 'rolldown'
+import type { InputOptions as RollupInputOptions } from 'rollup'
+import type { BuildEnvironmentOptions, InlineConfig } from 'vite'
 import type { InternalOptions } from '../../src/plugin/options.js'
 import { unplugin } from '../../src/plugin/index.js'
 import { vitePlugin } from '../../src/plugin/vite.js'
+import { cleanMessages, collectStats, messageOf, recordingLogger, runCompiler } from './bundler-messages.js'
 
 const created: string[] = []
 
@@ -57,52 +61,76 @@ export interface BuildOutcome {
 }
 
 /**
- * Messages as the plugin wrote them: without colours, and without each bundler's frame: rspack's
- * `× `, `⚠ ` and `│ ` before lines, Rolldown's (and so Vite's) `Build failed with 1 error:` and
- * `RolldownError: `, the `[plugin name]` tag of Rollup and Rolldown.
+ * Vite's build of the entry as an SSR bundle `<outDir>/entry.mjs`, keeping its warnings and errors;
+ * `build` adds to its build options (`watch` for `vite build --watch`).
  */
-function clean(messages: readonly string[]): string[] {
-  return messages
-    .map((message) =>
-      stripVTControlCharacters(message)
-        .replace(/^\s*[×⚠] /, '')
-        .replace(/^ {2}│ ?/gm, '')
-        .replace(/^Build failed with \d+ errors?:\s*/, '')
-        .replace(/^\[plugin [^\]]+\]\s*/, '')
-        .replace(/^RolldownError: /, '')
-        .trim(),
-    )
-    .filter((message) => message !== '')
-}
-
-/** Vite's logger, keeping warnings and errors (Vite reports plugin warnings and build errors there). */
-function viteLogger(errors: string[], warnings: string[]): Logger {
+function viteConfig(request: BuildRequest, entry: string, outDir: string, errors: string[], warnings: string[], build: BuildEnvironmentOptions = {}): InlineConfig {
   return {
-    info() {},
-    warn: (message) => warnings.push(message),
-    warnOnce: (message) => warnings.push(message),
-    error: (message) => errors.push(message),
-    clearScreen() {},
-    hasErrorLogged: () => false,
-    hasWarned: false,
+    root: request.root,
+    configFile: false,
+    logLevel: 'warn',
+    customLogger: recordingLogger(errors, warnings),
+    plugins: [vitePlugin(request.plugin)],
+    build: {
+      ssr: entry,
+      outDir,
+      emptyOutDir: true,
+      minify: false,
+      ...build,
+      rolldownOptions: { output: { entryFileNames: 'entry.mjs' } },
+    },
   }
 }
 
-/** The same configuration for webpack and rspack: a Node bundle in CommonJS, unminified. */
-function webpackLikeConfig(root: string, entry: string, outDir: string) {
+/** esbuild's options for an ES module bundle for Node, with the plugin and then `plugins`. */
+function esbuildOptions(request: BuildRequest, entry: string, outFile: string, ...plugins: EsbuildPlugin[]): BuildOptions {
   return {
+    absWorkingDir: request.root,
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: outFile,
+    logLevel: 'silent',
+    plugins: [unplugin.esbuild(request.plugin), ...plugins],
+  }
+}
+
+/** Rollup's input options, keeping its warnings. */
+function rollupInput(request: BuildRequest, entry: string, warnings: string[]): RollupInputOptions {
+  return {
+    input: entry,
+    plugins: [unplugin.rollup(request.plugin)],
+    onwarn: (warning) => warnings.push(warning.message),
+  }
+}
+
+/** Rolldown's input options, keeping its warnings. */
+function rolldownInput(request: BuildRequest, entry: string, warnings: string[]): RolldownInputOptions {
+  return {
+    input: entry,
+    cwd: request.root,
+    platform: 'node',
+    plugins: [unplugin.rolldown(request.plugin)],
+    onLog: (level, log) => {
+      if (level === 'warn') warnings.push(log.message)
+    },
+  }
+}
+
+/** A webpack or rspack compiler with the same configuration: a Node bundle in CommonJS, unminified. */
+async function webpackLikeCompiler(bundler: 'webpack' | 'rspack', request: BuildRequest, entry: string, outDir: string) {
+  const config = {
     mode: 'none' as const,
-    context: root,
+    context: request.root,
     entry,
     target: 'node' as const,
     devtool: false as const,
     output: { path: outDir, filename: 'entry.cjs', library: { type: 'commonjs2' as const } },
   }
-}
-
-function messageOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message)
-  return String(error)
+  return bundler === 'webpack'
+    ? (await import('webpack')).default({ ...config, plugins: [unplugin.webpack(request.plugin)] })
+    : (await import('@rspack/core')).rspack({ ...config, plugins: [unplugin.rspack(request.plugin)] })
 }
 
 export async function buildWith(bundler: BundlerName, request: BuildRequest): Promise<BuildOutcome> {
@@ -116,20 +144,7 @@ export async function buildWith(bundler: BundlerName, request: BuildRequest): Pr
     case 'vite': {
       const { build } = await import('vite')
       try {
-        await build({
-          root: request.root,
-          configFile: false,
-          logLevel: 'warn',
-          customLogger: viteLogger(errors, warnings),
-          plugins: [vitePlugin(request.plugin)],
-          build: {
-            ssr: entry,
-            outDir,
-            emptyOutDir: true,
-            minify: false,
-            rolldownOptions: { output: { entryFileNames: 'entry.mjs' } },
-          },
-        })
+        await build(viteConfig(request, entry, outDir, errors, warnings))
       } catch (error) {
         errors.push(messageOf(error))
       }
@@ -138,16 +153,7 @@ export async function buildWith(bundler: BundlerName, request: BuildRequest): Pr
     case 'esbuild': {
       const esbuild = await import('esbuild')
       try {
-        const result = await esbuild.build({
-          absWorkingDir: request.root,
-          entryPoints: [entry],
-          bundle: true,
-          platform: 'node',
-          format: 'esm',
-          outfile: outFile,
-          logLevel: 'silent',
-          plugins: [unplugin.esbuild(request.plugin)],
-        })
+        const result = await esbuild.build(esbuildOptions(request, entry, outFile))
         warnings.push(...result.warnings.map((message) => message.text))
       } catch (error) {
         // esbuild's BuildFailure carries every message; keep them rather than its summary line.
@@ -168,11 +174,7 @@ export async function buildWith(bundler: BundlerName, request: BuildRequest): Pr
       const previous = process.cwd()
       process.chdir(request.root)
       try {
-        const bundle = await rollup({
-          input: entry,
-          plugins: [unplugin.rollup(request.plugin)],
-          onwarn: (warning) => warnings.push(warning.message),
-        })
+        const bundle = await rollup(rollupInput(request, entry, warnings))
         await bundle.write({ file: outFile, format: 'es' })
         await bundle.close()
       } catch (error) {
@@ -185,15 +187,7 @@ export async function buildWith(bundler: BundlerName, request: BuildRequest): Pr
     case 'rolldown': {
       const { rolldown } = await import('rolldown')
       try {
-        const bundle = await rolldown({
-          input: entry,
-          cwd: request.root,
-          platform: 'node',
-          plugins: [unplugin.rolldown(request.plugin)],
-          onLog: (level, log) => {
-            if (level === 'warn') warnings.push(log.message)
-          },
-        })
+        const bundle = await rolldown(rolldownInput(request, entry, warnings))
         await bundle.write({ file: outFile, format: 'esm' })
         await bundle.close()
       } catch (error) {
@@ -204,25 +198,13 @@ export async function buildWith(bundler: BundlerName, request: BuildRequest): Pr
     case 'webpack':
     case 'rspack': {
       outFile = path.join(outDir, 'entry.cjs')
-      const config = webpackLikeConfig(request.root, entry, outDir)
-      const compiler =
-        bundler === 'webpack'
-          ? (await import('webpack')).default({ ...config, plugins: [unplugin.webpack(request.plugin)] })
-          : (await import('@rspack/core')).rspack({ ...config, plugins: [unplugin.rspack(request.plugin)] })
-      await new Promise<void>((resolve) => {
-        compiler.run((error, stats) => {
-          if (error) errors.push(messageOf(error))
-          const json = stats?.toJson({ all: false, errors: true, warnings: true })
-          errors.push(...(json?.errors ?? []).map((problem) => problem.message))
-          warnings.push(...(json?.warnings ?? []).map((problem) => problem.message))
-          compiler.close(() => resolve())
-        })
-      })
+      const compiler = await webpackLikeCompiler(bundler, request, entry, outDir)
+      await runCompiler(compiler, errors, warnings)
       break
     }
   }
-  const cleanErrors = clean(errors)
-  return { ok: cleanErrors.length === 0, errors: cleanErrors, warnings: clean(warnings), outDir, outFile }
+  const cleanErrors = cleanMessages(errors)
+  return { ok: cleanErrors.length === 0, errors: cleanErrors, warnings: cleanMessages(warnings), outDir, outFile }
 }
 
 /** Runs a bundle in its own Node process and parses the JSON line it prints. */
@@ -254,8 +236,8 @@ export async function watchWith(bundler: BundlerName, request: BuildRequest): Pr
   let outFile = path.join(outDir, 'entry.mjs')
 
   const finish = () => {
-    const cleanErrors = clean(errors)
-    builds.push({ ok: cleanErrors.length === 0, errors: cleanErrors, warnings: clean(warnings), outDir, outFile })
+    const cleanErrors = cleanMessages(errors)
+    builds.push({ ok: cleanErrors.length === 0, errors: cleanErrors, warnings: cleanMessages(warnings), outDir, outFile })
     errors.length = 0
     warnings.length = 0
     for (const waiter of waiters.filter((candidate) => builds.length >= candidate.count)) {
@@ -292,91 +274,46 @@ export async function watchWith(bundler: BundlerName, request: BuildRequest): Pr
   switch (bundler) {
     case 'vite': {
       const { build } = await import('vite')
-      const watcher = await build({
-        root: request.root,
-        configFile: false,
-        logLevel: 'warn',
-        customLogger: viteLogger(errors, warnings),
-        plugins: [vitePlugin(request.plugin)],
-        build: {
-          ssr: entry,
-          outDir,
-          emptyOutDir: true,
-          minify: false,
-          watch: {},
-          rolldownOptions: { output: { entryFileNames: 'entry.mjs' } },
-        },
-      })
+      const watcher = await build(viteConfig(request, entry, outDir, errors, warnings, { watch: {} }))
       if (!('on' in watcher)) throw new Error('vite build --watch returned no watcher')
       watcher.on('event', onRollupLikeEvent)
       return { builds, waitForBuild, close: () => watcher.close() }
     }
     case 'rollup': {
       const { watch } = await import('rollup')
-      const watcher = watch({
-        input: entry,
-        plugins: [unplugin.rollup(request.plugin)],
-        onwarn: (warning) => warnings.push(warning.message),
-        output: { file: outFile, format: 'es' },
-      })
+      const watcher = watch({ ...rollupInput(request, entry, warnings), output: { file: outFile, format: 'es' } })
       watcher.on('event', onRollupLikeEvent)
       return { builds, waitForBuild, close: () => watcher.close() }
     }
     case 'rolldown': {
       const { watch } = await import('rolldown')
-      const watcher = watch({
-        input: entry,
-        cwd: request.root,
-        platform: 'node',
-        plugins: [unplugin.rolldown(request.plugin)],
-        onLog: (level, log) => {
-          if (level === 'warn') warnings.push(log.message)
-        },
-        output: { file: outFile, format: 'esm' },
-      })
+      const watcher = watch({ ...rolldownInput(request, entry, warnings), output: { file: outFile, format: 'esm' } })
       watcher.on('event', onRollupLikeEvent)
       return { builds, waitForBuild, close: () => watcher.close() }
     }
     case 'esbuild': {
       const esbuild = await import('esbuild')
-      const context = await esbuild.context({
-        absWorkingDir: request.root,
-        entryPoints: [entry],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        outfile: outFile,
-        logLevel: 'silent',
-        plugins: [
-          unplugin.esbuild(request.plugin),
-          {
-            name: 'record-builds',
-            setup(build) {
-              build.onEnd((result) => {
-                errors.push(...result.errors.map((message) => message.text))
-                warnings.push(...result.warnings.map((message) => message.text))
-                finish()
-              })
-            },
+      const context = await esbuild.context(
+        esbuildOptions(request, entry, outFile, {
+          name: 'record-builds',
+          setup(build) {
+            build.onEnd((result) => {
+              errors.push(...result.errors.map((message) => message.text))
+              warnings.push(...result.warnings.map((message) => message.text))
+              finish()
+            })
           },
-        ],
-      })
+        }),
+      )
       await context.watch()
       return { builds, waitForBuild, close: () => context.dispose() }
     }
     case 'webpack':
     case 'rspack': {
       outFile = path.join(outDir, 'entry.cjs')
-      const config = webpackLikeConfig(request.root, entry, outDir)
-      const compiler =
-        bundler === 'webpack'
-          ? (await import('webpack')).default({ ...config, plugins: [unplugin.webpack(request.plugin)] })
-          : (await import('@rspack/core')).rspack({ ...config, plugins: [unplugin.rspack(request.plugin)] })
+      const compiler = await webpackLikeCompiler(bundler, request, entry, outDir)
       const watching = compiler.watch({ aggregateTimeout: 20 }, (error, stats) => {
-        if (error) errors.push(messageOf(error))
-        const json = stats?.toJson({ all: false, errors: true, warnings: true })
-        errors.push(...(json?.errors ?? []).map((problem) => problem.message))
-        warnings.push(...(json?.warnings ?? []).map((problem) => problem.message))
+        collectStats(error, stats, errors, warnings)
         finish()
       })
       return {

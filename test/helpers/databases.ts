@@ -36,6 +36,23 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** A fresh, uniquely named database on the server (about 50–150 ms). */
+/**
+ * A pool or client a test opens itself, with its connections' errors ignored: the database is
+ * dropped WITH (FORCE) at the end of the file, and a connection that pg has not finished closing
+ * by then gets "terminating connection due to administrator command" (57P01), which, with nobody
+ * listening, is an uncaught exception that fails the whole run.
+ */
+export function quietOnTermination<T extends pg.Pool | pg.Client>(handle: T): T {
+  const ignore = () => {}
+  if (handle instanceof pg.Pool) {
+    handle.on('error', ignore)
+    handle.on('connect', (client) => client.on('error', ignore))
+  } else {
+    ;(handle as pg.Client).on('error', ignore)
+  }
+  return handle
+}
+
 export async function withPgDatabase(): Promise<PgTestDatabase> {
   const name = `am_test_${process.pid}_${randomBytes(5).toString('hex')}`
   // CREATE DATABASE copies template1 and fails if another session is copying it at that instant

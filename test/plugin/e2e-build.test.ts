@@ -11,8 +11,9 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Project, project, removeProjects } from '../cli/helpers.js'
+import { cleanMessages, messageOf } from '../helpers/bundler-messages.js'
 import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
-import { BUNDLERS, buildServer, cleanMessages, inDirectory, messageOf, publicColumns, queryPg, runBundle, type ServerBuild } from './e2e-harness.js'
+import { BUNDLERS, buildServer, inDirectory, publicColumns, queryPg, runBundle, type ServerBuild } from './e2e-harness.js'
 
 let app: Project
 const databases: PgTestDatabase[] = []

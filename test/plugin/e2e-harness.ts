@@ -10,10 +10,14 @@
 import { execFile } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import { promisify, stripVTControlCharacters } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import type { BuildOptions } from 'esbuild'
 import pg from 'pg'
-import type { Logger } from 'vite'
 import type { Options } from 'unplugin-auto-migrations/vite'
+import { afterAll } from 'vitest'
+import { removeProjects } from '../cli/helpers.js'
+import { cleanMessages, messageOf, recordingLogger, runCompiler } from '../helpers/bundler-messages.js'
 
 export const BUNDLERS = ['vite', 'esbuild', 'rollup', 'rolldown', 'webpack', 'rspack'] as const
 export type BundlerName = (typeof BUNDLERS)[number]
@@ -47,38 +51,6 @@ export interface ServerBuildRequest {
   commonjs?: boolean
 }
 
-/** Without colours and each bundler's frame around the plugin's text (see test/helpers/bundlers.ts). */
-export function cleanMessages(messages: readonly string[]): string[] {
-  return messages
-    .map((message) =>
-      stripVTControlCharacters(message)
-        .replace(/^\s*[×⚠] /, '')
-        .replace(/^ {2}│ ?/gm, '')
-        .replace(/^Build failed with \d+ errors?:\s*/, '')
-        .replace(/^\[plugin [^\]]+\]\s*/, '')
-        .replace(/^RolldownError: /, '')
-        .trim(),
-    )
-    .filter((message) => message !== '')
-}
-
-export function messageOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message)
-  return String(error)
-}
-
-export function recordingLogger(errors: string[], warnings: string[], infos: string[] = []): Logger {
-  return {
-    info: (message) => infos.push(message),
-    warn: (message) => warnings.push(message),
-    warnOnce: (message) => warnings.push(message),
-    error: (message) => errors.push(message),
-    clearScreen() {},
-    hasErrorLogged: () => false,
-    hasWarned: false,
-  }
-}
-
 /**
  * Rollup has no root: it (and the plugin) work in the process's directory, as from its CLI. Builds
  * that change it must not overlap, which the tests guarantee by building one at a time.
@@ -90,6 +62,20 @@ export async function inDirectory<T>(dir: string, fn: () => Promise<T>): Promise
     return await fn()
   } finally {
     process.chdir(previous)
+  }
+}
+
+/** esbuild's options for a server bundle `outFile` (an ES module, packages left to Node), without the plugins. */
+export function esbuildServerOptions(root: string, entry: string, outFile: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: outFile,
+    logLevel: 'silent',
   }
 }
 
@@ -124,17 +110,7 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
       }
       case 'esbuild': {
         const [esbuild, { default: AutoMigrations }] = await Promise.all([import('esbuild'), import('unplugin-auto-migrations/esbuild')])
-        const result = await esbuild.build({
-          absWorkingDir: root,
-          entryPoints: [entry],
-          bundle: true,
-          platform: 'node',
-          format: 'esm',
-          packages: 'external',
-          outfile: outFile,
-          logLevel: 'silent',
-          plugins: [AutoMigrations(request.options)],
-        })
+        const result = await esbuild.build({ ...esbuildServerOptions(root, entry, outFile), plugins: [AutoMigrations(request.options)] })
         warnings.push(...result.warnings.map((message) => message.text))
         break
       }
@@ -198,15 +174,7 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
                 plugins: [(await import('unplugin-auto-migrations/webpack')).default(request.options)],
               })
             : (await import('@rspack/core')).rspack({ ...config, plugins: [(await import('unplugin-auto-migrations/rspack')).default(request.options)] })
-        await new Promise<void>((resolve) => {
-          compiler.run((error, stats) => {
-            if (error) errors.push(messageOf(error))
-            const json = stats?.toJson({ all: false, errors: true, warnings: true })
-            errors.push(...(json?.errors ?? []).map((problem) => problem.message))
-            warnings.push(...(json?.warnings ?? []).map((problem) => problem.message))
-            compiler.close(() => resolve())
-          })
-        })
+        await runCompiler(compiler, errors, warnings)
         break
       }
     }
@@ -260,5 +228,27 @@ export async function migrationFiles(root: string, app: string): Promise<string[
     return (await readdir(path.join(root, 'src', app, 'migrations'))).sort()
   } catch {
     return []
+  }
+}
+
+/**
+ * For a file whose tests set DATABASE_URL (the plugin and the app read it): once they are done, puts
+ * back the one from before and removes the project copies. Call at the top of the file.
+ */
+export function restoreAfterAll(): void {
+  const previousUrl = process.env.DATABASE_URL
+  afterAll(async () => {
+    if (previousUrl === undefined) delete process.env.DATABASE_URL
+    else process.env.DATABASE_URL = previousUrl
+    await removeProjects()
+  })
+}
+
+/** Waits until `condition` holds, checking every 25 ms; fails naming `what` after `timeoutMs`. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const started = Date.now()
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await sleep(25)
   }
 }

@@ -11,12 +11,12 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import AutoMigrations from 'unplugin-auto-migrations/vite'
-import { createServer, type Plugin, type ViteDevServer } from 'vite'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { embeddedDatabaseRefs } from '../../src/runtime/engines/pglite.js'
-import { type Project, project, removeProjects } from '../cli/helpers.js'
+import { type Project, project } from '../cli/helpers.js'
 import { type PgTestDatabase, pgliteTemplate, withPgDatabase } from '../helpers/databases.js'
-import { migrationFiles, publicColumns, recordingLogger } from './e2e-harness.js'
+import { type RecordedDevServer, startRecordedDevServer } from '../helpers/vite-dev.js'
+import { migrationFiles, publicColumns, restoreAfterAll, until } from './e2e-harness.js'
 
 interface ServerModule {
   migrations: { app: string; id: string }[]
@@ -24,34 +24,14 @@ interface ServerModule {
   columnsOf(table: string): Promise<string[]>
 }
 
-interface Dev {
-  server: ViteDevServer
-  logs: { level: 'info' | 'warn' | 'error'; message: string }[]
-  /** Every HMR payload but custom events, per environment. */
-  hmr: { environment: string; type: string; paths: string[] }[]
-  /** What the error overlay of a connected browser would show. */
-  overlay: { message: string; plugin?: string; id?: string }[]
+interface Dev extends RecordedDevServer {
   /** The app's server module, as Vite serves it now. */
   app(): Promise<ServerModule>
   /** Lines the plugin wrote to the terminal. */
   said(level?: 'info' | 'warn' | 'error'): string[]
 }
 
-const previousUrl = process.env.DATABASE_URL
-
-afterAll(async () => {
-  if (previousUrl === undefined) delete process.env.DATABASE_URL
-  else process.env.DATABASE_URL = previousUrl
-  await removeProjects()
-})
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now()
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(25)
-  }
-}
+restoreAfterAll()
 
 /** A fixture copy with its first migrations written by the CLI, as a developer starts from. */
 async function migratedProject(): Promise<Project> {
@@ -62,60 +42,17 @@ async function migratedProject(): Promise<Project> {
 }
 
 async function startDev(root: string): Promise<Dev> {
-  const logs: Dev['logs'] = []
-  const hmr: Dev['hmr'] = []
-  const overlay: Dev['overlay'] = []
-  // Before the plugin's own configureServer, so that its very first report is seen too.
-  const recorder: Plugin = {
-    name: 'record-payloads',
-    enforce: 'pre',
-    configureServer(server) {
-      for (const [name, environment] of Object.entries(server.environments)) {
-        const hot = environment.hot
-        const send = hot.send.bind(hot) as (payload: unknown) => void
-        hot.send = ((payload: { type?: string; updates?: { path: string }[] }) => {
-          if (payload.type !== undefined && payload.type !== 'custom') {
-            hmr.push({ environment: name, type: payload.type, paths: (payload.updates ?? []).map((update) => update.path) })
-          }
-          send(payload)
-        }) as typeof hot.send
-      }
-      // As if a browser were connected: the overlay payload is sent, and recorded here.
-      Object.defineProperty(server.ws, 'clients', { get: () => new Set([{}]) })
-      server.ws.send = ((payload: { type?: string; err?: Dev['overlay'][number] }) => {
-        if (payload.type === 'error' && payload.err !== undefined) overlay.push(payload.err)
-      }) as typeof server.ws.send
-    },
-  }
-  const errors: string[] = []
-  const warnings: string[] = []
-  const infos: string[] = []
-  const logger = recordingLogger(errors, warnings, infos)
-  const record =
-    (level: Dev['logs'][number]['level'], into: string[]) =>
-    (message: string) => {
-      into.push(message)
-      logs.push({ level, message })
-    }
-  const server = await createServer({
-    root,
-    configFile: false,
-    customLogger: { ...logger, info: record('info', infos), warn: record('warn', warnings), error: record('error', errors) },
-    // No HTTP server: the plugin runs all the same, and the payloads are read where Vite sends them.
-    server: { middlewareMode: true, ws: false },
+  const dev = await startRecordedDevServer(root, {
     // The package is linked into the fixture; installed, Vite would leave it to Node as here.
     ssr: { external: ['unplugin-auto-migrations'] },
     // This test runs under Vitest, where the plugin otherwise stands still.
-    plugins: [recorder, AutoMigrations({ runInVitest: true })],
+    plugins: [AutoMigrations({ runInVitest: true })],
   })
   return {
-    server,
-    logs,
-    hmr,
-    overlay,
-    app: async () => (await server.ssrLoadModule('/server.mjs')) as ServerModule,
+    ...dev,
+    app: async () => (await dev.server.ssrLoadModule('/server.mjs')) as ServerModule,
     said: (level) =>
-      logs.filter((log) => (level === undefined || log.level === level) && log.message.includes('[auto-migrations]')).map((log) => log.message),
+      dev.logs.filter((log) => (level === undefined || log.level === level) && log.message.includes('[auto-migrations]')).map((log) => log.message),
   }
 }
 

@@ -7,10 +7,10 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, afterEach, beforeEach, expect, it, vi } from 'vitest'
-import { type Project, project, removeProjects } from '../cli/helpers.js'
+import { afterEach, beforeEach, expect, it, vi } from 'vitest'
+import { type Project, project } from '../cli/helpers.js'
 import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
-import { BARE_PACKAGE, migrationFiles, publicColumns } from './e2e-harness.js'
+import { BARE_PACKAGE, esbuildServerOptions, migrationFiles, publicColumns, restoreAfterAll, until } from './e2e-harness.js'
 
 interface Watcher {
   /** Completed builds, with their errors and warnings. */
@@ -21,7 +21,6 @@ interface Watcher {
 let app: Project
 let database: PgTestDatabase
 let watcher: Watcher | undefined
-const previousUrl = process.env.DATABASE_URL
 const previousCwd = process.cwd()
 
 beforeEach(async () => {
@@ -41,32 +40,13 @@ afterEach(async () => {
   await database.cleanup()
 })
 
-afterAll(async () => {
-  if (previousUrl === undefined) delete process.env.DATABASE_URL
-  else process.env.DATABASE_URL = previousUrl
-  await removeProjects()
-})
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now()
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(25)
-  }
-}
+restoreAfterAll()
 
 async function startEsbuild(outFile: string): Promise<Watcher> {
   const [esbuild, { default: AutoMigrations }] = await Promise.all([import('esbuild'), import('unplugin-auto-migrations/esbuild')])
   const builds: Watcher['builds'] = []
   const context = await esbuild.context({
-    absWorkingDir: app.root,
-    entryPoints: ['main.mjs'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile: outFile,
-    logLevel: 'silent',
+    ...esbuildServerOptions(app.root, 'main.mjs', outFile),
     plugins: [
       AutoMigrations({ onDiff: 'emit', apply: true }),
       {

@@ -115,6 +115,6 @@ export function historyError(): AutoMigrationsError {
 /** Writes a migration file the way the engine would (the content is what the fixture runtime reads). */
 export async function writeMigration(dir: string, app: string, id: string): Promise<string> {
   const file = path.join(dir, `${app}_${id.replace(/[-:]/g, '_')}.ts`)
-  await writeFile(file, `export const ID: string = '${id}'\nexport async function forwards() {\n  return []\n}\n`)
+  await writeFile(file, `export const ID: string = '${id}'\nexport const DESCRIPTION = ''\nexport async function forwards() {\n  return []\n}\n`)
   return file
 }

@@ -9,23 +9,19 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { createServer, type Plugin, type ViteDevServer } from 'vite'
+import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { AutoMigrationsError } from '../../src/errors.js'
 import { vitePlugin } from '../../src/plugin/vite.js'
 import type { InternalOptions } from '../../src/plugin/options.js'
 import { copyProject, removeTemporaryDirectories } from '../helpers/bundlers.js'
+import { type RecordedDevServer, startRecordedDevServer } from '../helpers/vite-dev.js'
 import { BASIC, basicProject, change, type FakeProject, fakeSessions, historyError, writeMigration } from './fake-session.js'
 
 afterAll(removeTemporaryDirectories)
 
-interface DevServer {
-  server: ViteDevServer
+interface DevServer extends RecordedDevServer {
   root: string
-  logs: { level: 'info' | 'warn' | 'error'; message: string }[]
-  /** HMR payloads per environment, and error-overlay payloads sent to browsers. */
-  hmr: { environment: string; type: string; paths: string[] }[]
-  overlay: { message: string; plugin?: string; id?: string }[]
   migrations(): Promise<{ app: string; id: string }[]>
 }
 
@@ -45,60 +41,16 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 async function startDev(project: (root: string) => Partial<FakeProject>, options: InternalOptions = {}) {
   const root = await copyProject(BASIC, 'dev')
   const sessions = fakeSessions(basicProject({ root, watchFiles: [path.join(root, 'src/blog/tables.ts')], ...project(root) }))
-  const logs: DevServer['logs'] = []
-  const hmr: DevServer['hmr'] = []
-  const overlay: DevServer['overlay'] = []
-  // Installed before the plugin's own configureServer, so the very first report is seen too.
-  const recorder: Plugin = {
-    name: 'record-payloads',
-    enforce: 'pre',
-    configureServer(server) {
-      for (const [name, environment] of Object.entries(server.environments)) {
-        const hot = environment.hot
-        const send = hot.send.bind(hot) as (payload: unknown) => void
-        hot.send = ((payload: { type?: string; updates?: { path: string }[] }) => {
-          if (payload.type !== undefined && payload.type !== 'custom') {
-            hmr.push({ environment: name, type: payload.type, paths: (payload.updates ?? []).map((update) => update.path) })
-          }
-          send(payload)
-        }) as typeof hot.send
-      }
-      // As if a browser were connected: the payload is sent instead of kept for a later one.
-      Object.defineProperty(server.ws, 'clients', { get: () => new Set([{}]) })
-      server.ws.send = ((payload: { type?: string; err?: DevServer['overlay'][number] }) => {
-        if (payload.type === 'error' && payload.err !== undefined) overlay.push(payload.err)
-      }) as typeof server.ws.send
-    },
-  }
-  const server = await createServer({
-    root,
-    configFile: false,
-    customLogger: {
-      info: (message) => logs.push({ level: 'info', message }),
-      warn: (message) => logs.push({ level: 'warn', message }),
-      warnOnce: (message) => logs.push({ level: 'warn', message }),
-      error: (message) => logs.push({ level: 'error', message }),
-      clearScreen() {},
-      hasErrorLogged: () => false,
-      hasWarned: false,
-    },
-    // No HTTP or WebSocket server: the payloads are read where Vite sends them.
-    server: { middlewareMode: true, ws: false },
-    plugins: [
-      recorder,
-      // This file runs under Vitest, where the plugin otherwise stands still.
-      vitePlugin({ runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30, ...options }),
-    ],
+  const recorded = await startRecordedDevServer(root, {
+    // This file runs under Vitest, where the plugin otherwise stands still.
+    plugins: [vitePlugin({ runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30, ...options })],
   })
-  open = server
+  open = recorded.server
   const dev: DevServer = {
-    server,
+    ...recorded,
     root,
-    logs,
-    hmr,
-    overlay,
     async migrations() {
-      const module = (await server.ssrLoadModule('virtual:auto-migrations')) as { migrations: { app: string; id: string }[] }
+      const module = (await recorded.server.ssrLoadModule('virtual:auto-migrations')) as { migrations: { app: string; id: string }[] }
       return module.migrations
     },
   }

@@ -42,7 +42,9 @@ function scriptedEngine(root: string) {
       const id = `2026-12-01T00:00:0${stats.written}:000000`
       const file = path.join(dir, `blog_${id.replace(/[-:]/g, '_')}.ts`)
       const temp = path.join(dir, `.${path.basename(file)}.tmp`)
-      await writeFile(temp, `export const ID: string = '${id}'\n${missing.map((column) => `// ${column}\n`).join('')}`)
+      // What the virtual module imports of every migration (rspack fails a build on a missing export).
+      const exports = `export const ID: string = '${id}'\nexport const DESCRIPTION = ''\nexport async function forwards() {\n  return []\n}\n`
+      await writeFile(temp, `${exports}${missing.map((column) => `// ${column}\n`).join('')}`)
       await rename(temp, file)
       return { written: [{ app: 'blog', id, file, lines: missing.map((column) => `add ${column}`) }], held }
     } finally {
@@ -82,29 +84,35 @@ async function quiet<T>(read: () => T): Promise<T> {
   throw new Error('still rebuilding after 10 s')
 }
 
-let watching: Watching | undefined
+let open: Watching | undefined
 afterEach(async () => {
-  await watching?.close()
-  watching = undefined
+  await open?.close()
+  open = undefined
   vi.restoreAllMocks()
 })
 
+/** A scratch project with the scripted engine behind the plugin, in `bundler`'s watch mode (closed after the test). */
+async function watchScriptedProject(bundler: BundlerName) {
+  const root = await scratchProject()
+  const engine = scriptedEngine(root)
+  const sessions = fakeSessions(basicProject({ root, emit: engine.emit, watchFiles: [engine.tables] }))
+  open = await watchWith(bundler, {
+    root,
+    entry: 'entry.mjs',
+    plugin: {
+      __openSession: sessions.open,
+      __runtimeId: path.join(root, 'runtime.mjs'),
+      // esbuild cannot tell a plugin it is watching: the user says so (see the onDiff docs).
+      ...(bundler === 'esbuild' ? { onDiff: 'emit', apply: true } : {}),
+    },
+  })
+  return { root, engine, sessions, watching: open }
+}
+
 describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
   it('writes one migration per schema change, rebuilds with it, and does not loop', async () => {
-    const root = await scratchProject()
-    const engine = scriptedEngine(root)
-    const sessions = fakeSessions(basicProject({ root, emit: engine.emit, watchFiles: [engine.tables] }))
     const info = vi.spyOn(console, 'info').mockImplementation(() => {})
-    watching = await watchWith(bundler, {
-      root,
-      entry: 'entry.mjs',
-      plugin: {
-        __openSession: sessions.open,
-        __runtimeId: path.join(root, 'runtime.mjs'),
-        // esbuild cannot tell a plugin it is watching: the user says so (see the onDiff docs).
-        ...(bundler === 'esbuild' ? { onDiff: 'emit', apply: true } : {}),
-      },
-    })
+    const { root, engine, sessions, watching } = await watchScriptedProject(bundler)
     const first = await watching.waitForBuild(1)
     expect(first.errors).toEqual([])
     expect(sessions.calls.check).toBe(0)
@@ -122,7 +130,7 @@ describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
     expect(info.mock.calls.flat().join('\n')).toContain('blog: add column views')
 
     // Quiet now: neither the migration file it wrote nor the rebuild starts another round.
-    const activity = () => ({ builds: watching?.builds.length, emits: sessions.calls.emit })
+    const activity = () => ({ builds: watching.builds.length, emits: sessions.calls.emit })
     const settled = await quiet(activity)
     await sleep(600)
     expect(activity()).toEqual(settled)
@@ -130,18 +138,7 @@ describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
   })
 
   it('reports a held destructive change as a warning and keeps building', async () => {
-    const root = await scratchProject()
-    const engine = scriptedEngine(root)
-    const sessions = fakeSessions(basicProject({ root, emit: engine.emit, watchFiles: [engine.tables] }))
-    watching = await watchWith(bundler, {
-      root,
-      entry: 'entry.mjs',
-      plugin: {
-        __openSession: sessions.open,
-        __runtimeId: path.join(root, 'runtime.mjs'),
-        ...(bundler === 'esbuild' ? { onDiff: 'emit', apply: true } : {}),
-      },
-    })
+    const { engine, watching } = await watchScriptedProject(bundler)
     await watching.waitForBuild(1)
     await writeFile(engine.tables, `export const tables = ['Post'] // drop column body\n`)
     let build = await watching.waitForBuild(2)

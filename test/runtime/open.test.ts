@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAutoMigrationsError } from '../../src/errors.js'
 import { openEngine } from '../../src/runtime/engines/open.js'
 import { PgEngine } from '../../src/runtime/engines/pg.js'
-import { freshPglite, type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
+import { freshPglite, type PgTestDatabase, quietOnTermination, withPgDatabase } from '../helpers/databases.js'
 
 /** The embedded forms (undefined, '', { pglite }, 'pglite:') are covered in embedded.test.ts. */
 describe('openEngine: what `database` accepts', () => {
@@ -35,8 +35,8 @@ describe('openEngine: what `database` accepts', () => {
   })
 
   it('a pg.Pool or a connected pg.Client passed in is used, and left open by close()', async () => {
-    const pool = new pg.Pool({ connectionString: database.url })
-    const client = new pg.Client({ connectionString: database.url })
+    const pool = quietOnTermination(new pg.Pool({ connectionString: database.url }))
+    const client = quietOnTermination(new pg.Client({ connectionString: database.url }))
     await client.connect()
     try {
       for (const handle of [pool, client]) {

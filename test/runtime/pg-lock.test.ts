@@ -2,7 +2,7 @@ import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isAutoMigrationsError } from '../../src/errors.js'
 import { DEFAULT_LOCK_KEY, PgEngine } from '../../src/runtime/engines/pg.js'
-import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
+import { type PgTestDatabase, quietOnTermination, withPgDatabase } from '../helpers/databases.js'
 
 describe('the Postgres migration lock', () => {
   let database: PgTestDatabase
@@ -105,7 +105,7 @@ describe('the Postgres migration lock', () => {
   })
 
   it('a pool passed in is used for queries and the lock, and is not ended by close()', async () => {
-    const pool = new pg.Pool({ connectionString: database.url })
+    const pool = quietOnTermination(new pg.Pool({ connectionString: database.url }))
     try {
       const e = new PgEngine(pool)
       const release = await e.lock({ timeoutMs: 2_000 })
@@ -120,7 +120,7 @@ describe('the Postgres migration lock', () => {
   })
 
   it('a single client passed in serialises lock, transaction and queries without deadlock', async () => {
-    const client = new pg.Client({ connectionString: database.url })
+    const client = quietOnTermination(new pg.Client({ connectionString: database.url }))
     await client.connect()
     try {
       const e = new PgEngine(client)
