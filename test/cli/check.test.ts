@@ -63,3 +63,29 @@ describe('auto-migrations check', () => {
     expect(missing.stderr).toContain('error [CONFIG_NOT_FOUND]')
   })
 })
+
+describe('check --scratch', () => {
+  it('builds an empty database from every migration, and fails when an app dropped a table a dependent app referenced', async () => {
+    const p = await project('cli-two-apps')
+    expect((await p.run(['new', 'all', '--auto'])).code).toBe(0)
+    const sound = await p.run(['check', '--scratch'])
+    expect(sound.stderr).toBe('')
+    expect(sound.code).toBe(0)
+    expect(sound.stdout).toContain('Built an empty database from every migration.')
+
+    // One change removes blog's foreign key and auth's table: auth's migrations all run before
+    // blog's, so on an empty database blog's first migration points at a table already dropped.
+    await p.edit('src/blog/tables.ts', '  author = new ForeignKey(() => User)\n', '')
+    await p.edit('src/blog/tables.ts', "import { User } from '../auth/tables.js'\n", '')
+    await p.edit('src/auth/app.ts', 'tables: [User]', 'tables: []')
+    await p.edit('src/auth/app.ts', "import { User } from './tables.js'\n", '')
+    expect((await p.run(['new', 'all', '--auto', '--yes'])).code).toBe(0)
+    // The schemas replay (what check does) …
+    expect((await p.run(['check'])).code).toBe(0)
+    // … but the SQL does not.
+    const scratch = await p.run(['check', '--scratch'])
+    expect(scratch.code).toBe(1)
+    expect(scratch.stderr).toMatch(/error \[REPLAY_FAILED\]: Migration blog .*Foreign key target auth\.User\.id does not exist/)
+    expect(scratch.stderr).toContain('The migrations do not build an empty database.')
+  })
+})
