@@ -2,7 +2,6 @@
  * Where the CLI reads and writes. `main` takes it as a parameter so tests drive commands in-process
  * (capturing output, answering prompts) exactly as a terminal would.
  */
-import { createInterface } from 'node:readline'
 import { AutoMigrationsError } from '../errors.js'
 
 export interface CliIo {
@@ -19,20 +18,31 @@ export interface CliIo {
   now(): Date
 }
 
-export function processIo(): CliIo {
-  return {
-    cwd: process.cwd(),
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
-    // Asking needs a person at the keyboard: input from a terminal, not a pipe.
-    prompt: process.stdin.isTTY ? terminalPrompt : undefined,
-    now: () => new Date(),
+/**
+ * The process's own IO, with `io`'s parts instead where given (tests). Whether there is a terminal
+ * to ask is read on first use: touching `process.stdin` sets it up, a few milliseconds that a
+ * command which never asks (a warm `check` takes ~120 ms in all) should not pay.
+ */
+export function processIo(io: Partial<CliIo> = {}): CliIo {
+  const out: CliIo = {
+    cwd: io.cwd ?? process.cwd(),
+    stdout: io.stdout ?? ((text) => void process.stdout.write(text)),
+    stderr: io.stderr ?? ((text) => void process.stderr.write(text)),
+    prompt: undefined,
+    now: io.now ?? (() => new Date()),
   }
+  if ('prompt' in io) out.prompt = io.prompt
+  else {
+    // Asking needs a person at the keyboard: input from a terminal, not a pipe.
+    Object.defineProperty(out, 'prompt', { get: () => (process.stdin.isTTY ? terminalPrompt : undefined), enumerable: true })
+  }
+  return out
 }
 
 /** One question on the terminal. Ctrl+C cancels the command; end of input answers "no". */
 export function terminalPrompt(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<string> {
-  return new Promise((resolve, reject) => {
+  // Loaded here: most commands never ask, and readline costs a few milliseconds to load.
+  return import('node:readline').then(({ createInterface }) => new Promise((resolve, reject) => {
     const rl = createInterface({ input, output })
     let settled = false
     rl.on('SIGINT', () => {
@@ -52,7 +62,7 @@ export function terminalPrompt(question: string, input: NodeJS.ReadableStream = 
       rl.close()
       resolve(answer)
     })
-  })
+  }))
 }
 
 export const isYes = (answer: string): boolean => /^\s*y(es)?\s*$/i.test(answer)

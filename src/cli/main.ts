@@ -62,7 +62,7 @@ function findCommand(argv: readonly string[]): Command | undefined {
  * process.exitCode = await main(process.argv.slice(2))
  */
 export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
-  const fullIo: CliIo = { ...processIo(), ...io }
+  const fullIo: CliIo = processIo(io)
   const trace = argv.includes('--trace')
   try {
     const command = findCommand(argv)

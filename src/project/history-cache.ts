@@ -211,12 +211,14 @@ export class FileHashes {
   record(file: string): FileRecord | undefined {
     const checked = this.#checked?.get(file)
     if (checked) return checked
-    let stat: { size: number; mtimeMs: number; ctimeMs: number; ino: number }
+    let stat: { size: number; mtimeMs: number; ctimeMs: number; ino: number } | undefined
     try {
-      stat = statSync(file)
+      // Without throwing for a missing file: Node's error path costs more than the stat itself.
+      stat = statSync(file, { throwIfNoEntry: false })
     } catch {
       return undefined
     }
+    if (!stat) return undefined
     const known = this.#known.get(file)
     if (
       known &&
