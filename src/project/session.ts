@@ -11,7 +11,7 @@
  */
 import path from 'node:path'
 import type { AutoMigrationsError } from '../errors.js'
-import { dependsOn } from '../app/registry.js'
+import { type Registry, dependsOn } from '../app/registry.js'
 import { CONFIG_FILE_NAMES, findConfigFile } from '../loader/config-file.js'
 import type { LoaderCache } from '../loader/index.js'
 import type { DevDatabase } from './apply.js'
@@ -178,9 +178,8 @@ class Session implements ProjectSession {
         if (state.errors.length === 0) return entriesOf(state)
       }
       const entries: MigrationEntry[] = []
-      const dependenciesOf = (app: string) => project.registry.apps.filter((other) => dependsOn(project.registry, app, other.name)).map((other) => other.name)
       for (const app of project.registry.apps) {
-        const dependencies = dependenciesOf(app.name)
+        const dependencies = dependenciesOf(project.registry, app.name)
         for (const m of await loadMigrationFiles(app, { root: project.root, cache })) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
       }
       return entries
@@ -268,11 +267,15 @@ class Session implements ProjectSession {
 
 /** Every migration of a loaded history in dependency and ID order, with the apps it depends on. */
 function entriesOf(history: ProjectState): MigrationEntry[] {
-  const { registry } = history.project
   const entries: MigrationEntry[] = []
   for (const { app, migrations } of history.apps) {
-    const dependencies = registry.apps.filter((other) => dependsOn(registry, app.name, other.name)).map((other) => other.name)
+    const dependencies = dependenciesOf(history.project.registry, app.name)
     for (const m of migrations) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
   }
   return entries
+}
+
+/** Every app `app` depends on, directly or not, in registry order. */
+function dependenciesOf(registry: Registry, app: string): string[] {
+  return registry.apps.filter((other) => dependsOn(registry, app, other.name)).map((other) => other.name)
 }
