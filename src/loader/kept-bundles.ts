@@ -4,10 +4,11 @@
  * when one is still good). Only Node built-ins here: the verdict cache checks kept bundles without
  * loading the loader or esbuild (project/verdict-cache.ts).
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ENGINE_BUILD } from '../version.js'
+import { replaceCacheFile } from './temp-dir.js'
 import type { BundleRequest, ModuleGraph } from './bundle.js'
 
 /** The content hash the loader compares files by. */
@@ -177,18 +178,14 @@ export function keepBundle(
       graph: [...graph].map(([file, deps]): [string, string[]] => [file, [...deps]]),
     }
     const dir = path.dirname(where.file)
-    mkdirSync(dir, { recursive: true })
-    const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    writeFileSync(path.join(dir, codeName) + suffix, code)
-    renameSync(path.join(dir, codeName) + suffix, path.join(dir, codeName))
+    replaceCacheFile(path.join(dir, codeName), code)
     let previous: string | undefined
     try {
       previous = (JSON.parse(readFileSync(where.file, 'utf8')) as Partial<KeptBundle>).code
     } catch {
       previous = undefined
     }
-    writeFileSync(where.file + suffix, JSON.stringify(kept))
-    renameSync(where.file + suffix, where.file)
+    replaceCacheFile(where.file, JSON.stringify(kept))
     if (previous && previous !== codeName && /^bundle-[\w-]+\.mjs$/.test(previous)) rmSync(path.join(dir, previous), { force: true })
     return { file: where.file, codeHash }
   } catch {

@@ -23,11 +23,11 @@
  * The file carries a hash of its own contents: a truncated, damaged or edited file is ignored (and
  * rewritten by the next run), never trusted. It is written to a temporary name and renamed over.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { RegisteredApp } from '../app/registry.js'
-import { tempDirOf } from '../loader/temp-dir.js'
+import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../migration/snapshot.js'
 import { ENGINE_BUILD } from '../version.js'
 
@@ -130,14 +130,10 @@ export function writeHistoryCache(file: string, history: CachedHistory): void {
     rmSync(file, { force: true })
     return
   }
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
-    mkdirSync(path.dirname(file), { recursive: true })
-    writeFileSync(temp, `${sha1(payload)}\n${payload}`)
-    renameSync(temp, file)
+    replaceCacheFile(file, `${sha1(payload)}\n${payload}`)
   } catch {
     // A read-only node_modules, a full disk: run without the cache.
-    rmSync(temp, { force: true })
   }
 }
 

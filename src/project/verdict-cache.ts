@@ -10,7 +10,7 @@
  * - the config and the apps (their table classes and every local file they import): as the bundles
  *   kept on disk they were loaded from, which are checked the way a load checks them before
  *   importing them (the inputs' contents, the settings files and folders that decide how imports
- *   resolve, the engine build; see "Bundles kept on disk" in loader/bundle.ts);
+ *   resolve, the engine build; see loader/kept-bundles.ts);
  * - every migration file and every local file a migration imports: content hashes, re-taken unless
  *   a stat vouches for them (FileHashes, see history-cache.ts);
  * - each migrations folder's mtime, taken before it was listed: a migration added or removed
@@ -22,11 +22,11 @@
  * at evaluation time: environment variables, files read with fs); `AUTO_MIGRATIONS_CACHE=off` and
  * `--no-cache` turn it off with them.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { type KeptBundleRef, keptBundleHolds } from '../loader/kept-bundles.js'
-import { tempDirOf } from '../loader/temp-dir.js'
+import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import { ENGINE_BUILD } from '../version.js'
 import { FileHashes, type FileRecord } from './history-cache.js'
 import type { MigrationEntry } from './types.js'
@@ -98,13 +98,10 @@ export function readCleanVerdict(root: string, request: string): CleanVerdict | 
 export function recordCleanVerdict(root: string, request: string, verdict: CleanVerdict, inputs: VerdictInputs): void {
   const file = verdictFile(root, request)
   const data: VerdictFile = { format: FORMAT, engine: ENGINE_BUILD, request, ...verdict, ...inputs }
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
-    mkdirSync(path.dirname(file), { recursive: true })
-    writeFileSync(temp, JSON.stringify(data))
-    renameSync(temp, file)
+    replaceCacheFile(file, JSON.stringify(data))
   } catch {
-    rmSync(temp, { force: true })
+    // A read-only node_modules, a full disk: the next check loads.
   }
 }
 
