@@ -3,6 +3,8 @@
  * classes, and returns the operations that turn one into the other, in an order Postgres accepts.
  * Pure: no I/O, no prompts (rename questions are returned, see renames.ts).
  */
+
+import type { ColumnDefinitionParams } from '../migration/operations/columns.js'
 import {
   AddColumn,
   AddConstraint,
@@ -22,10 +24,10 @@ import {
   RenameColumn,
   RenameTable,
 } from '../migration/operations/index.js'
-import type { ColumnDefinitionParams } from '../migration/operations/columns.js'
-import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SnapshotData, type TableSnapshot, cloneData, sameValue } from '../migration/snapshot.js'
+import { type ColumnSnapshot, type ConstraintSnapshot, cloneData, type IndexSnapshot, type SnapshotData, sameValue, type TableSnapshot } from '../migration/snapshot.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
-import { type RenameAnswers, type RenameQuestion, columnQuestion, columnRenameKey, emptyAnswers, pairRenames, tableQuestion, tableRenameKey } from './renames.js'
+import { orderColumnRenames, orderTableRenames } from './rename-order.js'
+import { columnQuestion, columnRenameKey, emptyAnswers, pairRenames, type RenameAnswers, type RenameQuestion, tableQuestion, tableRenameKey } from './renames.js'
 
 export interface DiffOptions {
   /** Rename hints from the model (`renamedFrom`) and the CLI (`--rename`): taken without asking. */
@@ -291,15 +293,28 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   )
 
   const freed = dropsBeforeRenames(drops.early, phase.renames, from)
+  // Names in use when the renames start: a rename may take one that another rename frees.
+  const freedTables = new Set(freed.tables.map((o) => JSON.stringify([o.params.schema ?? 'public', o.params.tablename])))
+  const tablesTaken = from.tables.map((t) => [t.schema, t.tablename] as const).filter((slot) => !freedTables.has(JSON.stringify(slot)))
+  const freedColumns = new Set(freed.columns.map((o) => JSON.stringify([o.params.tableClassName, o.params.dbColumnName])))
+  const columnsTaken = matched.flatMap(([a, b]) => a.columns.map((c) => [b.className, c.dbColumnName] as const)).filter((slot) => !freedColumns.has(JSON.stringify(slot)))
   const all = [
     ...phase.enumsAdded,
     ...phase.dropsFirst,
     ...freed.tables,
-    ...phase.renames.filter((o) => !(o instanceof RenameColumn)),
+    ...orderTableRenames(
+      app,
+      phase.renames.filter((o) => o instanceof RenameTable || o instanceof ChangeTableSchema),
+      tablesTaken,
+    ),
     ...freed.columns,
-    ...phase.renames.filter((o) => o instanceof RenameColumn),
+    ...orderColumnRenames(
+      app,
+      phase.renames.filter((o) => o instanceof RenameColumn),
+      columnsTaken,
+    ),
     ...phase.fkRemoved,
-    ...drops.early.filter((o) => !freed.tables.includes(o) && !freed.columns.includes(o)),
+    ...drops.early.filter((o) => !freed.tables.some((t) => t === o) && !freed.columns.some((c) => c === o)),
     ...phase.tablesAdded,
     ...phase.columns,
     ...targetsFirst(phase.fkColumns),
@@ -384,7 +399,7 @@ function placeDrops(
  * ("already exists"). Only drops nothing points at move (a foreign key to them waits for its own change);
  * a dropped table's name is free before any rename, a dropped column's after its table's renames.
  */
-function dropsBeforeRenames(early: Operation[], renames: Operation[], from: SnapshotData): { tables: Operation[]; columns: Operation[] } {
+function dropsBeforeRenames(early: Operation[], renames: Operation[], from: SnapshotData): { tables: DropTable[]; columns: DropColumn[] } {
   const at = (schema: string | undefined, name: string) => JSON.stringify([schema ?? 'public', name])
   const takenTables = new Set<string>()
   const takenColumns = new Set<string>()
@@ -401,10 +416,10 @@ function dropsBeforeRenames(early: Operation[], renames: Operation[], from: Snap
         return c.columnClass === 'ForeignKey' && ref !== undefined && ref.app === app && ref.table === table && (column === undefined ? t.className !== table || t.app !== app : ref.column === column)
       }),
     )
-  const tables = early.filter((o) => o instanceof DropTable && takenTables.has(at(o.params.schema, o.params.tablename)) && !pointedAt(o.app, o.params.className))
+  const tables = early.filter((o): o is DropTable => o instanceof DropTable && takenTables.has(at(o.params.schema, o.params.tablename)) && !pointedAt(o.app, o.params.className))
   // A column's foreign keys in `from` name its table by the class name it had before a rename.
   const oldClass = new Map(renames.flatMap((o) => (o instanceof RenameTable ? [[o.params.newClassName, o.params.oldClassName] as const] : [])))
-  const columns = early.filter((o) => {
+  const columns = early.filter((o): o is DropColumn => {
     if (!(o instanceof DropColumn) || !takenColumns.has(JSON.stringify([o.params.tableClassName, o.params.dbColumnName]))) return false
     const table = oldClass.get(o.params.tableClassName) ?? o.params.tableClassName
     return !pointedAt(o.app, table, o.params.columnName) && !pointedAt(o.app, o.params.tableClassName, o.params.columnName)

@@ -3,14 +3,14 @@
  * forwards and backwards on Postgres 15 and PGlite, and the result matches the model built from scratch.
  */
 import { describe, expect, it } from 'vitest'
-import { Array as ArrayColumn, BigInt as BigIntColumn, Enum, ForeignKey, Integer, Serial, Table, Text, Varchar, check, index, sql, unique } from '../../src/index.js'
 import { diffApp } from '../../src/differ/diff.js'
+import { Array as ArrayColumn, BigInt as BigIntColumn, check, Enum, ForeignKey, Integer, index, Serial, sql, Table, Text, unique, Varchar } from '../../src/index.js'
 import type { MigrationManager } from '../../src/migration/manager.js'
 import type { SnapshotData } from '../../src/migration/snapshot.js'
-import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
 import { findTable } from '../../src/runtime/introspect.js'
+import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
 import { app, model } from '../helpers/engine.js'
-import { describeSharedEngines, rows, roundTrip } from '../helpers/scenarios.js'
+import { describeSharedEngines, roundTrip, rows } from '../helpers/scenarios.js'
 
 /** The migration `diffApp` writes from `from` to the model `to` (destructive changes allowed). */
 const generated = (from: SnapshotData, to: ModelSnapshot) => (m: MigrationManager) => {
@@ -189,6 +189,159 @@ describeSharedEngines('generated migrations', (ctx) => {
     })()
     const result = await roundTrip(ctx().engine, { start: before, seed: `insert into author (name) values ('x'); insert into book (author) values (1)`, operations: generated(before, after) })
     expect(result.forwards).toEqual([`ALTER TABLE "public"."author" RENAME TO "writer"`, `ALTER TABLE "public"."writer" RENAME CONSTRAINT "author_pkey" TO "writer_pkey"`])
+  })
+})
+
+describeSharedEngines('generated migrations: names that other renames give up', (ctx) => {
+  it('a chain of table renames frees each name before it is taken; forwards and backwards', async () => {
+    // Group becomes Crew in table "team" while Team moves to "member": "team" must be free first.
+    class Group extends Table {
+      static override tablename = 'group'
+      name = new Text()
+    }
+    class Team extends Table {
+      static override tablename = 'team'
+      label = new Text()
+    }
+    const before = model(app('blog', [Group, Team])).snapshot
+    const after = (() => {
+      class Crew extends Table {
+        static override renamedFrom = 'Group'
+        static override tablename = 'team'
+        name = new Text()
+      }
+      class Team extends Table {
+        static override tablename = 'member'
+        label = new Text()
+      }
+      return model(app('blog', [Crew, Team]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into "group" (name) values ('g'); insert into team (label) values ('t')`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select name from team')).toEqual([{ name: 'g' }])
+        expect(await rows(db, 'select label from member')).toEqual([{ label: 't' }])
+      },
+    })
+    expect(result.forwards.filter((s) => / RENAME TO /.test(s))).toEqual([
+      `ALTER TABLE "public"."team" RENAME TO "member"`,
+      `ALTER TABLE "public"."group" RENAME TO "team"`,
+    ])
+  })
+
+  it('two tables that swap names go through a temporary name, and rows stay with their tables', async () => {
+    class Cat extends Table {
+      static override tablename = 'a'
+      name = new Text()
+    }
+    class Dog extends Table {
+      static override tablename = 'b'
+      name = new Text()
+    }
+    const before = model(app('blog', [Cat, Dog])).snapshot
+    const after = (() => {
+      class Cat extends Table {
+        static override tablename = 'b'
+        name = new Text()
+      }
+      class Dog extends Table {
+        static override tablename = 'a'
+        name = new Text()
+      }
+      return model(app('blog', [Cat, Dog]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into a (name) values ('cat'); insert into b (name) values ('dog')`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select name from b')).toEqual([{ name: 'cat' }])
+        expect(await rows(db, 'select name from a')).toEqual([{ name: 'dog' }])
+      },
+      afterBackwards: async (db) => {
+        expect(await rows(db, 'select name from a')).toEqual([{ name: 'cat' }])
+      },
+    })
+    expect(result.forwards.filter((s) => / RENAME TO /.test(s))).toEqual([
+      `ALTER TABLE "public"."a" RENAME TO "a_swap1"`,
+      `ALTER TABLE "public"."b" RENAME TO "a"`,
+      `ALTER TABLE "public"."a_swap1" RENAME TO "b"`,
+    ])
+  })
+
+  it('two tables that swap schemas under one name', async () => {
+    class Cat extends Table {
+      static override tablename = 'pet'
+      static override schema = 'north'
+      name = new Text()
+    }
+    class Dog extends Table {
+      static override tablename = 'pet'
+      static override schema = 'south'
+      name = new Text()
+    }
+    const before = model(app('blog', [Cat, Dog])).snapshot
+    const after = (() => {
+      class Cat extends Table {
+        static override tablename = 'pet'
+        static override schema = 'south'
+        name = new Text()
+      }
+      class Dog extends Table {
+        static override tablename = 'pet'
+        static override schema = 'north'
+        name = new Text()
+      }
+      return model(app('blog', [Cat, Dog]))
+    })()
+    await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into north.pet (name) values ('cat'); insert into south.pet (name) values ('dog')`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select name from south.pet')).toEqual([{ name: 'cat' }])
+        expect(await rows(db, 'select name from north.pet')).toEqual([{ name: 'dog' }])
+      },
+    })
+  })
+
+  it('columns that swap names, and a chain of column renames, keep their values', async () => {
+    class Point extends Table {
+      x = new Integer({ dbColumnName: 'x' })
+      y = new Integer({ dbColumnName: 'y' })
+      label = new Text({ dbColumnName: 'label' })
+      note = new Text({ dbColumnName: 'note' })
+    }
+    const before = model(app('blog', [Point])).snapshot
+    const after = (() => {
+      class Point extends Table {
+        x = new Integer({ dbColumnName: 'y' })
+        y = new Integer({ dbColumnName: 'x' })
+        label = new Text({ dbColumnName: 'note' })
+        note = new Text({ dbColumnName: 'remark' })
+      }
+      return model(app('blog', [Point]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into point (x, y, label, note) values (1, 2, 'l', 'n')`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select x, y, note, remark from point')).toEqual([{ x: 2, y: 1, note: 'l', remark: 'n' }])
+      },
+      afterBackwards: async (db) => {
+        expect(await rows(db, 'select x, y, label, note from point')).toEqual([{ x: 1, y: 2, label: 'l', note: 'n' }])
+      },
+    })
+    expect(result.forwards.filter((s) => / RENAME COLUMN /.test(s))).toEqual([
+      `ALTER TABLE "public"."point" RENAME COLUMN "note" TO "remark"`,
+      `ALTER TABLE "public"."point" RENAME COLUMN "label" TO "note"`,
+      `ALTER TABLE "public"."point" RENAME COLUMN "x" TO "x_swap1"`,
+      `ALTER TABLE "public"."point" RENAME COLUMN "y" TO "x"`,
+      `ALTER TABLE "public"."point" RENAME COLUMN "x_swap1" TO "y"`,
+    ])
   })
 })
 
