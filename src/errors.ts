@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'APP_DUPLICATE'
   | 'TABLE_IN_TWO_APPS'
   | 'FK_APP_NOT_DEPENDENCY'
+  | 'KEPT_FOR_DEPENDENT_APP'
   | 'CONFIG_NOT_FOUND'
   | 'INVALID_CONFIG'
   // loading and history

@@ -30,11 +30,12 @@ import type { RegisteredApp } from '../app/registry.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../migration/snapshot.js'
 import { ENGINE_BUILD } from '../version.js'
+import type { DependentReference } from './dependent-references.js'
 
 export { diskCachesEnabled as historyCacheEnabled } from '../version.js'
 
 /** Changes whenever the file's layout does. */
-const FORMAT = 3
+const FORMAT = 4
 
 /** A stat within this long of the hash (ms) does not vouch for the hash. */
 export const RACY_MS = 2000
@@ -70,6 +71,8 @@ export interface CachedApp {
   /** Local files other than the migrations that loading them read (helpers), sorted. */
   inputs: FileRecord[]
   migrations: CachedMigration[]
+  /** Foreign keys the app's migrations point at other apps' tables (see dependent-references.ts). */
+  references: DependentReference[]
   /** The app's tables and enums once every app is replayed. */
   tables: TableSnapshot[]
   enums: EnumSnapshot[]

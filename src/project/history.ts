@@ -17,20 +17,21 @@ import { AutoMigrationsError } from '../errors.js'
 import { type LoadedMigrationFile, type LoadedProject, type LoaderCache, listMigrationFiles, loadAppMigrations, loadProject, migrationsDirOf, runForwards } from '../loader/index.js'
 import type { Operation } from '../migration/operations/index.js'
 import { type RecordedMigration, replay } from '../migration/replay.js'
-import { SchemaState, cloneData, tableKey } from '../migration/snapshot.js'
+import { cloneData, SchemaState, tableKey } from '../migration/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../schema/to-snapshot.js'
+import { checkReferencedKeys, type DependentReference, referencesOf } from './dependent-references.js'
 import { userError } from './errors.js'
 import {
+  appKey,
   type CachedApp,
   type CachedHistory,
   FileHashes,
   type FileRecord,
   type HistoryMemory,
-  RACY_MS,
-  appKey,
   historyCacheEnabled,
   historyCacheFile,
   noForeignKeysInto,
+  RACY_MS,
   readHistoryCache,
   referencesOnly,
   rootKey,
@@ -70,6 +71,8 @@ export interface ProjectState<A extends AppState = AppState> {
   model: ModelSnapshot | undefined
   /** Why the model is invalid (also in `errors`). */
   modelError: AutoMigrationsError | undefined
+  /** Foreign keys that sound apps' migrations point at other apps' tables. */
+  references: DependentReference[]
   /** Broken history and an invalid model, in the order found. */
   errors: AutoMigrationsError[]
   /** The project's watch files and every migration file. */
@@ -174,6 +177,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   const histories: AppState[] = []
   const inputs: string[][] = []
   const pure: boolean[] = []
+  const references: DependentReference[][] = []
   const watch = new Set(project.watchFiles)
   const state = new SchemaState()
   // Apps replayed after reused ones may change their tables (renames that foreign keys follow):
@@ -188,6 +192,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
         histories.push({ app, migrations: entry.migrations.map((m) => ({ app: app.name, ...m })), errors: [] })
         inputs.push(entry.inputs.map(([file]) => file))
         pure.push(entry.pure)
+        references.push(entry.references)
         for (const m of entry.migrations) watch.add(m.file)
         continue
       }
@@ -195,6 +200,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
       for (const migration of history.migrations) watch.add(migration.file)
       inputs.push(appInputs)
       pure.push(noForeignKeysInto(state, app.name))
+      references.push(history.errors.length ? [] : referencesOf(history.migrations))
       if (history.errors.length === 0) {
         try {
           replay(history.migrations, state)
@@ -209,7 +215,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   }
   for (const history of histories) errors.push(...history.errors)
   if (cacheFile && errors.length === 0) {
-    const next = await cacheOf(project, { histories, state, listed, inputs, pure, reused: cached?.apps.slice(0, reusable) ?? [], hashes })
+    const next = await cacheOf(project, { histories, state, listed, inputs, pure, references, reused: cached?.apps.slice(0, reusable) ?? [], hashes })
     if (next) {
       if (memory) {
         memory.history = next
@@ -232,10 +238,14 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
       model = modelSnapshot(project.registry)
     } catch (error) {
       modelError = userError(error)
-      errors.push(modelError)
     }
+    if (model) {
+      modelError = checkReferencedKeys(references.flat(), state, model.snapshot, project.root)
+      if (modelError) model = undefined
+    }
+    if (modelError) errors.push(modelError)
   }
-  return { project, apps: histories, state, model, modelError, errors, watchFiles: [...watch].sort() }
+  return { project, apps: histories, state, model, modelError, references: references.flat(), errors, watchFiles: [...watch].sort() }
 }
 
 const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], record[4]) < RACY_MS
@@ -278,6 +288,7 @@ async function cacheOf(
     listed: readonly (Listed | undefined)[]
     inputs: readonly string[][]
     pure: readonly boolean[]
+    references: readonly DependentReference[][]
     reused: readonly CachedApp[]
     hashes: FileHashes
   },
@@ -310,6 +321,7 @@ async function cacheOf(
       files: after.files,
       inputs: after.inputs,
       migrations: history.migrations.map((m) => ({ id: m.id, file: m.file, description: m.description })),
+      references: run.references[at]!,
       tables,
       enums,
     })
@@ -416,6 +428,8 @@ export function rememberWritten(history: ProjectState, memory: HistoryMemory, wr
       if (!referencesOnly(state, app.name, before)) throw new Error('not independent')
       entry.files = [...entry.files, record].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
       entry.migrations = [...entry.migrations, { id: migration.id, file: migration.file, description: migration.description }].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      const known = new Set(entry.references.map((r) => JSON.stringify(r.target)))
+      entry.references = [...entry.references, ...referencesOf([migration]).filter((r) => !known.has(JSON.stringify(r.target)))]
       entry.tables = [...state.tables.values()].filter((t) => t.app === app.name)
       entry.enums = [...state.enums.values()].filter((e) => e.app === app.name)
       let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key

@@ -65,22 +65,36 @@ describe('auto-migrations check', () => {
 })
 
 describe('check --scratch', () => {
-  it('builds an empty database from every migration, and fails when an app dropped a table a dependent app referenced', async () => {
+  it('refuses to write a drop of a table a dependent app pointed at; check --scratch finds one written by hand', async () => {
     const p = await project('cli-two-apps')
     expect((await p.run(['new', 'all', '--auto'])).code).toBe(0)
     const sound = await p.run(['check', '--scratch'])
     expect(sound.stderr).toBe('')
     expect(sound.code).toBe(0)
     expect(sound.stdout).toContain('Built an empty database from every migration.')
+    const [blogFirst] = await p.migrationFiles('blog')
 
     // One change removes blog's foreign key and auth's table: auth's migrations all run before
-    // blog's, so on an empty database blog's first migration points at a table already dropped.
+    // blog's, so on an empty database blog's first migration would point at a table already dropped.
     await p.edit('src/blog/tables.ts', '  author = new ForeignKey(() => User)\n', '')
     await p.edit('src/blog/tables.ts', "import { User } from '../auth/tables.js'\n", '')
     await p.edit('src/auth/app.ts', 'tables: [User]', 'tables: []')
     await p.edit('src/auth/app.ts', "import { User } from './tables.js'\n", '')
-    expect((await p.run(['new', 'all', '--auto', '--yes'])).code).toBe(0)
-    // The schemas replay (what check does) …
+    const before = [...(await p.migrationFiles('auth')), ...(await p.migrationFiles('blog'))]
+    const refused = await p.run(['new', 'all', '--auto', '--yes'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(`error [KEPT_FOR_DEPENDENT_APP]: App "auth" can't drop or rename the table class User: migration`)
+    expect(refused.stderr).toContain(`of app "blog" (src/blog/migrations/${blogFirst}) points a foreign key at User.id`)
+    expect(refused.stderr).toContain('set `static tablename`')
+    expect([...(await p.migrationFiles('auth')), ...(await p.migrationFiles('blog'))]).toEqual(before)
+    expect((await p.run(['check'])).code).toBe(1)
+
+    // Written by hand (or by an older version), the drop replays (what check does) …
+    expect((await p.run(['new', 'blog', '--auto', '--yes'])).code).toBe(1)
+    expect((await p.run(['new', 'auth', '--desc', 'drop user by hand'])).code).toBe(0)
+    const handWritten = (await p.migrationFiles('auth')).find((f) => !before.includes(f))!
+    await p.edit(`src/auth/migrations/${handWritten}`, '  return manager', "  manager.dropTable({ className: 'User', tablename: 'user' })\n  return manager")
+    expect((await p.run(['new', 'blog', '--auto', '--yes'])).code).toBe(0)
     expect((await p.run(['check'])).code).toBe(0)
     // … but the SQL does not.
     const scratch = await p.run(['check', '--scratch'])

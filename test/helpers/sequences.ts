@@ -13,8 +13,8 @@
 import { transformSync } from 'esbuild'
 import fc from 'fast-check'
 import { expect } from 'vitest'
-import * as pkg from '../../src/index.js'
 import { emptyAnswers } from '../../src/differ/renames.js'
+import * as pkg from '../../src/index.js'
 import { checksumOf } from '../../src/migration/manager.js'
 import { AlterColumn, DropColumn, type Operation } from '../../src/migration/operations/index.js'
 import { replay } from '../../src/migration/replay.js'
@@ -25,7 +25,7 @@ import type { MigrationSource } from '../../src/runtime/runner.js'
 import { byteLength, snakeCase } from '../../src/schema/naming.js'
 import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
 import { renderMigration } from '../../src/writer/render.js'
-import { type AppModelSpec, type ColumnSpec, type ModelSpec, type Pool, type TableSpec, modelSpecArbOf, mutateArb, tryBuildApps } from './arbitraries.js'
+import { type AppModelSpec, type ColumnSpec, type ModelSpec, modelSpecArbOf, mutateArb, type Pool, type TableSpec, tryBuildApps } from './arbitraries.js'
 
 /** `base` padded to exactly 63 bytes (Postgres' limit) with two-byte characters and an ASCII tail. */
 export function name63(base: string): string {
@@ -87,16 +87,21 @@ const appsSpecArb: fc.Arbitrary<AppsSpec> = fc.record({ auth: modelSpecArbOf(AUT
 const targetable = (t: TableSpec) => t.primaryKey.kind !== 'composite'
 
 /**
- * The discipline the product needs across apps (a design limit, see the test's header): an auth table
- * that blog's foreign keys pointed at in the previous version keeps its class name and its primary
- * key (property, type, key) for one more version, so blog's migration can let go of it first. Its
- * physical names, schema and other columns may change.
+ * The discipline the product needs across apps (see src/project/dependent-references.ts): an auth
+ * table that blog's foreign keys pointed at in any earlier version keeps its class name and its
+ * primary key (property, type, key) for good, since on a database built from scratch all of auth's
+ * migrations run before blog's first. Its physical names, schema and other columns may change.
  */
-function pinReferenced(previous: AppsSpec, auth: ModelSpec): ModelSpec {
-  const exists = new Set(previous.auth.tables.filter(targetable).map((t) => t.className))
-  const pinned = previous.auth.tables.filter(
-    (t) => exists.has(t.className) && previous.blog.tables.some((b) => b.columns.some((c) => c.kind === 'ForeignKey' && c.target === t.className)),
-  )
+function pinReferenced(earlier: readonly AppsSpec[], auth: ModelSpec): ModelSpec {
+  // The latest definition of each auth table that blog pointed at.
+  const latest = new Map<string, TableSpec>()
+  for (const version of earlier) {
+    for (const t of version.auth.tables) {
+      if (targetable(t) && version.blog.tables.some((b) => b.columns.some((c) => c.kind === 'ForeignKey' && c.target === t.className))) latest.set(t.className, t)
+      else if (latest.has(t.className)) latest.set(t.className, t)
+    }
+  }
+  const pinned = [...latest.values()]
   if (!pinned.length) return auth
   const names = new Set(pinned.map((t) => t.className))
   const tables = auth.tables.map((t) => (t.renamedFrom && names.has(t.renamedFrom) ? { ...t, renamedFrom: undefined } : t))
@@ -121,24 +126,25 @@ function pinReferenced(previous: AppsSpec, auth: ModelSpec): ModelSpec {
 }
 
 /**
- * Whether `next` keeps what blog pointed at in `previous` (see pinReferenced): versions are skipped
- * when the model reader refuses them, so the version before may not be the one it was derived from.
+ * Whether `next` keeps what blog pointed at in `earlier` (see pinReferenced): versions are skipped
+ * when the model reader refuses them, so the versions before may not be the ones it was derived from.
  */
-export function keepsReferencedKeys(previous: AppsSpec, next: AppsSpec): boolean {
-  return stableStringify(pinReferenced(previous, next.auth)) === stableStringify(next.auth)
+export function keepsReferencedKeys(earlier: readonly AppsSpec[], next: AppsSpec): boolean {
+  return stableStringify(pinReferenced(earlier, next.auth)) === stableStringify(next.auth)
 }
 
 /** The next version: each app mostly derived from its previous model, sometimes a new one. */
-function nextArb(previous: AppsSpec): fc.Arbitrary<AppsSpec> {
+function nextArb(earlier: readonly AppsSpec[]): fc.Arbitrary<AppsSpec> {
+  const previous = earlier[earlier.length - 1]!
   const next = (spec: ModelSpec, pool: Pool) => fc.oneof({ weight: 5, arbitrary: mutateArb(spec, pool) }, { weight: 1, arbitrary: modelSpecArbOf(pool) })
-  return fc.record({ auth: next(previous.auth, AUTH).map((auth) => pinReferenced(previous, auth)), blog: next(previous.blog, BLOG) })
+  return fc.record({ auth: next(previous.auth, AUTH).map((auth) => pinReferenced(earlier, auth)), blog: next(previous.blog, BLOG) })
 }
 
 /** S0…Sn: `versions` versions, each derived from the one before. */
 export function sequenceArb(versions: { min: number; max: number }): fc.Arbitrary<AppsSpec[]> {
   return fc.integer(versions).chain((count) => {
     let arb: fc.Arbitrary<AppsSpec[]> = appsSpecArb.map((s) => [s])
-    for (let i = 1; i < count; i++) arb = arb.chain((list) => nextArb(list[list.length - 1]!).map((s) => [...list, s]))
+    for (let i = 1; i < count; i++) arb = arb.chain((list) => nextArb(list).map((s) => [...list, s]))
     return arb
   })
 }
@@ -380,16 +386,17 @@ export const HAND_WRITTEN: AppsSpec[] = (() => {
     constraints: [{ kind: 'unique', columns: ['code', 'at'], nullsDistinct: true }],
   }
   const v3: AppsSpec = { auth: { tables: [user2, group1, role3], enums: v1.auth.enums }, blog: { tables: [tag3, item3, post2], enums: { tone: ['a'], MixedLevel: ['b'] } } }
-  // Free now, the first target goes and User takes the physical name of Role, which goes too (Role's
-  // hint names a class that still exists, so it is no rename); a column takes a dropped column's name;
-  // the enum of Group's key loses a value while blog's foreign key to it (of that type) stays.
-  const user4: TableSpec = { ...role3, className: 'User', renamedFrom: 'Role' }
+  // Free now, the first target keeps its class and key for good (blog's first migrations point at
+  // it) but moves back to public under the physical name of Role, which goes; a column takes a
+  // dropped column's name; the enum of Group's key loses a value while blog's foreign key to it stays.
+  const user4: TableSpec = { ...user2, tablename: 'role"q', schema: undefined }
   const group4: TableSpec = { ...group1, columns: [col('amount', 'Integer', { dbColumnName: 'at', index: true }), group1.columns[2]!], constraints: [] }
   const v4: AppsSpec = { auth: { tables: [group4, user4], enums: { mood: ['b'], 'Auth"Level': ['c', 'a'] } }, blog: v3.blog }
-  // blog lets go of Group; then Group is renamed by hint to Role (a class name reused).
+  // blog lets go of Group; then Group, kept for good too, is renamed in the database only, and a new
+  // table takes the class name Role again.
   const tag5: TableSpec = { ...tag3, columns: tag3.columns.filter((c) => c.prop !== 'owner'), constraints: [] }
-  const v5: AppsSpec = { auth: { tables: [group4, { ...user4, renamedFrom: undefined }], enums: v4.auth.enums }, blog: { tables: [tag5, item3, post2], enums: v3.blog.enums } }
-  const role6: TableSpec = { ...group4, className: 'Role', renamedFrom: 'Group' }
-  const v6: AppsSpec = { auth: { tables: [role6, { ...user4, renamedFrom: undefined }], enums: v4.auth.enums }, blog: v5.blog }
+  const v5: AppsSpec = { auth: { tables: [group4, user4], enums: v4.auth.enums }, blog: { tables: [tag5, item3, post2], enums: v3.blog.enums } }
+  const role6: TableSpec = { className: 'Role', tablename: 'MixedGroup', columns: [col('title', 'Text')], primaryKey: { kind: 'implicit' }, constraints: [] }
+  const v6: AppsSpec = { auth: { tables: [{ ...group4, tablename: name63('role') }, user4, role6], enums: v4.auth.enums }, blog: v5.blog }
   return [v0, v1, v2, v3, v4, v5, v6]
 })()

@@ -3,12 +3,12 @@
  * a load without caches gives, any change of a migration file is seen, a damaged cache is never
  * trusted, and a session remembers what it writes.
  */
-import { readFile, readdir, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { readdir, readFile, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadProjectState } from '../../src/project/history.js'
 import { historyCacheFile, readHistoryCache } from '../../src/project/history-cache.js'
-import { type ProjectSession, openProjectSession } from '../../src/project/session.js'
+import { openProjectSession, type ProjectSession } from '../../src/project/session.js'
 import type { CheckResult } from '../../src/project/types.js'
 import { type Project, project, removeProjects } from '../cli/helpers.js'
 
@@ -219,6 +219,31 @@ describe('history cache', () => {
     expect(await check(p)).toMatchObject({ ok: true, changes: [], errors: [] })
     expect(evaluations()).toBe(before)
     expect(await cold(p)).toMatchObject({ ok: true, changes: [], errors: [] })
+  })
+
+  it("the keys blog's migrations point at in auth are kept by the cache and by a session's memory of what it wrote", async () => {
+    const { p, evaluations } = await migratedProject()
+    const fromFiles = await loadProjectState({ root: p.root, historyCache: false })
+    expect(fromFiles.references.map((r) => r.target)).toEqual([{ app: 'auth', table: 'User', column: 'id' }])
+    await loadProjectState({ root: p.root })
+    const before = evaluations()
+    expect((await loadProjectState({ root: p.root })).references).toEqual(fromFiles.references)
+    expect(evaluations()).toBe(before)
+
+    // A session writes a second foreign key into auth, then auth's model stops keying that column.
+    await p.edit('src/blog/tables.ts', '  author = new ForeignKey(() => User)', "  author = new ForeignKey(() => User)\n  editor = new ForeignKey(() => User, { targetColumn: 'email', null: true })")
+    const session = await openProjectSession({ root: p.root })
+    sessions.push(session)
+    await session.check()
+    expect((await session.emit({ allowDestructive: false, apply: false })).written.map((w) => w.app)).toEqual(['blog'])
+    await p.edit('src/blog/tables.ts', "  editor = new ForeignKey(() => User, { targetColumn: 'email', null: true })", '')
+    await p.edit('src/auth/tables.ts', 'unique: true', 'unique: false')
+    const result = await session.check()
+    expect(evaluations()).toBe(before)
+    expect(result.ok).toBe(false)
+    expect(result.errors.map((e) => e.code)).toEqual(['KEPT_FOR_DEPENDENT_APP'])
+    expect(result.errors[0]!.message).toContain(`App "auth" can't make its column email something other than a primary key or unique column`)
+    expect((await cold(p)).errors.map((e) => e.message)).toEqual(result.errors.map((e) => e.message))
   })
 })
 
