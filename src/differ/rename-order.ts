@@ -16,6 +16,8 @@ interface Moves<T extends Operation> {
   to(o: T): Slot
   /** The operations that take `o` through `temporary` instead of straight to its name. */
   aside(o: T, temporary: string): T[]
+  /** The same moves of one object in another order (through another intermediate name), if any. */
+  reordered?(queue: readonly T[]): T[] | undefined
 }
 
 const slotKey = (slot: Slot) => JSON.stringify(slot)
@@ -39,12 +41,23 @@ function orderMoves<T extends Operation>(queues: T[][], taken: Iterable<Slot>, m
   for (;;) {
     const live = pending.filter((q) => q.length)
     if (!live.length) return out
-    const free = live.find((q) => {
+    const ready = (q: readonly T[]) => {
       const to = slotKey(moves.to(q[0]!))
       return to === slotKey(moves.from(q[0]!)) || !occupied.has(to)
-    })
+    }
+    const free = live.find(ready)
     if (free) {
       take(free)
+      continue
+    }
+    // A rename and a move whose intermediate name is taken may go the other way round.
+    const other = live.find((q) => {
+      const reordered = moves.reordered?.(q)
+      return reordered !== undefined && ready(reordered)
+    })
+    if (other) {
+      other.splice(0, other.length, ...moves.reordered!(other)!)
+      take(other)
       continue
     }
     // Every next rename waits for a name. If the name is held by another object that is about to
@@ -95,6 +108,16 @@ const tableMoves = (app: string): Moves<TableMove> => ({
       aside,
       new ChangeTableSchema(app, { ...p, tablename: temporary }),
       new RenameTable(app, { oldClassName: p.className, newClassName: p.className, oldTablename: temporary, newTablename: p.tablename, schema: schemaParam(p.newSchema) }),
+    ]
+  },
+  // Renamed in its old schema then moved, or moved under its old name then renamed in the new one.
+  reordered: (queue) => {
+    const [rename, move] = queue
+    if (queue.length !== 2 || !(rename instanceof RenameTable) || !(move instanceof ChangeTableSchema)) return undefined
+    const r = rename.params
+    return [
+      new ChangeTableSchema(app, { className: r.oldClassName, tablename: r.oldTablename, oldSchema: move.params.oldSchema, newSchema: move.params.newSchema }),
+      new RenameTable(app, { ...r, schema: schemaParam(move.params.newSchema) }),
     ]
   },
 })

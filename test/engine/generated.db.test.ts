@@ -307,6 +307,39 @@ describeSharedEngines('generated migrations: names that other renames give up', 
     })
   })
 
+  it('a table renamed and moved to another schema, its new name taken in the old one: moved first, then renamed', async () => {
+    class Role extends Table {
+      static override tablename = 'role'
+      name = new Text()
+    }
+    class User extends Table {
+      static override tablename = 'member'
+      name = new Text()
+    }
+    const before = model(app('blog', [Role, User])).snapshot
+    const after = (() => {
+      class Role extends Table {
+        static override tablename = 'member'
+        static override schema = 'extra'
+        name = new Text()
+      }
+      return model(app('blog', [Role, User]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into role (name) values ('r'); insert into member (name) values ('u')`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select name from extra.member')).toEqual([{ name: 'r' }])
+        expect(await rows(db, 'select name from public.member')).toEqual([{ name: 'u' }])
+      },
+    })
+    expect(result.forwards.filter((s) => /^ALTER TABLE \S+ (RENAME TO|SET SCHEMA) /.test(s))).toEqual([
+      `ALTER TABLE "public"."role" SET SCHEMA "extra"`,
+      `ALTER TABLE "extra"."role" RENAME TO "member"`,
+    ])
+  })
+
   it('columns that swap names, and a chain of column renames, keep their values', async () => {
     class Point extends Table {
       x = new Integer({ dbColumnName: 'x' })

@@ -89,7 +89,7 @@ const targetable = (t: TableSpec) => t.primaryKey.kind !== 'composite'
 /**
  * The discipline the product needs across apps (see src/project/dependent-references.ts): an auth
  * table that blog's foreign keys pointed at in any earlier version keeps its class name and its
- * primary key (property, type, key) for good, since on a database built from scratch all of auth's
+ * primary key (property, key; its type may change) for good, since on a database built from scratch all of auth's
  * migrations run before blog's first. Its physical names, schema and other columns may change.
  */
 function pinReferenced(earlier: readonly AppsSpec[], auth: ModelSpec): ModelSpec {
@@ -117,7 +117,8 @@ function pinReferenced(earlier: readonly AppsSpec[], auth: ModelSpec): ModelSpec
     if (key !== undefined) {
       const old = was.columns.find((c) => c.prop === key)!
       const kept = columns.find((c) => c.prop === key)
-      const column = { ...old, renamedFrom: undefined, dbColumnName: kept ? kept.dbColumnName : old.dbColumnName }
+      // Its type may change (a database built from scratch gives blog's foreign key the new type).
+      const column = { ...(kept ?? old), renamedFrom: undefined }
       columns = kept ? columns.map((c) => (c.prop === key ? column : c)) : [...columns, column]
     }
     tables[at] = { ...now, columns, primaryKey: was.primaryKey }
@@ -289,10 +290,17 @@ export function features(model: ModelSnapshot, operations: readonly Operation[])
   if (model.snapshot.tables.some((t) => t.app === 'blog' && t.columns.some((c) => c.params.references?.app === 'auth'))) out.add('foreign key across apps')
   if (model.snapshot.tables.some((t) => t.constraints.some((c) => c.kind !== 'check' && c.columns.length > 1))) out.add('composite constraint')
   if (model.snapshot.enums.length) out.add('enum')
+  const referenced = new Set(
+    model.snapshot.tables.flatMap((t) => t.columns.flatMap((c) => (t.app === 'blog' && c.params.references?.app === 'auth' ? [`${c.params.references.table}.${c.params.references.column}`] : []))),
+  )
   for (const o of operations) {
     if (o.kind === 'renameTable' && (o.params as { oldClassName: string; newClassName: string }).oldClassName !== (o.params as { newClassName: string }).newClassName) out.add('table rename (hint)')
     if (o.kind === 'renameColumn' && (o.params as { oldColumnName: string }).oldColumnName !== (o.params as { newColumnName: string }).newColumnName) out.add('column rename (hint)')
-    if (o.kind === 'alterColumn' && 'columnClass' in (o.params as { params: object }).params) out.add('type change')
+    if (o.kind === 'alterColumn' && 'columnClass' in (o.params as { params: object }).params) {
+      out.add('type change')
+      const { tableClassName, columnName } = o.params as { tableClassName: string; columnName: string }
+      if (o.app === 'auth' && referenced.has(`${tableClassName}.${columnName}`)) out.add('type change of a key blog points at')
+    }
     if (o.kind === 'alterEnum') out.add('enum change')
   }
   return [...out]
@@ -368,8 +376,15 @@ export const HAND_WRITTEN: AppsSpec[] = (() => {
     auth: { tables: [user1, group1], enums: { mood: ['a', 'b'], 'Auth"Level': ['a', "d'q", 'c'] } },
     blog: { tables: [tag1, item1], enums: v0.blog.enums },
   }
-  // The target of a foreign key across apps gets a 63-byte name, another schema and column name.
-  const user2: TableSpec = { ...user1, renamedFrom: undefined, tablename: name63('user'), schema: 'extra', columns: [{ ...user1.columns[0]!, dbColumnName: 'CodeCol' }, { ...user1.columns[1]!, renamedFrom: undefined }, user1.columns[2]!] }
+  // The target of a foreign key across apps gets a 63-byte name, another schema and column name,
+  // and its key another type (blog's foreign key follows; built from scratch, it is created so).
+  const user2: TableSpec = {
+    ...user1,
+    renamedFrom: undefined,
+    tablename: name63('user'),
+    schema: 'extra',
+    columns: [{ ...user1.columns[0]!, kind: 'BigInt', dbColumnName: 'CodeCol' }, { ...user1.columns[1]!, renamedFrom: undefined }, user1.columns[2]!],
+  }
   const tag2: TableSpec = { ...tag1, renamedFrom: undefined }
   // A new Post (the class name Tag had) in public, named like Tag's sequence (`from_id_seq`).
   const post2: TableSpec = { className: 'Post', tablename: 'from_id_seq', columns: [col('flag', 'Boolean', { null: true })], primaryKey: { kind: 'implicit' }, constraints: [] }

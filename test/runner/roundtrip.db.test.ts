@@ -154,6 +154,7 @@ for (const kind of ['pg', 'pglite'] as EngineKind[]) {
           'reserved word',
           'table rename (hint)',
           'type change',
+          'type change of a key blog points at',
         ].sort(),
       )
       await roundTrip(engines!, versions)
