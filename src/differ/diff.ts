@@ -24,7 +24,7 @@ import {
   RenameColumn,
   RenameTable,
 } from '../migration/operations/index.js'
-import { type ColumnSnapshot, type ConstraintSnapshot, cloneData, type IndexSnapshot, type SnapshotData, sameValue, type TableSnapshot } from '../migration/snapshot.js'
+import { type ColumnSnapshot, type ConstraintSnapshot, type ForeignKeyTarget, cloneData, type IndexSnapshot, type SnapshotData, sameValue, type TableSnapshot } from '../migration/snapshot.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
 import { orderColumnRenames, orderTableRenames } from './rename-order.js'
 import { columnQuestion, columnRenameKey, emptyAnswers, pairRenames, type RenameAnswers, type RenameQuestion, tableQuestion, tableRenameKey } from './renames.js'
@@ -216,16 +216,32 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     return { ...column, params: { ...column.params, references: { ...ref, table, column: target } } }
   }
 
+  /**
+   * The column a foreign key of this app pointed at (named as in `from`), when the constraint that
+   * backs it goes: the column goes, or stops being the primary key (even to become unique), or
+   * stops being unique. The foreign key depends on that constraint's index and must let go first.
+   */
+  const keyLost = (target: ForeignKeyTarget): ColumnSnapshot | undefined => {
+    if (target.app !== app) return undefined
+    const was = fromTables.get(target.table)?.columns.find((c) => c.name === target.column)
+    // A key that is itself a foreign key has no type of its own to fall back on: left as it is.
+    if (!was || was.columnClass === 'ForeignKey' || columnKey(was) === undefined) return undefined
+    const table = renamedTables.get(target.table) ?? target.table
+    const now = toTables.get(table)?.columns.find((c) => c.name === (renamedColumns.get(`${table}.${target.column}`) ?? target.column))
+    return now && columnKey(now) === columnKey(was) ? undefined : was
+  }
+
   const nothingRenamed = renamedTables.size === 0 && renamedColumns.size === 0
   matched.forEach(([a, b], at) => {
-    if (unchanged[at] && nothingRenamed) return
+    // (Unless a foreign key of the table must let go of a key that goes; see keyLost.)
+    if (unchanged[at] && nothingRenamed && !b.columns.some((c) => c.columnClass === 'ForeignKey' && c.params.references && keyLost(c.params.references))) return
     if (a.tablename !== b.tablename) {
       phase.renames.push(new RenameTable(app, { oldClassName: b.className, newClassName: b.className, oldTablename: a.tablename, newTablename: b.tablename, schema: a.schema === 'public' ? undefined : a.schema }))
     }
     if (a.schema !== b.schema) {
       phase.renames.push(new ChangeTableSchema(app, { className: b.className, tablename: b.tablename, oldSchema: a.schema, newSchema: b.schema }))
     }
-    diffTable(a, b, renamedFrom.get(b) ?? a, app, columnPairs[at]!, follow, phase)
+    diffTable(a, b, renamedFrom.get(b) ?? a, app, columnPairs[at]!, { follow, keyLost }, phase)
   })
 
   // New tables: empty tables first, then their columns (foreign keys last, so targets exist).
@@ -445,6 +461,20 @@ function targetsFirst(operations: Operation[]): Operation[] {
   return out
 }
 
+/** The constraint a column is a key by, if any (what a foreign key to it depends on). */
+export function columnKey(column: ColumnSnapshot): 'primaryKey' | 'unique' | undefined {
+  return column.params.primaryKey ? 'primaryKey' : column.params.unique ? 'unique' : undefined
+}
+
+/** A foreign key column as a plain column of its target's type (what it holds once it lets go). */
+function releasedColumn(column: ColumnSnapshot, target: ColumnSnapshot): ColumnSnapshot {
+  const { references: _references, onDelete: _onDelete, onUpdate: _onUpdate, ...params } = column.params
+  const columnClass = target.columnClass === 'Serial' ? 'Integer' : target.columnClass === 'BigSerial' ? 'BigInt' : target.columnClass
+  const typed = { length: target.params.length, digits: target.params.digits, enum: target.params.enum, base: target.params.base }
+  for (const [key, value] of Object.entries(typed)) if (value !== undefined) (params as Record<string, unknown>)[key] = cloneData(value)
+  return { ...column, columnClass, params }
+}
+
 type ColumnPairs = ReturnType<typeof pairRenames<ColumnSnapshot>>
 const NO_PAIRS: ColumnPairs = { renames: [], asked: [], added: [], removed: [] }
 
@@ -477,7 +507,12 @@ function diffTable(
   original: TableSnapshot,
   app: string,
   pairs: ColumnPairs,
-  followRef: (column: ColumnSnapshot) => ColumnSnapshot,
+  refs: {
+    /** A column with its foreign key's target under the target's new names. */
+    follow: (column: ColumnSnapshot) => ColumnSnapshot
+    /** The old target column of a foreign key, when it stops being a key in this migration. */
+    keyLost: (target: ForeignKeyTarget) => ColumnSnapshot | undefined
+  },
   phase: Record<'renames' | 'dropsFirst' | 'fkRemoved' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
 ): void {
   const ref = { tableClassName: b.className, tablename: b.tablename }
@@ -495,12 +530,24 @@ function diffTable(
     if (x.dbColumnName !== y.dbColumnName) {
       phase.renames.push(new RenameColumn(app, { ...ref, oldColumnName: y.name, newColumnName: y.name, oldDbColumnName: x.dbColumnName, newDbColumnName: y.dbColumnName }))
     }
-    const change = columnChange(followRef(x), y)
+    const followed = refs.follow(x)
+    const change = columnChange(followed, y)
     // A column that becomes (or retargets) a foreign key waits, like new ones, for its target's columns;
     // one that stops being a foreign key lets go of its target before anything is dropped.
     const retargets = y.columnClass === 'ForeignKey' && change !== null && 'references' in change.params
     const letsGo = x.columnClass === 'ForeignKey' && y.columnClass !== 'ForeignKey'
-    if (change) (retargets ? phase.fkColumns : letsGo ? phase.fkRemoved : phase.columns).push(new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...change }))
+    const alter = (c: NonNullable<typeof change>) => new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...c })
+    // A foreign key whose target's key goes (a primary key replaced by another, made unique instead)
+    // lets go first, as a plain column of the old key's type, and points at its target (the same or
+    // a new one) again once that is a key: Postgres refuses to drop a key a foreign key depends on.
+    const lost = x.columnClass === 'ForeignKey' && y.columnClass === 'ForeignKey' && x.params.references ? refs.keyLost(x.params.references) : undefined
+    if (lost) {
+      const plain = releasedColumn(followed, lost)
+      const release = columnChange(followed, plain)
+      const attach = columnChange(plain, y)
+      if (release) phase.fkRemoved.push(alter(release))
+      if (attach) phase.fkColumns.push(alter(attach))
+    } else if (change) (retargets ? phase.fkColumns : letsGo ? phase.fkRemoved : phase.columns).push(alter(change))
   }
   for (const c of pairs.added) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(b, c)))
 
@@ -523,5 +570,5 @@ function diffTable(
   for (const i of b.indexes) if (!has(fromIndexes, i)) phase.constraintsAdded.push(new AddIndex(app, { ...ref, index: cloneData(i) }))
 
   // The dropped definition as it is when the drop runs (after renames): backwards re-adds exactly that.
-  for (const c of pairs.removed) phase.columnsDropped.push(new DropColumn(app, columnParams(a, followRef(c))))
+  for (const c of pairs.removed) phase.columnsDropped.push(new DropColumn(app, columnParams(a, refs.follow(c))))
 }

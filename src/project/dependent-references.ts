@@ -50,17 +50,22 @@ export function referencesOf(migrations: readonly MigrationWithOperations[]): De
   return [...seen.values()]
 }
 
-/** Whether `column` of `table` is a key a foreign key can point at (primary key or unique, alone). */
-function isKey(table: TableSnapshot, column: string): boolean {
+/**
+ * The constraint that makes `column` of `table` a key a foreign key can point at (primary key or
+ * unique, alone): a foreign key depends on that constraint's index, so its kind must stay.
+ */
+function keyOf(table: TableSnapshot, column: string): 'the primary key' | 'unique' | undefined {
   const c = table.columns.find((x) => x.name === column)
-  if (!c) return false
-  if (c.params.primaryKey || c.params.unique) return true
-  return table.constraints.some((k) => k.kind !== 'check' && k.columns.length === 1 && k.columns[0] === column)
+  if (!c) return undefined
+  if (c.params.primaryKey) return 'the primary key'
+  if (c.params.unique) return 'unique'
+  const k = table.constraints.find((x) => x.kind !== 'check' && x.columns.length === 1 && x.columns[0] === column)
+  return k?.kind === 'primaryKey' ? 'the primary key' : k?.kind === 'unique' ? 'unique' : undefined
 }
 
 /**
  * The first reference whose target the history has as a key and the model no longer does (the
- * class gone or renamed, the property gone or renamed, or no longer a key), as an error that says
+ * class gone or renamed, the property gone or renamed, or no longer that kind of key), as an error that says
  * what to do (files relative to `root`); undefined when every target is kept. A target the history itself no longer has was
  * broken before (`check --scratch` shows it) and is not this check's to report.
  */
@@ -69,19 +74,20 @@ export function checkReferencedKeys(references: readonly DependentReference[], h
   for (const ref of references) {
     const { app, table, column } = ref.target
     const was = history.findTable(app, table)
-    if (!was || !isKey(was, column)) continue
+    const key = was && keyOf(was, column)
+    if (!key) continue
     const now = modelTables.get(`${app}.${table}`)
-    if (now && isKey(now, column)) continue
+    if (now && keyOf(now, column) === key) continue
     const what = !now
       ? `drop or rename the table class ${table}`
       : !now.columns.some((c) => c.name === column)
         ? `drop or rename its column ${column}`
-        : `make its column ${column} something other than a primary key or unique column`
+        : `change its column ${column}, which is ${key}, into another kind of key or none`
     return new AutoMigrationsError(
       'KEPT_FOR_DEPENDENT_APP',
       `App "${app}" can't ${what}: migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)}) points a foreign key at ${table}.${column}. ` +
         `Every migration of "${app}" runs before those of "${ref.app}", so a database built from scratch would no longer find it. ` +
-        `Keep class ${table} with its key ${column}; to rename the table in the database set \`static tablename\`, to rename the column set \`dbColumnName\`.`,
+        `Keep class ${table} with its key ${column} as it is; to rename the table in the database set \`static tablename\`, to rename the column set \`dbColumnName\`.`,
       { app, table, column, dependent: ref.app, file: ref.file, migrationId: ref.migrationId },
     )
   }

@@ -398,6 +398,64 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
     expect(findTable(result.after, 'public', 'country')!.primaryKey).toEqual({ name: 'country_pkey', columns: ['code'] })
   })
 
+  it('a primary key replaced by another while the foreign key that points at it moves to the new one', async () => {
+    // The foreign key's constraint lets go before the old key goes and comes back after the new one.
+    class Country extends Table {
+      code = new Varchar({ length: 2, primaryKey: true })
+      name = new Text()
+    }
+    class City extends Table {
+      country = new ForeignKey(() => Country)
+    }
+    const before = model(app('blog', [Country, City])).snapshot
+    const after = (() => {
+      class Country extends Table {
+        code = new Varchar({ length: 2, unique: true })
+        name = new Text({ primaryKey: true })
+      }
+      class City extends Table {
+        country = new ForeignKey(() => Country)
+      }
+      return model(app('blog', [Country, City]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into country (code, name) values ('fr', 'France'); insert into city (country) values (null)`,
+      operations: generated(before, after),
+    })
+    const city = findTable(result.after, 'public', 'city')!
+    expect(city.foreignKeys.map((k) => ({ columns: k.columns, table: k.referencedTable, to: k.referencedColumns }))).toEqual([{ columns: ["country"], table: "country", to: ["name"] }])
+    expect(findTable(result.after, 'public', 'country')!.primaryKey?.columns).toEqual(['name'])
+  })
+
+  it('a primary key that becomes unique while a foreign key keeps pointing at it', async () => {
+    class Tag extends Table {
+      slug = new Varchar({ length: 40, primaryKey: true })
+    }
+    class Post extends Table {
+      tag = new ForeignKey(() => Tag)
+    }
+    const before = model(app('blog', [Tag, Post])).snapshot
+    const after = (() => {
+      class Tag extends Table {
+        slug = new Varchar({ length: 40, unique: true })
+      }
+      class Post extends Table {
+        tag = new ForeignKey(() => Tag, { targetColumn: 'slug' })
+      }
+      return model(app('blog', [Tag, Post]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into tag (slug) values ('ts'); insert into post (tag) values ('ts')`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select tag from post')).toEqual([{ tag: 'ts' }])
+      },
+    })
+    expect(findTable(result.after, 'public', 'post')!.foreignKeys.map((k) => k.referencedColumns)).toEqual([['slug']])
+  })
+
   it('a new column may take the database name of a dropped one, a new table the name of a dropped one', async () => {
     class Post extends Table {
       title = new Text({ dbColumnName: 'name' })

@@ -16,7 +16,7 @@ import { expect } from 'vitest'
 import { emptyAnswers } from '../../src/differ/renames.js'
 import * as pkg from '../../src/index.js'
 import { checksumOf } from '../../src/migration/manager.js'
-import { AlterColumn, DropColumn, type Operation } from '../../src/migration/operations/index.js'
+import type { Operation } from '../../src/migration/operations/index.js'
 import { replay } from '../../src/migration/replay.js'
 import { type SchemaState, type SnapshotData, stableStringify } from '../../src/migration/snapshot.js'
 import { type AppPlan, planNewMigrations } from '../../src/project/plan.js'
@@ -227,23 +227,6 @@ export function replayHistory(migrations: readonly WrittenMigration[]): SchemaSt
   const rank = (app: string) => APPS.findIndex((a) => a.name === app)
   const sorted = [...migrations].sort((a, b) => rank(a.app) - rank(b.app) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   return replay(sorted)
-}
-
-/**
- * Known limit (a design one, see test/engine/property.db.test.ts): a primary key that a foreign key
- * points at, replaced or dropped while the foreign key moves elsewhere.
- */
-export function replacesReferencedKey(operations: readonly Operation[]): boolean {
-  const keyDropped = (table: string, column: string) =>
-    operations.some((o) =>
-      (o instanceof DropColumn && o.params.params.primaryKey) || (o instanceof AlterColumn && o.params.params.primaryKey === false)
-        ? o.params.tableClassName === table && o.params.columnName === column
-        : false,
-    )
-  return operations.some((o) => {
-    const old = o instanceof AlterColumn && 'references' in o.params.params ? o.params.oldParams.references : undefined
-    return old ? keyDropped(old.table, old.column) : false
-  })
 }
 
 /**

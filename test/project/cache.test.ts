@@ -242,7 +242,7 @@ describe('history cache', () => {
     expect(evaluations()).toBe(before)
     expect(result.ok).toBe(false)
     expect(result.errors.map((e) => e.code)).toEqual(['KEPT_FOR_DEPENDENT_APP'])
-    expect(result.errors[0]!.message).toContain(`App "auth" can't make its column email something other than a primary key or unique column`)
+    expect(result.errors[0]!.message).toContain(`App "auth" can't change its column email, which is unique, into another kind of key or none`)
     expect((await cold(p)).errors.map((e) => e.message)).toEqual(result.errors.map((e) => e.message))
   })
 })

@@ -62,7 +62,7 @@ describe('keys kept for dependent apps', () => {
     expect(dropped?.message).toBe(
       `App "auth" can't drop or rename the table class User: migration 2026-01-01T00:00:00:000000 of app "blog" (src/blog/migrations/blog_1.ts) points a foreign key at User.id. ` +
         `Every migration of "auth" runs before those of "blog", so a database built from scratch would no longer find it. ` +
-        'Keep class User with its key id; to rename the table in the database set `static tablename`, to rename the column set `dbColumnName`.',
+        'Keep class User with its key id as it is; to rename the table in the database set `static tablename`, to rename the column set `dbColumnName`.',
     )
     expect(dropped?.details).toMatchObject({ app: 'auth', table: 'User', column: 'id', dependent: 'blog' })
     class Account extends Table {
@@ -72,7 +72,7 @@ describe('keys kept for dependent apps', () => {
     expect(check(authNow(Account))?.message).toContain(`App "auth" can't drop or rename the table class User`)
   })
 
-  it('dropping, renaming or un-keying a column blog points at is refused; other columns may change', () => {
+  it('dropping, renaming or re-keying a column blog points at is refused; other columns may change', () => {
     class Kept extends Table {
       email = new Varchar({ length: 320, unique: true })
       name = new Text()
@@ -83,9 +83,15 @@ describe('keys kept for dependent apps', () => {
     class NotKey extends Table {
       email = new Varchar({ length: 320 })
     }
+    // Its unique constraint would go (a foreign key depends on its index) even to become the primary key.
+    class PrimaryNow extends Table {
+      email = new Varchar({ length: 320, primaryKey: true })
+    }
     expect(check(authNow(asUser(Kept)))).toBeUndefined()
     expect(check(authNow(asUser(Gone)))?.message).toContain(`App "auth" can't drop or rename its column email: migration`)
-    expect(check(authNow(asUser(NotKey)))?.message).toContain(`App "auth" can't make its column email something other than a primary key or unique column`)
+    const toEmail = refs().filter((r) => r.target.column === 'email')
+    expect(checkReferencedKeys(toEmail, history, authNow(asUser(PrimaryNow)), '/project')?.message).toContain(`App "auth" can't change its column email, which is unique, into another kind of key or none`)
+    expect(check(authNow(asUser(NotKey)))?.message).toContain(`App "auth" can't change its column email, which is unique, into another kind of key or none`)
   })
 
   it('a target the history itself no longer has is left to check --scratch', () => {
