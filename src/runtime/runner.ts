@@ -16,6 +16,8 @@ import type { DatabaseOption, Engine, Queryable } from './engines/engine.js'
 import { embeddedDirOf, openEngine } from './engines/open.js'
 import { DEFAULT_HISTORY_SCHEMA, type HistoryRow, deleteHistoryRowSql, ensureHistoryTable, insertHistoryRowSql, readHistory } from './history.js'
 
+const NOTHING_APPLIED = 'Nothing of this migration was applied.'
+
 /** What a migration file exports (or what the loader gives for one). */
 export interface MigrationSource {
   app: string
@@ -373,34 +375,83 @@ export class Migrator {
     }
     if (!groups.length || !groups[groups.length - 1]!.transactional) groups.push({ transactional: true, steps: [] })
     const lockTimeout = `SET LOCAL lock_timeout = '${Math.max(0, Math.round(this.#options.ddlLockTimeoutMs ?? 10_000))}ms'`
-    for (const [at, group] of groups.entries()) {
-      const isLast = at === groups.length - 1
-      if (!group.transactional) {
-        const step = group.steps[0]!
-        await this.#exec(m, step, direction, () => engine.exec(stepText(step)))
-        continue
-      }
-      const sqlOnly = group.steps.every((s) => s.step.kind === 'sql')
-      try {
-        if (sqlOnly) {
-          // One round trip: a multi-statement simple query is one implicit transaction, atomic on
-          // its own (SET LOCAL applies to it), so no BEGIN/COMMIT round trips are needed.
-          await engine.exec([lockTimeout, ...group.steps.map(stepText), ...(isLast ? [historySql] : [])].join(';\n'))
+    /** Steps of groups that committed before the last one (only a migration with steps outside the transaction has any). */
+    const committed: PlannedStep[] = []
+    let outside: PlannedStep | undefined
+    try {
+      for (const [at, group] of groups.entries()) {
+        const isLast = at === groups.length - 1
+        if (!group.transactional) {
+          outside = group.steps[0]!
+          await this.#exec(m, outside, direction, () => engine.exec(stepText(outside!)))
+          committed.push(outside)
+          outside = undefined
           continue
         }
-        await engine.transaction(async (tx) => {
-          await tx.exec(lockTimeout)
-          for (const step of group.steps) {
-            await this.#exec(m, step, direction, () => (step.step.kind === 'raw' ? Promise.resolve(step.step.run(tx)) : tx.exec(step.step.sql)))
-          }
-          if (isLast) await tx.exec(historySql)
-        })
-      } catch (error) {
-        if (error instanceof AutoMigrationsError) throw error
-        // Only after the failed transaction is gone: PGlite runs one transaction at a time.
-        throw await this.#locate(engine, m, group.steps, direction, error)
+        await this.#runTransaction(engine, m, group.steps, direction, lockTimeout, isLast ? historySql : undefined)
+        if (!isLast) committed.push(...group.steps)
+      }
+    } catch (error) {
+      if (error instanceof AutoMigrationsError && (committed.length || outside)) await this.#afterPartialFailure(engine, error, committed, outside)
+      throw error
+    }
+  }
+
+  /** One transactional group of steps, with the history row when it is the migration's last. */
+  async #runTransaction(engine: Engine, m: Recorded, steps: PlannedStep[], direction: string, lockTimeout: string, historySql: string | undefined): Promise<void> {
+    const history = historySql === undefined ? [] : [historySql]
+    try {
+      if (steps.every((s) => s.step.kind === 'sql')) {
+        // One round trip: a multi-statement simple query is one implicit transaction, atomic on
+        // its own (SET LOCAL applies to it), so no BEGIN/COMMIT round trips are needed.
+        await engine.exec([lockTimeout, ...steps.map(stepText), ...history].join(';\n'))
+        return
+      }
+      await engine.transaction(async (tx) => {
+        await tx.exec(lockTimeout)
+        for (const step of steps) {
+          await this.#exec(m, step, direction, () => (step.step.kind === 'raw' ? Promise.resolve(step.step.run(tx)) : tx.exec(step.step.sql)))
+        }
+        for (const sql of history) await tx.exec(sql)
+      })
+    } catch (error) {
+      if (error instanceof AutoMigrationsError) throw error
+      // Only after the failed transaction is gone: PGlite runs one transaction at a time.
+      throw await this.#locate(engine, m, steps, direction, error)
+    }
+  }
+
+  /**
+   * A migration with steps outside its transaction failed after some of its groups committed (or
+   * in such a step). What a step left behind and has a cleanup for is taken away (an index built
+   * CONCURRENTLY, or left INVALID by a failed build); the rest stays, and the error says which
+   * operations and what to do, instead of "nothing was applied".
+   */
+  async #afterPartialFailure(engine: Engine, error: AutoMigrationsError, committed: PlannedStep[], failed: PlannedStep | undefined): Promise<void> {
+    const left: PlannedStep[] = []
+    for (const step of [...committed, ...(failed ? [failed] : [])].reverse()) {
+      const cleanup = step.step.kind === 'sql' ? step.step.cleanup : undefined
+      if (cleanup === undefined) {
+        if (step !== failed) left.unshift(step)
+        continue
+      }
+      try {
+        await engine.exec(cleanup)
+      } catch {
+        left.unshift(step)
       }
     }
+    if (!left.length) return
+    const operations = [...new Set(left.map((s) => s.operation.describe()))]
+    const repeatable = left.every((s) => s.step.kind === 'sql' && s.step.repeatable === true)
+    error.details.leftApplied = left.map(stepText)
+    error.message = error.message.replace(
+      NOTHING_APPLIED,
+      `Postgres runs some of its steps outside the migration's transaction, so what ran before the failure stays applied: ${operations.join('; ')}. The migration is not recorded as run. ` +
+        (repeatable
+          ? 'Running it again is safe (those steps skip what is already done).'
+          : 'Undo those operations by hand (`auto-migrations sql <app> <ID> --backwards` prints their statements), or fix the migration so that it runs past them, before running it again.'),
+    )
   }
 
   async #exec(m: Recorded, step: PlannedStep, direction: string, run: () => Promise<unknown>): Promise<void> {
@@ -443,7 +494,7 @@ export class Migrator {
     const sqlText = step ? `\nSQL: ${stepText(step)}` : ''
     return new AutoMigrationsError(
       'MIGRATION_FAILED',
-      `Migration ${where} failed ${direction}${what}: ${message}${pgCode ? ` [${pgCode}]` : ''}${sqlText}\nNothing of this migration was applied.`,
+      `Migration ${where} failed ${direction}${what}: ${message}${pgCode ? ` [${pgCode}]` : ''}${sqlText}\n${NOTHING_APPLIED}`,
       { app: m.source.app, migrationId: m.source.id, file: m.source.file, operation: step?.operation.describe(), sql: step ? stepText(step) : undefined, pgCode },
       { cause: error },
     )

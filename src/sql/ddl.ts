@@ -203,8 +203,8 @@ export function createIndexSql(table: TableSnapshot, index: IndexSnapshot): stri
     .join(' ')
 }
 
-export function dropIndexSql(table: TableSnapshot, name: string, concurrently = false): string {
-  return `DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${qualifiedName(table.schema, name)}`
+export function dropIndexSql(table: TableSnapshot, name: string, concurrently = false, ifExists = false): string {
+  return `DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${ifExists ? 'IF EXISTS ' : ''}${qualifiedName(table.schema, name)}`
 }
 
 /**

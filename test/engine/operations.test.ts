@@ -775,7 +775,7 @@ describeSharedEngines('index operations', (ctx) => {
       operations: (m) => m.addIndex(productIndex({ keys: [{ column: 'stock' }], concurrently: true })),
     })
     expect(result.forwards).toEqual([`CREATE INDEX CONCURRENTLY "product_stock_idx" ON "public"."product" USING btree ("stock")`])
-    expect(result.backwards).toEqual([`DROP INDEX CONCURRENTLY "public"."product_stock_idx"`])
+    expect(result.backwards).toEqual([`DROP INDEX CONCURRENTLY IF EXISTS "public"."product_stock_idx"`])
     expect(findTable(result.after, 'public', 'product')!.indexes[0]).toMatchObject({ name: 'product_stock_idx', valid: true })
   })
 

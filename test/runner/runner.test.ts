@@ -143,6 +143,62 @@ describeEngines('runner', (ctx) => {
     expect((await migrator.status()).map((s) => s.state)).toEqual(['ran', 'ran'])
   })
 
+  const concurrentIndex = (unique: boolean) => ({ name: null, keys: [{ column: 'name' }], unique, method: 'btree' as const, where: null, nullsDistinct: true, concurrently: true })
+  const failure = async (run: Promise<unknown>) => {
+    const error = await run.then(() => undefined, (e: unknown) => e)
+    expect(isAutoMigrationsError(error) && error.code).toBe('MIGRATION_FAILED')
+    return error as Error & { details: Record<string, unknown> }
+  }
+  const indexNames = async (engine: Parameters<typeof introspect>[0]) => (await introspect(engine, { schemas: ['public'] })).tables.find((t) => t.name === 'author')!.indexes.map((i) => i.name)
+
+  it('a unique index built CONCURRENTLY that fails on duplicates leaves no INVALID index behind: nothing was applied', async () => {
+    const { engine } = ctx()
+    const migrator = createMigrator({ apps, migrations: [addUser, addAuthor], database: engine })
+    await migrator.migrate()
+    await engine.exec(`INSERT INTO author (name) VALUES ('same'), ('same')`)
+    const unique = source('blog', ID3, (m) => m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(true) }))
+    const error = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, unique], database: engine }).migrate())
+    expect(error.message).toMatch(/could not create unique index .*\[23505\]/)
+    expect(error.message).toContain('Nothing of this migration was applied.')
+    expect(await indexNames(engine)).toEqual([])
+    expect((await readHistory(engine)).length).toBe(2)
+    // Once the rows are fixed, running it again works.
+    await engine.exec(`DELETE FROM author WHERE id = (SELECT max(id) FROM author)`)
+    await createMigrator({ apps, migrations: [addUser, addAuthor, unique], database: engine }).migrate()
+    expect(await indexNames(engine)).toEqual(['author_name_key'])
+  })
+
+  it('a step after one outside the transaction fails: the index is taken away, what committed before it is named', async () => {
+    const { engine } = ctx()
+    await createMigrator({ apps, migrations: [addUser, addAuthor], database: engine }).migrate()
+    const mixed = source('blog', ID3, (m) => {
+      m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: 'bio', dbColumnName: 'bio', columnClass: 'Text', params: { default: null, null: true, primaryKey: false, unique: false, index: false } })
+      m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(false) })
+      m.sql('SELECT * FROM no_such_table')
+    })
+    const error = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed], database: engine }).migrate())
+    expect(error.message).not.toContain('Nothing of this migration was applied.')
+    expect(error.message).toContain(`so what ran before the failure stays applied: add column Author.bio. The migration is not recorded as run. Undo those operations by hand`)
+    expect(error.details.leftApplied).toEqual(['ALTER TABLE "public"."author" ADD COLUMN "bio" text'])
+    expect(await indexNames(engine)).toEqual([])
+    expect((await readHistory(engine)).length).toBe(2)
+  })
+
+  it('an enum value added outside the transaction stays after a later failure, and running again is safe', async () => {
+    const { engine } = ctx()
+    const mood = source('blog', ID1, (m) => m.addEnum({ name: 'mood', values: ['a'] }))
+    await createMigrator({ apps, migrations: [mood], database: engine }).migrate()
+    const widen = (fails: boolean) =>
+      source('blog', ID3, (m) => {
+        m.alterEnum({ name: 'mood', values: ['a', 'b'], oldValues: ['a'] })
+        if (fails) m.sql('SELECT * FROM no_such_table')
+      })
+    const error = await failure(createMigrator({ apps, migrations: [mood, widen(true)], database: engine }).migrate())
+    expect(error.message).toContain('stays applied: alter enum mood (a, b). The migration is not recorded as run. Running it again is safe')
+    await createMigrator({ apps, migrations: [mood, widen(false)], database: engine }).migrate()
+    expect((await engine.query<{ v: string }>(`SELECT unnest(enum_range(NULL::mood))::text AS v`)).rows.map((r) => r.v)).toEqual(['a', 'b'])
+  })
+
   it('CREATE INDEX CONCURRENTLY runs in its own step and the history row is still written', async () => {
     const { engine, kind } = ctx()
     if (kind === 'pglite') return // PGlite accepts CONCURRENTLY too, but the point is the server

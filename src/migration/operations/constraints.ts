@@ -1,7 +1,7 @@
 /** Table-level constraints (composite primary key, unique, check) and indexes. */
 import { AutoMigrationsError } from '../../errors.js'
 import { addConstraintSql, createIndexSql, derivedName, dropConstraintSql, dropIndexSql } from '../../sql/ddl.js'
-import { type ConstraintSnapshot, type IndexSnapshot, type SchemaState, cloneData, sameValue } from '../snapshot.js'
+import { type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, cloneData, sameValue } from '../snapshot.js'
 import { Operation, type Step, requireTable, sqlStep } from './operation.js'
 
 export interface ConstraintParams {
@@ -69,6 +69,15 @@ function describeIndex(i: IndexSnapshot): string {
   return `${i.unique ? 'unique index' : 'index'} (${keys})${i.where ? ` where ${i.where}` : ''}`
 }
 
+/**
+ * The step that creates `index`. CONCURRENTLY runs outside the migration's transaction: when it
+ * fails (or a later step does), its cleanup drops what it left (a failed build leaves an INVALID index).
+ */
+export function createIndexStep(table: TableSnapshot, index: IndexSnapshot): Step {
+  if (!index.concurrently) return sqlStep(createIndexSql(table, index))
+  return sqlStep(createIndexSql(table, index), false, { cleanup: dropIndexSql(table, derivedName.index(table, index), true, true) })
+}
+
 export class AddIndex extends Operation<IndexParams> {
   readonly kind = 'addIndex' as const
   apply(state: SchemaState): void {
@@ -76,7 +85,7 @@ export class AddIndex extends Operation<IndexParams> {
   }
   toSql(state: SchemaState): Step[] {
     const table = requireTable(state, this.app, this.params.tableClassName, 'addIndex')
-    return [sqlStep(createIndexSql(table, this.params.index), !this.params.index.concurrently)]
+    return [createIndexStep(table, this.params.index)]
   }
   reverse(): Operation {
     return new DropIndex(this.app, this.params)
@@ -102,8 +111,10 @@ export class DropIndex extends Operation<IndexParams> {
   }
   toSql(state: SchemaState): Step[] {
     const table = requireTable(state, this.app, this.params.tableClassName, 'dropIndex')
+    // Outside the transaction, nothing undoes it if the migration fails later: IF EXISTS makes
+    // running the migration again safe.
     const concurrently = this.params.index.concurrently
-    return [sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently), !concurrently)]
+    return [sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently, concurrently), !concurrently, { repeatable: concurrently })]
   }
   reverse(): Operation {
     return new AddIndex(this.app, this.params)

@@ -17,10 +17,18 @@ export type Step =
       sql: string
       /** false for statements Postgres refuses inside a transaction (CREATE INDEX CONCURRENTLY). */
       transactional: boolean
+      /**
+       * Outside a transaction only: SQL that takes away what the statement leaves behind, run when
+       * it or a later step of its migration fails (a failed CREATE INDEX CONCURRENTLY leaves an
+       * INVALID index; nothing rolls back a statement that ran outside the transaction).
+       */
+      cleanup?: string
+      /** Outside a transaction only: running it again after it ran does no harm (IF [NOT] EXISTS). */
+      repeatable?: boolean
     }
   | { kind: 'raw'; run: (db: Queryable) => Promise<void> | void; transactional: true }
 
-export const sqlStep = (sql: string, transactional = true): Step => ({ kind: 'sql', sql, transactional })
+export const sqlStep = (sql: string, transactional = true, outside: { cleanup?: string; repeatable?: boolean } = {}): Step => ({ kind: 'sql', sql, transactional, ...outside })
 
 export type OperationKind =
   | 'addTable'

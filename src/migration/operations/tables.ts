@@ -1,10 +1,11 @@
 /** Table operations: add, drop, rename, move to another schema. */
-import { addConstraintSql, columnDefinitionSql, columnIndexSql, constraintBodySql, createIndexSql, derivedName, renameGeneratedObjectsSql, tableName } from '../../sql/ddl.js'
+import { addConstraintSql, columnDefinitionSql, columnIndexSql, constraintBodySql, derivedName, renameGeneratedObjectsSql, tableName } from '../../sql/ddl.js'
 import { quoteIdent, quoteLiteral } from '../../sql/quote.js'
 import { generatedName } from '../../schema/naming.js'
 import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, cloneData, tableKey } from '../snapshot.js'
 import { AutoMigrationsError } from '../../errors.js'
 import { Operation, type Step, requireTable, sqlStep } from './operation.js'
+import { createIndexStep } from './constraints.js'
 
 export interface TableDefinitionParams {
   className: string
@@ -61,7 +62,7 @@ export function createTableSql(table: TableSnapshot, state: SchemaState): Step[]
     steps.push(sqlStep(`CREATE TABLE ${tableName(table)} (${body.length ? `\n  ${body.join(',\n  ')}\n` : ''})`))
     for (const c of later) steps.push(sqlStep(addConstraintSql(table, c)))
     for (const c of table.columns) if (c.params.index) steps.push(sqlStep(columnIndexSql(table, c)))
-    for (const i of table.indexes) steps.push(sqlStep(createIndexSql(table, i), !i.concurrently))
+    for (const i of table.indexes) steps.push(createIndexStep(table, i))
     return steps
   } finally {
     if (had) state.tables.set(key, had)
