@@ -2,6 +2,7 @@
  * Properties of the differ and the operations over random pairs of models (see helpers/arbitraries.ts):
  * the diff from A to B, replayed on A's snapshot, gives B; its reverse gives A back; diffing again
  * finds nothing; the same inputs give the same migration source, byte for byte.
+ * PROPERTY_RUNS sets the number of runs (default 300), PROPERTY_SEED replays a failure's seed.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -9,6 +10,8 @@ import type { AppDiff } from '../../src/differ/diff.js'
 import { plan, replay } from '../../src/migration/replay.js'
 import { SchemaState, canonicalSnapshot } from '../../src/migration/snapshot.js'
 import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/arbitraries.js'
+
+const runs = Number(process.env.PROPERTY_RUNS ?? 300)
 
 const source = (diff: AppDiff) => diff.operations.map((o) => o.toSource()).join('\n')
 
@@ -41,7 +44,8 @@ describe('the differ on random pairs of models', () => {
         expect(safe.operations.some((o) => o.destructive)).toBe(false)
         expect([...safe.operations, ...safe.held].map((o) => o.describe()).sort()).toEqual(diff.operations.map((o) => o.describe()).sort())
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+      { numRuns: runs, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
     )
-  })
+    // About 5 ms a run: the time limit grows with PROPERTY_RUNS.
+  }, Math.max(120_000, runs * 20))
 })

@@ -75,6 +75,23 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/**
+ * The release of an advisory lock: unlocks it on the very session that took it, then `after` (even
+ * when the unlock fails); a second call does nothing.
+ */
+function unlockOnce(session: PgQueryTarget, key: number, after: () => unknown): () => Promise<void> {
+  let released = false
+  return async () => {
+    if (released) return
+    released = true
+    try {
+      await session.query('select pg_advisory_unlock($1::bigint)', [key])
+    } finally {
+      await after()
+    }
+  }
+}
+
 function ignoreError(): void {
   // An idle connection dropped by the server emits 'error'; without a listener Node would crash
   // the process. The pool discards that client and the next query opens a new one.
@@ -173,16 +190,7 @@ export class PgEngine implements Engine {
         releaseMutex()
         throw error
       }
-      let released = false
-      return async () => {
-        if (released) return
-        released = true
-        try {
-          await serialised.query('select pg_advisory_unlock($1::bigint)', [key])
-        } finally {
-          releaseMutex()
-        }
-      }
+      return unlockOnce(serialised, key, releaseMutex)
     }
 
     const client = new pg.Client({
@@ -197,18 +205,9 @@ export class PgEngine implements Engine {
       await client.end().catch(ignoreError)
       throw error
     }
-    let released = false
-    return async () => {
-      if (released) return
-      released = true
-      try {
-        // Unlock on the very session that locked; ending the connection would release it too,
-        // but an explicit unlock does not depend on how fast the server notices the disconnect.
-        await client.query('select pg_advisory_unlock($1::bigint)', [key])
-      } finally {
-        await client.end().catch(ignoreError)
-      }
-    }
+    // Ending the connection would release the lock too, but an explicit unlock does not depend on
+    // how fast the server notices the disconnect.
+    return unlockOnce(client, key, () => client.end().catch(ignoreError))
   }
 
   async close(): Promise<void> {
