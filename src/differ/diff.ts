@@ -24,7 +24,7 @@ import {
   RenameColumn,
   RenameTable,
 } from '../migration/operations/index.js'
-import { type ColumnSnapshot, type ConstraintSnapshot, type ForeignKeyTarget, cloneData, type IndexSnapshot, type SnapshotData, sameValue, type TableSnapshot } from '../migration/snapshot.js'
+import { type ColumnSnapshot, type ConstraintSnapshot, type ForeignKeyTarget, keyOf, cloneData, type IndexSnapshot, type SnapshotData, sameValue, type TableSnapshot } from '../migration/snapshot.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
 import { orderColumnRenames, orderTableRenames } from './rename-order.js'
 import { columnQuestion, columnRenameKey, emptyAnswers, pairRenames, type RenameAnswers, type RenameQuestion, tableQuestion, tableRenameKey } from './renames.js'
@@ -129,6 +129,7 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   const phase = {
     enumsAdded: [] as Operation[],
     renames: [] as Operation[],
+    fkReleased: [] as Operation[],
     dropsFirst: [] as Operation[],
     fkRemoved: [] as Operation[],
     tablesAdded: [] as Operation[],
@@ -223,13 +224,17 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
    */
   const keyLost = (target: ForeignKeyTarget): ColumnSnapshot | undefined => {
     if (target.app !== app) return undefined
-    const was = fromTables.get(target.table)?.columns.find((c) => c.name === target.column)
+    const wasTable = fromTables.get(target.table)
+    const was = wasTable?.columns.find((c) => c.name === target.column)
+    const key = wasTable && keyOf(wasTable, target.column)
     // A key that is itself a foreign key has no type of its own to fall back on: left as it is.
-    if (!was || was.columnClass === 'ForeignKey' || columnKey(was) === undefined) return undefined
+    if (!was || was.columnClass === 'ForeignKey' || !key) return undefined
     const table = renamedTables.get(target.table) ?? target.table
-    const now = toTables.get(table)?.columns.find((c) => c.name === (renamedColumns.get(`${table}.${target.column}`) ?? target.column))
-    return now && columnKey(now) === columnKey(was) ? undefined : was
+    const nowTable = toTables.get(table)
+    return nowTable && keyOf(nowTable, renamedColumns.get(`${table}.${target.column}`) ?? target.column) === key ? undefined : was
   }
+  /** `Class.column` (new class, old property) of foreign keys that let go of their target before the drops. */
+  const released = new Set<string>()
 
   const nothingRenamed = renamedTables.size === 0 && renamedColumns.size === 0
   matched.forEach(([a, b], at) => {
@@ -241,7 +246,7 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     if (a.schema !== b.schema) {
       phase.renames.push(new ChangeTableSchema(app, { className: b.className, tablename: b.tablename, oldSchema: a.schema, newSchema: b.schema }))
     }
-    diffTable(a, b, renamedFrom.get(b) ?? a, app, columnPairs[at]!, { follow, keyLost }, phase)
+    diffTable(a, b, renamedFrom.get(b) ?? a, app, columnPairs[at]!, { follow, keyLost, released }, phase)
   })
 
   // New tables: empty tables first, then their columns (foreign keys last, so targets exist).
@@ -305,8 +310,18 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     tablePairs.removed,
     app,
     follow,
-    new Set(phase.fkRemoved.map((o) => `${(o as AlterColumn).params.tableClassName}.${(o as AlterColumn).params.columnName}`)),
+    new Set([...released, ...phase.fkRemoved.map((o) => `${(o as AlterColumn).params.tableClassName}.${(o as AlterColumn).params.columnName}`)]),
   )
+
+  // A table-level key on one column that a foreign key points at goes before the foreign keys (the
+  // others after them: a unique constraint may span foreign key columns that come with them).
+  const pointedAt = new Set(to.tables.flatMap((t) => t.columns.flatMap((c) => (c.params.references?.app === app ? [`${c.params.references.table}.${c.params.references.column}`] : []))))
+  const keysPointedAt = (o: Operation) => {
+    if (!(o instanceof AddConstraint) || o.params.constraint.kind === 'check' || o.params.constraint.columns.length !== 1) return false
+    const column = o.params.constraint.columns[0]!
+    const table = toTables.get(o.params.tableClassName)
+    return pointedAt.has(`${o.params.tableClassName}.${column}`) && table?.columns.find((c) => c.name === column)?.columnClass !== 'ForeignKey'
+  }
 
   const freed = dropsBeforeRenames(drops.early, phase.renames, from)
   // Names in use when the renames start: a rename may take one that another rename frees.
@@ -316,6 +331,7 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   const columnsTaken = matched.flatMap(([a, b]) => a.columns.map((c) => [b.className, c.dbColumnName] as const)).filter((slot) => !freedColumns.has(JSON.stringify(slot)))
   const all = [
     ...phase.enumsAdded,
+    ...phase.fkReleased,
     ...phase.dropsFirst,
     ...freed.tables,
     ...orderTableRenames(
@@ -333,8 +349,9 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     ...drops.early.filter((o) => !freed.tables.some((t) => t === o) && !freed.columns.some((c) => c === o)),
     ...phase.tablesAdded,
     ...phase.columns,
+    ...phase.constraintsAdded.filter(keysPointedAt),
     ...targetsFirst(phase.fkColumns),
-    ...phase.constraintsAdded,
+    ...phase.constraintsAdded.filter((o) => !keysPointedAt(o)),
     ...drops.late,
     ...phase.enumsNarrowed,
     ...phase.enumsDropped,
@@ -461,11 +478,6 @@ function targetsFirst(operations: Operation[]): Operation[] {
   return out
 }
 
-/** The constraint a column is a key by, if any (what a foreign key to it depends on). */
-export function columnKey(column: ColumnSnapshot): 'primaryKey' | 'unique' | undefined {
-  return column.params.primaryKey ? 'primaryKey' : column.params.unique ? 'unique' : undefined
-}
-
 /** A foreign key column as a plain column of its target's type (what it holds once it lets go). */
 function releasedColumn(column: ColumnSnapshot, target: ColumnSnapshot): ColumnSnapshot {
   const { references: _references, onDelete: _onDelete, onUpdate: _onUpdate, ...params } = column.params
@@ -512,8 +524,10 @@ function diffTable(
     follow: (column: ColumnSnapshot) => ColumnSnapshot
     /** The old target column of a foreign key, when it stops being a key in this migration. */
     keyLost: (target: ForeignKeyTarget) => ColumnSnapshot | undefined
+    /** Where to record the foreign keys that let go (see keyLost). */
+    released: Set<string>
   },
-  phase: Record<'renames' | 'dropsFirst' | 'fkRemoved' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
+  phase: Record<'renames' | 'fkReleased' | 'dropsFirst' | 'fkRemoved' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
 ): void {
   const ref = { tableClassName: b.className, tablename: b.tablename }
   const fromCols = new Map(a.columns.map((c) => [c.name, c]))
@@ -522,9 +536,13 @@ function diffTable(
     const was = fromCols.get(c.name)
     if (was) matchedCols.push([was, c])
   }
+  /** A renamed column (under its new names) → the column as it was. */
+  const renamedColumn = new Map<ColumnSnapshot, ColumnSnapshot>()
   for (const [x, y] of pairs.renames) {
     phase.renames.push(new RenameColumn(app, { ...ref, oldColumnName: x.name, newColumnName: y.name, oldDbColumnName: x.dbColumnName, newDbColumnName: y.dbColumnName }))
-    matchedCols.push([{ ...x, name: y.name, dbColumnName: y.dbColumnName }, y])
+    const renamed = { ...x, name: y.name, dbColumnName: y.dbColumnName }
+    renamedColumn.set(renamed, x)
+    matchedCols.push([renamed, y])
   }
   for (const [x, y] of matchedCols) {
     if (x.dbColumnName !== y.dbColumnName) {
@@ -537,16 +555,20 @@ function diffTable(
     const retargets = y.columnClass === 'ForeignKey' && change !== null && 'references' in change.params
     const letsGo = x.columnClass === 'ForeignKey' && y.columnClass !== 'ForeignKey'
     const alter = (c: NonNullable<typeof change>) => new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...c })
-    // A foreign key whose target's key goes (a primary key replaced by another, made unique instead)
-    // lets go first, as a plain column of the old key's type, and points at its target (the same or
-    // a new one) again once that is a key: Postgres refuses to drop a key a foreign key depends on.
+    // A foreign key whose target's key goes (a primary key replaced by another, made unique instead,
+    // a unique constraint dropped) lets go first, as a plain column of the old key's type, and points
+    // at its target (the same or a new one) again once that is a key: Postgres refuses to drop a key
+    // a foreign key depends on. Letting go comes before anything else is dropped or renamed, so it
+    // names the table and column as they were.
     const lost = x.columnClass === 'ForeignKey' && y.columnClass === 'ForeignKey' && x.params.references ? refs.keyLost(x.params.references) : undefined
     if (lost) {
-      const plain = releasedColumn(followed, lost)
-      const release = columnChange(followed, plain)
-      const attach = columnChange(plain, y)
-      if (release) phase.fkRemoved.push(alter(release))
+      const release = columnChange(x, releasedColumn(x, lost))
+      const attach = columnChange(releasedColumn(followed, lost), y)
+      const was = renamedColumn.get(x) ?? x
+      const before = { tableClassName: original.className, tablename: original.tablename, columnName: was.name, dbColumnName: was.dbColumnName }
+      if (release) phase.fkReleased.push(new AlterColumn(app, { ...before, ...release }))
       if (attach) phase.fkColumns.push(alter(attach))
+      refs.released.add(`${b.className}.${was.name}`)
     } else if (change) (retargets ? phase.fkColumns : letsGo ? phase.fkRemoved : phase.columns).push(alter(change))
   }
   for (const c of pairs.added) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(b, c)))

@@ -125,6 +125,20 @@ export interface SnapshotData {
 export const tableKey = (app: string, className: string): string => `${app}.${className}`
 
 /**
+ * The constraint that makes column `name` of `table` a key a foreign key can point at: the primary
+ * key or a unique constraint on that column alone (declared on the column or on the table). A
+ * foreign key depends on that constraint's index.
+ */
+export function keyOf(table: TableSnapshot, name: string): 'primaryKey' | 'unique' | undefined {
+  const column = table.columns.find((c) => c.name === name)
+  if (!column) return undefined
+  if (column.params.primaryKey) return 'primaryKey'
+  if (column.params.unique) return 'unique'
+  const constraint = table.constraints.find((c) => c.kind !== 'check' && c.columns.length === 1 && c.columns[0] === name)
+  return constraint?.kind === 'primaryKey' || constraint?.kind === 'unique' ? constraint.kind : undefined
+}
+
+/**
  * The mutable schema state that operations apply to during replay. Replay mutates one state in
  * place (fast for thousands of operations); `toData()` gives the canonical plain form.
  */

@@ -15,7 +15,7 @@
 import path from 'node:path'
 import { AutoMigrationsError } from '../errors.js'
 import { AddColumn, AlterColumn, type Operation } from '../migration/operations/index.js'
-import type { ForeignKeyTarget, SchemaState, SnapshotData, TableSnapshot } from '../migration/snapshot.js'
+import { type ForeignKeyTarget, type SchemaState, type SnapshotData, keyOf } from '../migration/snapshot.js'
 
 /** A foreign key that a migration of `app` points at a table of another app. */
 export interface DependentReference {
@@ -51,19 +51,6 @@ export function referencesOf(migrations: readonly MigrationWithOperations[]): De
 }
 
 /**
- * The constraint that makes `column` of `table` a key a foreign key can point at (primary key or
- * unique, alone): a foreign key depends on that constraint's index, so its kind must stay.
- */
-function keyOf(table: TableSnapshot, column: string): 'the primary key' | 'unique' | undefined {
-  const c = table.columns.find((x) => x.name === column)
-  if (!c) return undefined
-  if (c.params.primaryKey) return 'the primary key'
-  if (c.params.unique) return 'unique'
-  const k = table.constraints.find((x) => x.kind !== 'check' && x.columns.length === 1 && x.columns[0] === column)
-  return k?.kind === 'primaryKey' ? 'the primary key' : k?.kind === 'unique' ? 'unique' : undefined
-}
-
-/**
  * The first reference whose target the history has as a key and the model no longer does (the
  * class gone or renamed, the property gone or renamed, or no longer that kind of key), as an error that says
  * what to do (files relative to `root`); undefined when every target is kept. A target the history itself no longer has was
@@ -78,11 +65,12 @@ export function checkReferencedKeys(references: readonly DependentReference[], h
     if (!key) continue
     const now = modelTables.get(`${app}.${table}`)
     if (now && keyOf(now, column) === key) continue
+    const kind = key === 'primaryKey' ? 'the primary key' : 'unique'
     const what = !now
       ? `drop or rename the table class ${table}`
       : !now.columns.some((c) => c.name === column)
         ? `drop or rename its column ${column}`
-        : `change its column ${column}, which is ${key}, into another kind of key or none`
+        : `change its column ${column}, which is ${kind}, into another kind of key or none`
     return new AutoMigrationsError(
       'KEPT_FOR_DEPENDENT_APP',
       `App "${app}" can't ${what}: migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)}) points a foreign key at ${table}.${column}. ` +

@@ -456,6 +456,39 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
     expect(findTable(result.after, 'public', 'post')!.foreignKeys.map((k) => k.referencedColumns)).toEqual([['slug']])
   })
 
+  it('a table-level unique constraint that a foreign key points at, replaced by the primary key', async () => {
+    // The constraint is dropped before renames and other drops: the foreign key lets go before that,
+    // under its old names (the table holding it is renamed in the same migration).
+    class Tag extends Table {
+      static override constraints = [unique('slug')]
+      slug = new Varchar({ length: 40 })
+    }
+    class Post extends Table {
+      tag = new ForeignKey(() => Tag, { targetColumn: 'slug' })
+    }
+    const before = model(app('blog', [Tag, Post])).snapshot
+    const after = (() => {
+      class Tag extends Table {
+        slug = new Varchar({ length: 40, primaryKey: true })
+      }
+      class Article extends Table {
+        static override renamedFrom = 'Post'
+        tag = new ForeignKey(() => Tag)
+      }
+      return model(app('blog', [Tag, Article]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into tag (slug) values ('ts'); insert into post (tag) values ('ts')`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select tag from article')).toEqual([{ tag: 'ts' }])
+      },
+    })
+    expect(findTable(result.after, 'public', 'article')!.foreignKeys.map((k) => [k.referencedTable, k.referencedColumns])).toEqual([['tag', ['slug']]])
+    expect(findTable(result.after, 'public', 'tag')!.primaryKey?.columns).toEqual(['slug'])
+  })
+
   it('a new column may take the database name of a dropped one, a new table the name of a dropped one', async () => {
     class Post extends Table {
       title = new Text({ dbColumnName: 'name' })
