@@ -315,36 +315,41 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
 
   // A table-level key on one column that a foreign key points at goes before the foreign keys (the
   // others after them: a unique constraint may span foreign key columns that come with them).
-  const pointedAt = new Set(to.tables.flatMap((t) => t.columns.flatMap((c) => (c.params.references?.app === app ? [`${c.params.references.table}.${c.params.references.column}`] : []))))
+  // (Looked for only when such a key is added: the scan covers every table of every app.)
+  const singleKey = (o: Operation): o is AddConstraint => o instanceof AddConstraint && o.params.constraint.kind !== 'check' && o.params.constraint.columns.length === 1
+  const pointedAt = phase.constraintsAdded.some(singleKey)
+    ? new Set(to.tables.flatMap((t) => t.columns.flatMap((c) => (c.params.references?.app === app ? [`${c.params.references.table}.${c.params.references.column}`] : []))))
+    : new Set<string>()
   const keysPointedAt = (o: Operation) => {
-    if (!(o instanceof AddConstraint) || o.params.constraint.kind === 'check' || o.params.constraint.columns.length !== 1) return false
+    if (!singleKey(o) || o.params.constraint.kind === 'check') return false
     const column = o.params.constraint.columns[0]!
     const table = toTables.get(o.params.tableClassName)
     return pointedAt.has(`${o.params.tableClassName}.${column}`) && table?.columns.find((c) => c.name === column)?.columnClass !== 'ForeignKey'
   }
 
   const freed = dropsBeforeRenames(drops.early, phase.renames, from)
-  // Names in use when the renames start: a rename may take one that another rename frees.
+  const tableRenames = phase.renames.filter((o) => o instanceof RenameTable || o instanceof ChangeTableSchema)
+  const columnRenames = phase.renames.filter((o) => o instanceof RenameColumn)
+  // Names in use when the renames start: a rename may take one that another rename frees. (Only
+  // worked out when something is renamed; a column's name can only clash within its table.)
   const freedTables = new Set(freed.tables.map((o) => JSON.stringify([o.params.schema ?? 'public', o.params.tablename])))
-  const tablesTaken = from.tables.map((t) => [t.schema, t.tablename] as const).filter((slot) => !freedTables.has(JSON.stringify(slot)))
+  const tablesTaken = () => from.tables.map((t) => [t.schema, t.tablename] as const).filter((slot) => !freedTables.has(JSON.stringify(slot)))
   const freedColumns = new Set(freed.columns.map((o) => JSON.stringify([o.params.tableClassName, o.params.dbColumnName])))
-  const columnsTaken = matched.flatMap(([a, b]) => a.columns.map((c) => [b.className, c.dbColumnName] as const)).filter((slot) => !freedColumns.has(JSON.stringify(slot)))
+  const columnsTaken = () => {
+    const renamedIn = new Set(columnRenames.map((o) => o.params.tableClassName))
+    return matched
+      .filter(([, b]) => renamedIn.has(b.className))
+      .flatMap(([a, b]) => a.columns.map((c) => [b.className, c.dbColumnName] as const))
+      .filter((slot) => !freedColumns.has(JSON.stringify(slot)))
+  }
   const all = [
     ...phase.enumsAdded,
     ...phase.fkReleased,
     ...phase.dropsFirst,
     ...freed.tables,
-    ...orderTableRenames(
-      app,
-      phase.renames.filter((o) => o instanceof RenameTable || o instanceof ChangeTableSchema),
-      tablesTaken,
-    ),
+    ...(tableRenames.length ? orderTableRenames(app, tableRenames, tablesTaken()) : []),
     ...freed.columns,
-    ...orderColumnRenames(
-      app,
-      phase.renames.filter((o) => o instanceof RenameColumn),
-      columnsTaken,
-    ),
+    ...(columnRenames.length ? orderColumnRenames(app, columnRenames, columnsTaken()) : []),
     ...phase.fkRemoved,
     ...drops.early.filter((o) => !freed.tables.some((t) => t === o) && !freed.columns.some((c) => c === o)),
     ...phase.tablesAdded,
