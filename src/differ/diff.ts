@@ -233,7 +233,7 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     const nowTable = toTables.get(table)
     return nowTable && keyOf(nowTable, renamedColumns.get(`${table}.${target.column}`) ?? target.column) === key ? undefined : was
   }
-  /** `Class.column` (new class, old property) of foreign keys that let go of their target before the drops. */
+  /** `Class.column` (new class, old property) of foreign keys that let go of their target before the drops (placeDrops). */
   const released = new Set<string>()
 
   const nothingRenamed = renamedTables.size === 0 && renamedColumns.size === 0
@@ -310,7 +310,7 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     tablePairs.removed,
     app,
     follow,
-    new Set([...released, ...phase.fkRemoved.map((o) => `${(o as AlterColumn).params.tableClassName}.${(o as AlterColumn).params.columnName}`)]),
+    released,
   )
 
   // A table-level key on one column that a foreign key points at goes before the foreign keys (the
@@ -379,7 +379,7 @@ function placeDrops(
   removedTables: TableSnapshot[],
   app: string,
   follow: (column: ColumnSnapshot) => ColumnSnapshot,
-  /** `Class.column` of foreign keys that stop being ones before the drops. */
+  /** `Class.column` (new class, old property) of foreign keys that let go of their target before the drops. */
   released: Set<string>,
 ): { early: Operation[]; late: Operation[] } {
   type Ref = { table: string; column: string; target: { table: string; column: string } }
@@ -529,7 +529,7 @@ function diffTable(
     follow: (column: ColumnSnapshot) => ColumnSnapshot
     /** The old target column of a foreign key, when it stops being a key in this migration. */
     keyLost: (target: ForeignKeyTarget) => ColumnSnapshot | undefined
-    /** Where to record the foreign keys that let go (see keyLost). */
+    /** Where to record the foreign keys that let go of their target before the drops. */
     released: Set<string>
   },
   phase: Record<'renames' | 'fkReleased' | 'dropsFirst' | 'fkRemoved' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
@@ -574,7 +574,10 @@ function diffTable(
       if (release) phase.fkReleased.push(new AlterColumn(app, { ...before, ...release }))
       if (attach) phase.fkColumns.push(alter(attach))
       refs.released.add(`${b.className}.${was.name}`)
-    } else if (change) (retargets ? phase.fkColumns : letsGo ? phase.fkRemoved : phase.columns).push(alter(change))
+    } else if (change) {
+      ;(retargets ? phase.fkColumns : letsGo ? phase.fkRemoved : phase.columns).push(alter(change))
+      if (letsGo) refs.released.add(`${b.className}.${(renamedColumn.get(x) ?? x).name}`)
+    }
   }
   for (const c of pairs.added) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(b, c)))
 
