@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'INVALID_MIGRATION'
   | 'DUPLICATE_MIGRATION_ID'
   | 'REPLAY_FAILED'
+  | 'UNBUILDABLE_HISTORY'
   | 'IRREVERSIBLE'
   // runner
   | 'MIGRATION_FAILED'

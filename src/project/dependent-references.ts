@@ -81,3 +81,26 @@ export function checkReferencedKeys(references: readonly DependentReference[], h
   }
   return undefined
 }
+
+/**
+ * References whose target the history itself no longer has as that kind of key: written before
+ * the rule above (or by hand). Databases that ran the history are fine, but a new one is built app
+ * by app, so the dependent app's migration would point at a table or key already gone.
+ */
+export function unbuildableReferences(references: readonly DependentReference[], history: SchemaState, root: string): AutoMigrationsError[] {
+  return references.flatMap((ref) => {
+    const { app, table, column } = ref.target
+    const owner = history.findTable(app, table)
+    if (owner && keyOf(owner, column)) return []
+    const what = !owner ? `no longer have a table class ${table}` : !owner.columns.some((c) => c.name === column) ? `leave ${table} without a column ${column}` : `leave ${table}.${column} without a primary key or unique constraint`
+    return [
+      new AutoMigrationsError(
+        'UNBUILDABLE_HISTORY',
+        `Migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)}) points a foreign key at ${table}.${column} of app "${app}", but the migrations of "${app}" ${what}. ` +
+          `They all run before those of "${ref.app}", so a new database can't be built from this history (databases that already ran it are not affected; \`check --scratch\` shows the failing statement). ` +
+          `Repair the history by hand: see "A history that can't build a new database" in the README.`,
+        { app: ref.app, table, column, file: ref.file, migrationId: ref.migrationId, target: app },
+      ),
+    ]
+  })
+}

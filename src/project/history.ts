@@ -19,7 +19,7 @@ import type { Operation } from '../migration/operations/index.js'
 import { type RecordedMigration, replay } from '../migration/replay.js'
 import { cloneData, SchemaState, tableKey } from '../migration/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../schema/to-snapshot.js'
-import { checkReferencedKeys, type DependentReference, referencesOf } from './dependent-references.js'
+import { checkReferencedKeys, type DependentReference, referencesOf, unbuildableReferences } from './dependent-references.js'
 import { userError } from './errors.js'
 import {
   appKey,
@@ -73,6 +73,12 @@ export interface ProjectState<A extends AppState = AppState> {
   modelError: AutoMigrationsError | undefined
   /** Foreign keys that sound apps' migrations point at other apps' tables. */
   references: DependentReference[]
+  /**
+   * Histories a new database can't be built from (a dependent app's migration points at what its
+   * dependency's migrations removed): errors for `check` and builds, not for the dev server, which
+   * keeps writing and applying (its database ran the history already).
+   */
+  newDatabaseErrors: AutoMigrationsError[]
   /** Broken history and an invalid model, in the order found. */
   errors: AutoMigrationsError[]
   /** The project's watch files and every migration file. */
@@ -245,7 +251,14 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
     }
     if (modelError) errors.push(modelError)
   }
-  return { project, apps: histories, state, model, modelError, references: references.flat(), errors, watchFiles: [...watch].sort() }
+  // (An app whose own history is broken is reported as such, not through its dependents.)
+  const broken = new Set(histories.filter((h) => h.errors.length > 0).map((h) => h.app.name))
+  const newDatabaseErrors = unbuildableReferences(
+    references.flat().filter((r) => !broken.has(r.target.app)),
+    state,
+    project.root,
+  )
+  return { project, apps: histories, state, model, modelError, references: references.flat(), newDatabaseErrors, errors, watchFiles: [...watch].sort() }
 }
 
 const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], record[4]) < RACY_MS

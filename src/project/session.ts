@@ -107,9 +107,10 @@ class Session implements ProjectSession {
       const { history } = loaded
       const { planNewMigrations, reportPlans } = await this.#work()
       const changes = await reportPlans(history, planNewMigrations(history))
-      const ok = changes.length === 0 && history.errors.length === 0
+      const errors = [...history.errors, ...history.newDatabaseErrors]
+      const ok = changes.length === 0 && errors.length === 0
       if (verdicts) this.#recordVerdict(history, ok)
-      return { ok, changes, errors: history.errors, watchFiles: history.watchFiles }
+      return { ok, changes, errors, watchFiles: history.watchFiles }
     })
   }
 

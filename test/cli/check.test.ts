@@ -72,7 +72,7 @@ describe('check --scratch', () => {
     expect(sound.stderr).toBe('')
     expect(sound.code).toBe(0)
     expect(sound.stdout).toContain('Built an empty database from every migration.')
-    const [blogFirst] = await p.migrationFiles('blog')
+    const blogFirst = (await p.migrationFiles('blog'))[0]!
 
     // One change removes blog's foreign key and auth's table: auth's migrations all run before
     // blog's, so on an empty database blog's first migration would point at a table already dropped.
@@ -89,14 +89,19 @@ describe('check --scratch', () => {
     expect([...(await p.migrationFiles('auth')), ...(await p.migrationFiles('blog'))]).toEqual(before)
     expect((await p.run(['check'])).code).toBe(1)
 
-    // Written by hand (or by an older version), the drop replays (what check does) …
+    // Written by hand (or by an older version), the drop replays …
     expect((await p.run(['new', 'blog', '--auto', '--yes'])).code).toBe(1)
     expect((await p.run(['new', 'auth', '--desc', 'drop user by hand'])).code).toBe(0)
     const handWritten = (await p.migrationFiles('auth')).find((f) => !before.includes(f))!
     await p.edit(`src/auth/migrations/${handWritten}`, '  return manager', "  manager.dropTable({ className: 'User', tablename: 'user' })\n  return manager")
     expect((await p.run(['new', 'blog', '--auto', '--yes'])).code).toBe(0)
-    expect((await p.run(['check'])).code).toBe(0)
-    // … but the SQL does not.
+    // check sees that blog's first migration points at what auth's migrations drop …
+    const check = await p.run(['check'])
+    expect(check.code).toBe(1)
+    expect(check.stderr).toContain(
+      `error [UNBUILDABLE_HISTORY]: Migration ${blogFirst.replace(/^blog_(\d{4})_(\d{2})_(\d{2})T(\d{2})_(\d{2})_(\d{2})_(\d{6})\.ts$/, '$1-$2-$3T$4:$5:$6:$7')} of app "blog" (src/blog/migrations/${blogFirst}) points a foreign key at User.id of app "auth", but the migrations of "auth" no longer have a table class User.`,
+    )
+    // … and building a new database from it fails on that statement.
     const scratch = await p.run(['check', '--scratch'])
     expect(scratch.code).toBe(1)
     expect(scratch.stderr).toMatch(/error \[REPLAY_FAILED\]: Migration blog .*Foreign key target auth\.User\.id does not exist/)

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { ForeignKey, Table, Text, Varchar } from '../../src/index.js'
 import { SchemaState } from '../../src/migration/snapshot.js'
-import { checkReferencedKeys, type DependentReference, referencesOf } from '../../src/project/dependent-references.js'
+import { checkReferencedKeys, type DependentReference, referencesOf, unbuildableReferences } from '../../src/project/dependent-references.js'
 import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
 
 class User extends Table {
@@ -94,8 +94,22 @@ describe('keys kept for dependent apps', () => {
     expect(check(authNow(asUser(NotKey)))?.message).toContain(`App "auth" can't change its column email, which is unique, into another kind of key or none`)
   })
 
-  it('a target the history itself no longer has is left to check --scratch', () => {
+  it('a target the history itself no longer has is for another check: the history is unbuildable for a new database', () => {
     const without = SchemaState.from(authNow())
     expect(checkReferencedKeys(refs(), without, authNow(), '/project')).toBeUndefined()
+    const unbuildable = unbuildableReferences(refs(), without, '/project')
+    expect(unbuildable.map((e) => e.code)).toEqual(['UNBUILDABLE_HISTORY', 'UNBUILDABLE_HISTORY'])
+    expect(unbuildable[0]!.message).toContain(
+      'Migration 2026-01-01T00:00:00:000000 of app "blog" (src/blog/migrations/blog_1.ts) points a foreign key at User.id of app "auth", but the migrations of "auth" no longer have a table class User.',
+    )
+    expect(unbuildable[0]!.message).toContain("a new database can't be built from this history (databases that already ran it are not affected")
+    // A history that keeps them is buildable.
+    expect(unbuildableReferences(refs(), history, '/project')).toEqual([])
+    class NotKey extends Table {
+      email = new Varchar({ length: 320 })
+    }
+    const unkeyed = unbuildableReferences(refs(), SchemaState.from(authNow(asUser(NotKey))), '/project')
+    expect(unkeyed).toHaveLength(1)
+    expect(unkeyed[0]!.message).toContain('points a foreign key at User.email of app "auth", but the migrations of "auth" leave User.email without a primary key or unique constraint.')
   })
 })

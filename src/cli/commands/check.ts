@@ -27,8 +27,11 @@ export const checkCommand: Command = {
     if (args.positionals.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${args.positionals[0]}". Usage: auto-migrations ${this.usage}`)
     const session = await openProjectSession({ root: ctx.root, ...(ctx.config === undefined ? {} : { configFile: ctx.config }), historyCache: !flag(args, 'no-cache') })
     let ok: boolean
+    /** Only histories a new database can't be built from: --scratch still builds one to show where. */
+    let onlyUnbuildable = false
     try {
       const result = await session.check()
+      onlyUnbuildable = result.changes.length === 0 && result.errors.length > 0 && result.errors.every((e) => e.code === 'UNBUILDABLE_HISTORY')
       printErrors(ctx, result.errors)
       for (const line of formatChanges(ctx, result.changes)) ctx.out(line)
       ok = result.ok
@@ -39,8 +42,7 @@ export const checkCommand: Command = {
     } finally {
       await session.close()
     }
-    if (!ok) return 1
-    if (!flag(args, 'scratch')) return 0
+    if (!flag(args, 'scratch') || (!ok && !onlyUnbuildable)) return ok ? 0 : 1
     const problem = await buildFromScratch(ctx)
     if (problem) {
       printErrors(ctx, [problem])
@@ -48,7 +50,7 @@ export const checkCommand: Command = {
       return 1
     }
     ctx.out('Built an empty database from every migration.')
-    return 0
+    return ok ? 0 : 1
   },
 }
 
