@@ -51,13 +51,10 @@ function orderMoves<T extends Operation>(queues: T[][], taken: Iterable<Slot>, m
       continue
     }
     // A rename and a move whose intermediate name is taken may go the other way round.
-    const other = live.find((q) => {
-      const reordered = moves.reordered?.(q)
-      return reordered !== undefined && ready(reordered)
-    })
+    const other = live.map((q) => [q, moves.reordered?.(q)] as const).find(([, reordered]) => reordered !== undefined && ready(reordered))
     if (other) {
-      other.splice(0, other.length, ...moves.reordered!(other)!)
-      take(other)
+      other[0].splice(0, other[0].length, ...other[1]!)
+      take(other[0])
       continue
     }
     // Every next rename waits for a name. If the name is held by another object that is about to

@@ -15,7 +15,7 @@
 import path from 'node:path'
 import { AutoMigrationsError } from '../errors.js'
 import { AddColumn, AlterColumn, type Operation } from '../migration/operations/index.js'
-import { type ForeignKeyTarget, type SchemaState, type SnapshotData, keyOf } from '../migration/snapshot.js'
+import { type ForeignKeyTarget, keyOf, type SchemaState, type SnapshotData, type TableSnapshot } from '../migration/snapshot.js'
 
 /** A foreign key that a migration of `app` points at a table of another app. */
 export interface DependentReference {
@@ -50,11 +50,22 @@ export function referencesOf(migrations: readonly MigrationWithOperations[]): De
   return [...seen.values()]
 }
 
+/** What `table` (undefined: gone) lacks of `column` as a key of kind `key` (any kind when omitted); undefined when nothing. */
+function lacks(table: TableSnapshot | undefined, column: string, key?: 'primaryKey' | 'unique'): 'table' | 'column' | 'key' | undefined {
+  if (!table) return 'table'
+  if (!table.columns.some((c) => c.name === column)) return 'column'
+  const now = keyOf(table, column)
+  return now && (key === undefined || now === key) ? undefined : 'key'
+}
+
+/** Where a reference was made, for messages: `migration <ID> of app "<app>" (<file>)`. */
+const madeIn = (ref: DependentReference, root: string) => `migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)})`
+
 /**
  * The first reference whose target the history has as a key and the model no longer does (the
- * class gone or renamed, the property gone or renamed, or no longer that kind of key), as an error that says
- * what to do (files relative to `root`); undefined when every target is kept. A target the history itself no longer has was
- * broken before (`check --scratch` shows it) and is not this check's to report.
+ * class gone or renamed, the property gone or renamed, or no longer that kind of key), as an error
+ * that says what to do (files relative to `root`); undefined when every target is kept. A target
+ * the history itself no longer has is `unbuildableReferences`' to report.
  */
 export function checkReferencedKeys(references: readonly DependentReference[], history: SchemaState, model: SnapshotData, root: string): AutoMigrationsError | undefined {
   const modelTables = new Map(model.tables.map((t) => [`${t.app}.${t.className}`, t]))
@@ -63,17 +74,16 @@ export function checkReferencedKeys(references: readonly DependentReference[], h
     const was = history.findTable(app, table)
     const key = was && keyOf(was, column)
     if (!key) continue
-    const now = modelTables.get(`${app}.${table}`)
-    if (now && keyOf(now, column) === key) continue
-    const kind = key === 'primaryKey' ? 'the primary key' : 'unique'
-    const what = !now
-      ? `drop or rename the table class ${table}`
-      : !now.columns.some((c) => c.name === column)
-        ? `drop or rename its column ${column}`
-        : `change its column ${column}, which is ${kind}, into another kind of key or none`
+    const lost = lacks(modelTables.get(`${app}.${table}`), column, key)
+    if (!lost) continue
+    const what = {
+      table: `drop or rename the table class ${table}`,
+      column: `drop or rename its column ${column}`,
+      key: `change its column ${column}, which is ${key === 'primaryKey' ? 'the primary key' : 'unique'}, into another kind of key or none`,
+    }[lost]
     return new AutoMigrationsError(
       'KEPT_FOR_DEPENDENT_APP',
-      `App "${app}" can't ${what}: migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)}) points a foreign key at ${table}.${column}. ` +
+      `App "${app}" can't ${what}: ${madeIn(ref, root)} points a foreign key at ${table}.${column}. ` +
         `Every migration of "${app}" runs before those of "${ref.app}", so a database built from scratch would no longer find it. ` +
         `Keep class ${table} with its key ${column} as it is; to rename the table in the database set \`static tablename\`, to rename the column set \`dbColumnName\`.`,
       { app, table, column, dependent: ref.app, file: ref.file, migrationId: ref.migrationId },
@@ -83,20 +93,25 @@ export function checkReferencedKeys(references: readonly DependentReference[], h
 }
 
 /**
- * References whose target the history itself no longer has as that kind of key: written before
- * the rule above (or by hand). Databases that ran the history are fine, but a new one is built app
- * by app, so the dependent app's migration would point at a table or key already gone.
+ * References whose target the history itself no longer has as a key: written before the rule
+ * above (or by hand). Databases that ran the history are fine, but a new one is built app by app,
+ * so the dependent app's migration would point at a table or key already gone.
  */
 export function unbuildableReferences(references: readonly DependentReference[], history: SchemaState, root: string): AutoMigrationsError[] {
   return references.flatMap((ref) => {
     const { app, table, column } = ref.target
-    const owner = history.findTable(app, table)
-    if (owner && keyOf(owner, column)) return []
-    const what = !owner ? `no longer have a table class ${table}` : !owner.columns.some((c) => c.name === column) ? `leave ${table} without a column ${column}` : `leave ${table}.${column} without a primary key or unique constraint`
+    const lost = lacks(history.findTable(app, table), column)
+    if (!lost) return []
+    const what = {
+      table: `no longer have a table class ${table}`,
+      column: `leave ${table} without a column ${column}`,
+      key: `leave ${table}.${column} without a primary key or unique constraint`,
+    }[lost]
+    const where = madeIn(ref, root)
     return [
       new AutoMigrationsError(
         'UNBUILDABLE_HISTORY',
-        `Migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)}) points a foreign key at ${table}.${column} of app "${app}", but the migrations of "${app}" ${what}. ` +
+        `${where[0]!.toUpperCase()}${where.slice(1)} points a foreign key at ${table}.${column} of app "${app}", but the migrations of "${app}" ${what}. ` +
           `They all run before those of "${ref.app}", so a new database can't be built from this history (databases that already ran it are not affected; \`check --scratch\` shows the failing statement). ` +
           `Repair the history by hand: see "A history that can't build a new database" in the README.`,
         { app: ref.app, table, column, file: ref.file, migrationId: ref.migrationId, target: app },

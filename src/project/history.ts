@@ -237,6 +237,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
     }
   }
 
+  const allReferences = references.flat()
   let model: ModelSnapshot | undefined
   let modelError: AutoMigrationsError | undefined
   if (options.model !== false) {
@@ -246,7 +247,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
       modelError = userError(error)
     }
     if (model) {
-      modelError = checkReferencedKeys(references.flat(), state, model.snapshot, project.root)
+      modelError = checkReferencedKeys(allReferences, state, model.snapshot, project.root)
       if (modelError) model = undefined
     }
     if (modelError) errors.push(modelError)
@@ -254,11 +255,11 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   // (An app whose own history is broken is reported as such, not through its dependents.)
   const broken = new Set(histories.filter((h) => h.errors.length > 0).map((h) => h.app.name))
   const newDatabaseErrors = unbuildableReferences(
-    references.flat().filter((r) => !broken.has(r.target.app)),
+    allReferences.filter((r) => !broken.has(r.target.app)),
     state,
     project.root,
   )
-  return { project, apps: histories, state, model, modelError, references: references.flat(), newDatabaseErrors, errors, watchFiles: [...watch].sort() }
+  return { project, apps: histories, state, model, modelError, references: allReferences, newDatabaseErrors, errors, watchFiles: [...watch].sort() }
 }
 
 const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], record[4]) < RACY_MS

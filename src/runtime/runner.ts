@@ -392,7 +392,7 @@ export class Migrator {
         if (!isLast) committed.push(...group.steps)
       }
     } catch (error) {
-      if (error instanceof AutoMigrationsError && (committed.length || outside)) await this.#afterPartialFailure(engine, error, committed, outside)
+      if (error instanceof AutoMigrationsError && (committed.length || outside)) await this.#afterPartialFailure(engine, error, committed, outside, direction)
       throw error
     }
   }
@@ -427,7 +427,7 @@ export class Migrator {
    * CONCURRENTLY, or left INVALID by a failed build); the rest stays, and the error says which
    * operations and what to do, instead of "nothing was applied".
    */
-  async #afterPartialFailure(engine: Engine, error: AutoMigrationsError, committed: PlannedStep[], failed: PlannedStep | undefined): Promise<void> {
+  async #afterPartialFailure(engine: Engine, error: AutoMigrationsError, committed: PlannedStep[], failed: PlannedStep | undefined, direction: 'forwards' | 'backwards'): Promise<void> {
     const left: PlannedStep[] = []
     for (const step of [...committed, ...(failed ? [failed] : [])].reverse()) {
       const cleanup = step.step.kind === 'sql' ? step.step.cleanup : undefined
@@ -450,7 +450,7 @@ export class Migrator {
       `Postgres runs some of its steps outside the migration's transaction, so what ran before the failure stays applied: ${operations.join('; ')}. The migration is not recorded as run. ` +
         (repeatable
           ? 'Running it again is safe (those steps skip what is already done).'
-          : 'Undo those operations by hand (`auto-migrations sql <app> <ID> --backwards` prints their statements), or fix the migration so that it runs past them, before running it again.'),
+          : `Undo those operations by hand (\`auto-migrations sql <app> <ID>${direction === 'forwards' ? ' --backwards' : ''}\` prints their statements), or fix the migration so that it runs past them, before running it again.`),
     )
   }
 
