@@ -85,6 +85,8 @@ export interface MigrateOptions {
   to?: string
   /** Record migrations as run without running them. */
   fake?: boolean
+  /** Called as each migration commits (the CLI prints a line per migration as it goes). */
+  onApplied?: (migration: AppliedMigration) => void
 }
 
 export interface RollbackOptions {
@@ -278,7 +280,9 @@ export class Migrator {
             if (error instanceof AutoMigrationsError) error.details.applied = [...applied]
             throw error
           }
-          applied.push({ app, id, description: m.description, durationMs: Math.round(performance.now() - started), outOfOrder: (newestRan.get(app) ?? '') > id })
+          const done = { app, id, description: m.description, durationMs: Math.round(performance.now() - started), outOfOrder: (newestRan.get(app) ?? '') > id }
+          applied.push(done)
+          options.onApplied?.(done)
         }
         const known = new Set(recorded.map((m) => `${m.source.app}\u0000${m.source.id}`))
         const missing = history.filter((h) => !known.has(`${h.app}\u0000${h.migrationId}`)).map((h) => ({ app: h.app, id: h.migrationId }))
