@@ -13,7 +13,8 @@
  * Partitions, objects owned by extensions and the history table are left out.
  */
 import type { Queryable } from './engines/engine.js'
-import { HISTORY_TABLE } from './history.js'
+import { LOCK_TABLE } from './engines/lease.js'
+import { HISTORY_TABLE, PROGRESS_TABLE } from './history.js'
 
 export type ForeignKeyAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default'
 
@@ -150,12 +151,12 @@ const FK_MATCH: Record<string, PhysicalForeignKey['match']> = { s: 'simple', f: 
 
 /**
  * The tables to read: ordinary and partitioned tables in the requested schemas, not partitions,
- * not owned by an extension, not the history table. $1: schemas, $2: history schema or null.
+ * not owned by an extension, not the runner's own tables (history, progress, lock). $1: schemas, $2: history schema or null.
  */
 const TABLE_FILTER = `
   c.relkind in ('r', 'p') and not c.relispartition
   and n.nspname = any($1::text[])
-  and not (c.relname = '${HISTORY_TABLE}' and ($2::text is null or n.nspname = $2::text))
+  and not (c.relname in ('${HISTORY_TABLE}', '${PROGRESS_TABLE}', '${LOCK_TABLE}') and ($2::text is null or n.nspname = $2::text))
   and not exists (
     select 1 from pg_depend e
      where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')`

@@ -11,12 +11,22 @@ import { existsSync } from 'node:fs'
 import { AutoMigrationsError } from '../errors.js'
 import { checksumOf } from '../migration/manager.js'
 import type { Operation } from '../migration/operations/index.js'
-import { type PlannedStep, plan, replay } from '../migration/replay.js'
-import type { DatabaseOption, Engine, Queryable } from './engines/engine.js'
-import { embeddedDirOf, openEngine } from './engines/open.js'
-import { DEFAULT_HISTORY_SCHEMA, type HistoryRow, deleteHistoryRowSql, ensureHistoryTable, insertHistoryRowSql, readHistory } from './history.js'
-
-const NOTHING_APPLIED = 'Nothing of this migration was applied.'
+import { plan, replay } from '../migration/replay.js'
+import type { DatabaseOption, Engine, MigrationLock } from './engines/engine.js'
+import { embeddedDirOf, isEngine, isPgliteInstance, openEngine } from './engines/open.js'
+import { runFailure } from './failures.js'
+import {
+  DEFAULT_HISTORY_SCHEMA,
+  type HistoryRow,
+  type ProgressRow,
+  deleteHistoryRowSql,
+  ensureHistoryTable,
+  historyTableExists,
+  insertHistoryRowSql,
+  readHistory,
+  readProgress,
+} from './history.js'
+import { type RunContext, runMigration } from './run-migration.js'
 
 /** What a migration file exports (or what the loader gives for one). */
 export interface MigrationSource {
@@ -43,11 +53,16 @@ export interface MigratorOptions {
   historySchema?: string
   /** How long the run waits for another process's migration lock. Default 60 s. */
   lockTimeoutMs?: number
+  /**
+   * Postgres: how long the lock's lease lasts without renewal (renewed every third of it while the
+   * run is alive). A runner that crashed keeps others waiting up to this long. Default 15 s.
+   */
+  lockLeaseMs?: number
   /** `SET LOCAL lock_timeout` for each migration's DDL, so a migration never freezes tables behind a queued lock. Default 10 s. */
   ddlLockTimeoutMs?: number
 }
 
-export type MigrationState = 'ran' | 'pending' | 'changed' | 'missing'
+export type MigrationState = 'ran' | 'pending' | 'partial' | 'changed' | 'missing'
 
 export interface MigrationStatus {
   app: string
@@ -56,6 +71,8 @@ export interface MigrationStatus {
   state: MigrationState
   ranOn?: Date
   file?: string
+  /** A partial migration: how many of its steps committed, running which way. */
+  steps?: { done: number; total: number; direction: 'forwards' | 'backwards' }
 }
 
 export interface AppliedMigration {
@@ -146,7 +163,6 @@ function dependencyClosure(apps: readonly AppInfo[], name: string): Set<string> 
 
 const recordedMigration = (m: Recorded) => ({ app: m.source.app, id: m.source.id, file: m.source.file, operations: m.operations })
 
-const stepText = (step: PlannedStep) => (step.step.kind === 'sql' ? step.step.sql : '(raw function)')
 
 export class Migrator {
   readonly #options: MigratorOptions
@@ -225,70 +241,85 @@ export class Migrator {
     }
   }
 
-  async #locked<T>(engine: Engine, fn: () => Promise<T>): Promise<T> {
-    const release = await engine.lock({ timeoutMs: this.#options.lockTimeoutMs })
+  /**
+   * Runs `fn` holding the migration lock, with the history tables in place. The lock is released
+   * whatever happens, and a failure to release it never hides `fn`'s own error.
+   */
+  async #locked<T>(engine: Engine, fn: (lock: MigrationLock) => Promise<T>): Promise<T> {
+    const lock = await engine.lock({ timeoutMs: this.#options.lockTimeoutMs, schema: this.#historySchema, leaseMs: this.#options.lockLeaseMs })
     try {
       await ensureHistoryTable(engine, this.#historySchema)
-      return await fn()
+      return await fn(lock)
     } finally {
-      await release()
+      await lock.release()
     }
   }
 
+  /** The history and the progress of migrations stopped between steps, as the database has them. */
+  async #readRecords(engine: Engine): Promise<{ history: HistoryRow[]; ran: Map<string, HistoryRow>; progress: Map<string, ProgressRow> }> {
+    const history = await readHistory(engine, this.#historySchema)
+    const progress = history.length || (await historyTableExists(engine, this.#historySchema)) ? await readProgress(engine, this.#historySchema) : []
+    return { history, ran: new Map(history.map((h) => [keyOf(h.app, h.migrationId), h])), progress: new Map(progress.map((p) => [keyOf(p.app, p.migrationId), p])) }
+  }
+
   /**
-   * Applies pending migrations, each in its own transaction with its history row.
-   * @throws `MIGRATION_FAILED` at the first migration that fails (nothing of it applied); its
-   *   `details.applied` lists the migrations this call applied before it, which stay applied.
+   * Applies pending migrations, each in its own transaction with its history row. Takes the
+   * configured database, or another one: a URL, a `pg` pool or client, a PGlite instance.
+   * When every migration has already run it returns without taking the lock (replicas starting
+   * together don't queue).
+   * @throws `MIGRATION_FAILED` (or `CONNECTION_LOST`, `LOCK_LOST`) at the first migration that fails;
+   *   its `details.applied` lists the migrations this call applied before it, which stay applied.
    * @example
    * const result = await migrator.migrate()
    * for (const m of result.applied) console.log(`applied ${m.app} ${m.id}`)
    */
-  async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
+  async migrate(optionsOrDatabase: MigrateOptions | DatabaseOption = {}): Promise<MigrateResult> {
+    const options = asOptions<MigrateOptions>(optionsOrDatabase)
     const recorded = await this.#load()
     const scope = options.app ? dependencyClosure(this.#apps, options.app) : undefined
-    return this.#withEngine(options.database, (engine) =>
-      this.#locked(engine, async () => {
-        const history = await readHistory(engine, this.#historySchema)
-        const ran = new Map(history.map((h) => [`${h.app}\u0000${h.migrationId}`, h]))
-        this.#assertNoChanged(recorded, ran)
-        const newestRan = new Map<string, string>()
-        for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
-        // The schema as the database has it: every migration that ran, whatever its app (a pending
-        // migration's SQL may have to reach tables of apps after it, e.g. foreign keys that take the
-        // type of a key it changes); pending ones are planned on top of it, in logical order.
-        const isRan = (m: Recorded) => ran.has(`${m.source.app}\u0000${m.source.id}`)
-        const state = replay(recorded.filter(isRan).map(recordedMigration))
-        const applied: AppliedMigration[] = []
-        for (const m of recorded) {
-          const { app, id } = m.source
-          const migration = recordedMigration(m)
-          const inScope = !scope || scope.has(app)
-          const beyondTarget = options.to !== undefined && app === options.app && id > options.to
-          if (isRan(m)) continue
-          if (!inScope || beyondTarget) {
-            replay([migration], state)
-            continue
+    const wanted = (m: Recorded) => (!scope || scope.has(m.source.app)) && !(options.to !== undefined && m.source.app === options.app && m.source.id > options.to)
+    const applied: AppliedMigration[] = []
+    return this.#withEngine(options.database, async (engine) => {
+      try {
+        const before = await this.#readRecords(engine)
+        this.#assertNoChanged(recorded, before.ran)
+        if (!recorded.some((m) => wanted(m) && !before.ran.has(keyOfMigration(m)))) return { applied, missing: missingOf(recorded, before.history) }
+        return await this.#locked(engine, async (lock) => {
+          const { history, ran, progress } = await this.#readRecords(engine)
+          this.#assertNoChanged(recorded, ran)
+          const newestRan = new Map<string, string>()
+          for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
+          // The schema as the database has it: every migration that ran, whatever its app (a pending
+          // migration's SQL may have to reach tables of apps after it, e.g. foreign keys that take the
+          // type of a key it changes); pending ones are planned on top of it, in logical order.
+          const isRan = (m: Recorded) => ran.has(keyOfMigration(m))
+          const state = replay(recorded.filter(isRan).map(recordedMigration))
+          for (const m of recorded) {
+            const { app, id } = m.source
+            const migration = recordedMigration(m)
+            if (isRan(m)) continue
+            if (!wanted(m)) {
+              replay([migration], state)
+              continue
+            }
+            const steps = plan(migration, state, 'forwards')
+            const started = performance.now()
+            const finish = [insertHistoryRowSql(this.#historySchema, { app, migrationId: id, description: m.description, checksum: m.checksum, durationMs: options.fake ? null : undefined })]
+            await runMigration(this.#runContext(engine, lock), { ...runOf(m, 'forwards'), steps: options.fake ? [] : steps, finish, stopped: progress.get(keyOfMigration(m)) })
+            const done = { app, id, description: m.description, durationMs: Math.round(performance.now() - started), outOfOrder: (newestRan.get(app) ?? '') > id }
+            applied.push(done)
+            options.onApplied?.(done)
           }
-          const steps = plan(migration, state, 'forwards')
-          const started = performance.now()
-          const historySql = insertHistoryRowSql(this.#historySchema, { app, migrationId: id, description: m.description, checksum: m.checksum, durationMs: options.fake ? null : undefined })
-          try {
-            await this.#run(engine, options.fake ? [] : steps, historySql, m, 'forwards')
-          } catch (error) {
-            // What this run applied before the failure stays applied: say which (a server's log,
-            // the CLI's report), without a second look at the history.
-            if (error instanceof AutoMigrationsError) error.details.applied = [...applied]
-            throw error
-          }
-          const done = { app, id, description: m.description, durationMs: Math.round(performance.now() - started), outOfOrder: (newestRan.get(app) ?? '') > id }
-          applied.push(done)
-          options.onApplied?.(done)
-        }
-        const known = new Set(recorded.map((m) => `${m.source.app}\u0000${m.source.id}`))
-        const missing = history.filter((h) => !known.has(`${h.app}\u0000${h.migrationId}`)).map((h) => ({ app: h.app, id: h.migrationId }))
-        return { applied, missing }
-      }),
-    )
+          return { applied, missing: missingOf(recorded, history) }
+        })
+      } catch (error) {
+        // What this run applied before the failure stays applied: say which (a server's log, the
+        // CLI's report), without a second look at the history.
+        const failure = runFailure(error)
+        if (failure instanceof AutoMigrationsError) failure.details.applied = [...applied]
+        throw failure
+      }
+    })
   }
 
   /** Reverses the latest migrations of one app (`steps`, default 1), or every one after `to`. */
@@ -297,62 +328,75 @@ export class Migrator {
     if (!this.#apps.some((a) => a.name === options.app)) {
       throw new AutoMigrationsError('APP_MISSING', `No app is named "${options.app}".`, { app: options.app })
     }
+    const reversed: RollbackResult['reversed'] = []
     return this.#withEngine(options.database, (engine) =>
-      this.#locked(engine, async () => {
-        const history = await readHistory(engine, this.#historySchema)
-        const ran = new Map(history.map((h) => [`${h.app}\u0000${h.migrationId}`, h]))
+      this.#locked(engine, async (lock) => {
+        const { ran, progress } = await this.#readRecords(engine)
         this.#assertNoChanged(recorded, ran)
-        const ranOfApp = recorded.filter((m) => m.source.app === options.app && ran.has(`${m.source.app}\u0000${m.source.id}`))
+        const ranOfApp = recorded.filter((m) => m.source.app === options.app && ran.has(keyOfMigration(m)))
         if (options.to !== undefined && !recorded.some((m) => m.source.app === options.app && m.source.id === options.to)) {
           throw new AutoMigrationsError('UNKNOWN_MIGRATION', `App "${options.app}" has no migration ${options.to}.`, { app: options.app, migrationId: options.to })
         }
         const targets = options.to !== undefined ? ranOfApp.filter((m) => m.source.id > options.to!) : ranOfApp.slice(-Math.max(0, options.steps ?? 1))
+        for (const m of recorded.filter((r) => r.source.app === options.app)) {
+          const stopped = progress.get(keyOfMigration(m))
+          if (stopped?.direction === 'forwards') throw partialError(m, stopped, 'run forwards to finish it first, then reverse it')
+        }
         if (targets.length === 0) return { reversed: [] }
         // The schema as the database has it, the targets last (they come off the top): every other
         // migration that ran, whatever its app (reversing a key's type change must reach the foreign
         // keys of apps after it), then the targets, in logical order.
-        const others = recorded.filter((m) => ran.has(`${m.source.app}\u0000${m.source.id}`) && !targets.includes(m))
+        const others = recorded.filter((m) => ran.has(keyOfMigration(m)) && !targets.includes(m))
         const state = replay([...others, ...targets].map(recordedMigration))
-        const reversed: RollbackResult['reversed'] = []
-        for (const m of [...targets].reverse()) {
-          const migration = recordedMigration(m)
-          const steps = plan(migration, state, 'backwards')
-          await this.#run(engine, options.fake ? [] : steps, deleteHistoryRowSql(this.#historySchema, m.source.app, m.source.id), m, 'backwards')
-          reversed.push({ app: m.source.app, id: m.source.id, description: m.description })
+        try {
+          for (const m of [...targets].reverse()) {
+            const steps = plan(recordedMigration(m), state, 'backwards')
+            const finish = [deleteHistoryRowSql(this.#historySchema, m.source.app, m.source.id)]
+            await runMigration(this.#runContext(engine, lock), { ...runOf(m, 'backwards'), steps: options.fake ? [] : steps, finish, stopped: progress.get(keyOfMigration(m)) })
+            reversed.push({ app: m.source.app, id: m.source.id, description: m.description })
+          }
+        } catch (error) {
+          const failure = runFailure(error)
+          if (failure instanceof AutoMigrationsError) failure.details.reversed = [...reversed]
+          throw failure
         }
         return { reversed }
       }),
     )
   }
 
-  /** Every migration with ran / pending / changed (edited after it ran) / missing (in history, no file). */
-  async status(options: { database?: DatabaseOption } = {}): Promise<MigrationStatus[]> {
+  /** Every migration with ran / pending / partial / changed (edited after it ran) / missing (in history, no file). */
+  async status(options: { database?: DatabaseOption } | DatabaseOption = {}): Promise<MigrationStatus[]> {
+    const { database } = asOptions<{ database?: DatabaseOption }>(options)
     const recorded = await this.#load()
     // An embedded database that was never created has no history: reading it must not create it
     // (a `status` on a fresh checkout would leave a database behind).
     const root = this.#options.root ?? process.cwd()
-    const dir = this.#engine === undefined ? embeddedDirOf(options.database ?? this.#options.database, root) : undefined
+    const dir = this.#engine === undefined ? embeddedDirOf(database ?? this.#options.database, root) : undefined
     const report = async (engine: Engine | undefined): Promise<MigrationStatus[]> => {
-      const history = engine === undefined ? [] : await readHistory(engine, this.#historySchema)
-      const ran = new Map(history.map((h) => [`${h.app}\u0000${h.migrationId}`, h]))
+      const { history, ran, progress } = engine === undefined ? { history: [], ran: new Map<string, HistoryRow>(), progress: new Map<string, ProgressRow>() } : await this.#readRecords(engine)
       const out: MigrationStatus[] = recorded.map((m) => {
-        const row = ran.get(`${m.source.app}\u0000${m.source.id}`)
-        const state: MigrationState = !row ? 'pending' : row.checksum === m.checksum ? 'ran' : 'changed'
-        return { app: m.source.app, id: m.source.id, description: m.description, state, ranOn: row?.ranOn, file: m.source.file }
+        const row = ran.get(keyOfMigration(m))
+        const stopped = progress.get(keyOfMigration(m))
+        const state: MigrationState = stopped ? 'partial' : !row ? 'pending' : row.checksum === m.checksum ? 'ran' : 'changed'
+        return { app: m.source.app, id: m.source.id, description: m.description, state, ranOn: row?.ranOn, file: m.source.file, ...(stopped ? { steps: { done: stopped.stepsDone, total: stopped.stepsTotal, direction: stopped.direction } } : {}) }
       })
-      const known = new Set(recorded.map((m) => `${m.source.app}\u0000${m.source.id}`))
       for (const h of history) {
-        if (!known.has(`${h.app}\u0000${h.migrationId}`)) out.push({ app: h.app, id: h.migrationId, description: h.description, state: 'missing', ranOn: h.ranOn })
+        if (!recorded.some((m) => keyOfMigration(m) === keyOf(h.app, h.migrationId))) out.push({ app: h.app, id: h.migrationId, description: h.description, state: 'missing', ranOn: h.ranOn })
       }
       return out
     }
     if (dir !== undefined && !existsSync(dir)) return report(undefined)
-    return this.#withEngine(options.database, report)
+    return this.#withEngine(database, report)
+  }
+
+  #runContext(engine: Engine, lock: MigrationLock): RunContext {
+    return { engine, lock, historySchema: this.#historySchema, ddlLockTimeoutMs: this.#options.ddlLockTimeoutMs ?? 10_000 }
   }
 
   #assertNoChanged(recorded: Recorded[], ran: Map<string, HistoryRow>): void {
     const changed = recorded.filter((m) => {
-      const row = ran.get(`${m.source.app}\u0000${m.source.id}`)
+      const row = ran.get(keyOfMigration(m))
       return row !== undefined && row.checksum !== m.checksum
     })
     if (changed.length) {
@@ -364,145 +408,31 @@ export class Migrator {
       )
     }
   }
+}
 
-  /**
-   * Runs one migration's steps and its history statement. Transactional steps are batched into one
-   * transaction (one round trip for the SQL); a step Postgres refuses inside a transaction runs on its
-   * own; the history row goes with the last transaction, so it is written only if everything succeeded.
-   */
-  async #run(engine: Engine, steps: PlannedStep[], historySql: string, m: Recorded, direction: 'forwards' | 'backwards'): Promise<void> {
-    const groups: { transactional: boolean; steps: PlannedStep[] }[] = []
-    for (const step of steps) {
-      const last = groups[groups.length - 1]
-      if (step.step.transactional && last?.transactional) last.steps.push(step)
-      else groups.push({ transactional: step.step.transactional, steps: [step] })
-    }
-    if (!groups.length || !groups[groups.length - 1]!.transactional) groups.push({ transactional: true, steps: [] })
-    const lockTimeout = `SET LOCAL lock_timeout = '${Math.max(0, Math.round(this.#options.ddlLockTimeoutMs ?? 10_000))}ms'`
-    /** Steps of groups that committed before the last one (only a migration with steps outside the transaction has any). */
-    const committed: PlannedStep[] = []
-    let outside: PlannedStep | undefined
-    try {
-      for (const [at, group] of groups.entries()) {
-        const isLast = at === groups.length - 1
-        if (!group.transactional) {
-          outside = group.steps[0]!
-          await this.#exec(m, outside, direction, () => engine.exec(stepText(outside!)))
-          committed.push(outside)
-          outside = undefined
-          continue
-        }
-        await this.#runTransaction(engine, m, group.steps, direction, lockTimeout, isLast ? historySql : undefined)
-        if (!isLast) committed.push(...group.steps)
-      }
-    } catch (error) {
-      if (error instanceof AutoMigrationsError && (committed.length || outside)) await this.#afterPartialFailure(engine, error, committed, outside, direction)
-      throw error
-    }
-  }
+const keyOf = (app: string, id: string) => `${app}\u0000${id}`
+const keyOfMigration = (m: Recorded) => keyOf(m.source.app, m.source.id)
 
-  /** One transactional group of steps, with the history row when it is the migration's last. */
-  async #runTransaction(engine: Engine, m: Recorded, steps: PlannedStep[], direction: string, lockTimeout: string, historySql: string | undefined): Promise<void> {
-    const history = historySql === undefined ? [] : [historySql]
-    try {
-      if (steps.every((s) => s.step.kind === 'sql')) {
-        // One round trip: a multi-statement simple query is one implicit transaction, atomic on
-        // its own (SET LOCAL applies to it), so no BEGIN/COMMIT round trips are needed.
-        await engine.exec([lockTimeout, ...steps.map(stepText), ...history].join(';\n'))
-        return
-      }
-      await engine.transaction(async (tx) => {
-        await tx.exec(lockTimeout)
-        for (const step of steps) {
-          await this.#exec(m, step, direction, () => (step.step.kind === 'raw' ? Promise.resolve(step.step.run(tx)) : tx.exec(step.step.sql)))
-        }
-        for (const sql of history) await tx.exec(sql)
-      })
-    } catch (error) {
-      if (error instanceof AutoMigrationsError) throw error
-      // Only after the failed transaction is gone: PGlite runs one transaction at a time.
-      throw await this.#locate(engine, m, steps, direction, error)
-    }
-  }
+const runOf = (m: Recorded, direction: 'forwards' | 'backwards') => ({ app: m.source.app, id: m.source.id, file: m.source.file, direction })
 
-  /**
-   * A migration with steps outside its transaction failed after some of its groups committed (or
-   * in such a step). What a step left behind and has a cleanup for is taken away (an index built
-   * CONCURRENTLY, or left INVALID by a failed build); the rest stays, and the error says which
-   * operations and what to do, instead of "nothing was applied".
-   */
-  async #afterPartialFailure(engine: Engine, error: AutoMigrationsError, committed: PlannedStep[], failed: PlannedStep | undefined, direction: 'forwards' | 'backwards'): Promise<void> {
-    const left: PlannedStep[] = []
-    for (const step of [...committed, ...(failed ? [failed] : [])].reverse()) {
-      const cleanup = step.step.kind === 'sql' ? step.step.cleanup : undefined
-      if (cleanup === undefined) {
-        if (step !== failed) left.unshift(step)
-        continue
-      }
-      try {
-        await engine.exec(cleanup)
-      } catch {
-        left.unshift(step)
-      }
-    }
-    if (!left.length) return
-    const operations = [...new Set(left.map((s) => s.operation.describe()))]
-    const repeatable = left.every((s) => s.step.kind === 'sql' && s.step.repeatable === true)
-    error.details.leftApplied = left.map(stepText)
-    error.message = error.message.replace(
-      NOTHING_APPLIED,
-      `Postgres runs some of its steps outside the migration's transaction, so what ran before the failure stays applied: ${operations.join('; ')}. The migration is not recorded as run. ` +
-        (repeatable
-          ? 'Running it again is safe (those steps skip what is already done).'
-          : `Undo those operations by hand (\`auto-migrations sql <app> <ID>${direction === 'forwards' ? ' --backwards' : ''}\` prints their statements), or fix the migration so that it runs past them, before running it again.`),
-    )
-  }
+function missingOf(recorded: readonly Recorded[], history: readonly HistoryRow[]): { app: string; id: string }[] {
+  const known = new Set(recorded.map(keyOfMigration))
+  return history.filter((h) => !known.has(keyOf(h.app, h.migrationId))).map((h) => ({ app: h.app, id: h.migrationId }))
+}
 
-  async #exec(m: Recorded, step: PlannedStep, direction: string, run: () => Promise<unknown>): Promise<void> {
-    try {
-      await run()
-    } catch (error) {
-      throw this.#failure(m, step, direction, error)
-    }
-  }
+function partialError(m: Recorded, stopped: ProgressRow, what: string): AutoMigrationsError {
+  return new AutoMigrationsError(
+    'MIGRATION_PARTIAL',
+    `Migration ${m.source.app} ${m.source.id}${m.source.file ? ` (${m.source.file})` : ''} stopped ${stopped.direction} after ${stopped.stepsDone} of its ${stopped.stepsTotal} steps: ${what}.`,
+    { app: m.source.app, migrationId: m.source.id, file: m.source.file },
+  )
+}
 
-  /** A batch failed: find the statement by re-running the batch step by step in a rolled-back transaction. */
-  async #locate(engine: Engine, m: Recorded, steps: PlannedStep[], direction: string, error: unknown): Promise<AutoMigrationsError> {
-    let culprit: PlannedStep | undefined
-    let culpritError: unknown = error
-    const probe = new Error('probe done')
-    try {
-      await engine.transaction(async (tx: Queryable) => {
-        for (const step of steps) {
-          try {
-            await tx.exec(stepText(step))
-          } catch (e) {
-            culprit = step
-            culpritError = e
-            break
-          }
-        }
-        throw probe
-      })
-    } catch {
-      // Always rolled back: this transaction only finds the failing statement.
-    }
-    return culprit ? this.#failure(m, culprit, direction, culpritError) : this.#failure(m, undefined, direction, error)
-  }
-
-  #failure(m: Recorded, step: PlannedStep | undefined, direction: string, error: unknown): AutoMigrationsError {
-    const pgCode = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined
-    const message = error instanceof Error ? error.message : String(error)
-    const where = `${m.source.app} ${m.source.id}${m.source.file ? ` (${m.source.file})` : ''}`
-    const what = step ? `, operation "${step.operation.describe()}"` : ''
-    const sqlText = step ? `\nSQL: ${stepText(step)}` : ''
-    return new AutoMigrationsError(
-      'MIGRATION_FAILED',
-      `Migration ${where} failed ${direction}${what}: ${message}${pgCode ? ` [${pgCode}]` : ''}${sqlText}\n${NOTHING_APPLIED}`,
-      { app: m.source.app, migrationId: m.source.id, file: m.source.file, operation: step?.operation.describe(), sql: step ? stepText(step) : undefined, pgCode },
-      { cause: error },
-    )
-  }
+/** `migrate(db)` and `status(db)` take the database itself: a URL, a pool, a client, a PGlite instance. */
+function asOptions<T extends { database?: DatabaseOption }>(value: T | DatabaseOption): T {
+  if (value === undefined) return {} as T
+  if (typeof value === 'string' || isEngine(value) || isPgliteInstance(value) || typeof (value as { query?: unknown }).query === 'function') return { database: value } as T
+  return value as T
 }
 
 export function createMigrator(options: MigratorOptions): Migrator {

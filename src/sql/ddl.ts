@@ -203,6 +203,14 @@ export function createIndexSql(table: TableSnapshot, index: IndexSnapshot): stri
     .join(' ')
 }
 
+/**
+ * Whether an index is there and usable: one row, `done` true (valid), false (INVALID, as a killed
+ * CREATE INDEX CONCURRENTLY leaves it) or null (absent).
+ */
+export function indexValidSql(table: TableSnapshot, name: string): string {
+  return `SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(${quoteLiteral(qualifiedName(table.schema, name))})) AS done`
+}
+
 export function dropIndexSql(table: TableSnapshot, name: string, concurrently = false, ifExists = false): string {
   return `DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${ifExists ? 'IF EXISTS ' : ''}${qualifiedName(table.schema, name)}`
 }

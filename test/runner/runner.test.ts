@@ -144,9 +144,9 @@ describeEngines('runner', (ctx) => {
   })
 
   const concurrentIndex = (unique: boolean) => ({ name: null, keys: [{ column: 'name' }], unique, method: 'btree' as const, where: null, nullsDistinct: true, concurrently: true })
-  const failure = async (run: Promise<unknown>) => {
+  const failure = async (run: Promise<unknown>, code = 'MIGRATION_FAILED') => {
     const error = await run.then(() => undefined, (e: unknown) => e)
-    expect(isAutoMigrationsError(error) && error.code).toBe('MIGRATION_FAILED')
+    expect(isAutoMigrationsError(error) && error.code).toBe(code)
     return error as Error & { details: Record<string, unknown> }
   }
   const indexNames = async (engine: Parameters<typeof introspect>[0]) => (await introspect(engine, { schemas: ['public'] })).tables.find((t) => t.name === 'author')!.indexes.map((i) => i.name)
@@ -168,23 +168,45 @@ describeEngines('runner', (ctx) => {
     expect(await indexNames(engine)).toEqual(['author_name_key'])
   })
 
-  it('a step after one outside the transaction fails: the index is taken away, what committed before it is named', async () => {
+  it('a migration whose step outside the transaction committed stops as partial when a later step fails, and the fixed file resumes after what committed', async () => {
     const { engine } = ctx()
     await createMigrator({ apps, migrations: [addUser, addAuthor], database: engine }).migrate()
-    const mixed = source('blog', ID3, (m) => {
-      m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: 'bio', dbColumnName: 'bio', columnClass: 'Text', params: { default: null, null: true, primaryKey: false, unique: false, index: false } })
-      m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(false) })
-      m.sql('SELECT * FROM no_such_table')
-    })
-    const error = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed], database: engine }).migrate())
-    expect(error.message).not.toContain('Nothing of this migration was applied.')
-    expect(error.message).toContain(`so what ran before the failure stays applied: add column Author.bio. The migration is not recorded as run. Undo those operations by hand`)
-    expect(error.details.leftApplied).toEqual(['ALTER TABLE "public"."author" ADD COLUMN "bio" text'])
-    expect(await indexNames(engine)).toEqual([])
+    const mixed = (last: string) =>
+      source('blog', ID3, (m) => {
+        m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: 'bio', dbColumnName: 'bio', columnClass: 'Text', params: { default: null, null: true, primaryKey: false, unique: false, index: false } })
+        m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(false) })
+        m.sql(last)
+      })
+    const error = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('SELECT * FROM no_such_table')], database: engine }).migrate())
+    expect(error.message).toContain('2 of its 3 steps committed before')
+    expect(error.message).toContain('status shows it as partial, and the next run resumes at the step that failed')
+    expect(await indexNames(engine)).toEqual(['author_name_idx'])
     expect((await readHistory(engine)).length).toBe(2)
+    const fixed = createMigrator({ apps, migrations: [addUser, addAuthor, mixed('UPDATE author SET bio = name')], database: engine })
+    expect((await fixed.status()).find((s) => s.id === ID3)).toMatchObject({ state: 'partial', steps: { done: 2, total: 3, direction: 'forwards' } })
+    expect((await fixed.migrate()).applied.map((m) => m.id)).toEqual([ID3])
+    expect((await fixed.status()).map((s) => s.state)).toEqual(['ran', 'ran', 'ran'])
+    expect(await indexNames(engine)).toEqual(['author_name_idx'])
+    expect((await readHistory(engine)).length).toBe(3)
   })
 
-  it('an enum value added outside the transaction stays after a later failure, and running again is safe', async () => {
+  it('a partial migration whose committed steps changed in the file is refused with MIGRATION_PARTIAL, and cannot be reversed before it is finished', async () => {
+    const { engine } = ctx()
+    await createMigrator({ apps, migrations: [addUser, addAuthor], database: engine }).migrate()
+    const mixed = (column: string) =>
+      source('blog', ID3, (m) => {
+        m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: column, dbColumnName: column, columnClass: 'Text', params: { default: null, null: true, primaryKey: false, unique: false, index: false } })
+        m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(false) })
+        m.sql('SELECT * FROM no_such_table')
+      })
+    await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('bio')], database: engine }).migrate())
+    const changed = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('about')], database: engine }).migrate(), 'MIGRATION_PARTIAL')
+    expect(changed.message).toContain('stopped forwards after 2 of its 3 steps, and the steps that committed are no longer the same in the file')
+    const back = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('bio')], database: engine }).rollback({ app: 'blog' }), 'MIGRATION_PARTIAL')
+    expect(back.message).toContain('run forwards to finish it first')
+  })
+
+  it('an enum value added outside the transaction is recorded as a committed step when a later one fails, and the fixed file finishes the migration', async () => {
     const { engine } = ctx()
     const mood = source('blog', ID1, (m) => m.addEnum({ name: 'mood', values: ['a'] }))
     await createMigrator({ apps, migrations: [mood], database: engine }).migrate()
@@ -194,9 +216,10 @@ describeEngines('runner', (ctx) => {
         if (fails) m.sql('SELECT * FROM no_such_table')
       })
     const error = await failure(createMigrator({ apps, migrations: [mood, widen(true)], database: engine }).migrate())
-    expect(error.message).toContain('stays applied: alter enum mood (a, b). The migration is not recorded as run. Running it again is safe')
+    expect(error.message).toContain('1 of its 2 steps committed before')
     await createMigrator({ apps, migrations: [mood, widen(false)], database: engine }).migrate()
     expect((await engine.query<{ v: string }>(`SELECT unnest(enum_range(NULL::mood))::text AS v`)).rows.map((r) => r.v)).toEqual(['a', 'b'])
+    expect((await readHistory(engine)).length).toBe(2)
   })
 
   it('CREATE INDEX CONCURRENTLY runs in its own step and the history row is still written', async () => {

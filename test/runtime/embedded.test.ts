@@ -102,7 +102,7 @@ describe('the embedded database directory', () => {
   it('the migration lock is per directory: two engines on it exclude each other, with LOCK_TIMEOUT on time-out', async () => {
     const first = await open(undefined)
     const second = await open({ pglite: DEFAULT_EMBEDDED_DIR })
-    const release = await first.lock()
+    const lock = await first.lock()
     const error = await second.lock({ timeoutMs: 150 }).then(
       () => undefined,
       (e: unknown) => e,
@@ -110,8 +110,8 @@ describe('the embedded database directory', () => {
     expect(isAutoMigrationsError(error, 'LOCK_TIMEOUT')).toBe(true)
     expect((error as Error).message).toContain(dir)
     const waiting = second.lock({ timeoutMs: 5_000 })
-    await release()
-    await (await waiting)()
+    await lock.release()
+    await (await waiting).release()
     await closeAll()
   })
 

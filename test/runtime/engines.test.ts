@@ -70,7 +70,7 @@ describeEngines('engine', (ctx) => {
 
   it('two lock() callers in one process take turns, and a third times out with LOCK_TIMEOUT', async () => {
     const { engine } = ctx()
-    const release = await engine.lock({ timeoutMs: 5_000 })
+    const lock = await engine.lock({ timeoutMs: 5_000 })
     const started = Date.now()
     const timedOut = await engine.lock({ timeoutMs: 300 }).then(
       () => undefined,
@@ -79,9 +79,8 @@ describeEngines('engine', (ctx) => {
     expect(isAutoMigrationsError(timedOut, 'LOCK_TIMEOUT')).toBe(true)
     expect(Date.now() - started).toBeGreaterThanOrEqual(250)
     const second = engine.lock({ timeoutMs: 5_000 })
-    await release()
-    const releaseSecond = await second
-    await releaseSecond()
+    await lock.release()
+    await (await second).release()
   })
 
   it('after close(), the engine refuses queries with a clear error', async () => {

@@ -29,8 +29,8 @@ describe('openEngine: what `database` accepts', () => {
   it('a pg PoolConfig opens a pool on it', async () => {
     const engine = await openEngine({ connectionString: database.url, max: 2 }, { root: '/' })
     expect(engine.kind).toBe('pg')
-    const release = await engine.lock({ timeoutMs: 2_000 })
-    await release()
+    const lock = await engine.lock({ timeoutMs: 2_000 })
+    await lock.release()
     await engine.close()
   })
 

@@ -1,6 +1,6 @@
 /** Table-level constraints (composite primary key, unique, check) and indexes. */
 import { AutoMigrationsError } from '../../errors.js'
-import { addConstraintSql, createIndexSql, derivedName, dropConstraintSql, dropIndexSql } from '../../sql/ddl.js'
+import { addConstraintSql, createIndexSql, derivedName, dropConstraintSql, dropIndexSql, indexValidSql, tableName } from '../../sql/ddl.js'
 import { type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, cloneData, sameValue } from '../snapshot.js'
 import { Operation, type Step, requireTable, sqlStep } from './operation.js'
 
@@ -75,7 +75,12 @@ function describeIndex(i: IndexSnapshot): string {
  */
 export function createIndexStep(table: TableSnapshot, index: IndexSnapshot): Step {
   if (!index.concurrently) return sqlStep(createIndexSql(table, index))
-  return sqlStep(createIndexSql(table, index), false, { cleanup: dropIndexSql(table, derivedName.index(table, index), true, true) })
+  const name = derivedName.index(table, index)
+  return sqlStep(createIndexSql(table, index), false, {
+    cleanup: dropIndexSql(table, name, true, true),
+    probe: indexValidSql(table, name),
+    table: tableName(table),
+  })
 }
 
 export class AddIndex extends Operation<IndexParams> {
@@ -114,7 +119,9 @@ export class DropIndex extends Operation<IndexParams> {
     // Outside the transaction, nothing undoes it if the migration fails later: IF EXISTS makes
     // running the migration again safe.
     const concurrently = this.params.index.concurrently
-    return [sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently, concurrently), !concurrently, { repeatable: concurrently })]
+    return [
+      sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently, concurrently), !concurrently, concurrently ? { repeatable: true, table: tableName(table) } : {}),
+    ]
   }
   reverse(): Operation {
     return new AddIndex(this.app, this.params)

@@ -25,10 +25,26 @@ export type Step =
       cleanup?: string
       /** Outside a transaction only: running it again after it ran does no harm (IF [NOT] EXISTS). */
       repeatable?: boolean
+      /**
+       * Outside a transaction only: a query whose one row's `done` says whether what the step makes
+       * is there and whole (true: skip it), left broken by a killed run (false: cleanup, then run it),
+       * or absent (null: run it). Lets a run resume after a crash in the middle of the step.
+       */
+      probe?: string
+      /**
+       * Outside a transaction only: the table whose SHARE UPDATE EXCLUSIVE lock the statement takes;
+       * the runner takes it first under lock_timeout, so the statement does not queue behind a lock.
+       */
+      table?: string
     }
   | { kind: 'raw'; run: (db: Queryable) => Promise<void> | void; transactional: true }
 
-export const sqlStep = (sql: string, transactional = true, outside: { cleanup?: string; repeatable?: boolean } = {}): Step => ({ kind: 'sql', sql, transactional, ...outside })
+export const sqlStep = (sql: string, transactional = true, outside: { cleanup?: string; repeatable?: boolean; probe?: string; table?: string } = {}): Step => ({
+  kind: 'sql',
+  sql,
+  transactional,
+  ...outside,
+})
 
 export type OperationKind =
   | 'addTable'

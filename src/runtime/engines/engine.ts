@@ -16,15 +16,57 @@ export interface Queryable {
   exec(sql: string): Promise<void>
 }
 
+/** What `lock()` is asked for. */
+export interface LockOptions {
+  /** How long to wait for another runner's lock before `LOCK_TIMEOUT`. */
+  timeoutMs?: number
+  /** The schema of the history table; Postgres keeps the lock's lease row next to it. */
+  schema?: string
+  /** The lock's name (one lock per name and database). */
+  name?: string
+  /** Postgres: how long a lease lasts without renewal (a crashed runner's lease frees after it). */
+  leaseMs?: number
+}
+
+/** The migration lock, held for a whole run. */
+export interface MigrationLock {
+  /**
+   * SQL to run first in every transaction that commits migration work: it fails the transaction
+   * (`LOCK_LOST`) unless this runner still holds the lock, and keeps the lock held until the commit.
+   * Empty when the engine needs none (the embedded database has one process and one backend).
+   */
+  readonly fence: string
+  /** A comment that starts every statement of the run, so a later runner can see it still running. */
+  readonly tag: string
+  /** The reason the lock was lost (seen by its renewal), or undefined while it is held. */
+  lost(): Error | undefined
+  /** Frees the lock; never throws (a lost connection frees it by expiry). */
+  release(): Promise<void>
+}
+
+/** A batch that failed: the driver's error, and the index of the statement that failed in it. */
+export class BatchError extends Error {
+  constructor(
+    /** Undefined when the batch failed before its first statement (a lost connection). */
+    readonly statementIndex: number | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+  }
+}
+
 export interface Engine extends Queryable {
   readonly kind: 'pg' | 'pglite'
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   /**
-   * Takes the migration lock for a whole run and resolves to its release function. Postgres: a session
-   * advisory lock on a dedicated connection, taken by polling `pg_try_advisory_lock` until `timeoutMs`.
+   * Runs the statements as one transaction in one round trip where the engine can. On failure it
+   * rejects with a `BatchError` naming the statement that failed; nothing of the batch is applied,
+   * and nothing is run again to find it.
    */
-  lock(options?: { timeoutMs?: number; key?: number }): Promise<() => Promise<void>>
+  execBatch(statements: readonly string[]): Promise<void>
+  /** Takes the migration lock for a whole run (polling, up to `timeoutMs`). */
+  lock(options?: LockOptions): Promise<MigrationLock>
   /** Closes what the engine opened itself (not a pool or PGlite instance the user passed in). */
   close(): Promise<void>
 }

@@ -28,7 +28,7 @@ function hasFunctions(value: object, ...names: string[]): boolean {
 export function isEngine(value: unknown): value is Engine {
   if (typeof value !== 'object' || value === null) return false
   const kind = (value as { kind?: unknown }).kind
-  return (kind === 'pg' || kind === 'pglite') && hasFunctions(value, 'query', 'exec', 'transaction', 'lock', 'close')
+  return (kind === 'pg' || kind === 'pglite') && hasFunctions(value, 'query', 'exec', 'transaction', 'execBatch', 'lock', 'close')
 }
 
 /** A PGlite instance, duck-typed (it may come from another copy of the package than ours). */
@@ -53,6 +53,7 @@ function borrowed(engine: Engine): Engine {
     query: (sql, params) => engine.query(sql, params),
     exec: (sql) => engine.exec(sql),
     transaction: (fn) => engine.transaction(fn),
+    execBatch: (statements) => engine.execBatch(statements),
     lock: (options) => engine.lock(options),
     close: async () => {},
   }

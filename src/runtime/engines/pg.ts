@@ -4,41 +4,39 @@
  * Accepts a connection string, a `PoolConfig` (we own the pool and end it on close) or an existing
  * `pg.Pool` / `pg.Client` (the caller owns it; close() leaves it open).
  *
- * The migration lock is a SESSION advisory lock on a dedicated, non-pooled connection, taken by
- * polling `pg_try_advisory_lock`:
- * - session-level, because a migration run spans many transactions;
- * - dedicated, because locking on one pooled client and unlocking on another leaves the lock held;
- * - polling rather than a blocking `pg_advisory_lock`, because a blocked waiter can deadlock a
- *   `CREATE INDEX CONCURRENTLY` run by the holder (it waits for every older transaction) and leave
- *   an INVALID index; polling also gives a clean timeout.
+ * Nothing here depends on a session staying on one server connection: every statement is its own
+ * transaction or part of one multi-statement batch, and the migration lock is a lease row
+ * (lease.ts). So the engine works the same directly and through a transaction pooler.
  */
 import pg from 'pg'
-import type { ClientConfig, PoolConfig } from 'pg'
+import type { PoolConfig } from 'pg'
 import { AutoMigrationsError } from '../../errors.js'
-import type { Engine, Queryable, QueryResult } from './engine.js'
-import { DEFAULT_LOCK_KEY, DEFAULT_LOCK_POLL_MS, DEFAULT_LOCK_TIMEOUT_MS } from './lock-key.js'
+import { BatchError, type Engine, type LockOptions, type MigrationLock, type Queryable, type QueryResult } from './engine.js'
+import { takeLease } from './lease.js'
+import { DEFAULT_LOCK_POLL_MS } from './lock-defaults.js'
 import { Mutex } from './mutex.js'
-
-export { DEFAULT_LOCK_KEY, DEFAULT_LOCK_POLL_MS, DEFAULT_LOCK_TIMEOUT_MS } from './lock-key.js'
 
 /** What PgEngine accepts. */
 export type PgSource = string | PoolConfig | pg.Pool | pg.Client
 
 export interface PgEngineOptions {
-  /** Interval between `pg_try_advisory_lock` attempts. Default 75 ms (jittered by up to 50%). */
+  /** Interval between attempts to take the migration lock. Default 75 ms (jittered by up to 50%). */
   lockPollMs?: number
   /**
-   * How long to wait for a connection (ms) on the pools and clients the engine opens from a URL or
-   * a config without `connectionTimeoutMillis`. pg waits forever by default: a server that accepts
-   * and never answers (a wrong port behind a proxy, a paused VM) would hang a deploy's start.
-   * Default 15 s.
+   * How long to wait for a connection (ms) on the pools the engine opens from a URL or a config
+   * without `connectionTimeoutMillis`. pg waits forever by default: a server that accepts and never
+   * answers (a wrong port behind a proxy, a paused VM) would hang a deploy's start. Default 15 s,
+   * or `?connect_timeout=SECONDS` in the URL (as libpq reads it).
    */
   connectTimeoutMs?: number
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000
 
-/** The part of a pg client that queries (a Client, a PoolClient). */
+/** The column of the markers `execBatch` puts before each statement. */
+const MARKER = 'auto_migrations_statement'
+
+/** The part of a pg client that queries (a Client, a PoolClient, a Pool). */
 interface PgQueryTarget {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>
 }
@@ -71,30 +69,46 @@ function queryableOf(target: PgQueryTarget): Queryable {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+function ignoreError(): void {
+  // A connection dropped by the server emits 'error'; without a listener Node would crash the
+  // process. The query that used it fails on its own, and the pool discards the client.
 }
 
-/**
- * The release of an advisory lock: unlocks it on the very session that took it, then `after` (even
- * when the unlock fails); a second call does nothing.
- */
-function unlockOnce(session: PgQueryTarget, key: number, after: () => unknown): () => Promise<void> {
-  let released = false
-  return async () => {
-    if (released) return
-    released = true
+/** The server a source points at, for error messages (never the password). */
+function endpointOf(source: PgSource): string {
+  const config: { host?: string; port?: number | string; connectionString?: string } =
+    typeof source === 'string' ? { connectionString: source } : isPool(source) ? (source as unknown as { options: PoolConfig }).options : (source as PoolConfig)
+  let host = config.host
+  let port = config.port
+  if (config.connectionString) {
     try {
-      await session.query('select pg_advisory_unlock($1::bigint)', [key])
-    } finally {
-      await after()
+      const url = new URL(config.connectionString)
+      host ??= decodeURIComponent(url.hostname) || undefined
+      port ??= url.port || undefined
+    } catch {
+      // Not a URL (a libpq key=value string): the defaults below.
     }
+  }
+  return `${host ?? process.env.PGHOST ?? 'localhost'}:${port ?? process.env.PGPORT ?? 5432}`
+}
+
+/** `connect_timeout` of a URL, in ms (libpq gives it in seconds). */
+function urlConnectTimeout(url: string): number | undefined {
+  try {
+    const seconds = Number(new URL(url).searchParams.get('connect_timeout'))
+    return seconds > 0 ? seconds * 1000 : undefined
+  } catch {
+    return undefined
   }
 }
 
-function ignoreError(): void {
-  // An idle connection dropped by the server emits 'error'; without a listener Node would crash
-  // the process. The pool discards that client and the next query opens a new one.
+/** pg's and pg-pool's errors for a connect that got no answer in time (they carry no code). */
+function isConnectTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: unknown }).code === undefined &&
+    /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message)
+  )
 }
 
 export class PgEngine implements Engine {
@@ -104,39 +118,35 @@ export class PgEngine implements Engine {
   /** A single Client passed in: every use is serialised so a transaction is not interleaved. */
   readonly #client: pg.Client | undefined
   readonly #clientMutex = new Mutex()
-  /** A single Client passed in: keeps lock() callers of this process apart (the lock is re-entrant). */
-  readonly #lockMutex = new Mutex()
-  /** How to open the lock's dedicated connection (undefined: lock on the passed-in client). */
-  readonly #lockConfig: ClientConfig | undefined
   readonly #ownsPool: boolean
   readonly #lockPollMs: number
+  readonly #endpoint: string
+  readonly #connectTimeoutMs: number | undefined
   #closed = false
 
   constructor(source: PgSource, options: PgEngineOptions = {}) {
     this.#lockPollMs = options.lockPollMs ?? DEFAULT_LOCK_POLL_MS
-    const connectionTimeoutMillis = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+    this.#endpoint = endpointOf(source)
+    const connectionTimeoutMillis = options.connectTimeoutMs ?? (typeof source === 'string' ? urlConnectTimeout(source) : undefined) ?? DEFAULT_CONNECT_TIMEOUT_MS
     if (typeof source === 'string') {
       this.#pool = new pg.Pool({ connectionString: source, connectionTimeoutMillis })
-      this.#pool.on('error', ignoreError)
       this.#ownsPool = true
-      this.#lockConfig = { connectionString: source, connectionTimeoutMillis }
+      this.#connectTimeoutMs = connectionTimeoutMillis
     } else if (isPool(source)) {
       this.#pool = source
       this.#ownsPool = false
-      this.#lockConfig = { ...source.options }
+      this.#connectTimeoutMs = (source as unknown as { options: PoolConfig }).options?.connectionTimeoutMillis
     } else if (isClient(source)) {
-      // A session advisory lock on the caller's own client is still one session from lock to
-      // unlock, and we cannot open a second connection without its credentials.
       this.#client = source
       this.#ownsPool = false
-      this.#lockConfig = undefined
+      this.#connectTimeoutMs = undefined
     } else {
       const config = { connectionTimeoutMillis, ...source }
       this.#pool = new pg.Pool(config)
-      this.#pool.on('error', ignoreError)
       this.#ownsPool = true
-      this.#lockConfig = config
+      this.#connectTimeoutMs = config.connectionTimeoutMillis
     }
+    if (this.#ownsPool) this.#pool?.on('error', ignoreError)
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
@@ -148,66 +158,37 @@ export class PgEngine implements Engine {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    this.#assertOpen()
-    if (this.#client) {
-      const client = this.#client
-      return this.#clientMutex.run(() => runTransaction(client, fn))
-    }
-    const client = await (this.#pool as pg.Pool).connect()
-    let broken: Error | undefined
-    try {
-      return await runTransaction(client, fn, (error) => {
-        broken = error
-      })
-    } finally {
-      // A client whose ROLLBACK failed is in an unknown state: destroy it instead of pooling it.
-      client.release(broken ?? false)
-    }
+    return this.#withClient(async (client, broken) => runTransaction(client, fn, broken))
   }
 
-  async lock(options: { timeoutMs?: number; key?: number } = {}): Promise<() => Promise<void>> {
+  /**
+   * One round trip: the statements as one multi-statement query (one implicit transaction), each
+   * preceded by a marker row, so the statement that failed is known from the markers that came back.
+   */
+  execBatch(statements: readonly string[]): Promise<void> {
+    const text = statements.map((sql, index) => `SELECT ${index} AS ${MARKER};\n${sql}`).join(';\n')
+    return this.#withClient(
+      (client, broken) =>
+        new Promise<void>((resolve, reject) => {
+          let reached: number | undefined
+          const query = new pg.Query(text)
+          query.on('row', (row: Record<string, unknown>) => {
+            if (MARKER in row) reached = Number(row[MARKER])
+          })
+          query.on('error', (error: Error) => {
+            if ((error as { code?: unknown }).code === undefined) broken(error)
+            reject(new BatchError(reached, error))
+          })
+          query.on('end', () => resolve())
+          client.query(query)
+        }),
+    )
+  }
+
+  /** The lease (lease.ts), taken and renewed through this engine's own statements. */
+  async lock(options: LockOptions = {}): Promise<MigrationLock> {
     this.#assertOpen()
-    const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
-    const key = options.key ?? DEFAULT_LOCK_KEY
-    if (!Number.isSafeInteger(key)) {
-      throw new AutoMigrationsError('USAGE', `The lock key must be a safe integer, got ${key}.`, { key })
-    }
-    const deadline = Date.now() + timeoutMs
-
-    if (this.#client) {
-      // On a shared client the advisory lock is re-entrant (same session), so callers in this
-      // process are kept apart by a mutex first. Each statement still goes through the client
-      // mutex, so a poll never lands inside another caller's transaction.
-      const client = this.#client
-      const serialised: PgQueryTarget = {
-        query: (text, values) => this.#clientMutex.run(() => client.query(text, values)),
-      }
-      const releaseMutex = await this.#lockMutex.acquire(timeoutMs)
-      if (!releaseMutex) throw await this.#timeoutError(serialised, key, timeoutMs)
-      try {
-        await this.#pollLock(serialised, key, deadline, timeoutMs)
-      } catch (error) {
-        releaseMutex()
-        throw error
-      }
-      return unlockOnce(serialised, key, releaseMutex)
-    }
-
-    const client = new pg.Client({
-      ...this.#lockConfig,
-      application_name: this.#lockConfig?.application_name ?? 'auto-migrations lock',
-    })
-    client.on('error', ignoreError)
-    try {
-      await client.connect()
-      await this.#pollLock(client, key, deadline, timeoutMs)
-    } catch (error) {
-      await client.end().catch(ignoreError)
-      throw error
-    }
-    // Ending the connection would release the lock too, but an explicit unlock does not depend on
-    // how fast the server notices the disconnect.
-    return unlockOnce(client, key, () => client.end().catch(ignoreError))
+    return takeLease(this, options, this.#lockPollMs)
   }
 
   async close(): Promise<void> {
@@ -216,58 +197,53 @@ export class PgEngine implements Engine {
     if (this.#ownsPool && this.#pool) await this.#pool.end()
   }
 
-  async #pollLock(client: PgQueryTarget, key: number, deadline: number, timeoutMs: number): Promise<void> {
-    for (;;) {
-      const { rows } = await client.query('select pg_try_advisory_lock($1::bigint) as locked', [key])
-      if ((rows[0] as { locked?: boolean } | undefined)?.locked === true) return
-      const left = deadline - Date.now()
-      if (left <= 0) throw await this.#timeoutError(client, key, timeoutMs)
-      // Jitter, so that many processes started together do not poll in lockstep.
-      await sleep(Math.min(left, this.#lockPollMs * (0.5 + Math.random())))
+  /** One connection for a while: the passed-in client (serialised), or one checked out of the pool. */
+  async #withClient<T>(fn: (client: pg.ClientBase, broken: (error: Error) => void) => Promise<T>): Promise<T> {
+    this.#assertOpen()
+    if (this.#client) {
+      const client = this.#client
+      return this.#clientMutex.run(() => this.#connecting(() => fn(client, () => {})))
     }
-  }
-
-  /** LOCK_TIMEOUT naming the session that holds the lock, when Postgres lets us see it. */
-  async #timeoutError(client: PgQueryTarget, key: number, timeoutMs: number): Promise<AutoMigrationsError> {
-    let holder = ''
+    const client = await this.#connecting(() => (this.#pool as pg.Pool).connect())
+    // A checked-out client has no error listener of the pool's: a connection the server ends would
+    // otherwise crash the process; the query that was running fails with the cause.
+    client.on('error', ignoreError)
+    let broken: Error | undefined
     try {
-      // A bigint advisory key shows in pg_locks as classid = high 32 bits, objid = low 32 bits.
-      const { rows } = await client.query(
-        `select l.pid, a.application_name, a.client_addr::text as client_addr, a.backend_start::text as since
-           from pg_locks l left join pg_stat_activity a on a.pid = l.pid
-          where l.locktype = 'advisory' and l.granted and l.objsubid = 1
-            and l.classid = ($1::bigint >> 32)::oid and l.objid = ($1::bigint & 4294967295)::oid
-            and l.database = (select oid from pg_database where datname = current_database())`,
-        [key],
-      )
-      const row = rows[0] as
-        | { pid: number; application_name: string | null; client_addr: string | null; since: string | null }
-        | undefined
-      if (row) {
-        holder =
-          ` It is held by Postgres backend pid ${row.pid}` +
-          `${row.application_name ? ` (${row.application_name})` : ''}` +
-          `${row.client_addr ? ` from ${row.client_addr}` : ''}${row.since ? `, connected since ${row.since}` : ''}.`
-      }
-    } catch {
-      // The diagnosis is a courtesy; the timeout is the error.
+      return await fn(client, (error) => {
+        broken = error
+      })
+    } finally {
+      client.off('error', ignoreError)
+      // A client whose connection broke, or whose ROLLBACK failed, is in an unknown state: destroy it.
+      client.release(broken ?? false)
     }
-    return new AutoMigrationsError(
-      'LOCK_TIMEOUT',
-      `Timed out after ${timeoutMs} ms waiting for the migration lock (advisory lock ${key}): another ` +
-        `process is running migrations on this database.${holder} Wait for it to finish, or raise the ` +
-        'lock timeout; if that process hung, terminate its backend (pg_terminate_backend).',
-      { key, timeoutMs },
-    )
   }
 
   async #withTarget<T>(fn: (target: PgQueryTarget) => Promise<T>): Promise<T> {
     this.#assertOpen()
     if (this.#client) {
       const client = this.#client
-      return this.#clientMutex.run(() => fn(client))
+      return this.#clientMutex.run(() => this.#connecting(() => fn(client)))
     }
-    return fn(this.#pool as pg.Pool)
+    return this.#connecting(() => fn(this.#pool as pg.Pool))
+  }
+
+  /** Runs `fn`, turning a connect that got no answer in time into CONNECT_TIMEOUT naming the server. */
+  async #connecting<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      if (!isConnectTimeout(error)) throw error
+      const within = this.#connectTimeoutMs ? ` within ${this.#connectTimeoutMs} ms` : ''
+      throw new AutoMigrationsError(
+        'CONNECT_TIMEOUT',
+        `Could not connect to Postgres at ${this.#endpoint}${within}: the server did not answer. Check the host and port ` +
+          '(a proxy or a paused server accepts connections without answering), or raise the timeout with connectTimeoutMs / ?connect_timeout=SECONDS.',
+        { endpoint: this.#endpoint, timeoutMs: this.#connectTimeoutMs },
+        { cause: error },
+      )
+    }
   }
 
   #assertOpen(): void {
@@ -275,11 +251,7 @@ export class PgEngine implements Engine {
   }
 }
 
-async function runTransaction<T>(
-  client: PgQueryTarget,
-  fn: (tx: Queryable) => Promise<T>,
-  onBroken?: (error: Error) => void,
-): Promise<T> {
+async function runTransaction<T>(client: PgQueryTarget, fn: (tx: Queryable) => Promise<T>, onBroken: (error: Error) => void): Promise<T> {
   await client.query('BEGIN')
   let result: T
   try {
@@ -288,14 +260,14 @@ async function runTransaction<T>(
     try {
       await client.query('ROLLBACK')
     } catch (rollbackError) {
-      onBroken?.(rollbackError as Error)
+      onBroken(rollbackError as Error)
     }
     throw error
   }
   try {
     await client.query('COMMIT')
   } catch (error) {
-    onBroken?.(error as Error)
+    onBroken(error as Error)
     throw error
   }
   return result

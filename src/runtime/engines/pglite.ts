@@ -16,9 +16,9 @@ import * as fs from 'node:fs'
 import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite'
 import { AutoMigrationsError } from '../../errors.js'
 import { acquireDirectoryLock, canonicalDir, type DirectoryLock } from '../lock-file.js'
-import type { Engine, Queryable, QueryResult } from './engine.js'
+import { BatchError, type Engine, type LockOptions, type MigrationLock, type Queryable, type QueryResult } from './engine.js'
+import { DEFAULT_LOCK_NAME, DEFAULT_LOCK_TIMEOUT_MS } from './lock-defaults.js'
 import { Mutex } from './mutex.js'
-import { DEFAULT_LOCK_KEY, DEFAULT_LOCK_TIMEOUT_MS } from './lock-key.js'
 
 /** A ref-counted handle on the one PGlite instance of a directory in this process. */
 export interface EmbeddedDatabase {
@@ -39,8 +39,8 @@ interface Registry {
   readonly open: Map<string, RegistryEntry>
   /** Directories whose last handle is closing; a new open waits, or two instances would overlap. */
   readonly closing: Map<string, Promise<void>>
-  /** Migration-lock mutexes per PGlite instance and lock key. */
-  readonly lockMutexes: WeakMap<object, Map<number, Mutex>>
+  /** Migration-lock mutexes per PGlite instance and lock name. */
+  readonly lockMutexes: WeakMap<object, Map<string, Mutex>>
 }
 
 const REGISTRY_KEY = Symbol.for('unplugin-auto-migrations/embedded-databases@1')
@@ -125,7 +125,7 @@ export function embeddedDatabaseRefs(dir: string): number {
   return registry().open.get(canonicalDir(dir))?.refs ?? 0
 }
 
-function lockMutex(db: PGliteInterface, key: number): Mutex {
+function lockMutex(db: PGliteInterface, key: string): Mutex {
   const { lockMutexes } = registry()
   let byKey = lockMutexes.get(db)
   if (!byKey) {
@@ -200,14 +200,30 @@ export class PgliteEngine implements Engine {
   }
 
   /**
-   * The migration lock: an in-process mutex per PGlite instance and key. That is enough because the
-   * directory lock already keeps every other process out, and a single backend means advisory locks
-   * would exclude nothing.
+   * Statement by statement inside `db.transaction()`: in-process, a round trip costs nothing, and
+   * the statement that failed is the one that threw.
    */
-  async lock(options: { timeoutMs?: number; key?: number } = {}): Promise<() => Promise<void>> {
+  async execBatch(statements: readonly string[]): Promise<void> {
+    this.#assertOpen()
+    let at = -1
+    try {
+      await this.db.transaction(async (tx) => {
+        for (at = 0; at < statements.length; at++) await tx.exec(statements[at]!)
+      })
+    } catch (error) {
+      throw new BatchError(at >= 0 && at < statements.length ? at : undefined, error)
+    }
+  }
+
+  /**
+   * The migration lock: an in-process mutex per PGlite instance and name. That is enough because
+   * the directory lock already keeps every other process out, and with a single backend nothing
+   * else can commit: no fence is needed.
+   */
+  async lock(options: LockOptions = {}): Promise<MigrationLock> {
     this.#assertOpen()
     const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
-    const key = options.key ?? DEFAULT_LOCK_KEY
+    const key = options.name ?? DEFAULT_LOCK_NAME
     const release = await lockMutex(this.db, key).acquire(timeoutMs)
     if (!release) {
       throw new AutoMigrationsError(
@@ -215,10 +231,10 @@ export class PgliteEngine implements Engine {
         `Timed out after ${timeoutMs} ms waiting for the migration lock of the embedded database` +
           `${this.dir ? ` in ${this.dir}` : ''}: another migration run in this process still holds it. ` +
           'Wait for it to finish, or raise the lock timeout.',
-        { key, timeoutMs, dir: this.dir },
+        { lock: key, timeoutMs, dir: this.dir },
       )
     }
-    return async () => release()
+    return { fence: '', tag: '/* auto-migrations */', lost: () => undefined, release: async () => release() }
   }
 
   async close(): Promise<void> {
