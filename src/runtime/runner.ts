@@ -4,8 +4,9 @@
  *
  * Order: apps in dependency order, each app's migrations in ID order; that "logical order" is also the
  * replay order, so each operation's SQL is generated from the schema as it is at that point of history.
- * Safety: the whole run holds the migration lock; each migration runs in one transaction together with
- * its history row; a migration whose checksum changed after it ran blocks the run.
+ * Safety: the whole run holds the migration lock (a fenced lease on Postgres, see engines/lease.ts);
+ * each migration runs in one transaction together with its history row (run-migration.ts); a migration
+ * whose checksum changed after it ran blocks the run.
  */
 import { existsSync } from 'node:fs'
 import { AutoMigrationsError } from '../errors.js'
@@ -13,7 +14,7 @@ import { checksumOf } from '../migration/manager.js'
 import type { Operation } from '../migration/operations/index.js'
 import { plan, replay } from '../migration/replay.js'
 import type { DatabaseOption, Engine, MigrationLock } from './engines/engine.js'
-import { embeddedDirOf, isEngine, isPgliteInstance, openEngine } from './engines/open.js'
+import { type OpenEngineOptions, embeddedDirOf, isEngine, isPgliteInstance, openEngine } from './engines/open.js'
 import { runFailure } from './failures.js'
 import {
   DEFAULT_HISTORY_SCHEMA,
@@ -58,6 +59,8 @@ export interface MigratorOptions {
    * run is alive). A runner that crashed keeps others waiting up to this long. Default 15 s.
    */
   lockLeaseMs?: number
+  /** Postgres: how long to wait for a connection before CONNECT_TIMEOUT. Default 15 s, or the URL's `?connect_timeout=SECONDS`. */
+  connectTimeoutMs?: number
   /** `SET LOCAL lock_timeout` for each migration's DDL, so a migration never freezes tables behind a queued lock. Default 10 s. */
   ddlLockTimeoutMs?: number
 }
@@ -175,13 +178,18 @@ export class Migrator {
     this.#apps = orderApps(options.apps)
   }
 
+  get #openOptions(): OpenEngineOptions {
+    const { root = process.cwd(), connectTimeoutMs } = this.#options
+    return connectTimeoutMs === undefined ? { root } : { root, connectTimeoutMs }
+  }
+
   get #historySchema(): string {
     return this.#options.historySchema ?? DEFAULT_HISTORY_SCHEMA
   }
 
   /** The configured database, opened once and shared (in dev, with the plugin). */
   getDatabase(): Promise<Engine> {
-    this.#engine ??= openEngine(this.#options.database, { root: this.#options.root ?? process.cwd() })
+    this.#engine ??= openEngine(this.#options.database, this.#openOptions)
     return this.#engine
   }
 
@@ -233,7 +241,7 @@ export class Migrator {
 
   async #withEngine<T>(database: DatabaseOption | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
     if (database === undefined) return fn(await this.getDatabase())
-    const engine = await openEngine(database, { root: this.#options.root ?? process.cwd() })
+    const engine = await openEngine(database, this.#openOptions)
     try {
       return await fn(engine)
     } finally {

@@ -19,6 +19,8 @@ export const DEFAULT_EMBEDDED_DIR = '.auto-migrations/db'
 export interface OpenEngineOptions {
   /** The project root: `{ pglite: dir }`, `pglite:dir` and the default embedded directory are relative to it. */
   root: string
+  /** Postgres: how long to wait for a connection before CONNECT_TIMEOUT (default 15 s, or the URL's connect_timeout). */
+  connectTimeoutMs?: number
 }
 
 function hasFunctions(value: object, ...names: string[]): boolean {
@@ -70,10 +72,11 @@ function borrowed(engine: Engine): Engine {
  * - a PGlite instance, a `pg.Pool` or a `pg.Client`: wrapped (not closed by us);
  * - any other object: a `pg` PoolConfig.
  */
-export async function openEngine(option: DatabaseOption, { root }: OpenEngineOptions): Promise<Engine> {
+export async function openEngine(option: DatabaseOption, { root, connectTimeoutMs }: OpenEngineOptions): Promise<Engine> {
+  const pgOptions = connectTimeoutMs === undefined ? {} : { connectTimeoutMs }
   if (option === undefined || option === '') return PgliteEngine.open(path.resolve(root, DEFAULT_EMBEDDED_DIR))
   if (typeof option === 'string') {
-    if (/^postgres(ql)?:\/\//i.test(option)) return new PgEngine(option)
+    if (/^postgres(ql)?:\/\//i.test(option)) return new PgEngine(option, pgOptions)
     if (option.startsWith('pglite:')) {
       const dir = option.slice('pglite:'.length)
       if (dir === '') throw usage(option)
@@ -84,7 +87,7 @@ export async function openEngine(option: DatabaseOption, { root }: OpenEngineOpt
   if (typeof option !== 'object' || option === null) throw usage(String(option))
   if (isEngine(option)) return borrowed(option)
   if (isPgliteInstance(option)) return new PgliteEngine(option)
-  if (isPgPoolOrClient(option)) return new PgEngine(option as unknown as PgSource)
+  if (isPgPoolOrClient(option)) return new PgEngine(option as unknown as PgSource, pgOptions)
   if ('pglite' in option) {
     const dir = (option as { pglite: unknown }).pglite
     if (typeof dir !== 'string' || dir === '') {
@@ -92,7 +95,7 @@ export async function openEngine(option: DatabaseOption, { root }: OpenEngineOpt
     }
     return PgliteEngine.open(path.resolve(root, dir))
   }
-  return new PgEngine(option as PoolConfig)
+  return new PgEngine(option as PoolConfig, pgOptions)
 }
 
 /**
