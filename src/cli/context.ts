@@ -43,6 +43,8 @@ export interface Command {
   words: string[]
   usage: string
   summary: string
+  /** More lines for `<command> --help` (what an option prints, exit codes), after the summary. */
+  help?: string[]
   options: Record<string, 'boolean' | 'string' | 'strings'>
   run(ctx: CommandContext, args: ParsedArgs): Promise<number>
 }

@@ -15,7 +15,7 @@ import { runnerCommands } from './commands/runner.js'
 import { sqlCommand } from './commands/sql.js'
 import { type Command, createContext } from './context.js'
 import { type CliIo, processIo } from './io.js'
-import { formatError, stackLines } from './report.js'
+import { errorJson, formatError, jsonText, stackLines } from './report.js'
 
 export type { CliIo } from './io.js'
 
@@ -64,6 +64,8 @@ function findCommand(argv: readonly string[]): Command | undefined {
 export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
   const fullIo: CliIo = processIo(io)
   const trace = argv.includes('--trace')
+  // Known once the arguments parse: a command run with --json reports its failure on stdout too.
+  let json = false
   try {
     const command = findCommand(argv)
     if (!command) {
@@ -76,16 +78,18 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
       throw new AutoMigrationsError('USAGE', `Unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}". Run auto-migrations --help for the list.`)
     }
     const args = parseArgs(argv, { ...GLOBAL_OPTIONS, ...command.options })
+    json = args.options.json === true
     // The command's own words are not its arguments.
     let skip = command.words.length
     args.positionals = args.positionals.filter(() => skip-- <= 0)
     const ctx = createContext(fullIo, args)
     if (args.options.help === true) {
-      ctx.out(`Usage: auto-migrations ${command.usage}\n\n${command.summary}`)
+      ctx.out(`Usage: auto-migrations ${command.usage}\n\n${[command.summary, ...(command.help ?? [])].join('\n')}`)
       return 0
     }
     return await command.run(ctx, args)
   } catch (error) {
+    if (json) fullIo.stdout(jsonText({ error: errorJson(error) }))
     const known = asAutoMigrationsError(error)
     if (known) fullIo.stderr(`${formatError(known, trace)}\n`)
     else {

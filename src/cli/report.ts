@@ -1,5 +1,6 @@
-/** How the CLI prints errors and change lists. */
+/** How the CLI prints errors and change lists, as text or (--json) as JSON. */
 import type { AutoMigrationsError } from '../errors.js'
+import { asAutoMigrationsError } from '../project/errors.js'
 import type { ChangeReport } from '../project/types.js'
 import type { CommandContext } from './context.js'
 
@@ -18,6 +19,31 @@ export function stackLines(error: unknown): string[] {
     current = current.cause
   }
   return lines
+}
+
+/** An error as --json prints it. An error that is not ours (a bug) has no code: null. */
+export interface ErrorJson {
+  code: string | null
+  message: string
+  details: Record<string, unknown>
+}
+
+export function errorJson(error: unknown): ErrorJson {
+  const known = asAutoMigrationsError(error)
+  if (known) return { code: known.code, message: known.message, details: known.details }
+  return { code: null, message: error instanceof Error ? error.message : String(error), details: {} }
+}
+
+/**
+ * One JSON document (indented, then a newline). Details come from drivers and user code: a bigint
+ * would make JSON.stringify throw, and then the document would be lost with the error it reports.
+ */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`
+}
+
+export function printJson(ctx: CommandContext, value: unknown): void {
+  ctx.io.stdout(jsonText(value))
 }
 
 export function printErrors(ctx: CommandContext, errors: readonly AutoMigrationsError[]): void {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.js'
 import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
 import { type Project, project, removeProjects } from './helpers.js'
 
@@ -211,7 +212,8 @@ describe('auto-migrations forwards / status', () => {
 
     const run = await p.run(['forwards', '--database', url])
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain(`applied blog ${ID1} `)
+    // Printed once, as it committed (with its time), not again by the report of the failure.
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('applied'))).toEqual([expect.stringMatching(new RegExp(`^applied blog ${ID1} .+ \\(\\d+ ms\\)$`))])
     expect(run.stderr).toContain('The migration above stays applied; the one that failed was not applied.')
     const error = run.stderr.slice(run.stderr.indexOf('error ['))
     expect(error).toMatch(/^error \[MIGRATION_FAILED\]: Migration blog 2026-01-02T00:00:00:000000 \(.*blog_2026_01_02T00_00_00_000000\.ts\) failed forwards/)
@@ -422,5 +424,108 @@ describe('the database the runner commands use', () => {
       expect(result.stderr, argv.join(' ')).toContain('backfill exploded')
     }
     expect(existsSync(embedded)).toBe(false)
+  })
+})
+
+describe('forwards progress and --json', () => {
+  it('forwards prints each migration as it commits, before the next one has run', async () => {
+    const url = await freshDatabase()
+    const p = await blogWithMigration()
+    // ID2 waits for an advisory lock this test holds: the run is provably not over yet.
+    await p.write(fileOf(ID2), handWritten(ID2, 'waits', "  manager.sql('SELECT pg_advisory_xact_lock(4242)')"))
+    const holder = new pg.Client({ connectionString: url })
+    await holder.connect()
+    await holder.query('SELECT pg_advisory_lock(4242)')
+
+    let stdout = ''
+    let firstLine: () => void = () => {}
+    const printed = new Promise<void>((resolve) => {
+      firstLine = resolve
+    })
+    const run = main(['forwards', '--database', url], {
+      cwd: p.root,
+      stdout: (text) => {
+        stdout += text
+        if (stdout.includes(`applied blog ${ID1} `)) firstLine()
+      },
+      stderr: () => {},
+      prompt: undefined,
+    })
+    try {
+      await printed
+      expect(await history(url)).toEqual([`blog ${ID1}`])
+      expect(stdout).not.toContain(ID2)
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock(4242)')
+      await holder.end()
+    }
+    expect(await run).toBe(0)
+    expect(stdout.split('\n').filter((l) => l.startsWith('applied')).map((l) => l.split(' ')[2])).toEqual([ID1, ID2])
+  })
+
+  it('forwards --json prints one document: what it applied and the history rows without a file', async () => {
+    const url = await freshDatabase()
+    const p = await blogWithThreeMigrations()
+    const run = await p.run(['forwards', '--json', '--database', url])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const document = JSON.parse(run.stdout)
+    expect(document).toEqual({
+      applied: [ID1, ID2, ID3].map((id) => ({ app: 'blog', id, description: expect.any(String), durationMs: expect.any(Number), outOfOrder: false })),
+      missing: [],
+    })
+
+    await query(url, "insert into auto_migrations (app, migration_id, checksum) values ('blog', '2025-06-01T00:00:00:000000', 'gone')")
+    const again = await p.run(['forwards', '--json', '--database', url])
+    expect(again.code).toBe(0)
+    expect(JSON.parse(again.stdout)).toEqual({ applied: [], missing: [{ app: 'blog', id: '2025-06-01T00:00:00:000000' }] })
+    // A human still reads the warning.
+    expect(again.stderr).toContain('warning: blog 2025-06-01T00:00:00:000000 is recorded as run but has no migration file')
+  })
+
+  it('forwards --json on failure: exit 1, the error as JSON on stdout with what stays applied, the message on stderr', async () => {
+    const url = await freshDatabase()
+    const p = await blogWithMigration()
+    await p.write(fileOf(ID2), handWritten(ID2, 'backfill', "  manager.sql('SELECT * FROM nope')"))
+    const run = await p.run(['forwards', '--json', '--database', url])
+    expect(run.code).toBe(1)
+    const { error } = JSON.parse(run.stdout)
+    expect(error).toMatchObject({
+      code: 'MIGRATION_FAILED',
+      message: expect.stringContaining('relation "nope" does not exist'),
+      details: { app: 'blog', migrationId: ID2, sql: 'SELECT * FROM nope', pgCode: '42P01', applied: [expect.objectContaining({ app: 'blog', id: ID1 })] },
+    })
+    expect(run.stderr).toMatch(/^error \[MIGRATION_FAILED\]: /)
+    expect(await history(url)).toEqual([`blog ${ID1}`])
+
+    const unreachable = await p.run(['forwards', '--json', '--database', 'postgres://postgres@127.0.0.1:1/nowhere'])
+    expect(unreachable.code).toBe(1)
+    expect(JSON.parse(unreachable.stdout).error).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('ECONNREFUSED') })
+
+    await p.write(fileOf(ID3), handWritten(ID3, 'broken', "  throw new Error('backfill exploded')"))
+    const broken = await p.run(['forwards', '--json', '--database', url])
+    expect(broken.code).toBe(1)
+    const blocked = JSON.parse(broken.stdout).error
+    expect(blocked).toMatchObject({ code: 'MIGRATION_FORWARDS_THREW', message: expect.stringContaining('Nothing was run') })
+    expect(blocked.details.errors).toEqual([expect.objectContaining({ code: 'MIGRATION_FORWARDS_THREW', message: expect.stringContaining('backfill exploded') })])
+  })
+
+  it('status --json lists the rows in the table order, with when they ran and their file', async () => {
+    const url = await freshDatabase()
+    const p = await blogWithThreeMigrations()
+    expect((await p.run(['forwards', 'blog', '--to', ID2, '--database', url])).code).toBe(0)
+    const run = await p.run(['status', '--json', '--database', url])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const rows = JSON.parse(run.stdout)
+    expect(rows).toEqual([
+      { app: 'blog', id: ID1, description: expect.any(String), state: 'ran', ranOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), file: fileOf(ID1) },
+      { app: 'blog', id: ID2, description: 'add column Post.likes', state: 'ran', ranOn: expect.any(String), file: fileOf(ID2) },
+      { app: 'blog', id: ID3, description: 'add column Post.shares', state: 'pending', ranOn: null, file: fileOf(ID3) },
+    ])
+
+    const help = await p.run(['forwards', '--help'])
+    expect(help.stdout).toContain('--json: prints nothing while it runs, then one JSON document on stdout')
+    expect((await p.run(['status', '--help'])).stdout).toContain('--json: one JSON array on stdout')
   })
 })

@@ -16,7 +16,7 @@ import type { AppliedMigration, MigrationStatus, Migrator } from '../../runtime/
 import { type ParsedArgs, flag, stringOption } from '../args.js'
 import type { Command, CommandContext } from '../context.js'
 import { isYes } from '../io.js'
-import { printErrors } from '../report.js'
+import { errorJson, printErrors, printJson } from '../report.js'
 
 /** The apps `name` needs, itself included: what `forwards <app>` runs and what its SQL is generated from. */
 function dependencyClosure(history: ProjectHistory, name: string): Set<string> {
@@ -38,12 +38,17 @@ function dependencyClosure(history: ProjectHistory, name: string): Set<string> {
  */
 const soundApps = (history: ProjectHistory): AppHistory[] => history.apps.filter((a) => a.errors.length === 0)
 
-/** Prints the errors of the apps in `scope` and says nothing ran; true when there were any. */
-function blockedByHistory(ctx: CommandContext, history: ProjectHistory, scope: ReadonlySet<string> | undefined): boolean {
+/**
+ * Prints the errors of the apps in `scope` and says nothing ran; true when there were any. With
+ * --json, stdout gets them as one error document too: the first one's code, every one in `details.errors`.
+ */
+function blockedByHistory(ctx: CommandContext, history: ProjectHistory, scope: ReadonlySet<string> | undefined, json = false): boolean {
   const errors = history.apps.filter((a) => !scope || scope.has(a.app.name)).flatMap((a) => a.errors)
   if (errors.length === 0) return false
   printErrors(ctx, errors)
-  ctx.err('Nothing was run: fix the migration files above first (auto-migrations check lists every problem).')
+  const message = 'Nothing was run: fix the migration files above first (auto-migrations check lists every problem).'
+  ctx.err(message)
+  if (json) printJson(ctx, { error: { code: errors[0]!.code, message, details: { errors: errors.map(errorJson) } } })
   return true
 }
 
@@ -111,6 +116,11 @@ const noun = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one
 
 const named = (m: { app: string; id: string; description?: string }) => `${m.app} ${m.id}${m.description ? ` ${m.description}` : ''}`
 
+const migrationKey = (m: { app: string; id: string }) => `${m.app}\u0000${m.id}`
+
+const appliedLine = (m: AppliedMigration, fake: boolean) =>
+  fake ? `faked ${named(m)} (recorded as run; its SQL did not run)` : `applied ${named(m)} (${m.durationMs} ms)`
+
 /** A migration ID of `app`, given as its ID or its file name (as `sql` takes it). */
 function migrationIdOf(app: AppHistory, given: string, option: string): string {
   const found = app.migrations.find((m) => m.id === given || m.file.endsWith(`/${given}`) || m.file.endsWith(`\\${given}`))
@@ -132,6 +142,7 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
   noExtra(extra, this.usage)
   const to = stringOption(args, 'to')
   const fake = flag(args, 'fake')
+  const json = flag(args, 'json')
   const appName = target === undefined || target === 'all' ? undefined : target
   if (to !== undefined && appName === undefined) {
     throw new AutoMigrationsError('USAGE', '--to needs an app: auto-migrations forwards <app> --to ID (it stops after that migration of the app).')
@@ -141,25 +152,35 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   const app = appName === undefined ? undefined : requireApp(history, appName)
   const scope = appName === undefined ? undefined : dependencyClosure(history, appName)
-  if (blockedByHistory(ctx, history, scope)) return 1
+  if (blockedByHistory(ctx, history, scope, json)) return 1
   const toId = app && to !== undefined ? migrationIdOf(app, to, '--to') : undefined
 
   return withMigrator(ctx, history, async (migrator) => {
+    // Each line is printed as its migration commits, so a long run shows progress. Those printed are
+    // remembered: the report after the run (or after a failure) never prints one twice.
+    const printed = new Map<string, AppliedMigration>()
+    const report = (list: readonly AppliedMigration[]) => {
+      for (const m of list) {
+        if (printed.has(migrationKey(m))) continue
+        printed.set(migrationKey(m), m)
+        if (!json) ctx.out(appliedLine(m, fake))
+      }
+    }
     let result: Awaited<ReturnType<Migrator['migrate']>>
     try {
-      result = await migrator.migrate({ ...(appName === undefined ? {} : { app: appName }), ...(toId === undefined ? {} : { to: toId }), fake })
+      result = await migrator.migrate({ ...(appName === undefined ? {} : { app: appName }), ...(toId === undefined ? {} : { to: toId }), fake, onApplied: (m) => report([m]) })
     } catch (error) {
       // What this run applied before the failure (the runner says so on its error): it stays applied.
-      const listed = asAutoMigrationsError(error)?.details.applied
-      const applied = Array.isArray(listed) ? (listed as AppliedMigration[]) : []
-      for (const m of applied) ctx.out(`${fake ? 'faked' : 'applied'} ${named(m)}`)
-      if (applied.length > 0) ctx.err(`${applied.length === 1 ? 'The migration above stays' : `The ${applied.length} migrations above stay`} applied; the one that failed was not applied.`)
-      throw error
+      const known = asAutoMigrationsError(error)
+      const listed = known?.details.applied
+      report(Array.isArray(listed) ? (listed as AppliedMigration[]) : [])
+      // --json prints the error's details: they say what stays applied, as the text report does.
+      if (known && !Array.isArray(listed)) known.details.applied = [...printed.values()]
+      const stays = printed.size
+      if (!json && stays > 0) ctx.err(`${stays === 1 ? 'The migration above stays' : `The ${stays} migrations above stay`} applied; the one that failed was not applied.`)
+      throw known ?? error
     }
-
-    for (const m of result.applied) {
-      ctx.out(fake ? `faked ${named(m)} (recorded as run; its SQL did not run)` : `applied ${named(m)} (${m.durationMs} ms)`)
-    }
+    report(result.applied)
     for (const m of result.applied.filter((a) => a.outOfOrder)) {
       ctx.err(`warning: ${m.app} ${m.id} was applied out of order: a newer migration of ${m.app} had already run (a merged branch?). Check that they don't conflict.`)
     }
@@ -167,7 +188,8 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
     for (const m of missing) {
       ctx.err(`warning: ${m.app} ${m.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`)
     }
-    if (result.applied.length === 0) ctx.out('Nothing to apply.')
+    if (json) printJson(ctx, { applied: result.applied, missing })
+    else if (result.applied.length === 0) ctx.out('Nothing to apply.')
     else if (fake) ctx.out(`Recorded ${noun(result.applied.length, 'migration')} as run without running them (--fake).`)
     return 0
   })
@@ -247,13 +269,18 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
 
 const STATE_ORDER = ['ran', 'pending', 'changed', 'missing'] as const
 
+/** Status rows by app, apps in dependency order (then apps only the history knows, by name), each in ID order. */
+function byApp(rows: readonly MigrationStatus[], apps: readonly string[]): [string, MigrationStatus[]][] {
+  const order = [...apps, ...[...new Set(rows.map((r) => r.app))].filter((a) => !apps.includes(a)).sort()]
+  return order.map((app) => [app, rows.filter((r) => r.app === app).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))])
+}
+
 /** The status table: one row per migration, grouped by app in dependency order, each app in ID order. */
 export function statusTable(rows: readonly MigrationStatus[], apps: readonly string[]): string[] {
-  const order = [...apps, ...[...new Set(rows.map((r) => r.app))].filter((a) => !apps.includes(a)).sort()]
-  if (order.length === 0) return []
+  const groups = byApp(rows, apps)
+  if (groups.length === 0) return []
   const cells: string[][] = [['app', 'migration', 'state', 'ran on (UTC)', 'description']]
-  for (const app of order) {
-    const own = rows.filter((r) => r.app === app).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  for (const [app, own] of groups) {
     if (own.length === 0) cells.push([app, '(no migrations)', '', '', ''])
     for (const r of own) {
       cells.push([app, r.id, r.state, r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-', r.description])
@@ -268,9 +295,20 @@ export function statusTable(rows: readonly MigrationStatus[], apps: readonly str
   )
 }
 
+/**
+ * `status --json`: the rows in the table's order, every key always there (null when unknown), the
+ * file relative to the project root as messages show it.
+ */
+function statusJson(ctx: CommandContext, rows: readonly MigrationStatus[], apps: readonly string[]) {
+  return byApp(rows, apps).flatMap(([, own]) =>
+    own.map((r) => ({ app: r.app, id: r.id, description: r.description, state: r.state, ranOn: r.ranOn?.toISOString() ?? null, file: r.file ? ctx.show(r.file) : null })),
+  )
+}
+
 async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const [target, ...extra] = args.positionals
   noExtra(extra, this.usage)
+  const json = flag(args, 'json')
   const appName = target === 'all' ? undefined : target
   const { loadHistory, requireApp } = await import('../../project/history.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
@@ -279,11 +317,20 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   const broken = history.apps.filter((a) => inScope(a.app.name) && a.errors.length > 0)
   printErrors(ctx, broken.flatMap((a) => a.errors))
   const listed = history.apps.filter((a) => inScope(a.app.name) && a.errors.length === 0).map((a) => a.app.name)
-  if (broken.length > 0 && listed.length === 0) return 1
+  if (broken.length > 0 && listed.length === 0) {
+    if (json) printJson(ctx, [])
+    return 1
+  }
 
   const rows = await withMigrator(ctx, history, (migrator) => migrator.status())
   // The rows of a broken app would all read "missing": its files did not load. Its errors say why.
   const shown = rows.filter((r) => inScope(r.app) && !broken.some((a) => a.app.name === r.app))
+  if (json) {
+    // The rows say it all (state "changed", "missing"); the errors of broken apps went to stderr.
+    printJson(ctx, statusJson(ctx, shown, listed))
+    if (broken.length > 0) ctx.err(`Not listed (their migration files did not load, see above): ${broken.map((a) => a.app.name).join(', ')}.`)
+    return shown.some((r) => r.state === 'changed') || broken.length > 0 ? 1 : 0
+  }
   const table = statusTable(shown, listed)
   for (const line of table) ctx.out(line)
   if (table.length > 0) ctx.out()
@@ -313,9 +360,18 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
 export const runnerCommands: Command[] = [
   {
     words: ['forwards'],
-    usage: 'forwards [app|all] [--to ID] [--fake]',
+    usage: 'forwards [app|all] [--to ID] [--fake] [--json]',
     summary: 'run pending migrations: of every app, or of one app and the apps it depends on (--to: stop after that migration)',
-    options: { to: 'string', fake: 'boolean' },
+    help: [
+      '',
+      'Prints a line per migration as it commits: applied <app> <id> <description> (<ms> ms).',
+      '--json: prints nothing while it runs, then one JSON document on stdout:',
+      '  {"applied": [{"app", "id", "description", "durationMs", "outOfOrder"}], "missing": [{"app", "id"}]}',
+      '  On failure, exit code 1 and instead {"error": {"code", "message", "details"}} on stdout (the',
+      '  message on stderr as usual); details.applied lists the migrations applied before the failure,',
+      '  which stay applied. Warnings (out of order, missing files) still go to stderr.',
+    ],
+    options: { to: 'string', fake: 'boolean', json: 'boolean' },
     run: forwards,
   },
   {
@@ -327,9 +383,15 @@ export const runnerCommands: Command[] = [
   },
   {
     words: ['status'],
-    usage: 'status [app|all]',
+    usage: 'status [app|all] [--json]',
     summary: 'list migrations as ran / pending / changed / missing (exit 1 when one changed after it ran)',
-    options: {},
+    help: [
+      '',
+      '--json: one JSON array on stdout, a row per migration in the table\'s order:',
+      '  [{"app", "id", "description", "state", "ranOn" (ISO 8601 or null), "file" (relative to the project, or null)}]',
+      '  Exit codes as without it. On failure, {"error": {"code", "message", "details"}} on stdout instead.',
+    ],
+    options: { json: 'boolean' },
     run: status,
   },
 ]
