@@ -26,8 +26,8 @@ export interface CliIo {
 export function processIo(io: Partial<CliIo> = {}): CliIo {
   const out: CliIo = {
     cwd: io.cwd ?? process.cwd(),
-    stdout: io.stdout ?? ((text) => void process.stdout.write(text)),
-    stderr: io.stderr ?? ((text) => void process.stderr.write(text)),
+    stdout: io.stdout ?? streamWriter(process.stdout),
+    stderr: io.stderr ?? streamWriter(process.stderr),
     prompt: undefined,
     now: io.now ?? (() => new Date()),
   }
@@ -37,6 +37,35 @@ export function processIo(io: Partial<CliIo> = {}): CliIo {
     Object.defineProperty(out, 'prompt', { get: () => (process.stdin.isTTY ? terminalPrompt : undefined), enumerable: true })
   }
   return out
+}
+
+/** The process streams whose reader went away (EPIPE): what is written to them after that is dropped. */
+const readerGone = new Set<NodeJS.WritableStream>()
+const watched = new Set<NodeJS.WritableStream>()
+
+/**
+ * Writes to a process stream until its reader goes away (`auto-migrations status | head -1`), then
+ * drops the rest quietly: with no listener, EPIPE is an uncaught exception that prints a stack. The
+ * command itself goes on to its end, so the process still exits with its code: a closed pipe must
+ * not stop `forwards` halfway (the migration running would be rolled back, and its steps outside a
+ * transaction, such as CREATE INDEX CONCURRENTLY, left behind).
+ */
+export function streamWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  if (!watched.has(stream)) {
+    watched.add(stream)
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // Writes made before the stream knew it was broken fail as destroyed: the same closed pipe.
+      if (error.code === 'EPIPE' || (error.code === 'ERR_STREAM_DESTROYED' && readerGone.has(stream))) {
+        readerGone.add(stream)
+        return
+      }
+      // Anything else is a real failure: uncaught, as it would be without this listener.
+      throw error
+    })
+  }
+  return (text) => {
+    if (!readerGone.has(stream)) stream.write(text)
+  }
 }
 
 /** One question on the terminal. Ctrl+C cancels the command; end of input answers "no". */
