@@ -217,7 +217,7 @@ export async function publicColumns(url: string): Promise<string[]> {
   const rows = await queryPg<{ name: string }>(
     url,
     `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
-     WHERE table_schema = 'public' AND table_name <> 'auto_migrations' ORDER BY 1`,
+     WHERE table_schema = 'public' AND table_name NOT IN ('auto_migrations', 'auto_migrations_lock', 'auto_migrations_progress') ORDER BY 1`,
   )
   return rows.map((row) => row.name)
 }
