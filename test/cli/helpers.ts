@@ -8,6 +8,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { main } from '../../src/cli/main.js'
+import { LOCK_TABLE } from '../../src/runtime/engines/lease.js'
+import { PROGRESS_TABLE } from '../../src/runtime/history.js'
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -103,5 +105,11 @@ export async function project(name: string | null): Promise<Project> {
 export async function removeProjects(): Promise<void> {
   await Promise.all(created.splice(0).map((p) => p.remove()))
 }
+
+/**
+ * Tables as a migration made them: without the runner's bookkeeping beside its history table (the
+ * lock and the progress of a run), which come and go with the runner's version, not the migrations.
+ */
+export const madeByMigrations = (tables: readonly string[]): string[] => tables.filter((t) => t !== LOCK_TABLE && t !== PROGRESS_TABLE)
 
 export const MIGRATION_FILE = /^blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts$/

@@ -12,7 +12,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { embeddedDatabaseRefs, openEmbeddedDatabase } from '../../src/runtime/engines/pglite.js'
 import { freshPglite } from '../helpers/databases.js'
-import { project, removeProjects } from './helpers.js'
+import { madeByMigrations, project, removeProjects } from './helpers.js'
 
 afterEach(removeProjects)
 
@@ -45,7 +45,7 @@ async function embeddedTables(dir: string): Promise<string[]> {
   const handle = await openEmbeddedDatabase(dir)
   try {
     const { rows } = await handle.db.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by 1")
-    return rows.map((r) => r.table_name)
+    return madeByMigrations(rows.map((r) => r.table_name))
   } finally {
     await handle.release()
   }

@@ -8,7 +8,7 @@ import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
-import { type Project, project, removeProjects } from './helpers.js'
+import { type Project, madeByMigrations, project, removeProjects } from './helpers.js'
 
 const databases: PgTestDatabase[] = []
 
@@ -34,7 +34,7 @@ async function query<R = Record<string, unknown>>(url: string, text: string): Pr
 }
 
 const tables = async (url: string) =>
-  (await query<{ table_name: string }>(url, "select table_name from information_schema.tables where table_schema = 'public' order by 1")).map((r) => r.table_name)
+  madeByMigrations((await query<{ table_name: string }>(url, "select table_name from information_schema.tables where table_schema = 'public' order by 1")).map((r) => r.table_name))
 
 const columns = async (url: string, table: string) =>
   (await query<{ column_name: string }>(url, `select column_name from information_schema.columns where table_name = '${table}' order by 1`)).map((r) => r.column_name)
