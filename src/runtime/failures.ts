@@ -71,7 +71,7 @@ export function migrationFailure(m: FailedMigration, direction: string, cause: u
   return new AutoMigrationsError(
     code,
     `Migration ${where} failed ${direction}${what}: ${why}${message}${pgCode ? ` [${pgCode}]` : ''}${place.sql ? `\nSQL: ${place.sql}` : ''}\n${whatStays(code, committed)}`,
-    { app: m.app, migrationId: m.id, file: m.file, operation: place.operation, sql: place.sql, pgCode },
+    { app: m.app, migrationId: m.id, file: m.file, operation: place.operation, sql: place.sql, pgCode, ...(committed && committed.done > 0 ? { stepsCommitted: committed.done, stepsTotal: committed.total } : {}) },
     { cause },
   )
 }

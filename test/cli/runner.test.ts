@@ -234,6 +234,32 @@ describe('auto-migrations forwards / status', () => {
   })
 })
 
+describe('auto-migrations forwards: a migration with a step outside its transaction', () => {
+  it('that fails after the step: status shows it partial with its steps, and forwards resumes the fixed file after what committed', async () => {
+    const url = await freshDatabase()
+    const p = await blogWithMigration()
+    const index = "  manager.addIndex({ tableClassName: 'Post', tablename: 'post', index: { name: null, keys: [{ column: 'title' }], unique: false, method: 'btree', where: null, nullsDistinct: true, concurrently: true } })"
+    await p.write(fileOf(ID2), handWritten(ID2, 'index titles', `${index}\n  manager.sql('SELECT * FROM nope')`))
+
+    const run = await p.run(['forwards', '--database', url])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('The migration above stays applied; the one that failed stopped part-way (status shows it as partial; forwards resumes it).')
+    expect(run.stderr).toContain('1 of its 2 steps committed before')
+    const status = await p.run(['status', '--database', url])
+    expect(status.stdout).toMatch(new RegExp(`^blog\\s+${ID2}\\s+partial \\(1/2 steps\\)`, 'm'))
+    expect(status.stdout).toContain('1 ran, 1 partial.')
+    expect(status.stderr).toContain(`warning: blog ${ID2} stopped forwards between its steps outside a transaction`)
+    const json = JSON.parse((await p.run(['status', '--database', url, '--json'])).stdout) as { state: string; steps: unknown }[]
+    expect(json[1]).toMatchObject({ state: 'partial', steps: { done: 1, total: 2, direction: 'forwards' } })
+
+    await p.write(fileOf(ID2), handWritten(ID2, 'index titles', `${index}\n  manager.sql('SELECT 1')`))
+    const again = await p.run(['forwards', '--database', url])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(new RegExp(`^applied blog ${ID2} index titles`, 'm'))
+    expect((await p.run(['status', '--database', url])).stdout).toContain('2 ran.')
+  })
+})
+
 describe('auto-migrations backwards', () => {
   it('backwards blog --yes drops the tables and status shows the migration pending again', async () => {
     const url = await freshDatabase()

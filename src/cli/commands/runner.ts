@@ -177,7 +177,9 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
       // --json prints the error's details: they say what stays applied, as the text report does.
       if (known && !Array.isArray(listed)) known.details.applied = [...printed.values()]
       const stays = printed.size
-      if (!json && stays > 0) ctx.err(`${stays === 1 ? 'The migration above stays' : `The ${stays} migrations above stay`} applied; the one that failed was not applied.`)
+      const partly = typeof known?.details.stepsCommitted === 'number' && known.details.stepsCommitted > 0
+      const failed = partly ? 'the one that failed stopped part-way (status shows it as partial; forwards resumes it)' : 'the one that failed was not applied'
+      if (!json && stays > 0) ctx.err(`${stays === 1 ? 'The migration above stays' : `The ${stays} migrations above stay`} applied; ${failed}.`)
       throw known ?? error
     }
     report(result.applied)
@@ -267,7 +269,7 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
   })
 }
 
-const STATE_ORDER = ['ran', 'pending', 'changed', 'missing'] as const
+const STATE_ORDER = ['ran', 'pending', 'partial', 'changed', 'missing'] as const
 
 /** Status rows by app, apps in dependency order (then apps only the history knows, by name), each in ID order. */
 function byApp(rows: readonly MigrationStatus[], apps: readonly string[]): [string, MigrationStatus[]][] {
@@ -283,7 +285,7 @@ export function statusTable(rows: readonly MigrationStatus[], apps: readonly str
   for (const [app, own] of groups) {
     if (own.length === 0) cells.push([app, '(no migrations)', '', '', ''])
     for (const r of own) {
-      cells.push([app, r.id, r.state, r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-', r.description])
+      cells.push([app, r.id, r.steps ? `partial (${r.steps.done}/${r.steps.total} steps)` : r.state, r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-', r.description])
     }
   }
   const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)))
@@ -301,7 +303,15 @@ export function statusTable(rows: readonly MigrationStatus[], apps: readonly str
  */
 function statusJson(ctx: CommandContext, rows: readonly MigrationStatus[], apps: readonly string[]) {
   return byApp(rows, apps).flatMap(([, own]) =>
-    own.map((r) => ({ app: r.app, id: r.id, description: r.description, state: r.state, ranOn: r.ranOn?.toISOString() ?? null, file: r.file ? ctx.show(r.file) : null })),
+    own.map((r) => ({
+      app: r.app,
+      id: r.id,
+      description: r.description,
+      state: r.state,
+      ranOn: r.ranOn?.toISOString() ?? null,
+      file: r.file ? ctx.show(r.file) : null,
+      steps: r.steps ?? null,
+    })),
   )
 }
 
@@ -341,6 +351,12 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   else ctx.out('The config lists no apps yet: create one with npx auto-migrations app new <name>.')
   const pending = shown.filter((r) => r.state === 'pending')
   if (pending.length > 0) ctx.out(`Apply ${pending.length === 1 ? 'it' : 'them'} with: npx auto-migrations forwards${appName === undefined ? '' : ` ${appName}`}`)
+  for (const r of shown.filter((s) => s.state === 'partial')) {
+    ctx.err(
+      `warning: ${r.app} ${r.id} stopped ${r.steps?.direction ?? 'forwards'} between its steps outside a transaction (a crash or a failure); ` +
+        `npx auto-migrations ${r.steps?.direction === 'backwards' ? `backwards ${r.app}` : 'forwards'} resumes it.`,
+    )
+  }
   for (const r of shown.filter((s) => s.state === 'missing')) {
     ctx.err(`warning: ${r.app} ${r.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`)
   }
