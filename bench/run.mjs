@@ -3,13 +3,14 @@
  * `npm run bench` (builds first, then runs this): every measurement of issue 5 in one run, side by
  * side with the peers, printed as a markdown table and written to bench/results.md.
  *
- *   node bench/run.mjs [--quick] [--only cold,warm,dev,vite,apply,disk] [--skip dev,...] [--regen]
+ *   node bench/run.mjs [--quick] [--only cold,warm,dev,vite,apply,boot,disk] [--skip dev,...] [--regen]
  *
  * --quick   200-migration project only, fewer repetitions, no drizzle-kit at 2,000 (a few minutes)
  * --only    run only these sections (memory rows come with cold and dev)
  * --regen   regenerate the cached projects (bench/.work/large-*)
  * --apply-runs N   repetitions of each apply tool (default 2; 1 with --quick)
  * --pglite-memory  also apply on an in-memory PGlite (runner alone, and the raw-SQL floor)
+ * --boot-processes N  processes that run migrate() at once in the boot section (default 32)
  *
  * Every figure is the median of several fresh runs with min–max, except where n=1 says otherwise.
  * The load average is printed with each section: this machine is shared, read the figures with it.
@@ -21,6 +22,9 @@ import { ensureProject } from './generate.mjs'
 import { REPO, WORK } from './lib/internals.mjs'
 import { fmtMB, fmtMs, fmtRatio, fmtSummary, folderSize, load, machine, run, runNodeJson, summary } from './lib/measure.mjs'
 import { freshDatabase, serverReachable, SERVER_URL } from './lib/pgdb.mjs'
+import { bootHerd, inspectDatabase } from './lib/boot.mjs'
+import { findPgBouncer, startPgBouncer } from './lib/pgbouncer.mjs'
+import { bundleMigrationSources } from './lib/sources.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const argv = process.argv.slice(2)
@@ -35,10 +39,11 @@ const skip = list('--skip') ?? []
 const wanted = (section) => (!only || only.includes(section)) && !skip.includes(section)
 
 const CONFIG = QUICK
-  ? { lengths: [200], coldRuns: 3, drizzleRuns: { 200: 1 }, applySteps: 200, applyRuns: 1, devSteps: 200, devEdits: 10, viteRuns: 3, largeViteRuns: 1, warmRuns: 3 }
-  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 25, largeViteRuns: 3, warmRuns: 5 }
+  ? { lengths: [200], coldRuns: 3, drizzleRuns: { 200: 1 }, applySteps: 200, applyRuns: 1, devSteps: 200, devEdits: 10, viteRuns: 3, largeViteRuns: 1, warmRuns: 3, bootSteps: 200, bootProcesses: 32, bootAloneRuns: 3 }
+  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 25, largeViteRuns: 3, warmRuns: 5, bootSteps: 200, bootProcesses: 32, bootAloneRuns: 3 }
 
 if (list('--apply-runs')) CONFIG.applyRuns = Number(list('--apply-runs')[0])
+if (list('--boot-processes')) CONFIG.bootProcesses = Number(list('--boot-processes')[0])
 
 const BIN = path.join(REPO, 'bin', 'auto-migrations.js')
 const DRIZZLE = path.join(REPO, 'node_modules', 'drizzle-kit', 'bin.cjs')
@@ -87,7 +92,7 @@ if (!existsSync(path.join(REPO, 'dist', 'cli.js'))) {
   process.exit(1)
 }
 
-const lengths = [...new Set([...CONFIG.lengths, ...(wanted('apply') ? [CONFIG.applySteps] : []), ...(wanted('dev') ? [CONFIG.devSteps] : [])])].sort((a, b) => a - b)
+const lengths = [...new Set([...CONFIG.lengths, ...(wanted('apply') ? [CONFIG.applySteps] : []), ...(wanted('dev') ? [CONFIG.devSteps] : []), ...(wanted('boot') ? [CONFIG.bootSteps] : [])])].sort((a, b) => a - b)
 const projects = {}
 {
   const t = performance.now()
@@ -336,6 +341,116 @@ if (wanted('apply')) {
     const raw = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), ['raw', dir, 'pglite'], { cwd: dir, timeoutMs: 900_000 }).catch((e) => ({ json: { error: e.message } }))
     if (ours.json.error || raw.json.error) problems.push(`apply on PGlite: ${ours.json.error ?? raw.json.error}`)
     row(s, { what: `apply on PGlite (in memory), ${n} migrations, runner only`, ours: `${fmtMs(ours.json.ms)} (n=1)`, peer: 'floor: the same SQL, BEGIN…COMMIT per migration', peerValue: `${fmtMs(raw.json.ms)} (n=1)`, ratio: fmtRatio(ours.json.ms, raw.json.ms) })
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('boot')) {
+  // Issue 9: replicas of a server booting together, each calling migrate() at start, on a fresh
+  // database; directly and through PgBouncer in transaction mode (where a session advisory lock
+  // would exclude nothing). One runner alone on a fresh database is the reference.
+  const n = CONFIG.bootSteps
+  const count = CONFIG.bootProcesses
+  const s = section(`Boot: ${count} processes call migrate() at once (${n} migrations, fresh database)`)
+  const dir = projects[n].dir
+  const steps = projects[n].manifest.steps
+  const tables = projects[n].manifest.tables
+  if (!(await serverReachable())) {
+    row(s, { what: 'boot on the Postgres server', ours: `SKIPPED: ${SERVER_URL} is not reachable` })
+  } else {
+    await bundleMigrationSources(dir) // once, before any worker imports it
+    const hasBouncer = findPgBouncer() !== undefined
+    /**
+     * One herd on a fresh database, checked afterwards. Through PgBouncer: a PgBouncer of its own,
+     * stopped (its log read) before the database is dropped (DROP … WITH (FORCE) ends the server
+     * connections it keeps, which it logs as warnings that say nothing about the run).
+     */
+    const herd = async (label, processes, { bouncer: viaBouncer = false } = {}) => {
+      const db = await freshDatabase(`boot_${label}`)
+      const name = new URL(db.url).pathname.slice(1)
+      let via
+      try {
+        if (viaBouncer) via = await startPgBouncer({ server: SERVER_URL })
+        const { readyMs, results } = await bootHerd({ dir, url: via ? via.url(name) : db.url, count: processes })
+        const after = await inspectDatabase(db.url)
+        const failed = results.filter((r) => r.code !== 0 || !r.json || r.json.error)
+        for (const f of failed.slice(0, 3)) problems.push(`boot ${label}: a process exited ${f.code}: ${f.json?.code ?? ''} ${f.json?.error ?? f.tail}`.slice(0, 700))
+        if (failed.length > 3) problems.push(`boot ${label}: ${failed.length} processes failed in all`)
+        const ok = results.filter((r) => r.json && !r.json.error)
+        const waits = ok.map((r) => r.json.ms)
+        const appliedBy = results.filter((r) => r.json?.applied > 0).length
+        const appliedSum = results.reduce((sum, r) => sum + (r.json?.applied ?? 0), 0)
+        const once = after.rows === steps && after.keys === steps && appliedSum === steps && after.tables === tables && after.partial === 0 && !after.lockHeld && failed.length === 0
+        if (!once) problems.push(`boot ${label}: not exactly once: ${JSON.stringify({ ...after, appliedSum, appliedBy, failed: failed.length })}`)
+        // Where the wait went, on one clock (the server's history and the processes' wall clocks):
+        // from the release to the first migration's transaction (every process running forwards()
+        // of each migration, the lock), the migrations, and from the last commit to the last return.
+        const go = Math.min(...ok.map((r) => r.json.startedAt))
+        const end = Math.max(...ok.map((r) => r.json.endedAt))
+        const phases = { beforeFirst: after.firstAt - go, applying: after.lastAt - after.firstAt, afterLast: end - after.lastAt }
+        const logged = via?.problems() ?? []
+        if (logged.length) problems.push(`boot ${label}: PgBouncer logged ${logged.length} ERROR/WARNING lines, e.g. ${logged.slice(0, 3).join(' / ')}`.slice(0, 900))
+        return { label, processes, readyMs, waits, failed: failed.length, appliedBy, appliedSum, after, once, phases, via: via?.version ?? 'PgBouncer', poolSize: via?.poolSize, bouncerLines: logged.length }
+      } finally {
+        await via?.stop()
+        await db.drop()
+      }
+    }
+    const describeOnce = (h) =>
+      `history ${h.after.rows} rows (${h.after.keys} distinct) for ${steps} migrations; Σ applied ${h.appliedSum}, by ${h.appliedBy} process${h.appliedBy === 1 ? '' : 'es'}; ` +
+      `${h.after.tables}/${tables} tables; ${h.processes - h.failed}/${h.processes} exited 0; lock ${h.after.lockHeld ? 'STILL HELD' : 'free'}${h.after.partial ? `; ${h.after.partial} partial` : ''}`
+    const describePhases = (p) => `release → first migration ${fmtMs(p.beforeFirst)}, applying ${fmtMs(p.applying)}, last commit → last return ${fmtMs(p.afterLast)}`
+
+    // The runs alone go between the herds (alone, direct, alone, PgBouncer, alone): this machine's
+    // apply time drifts by 2× within a minute, and the reference should see the same drift.
+    const alone = []
+    const herds = []
+    const aloneRun = async () => {
+      const a = await herd('alone', 1)
+      if (a.waits[0] !== undefined) alone.push(a)
+    }
+    const plan = [aloneRun, async () => herds.push(await herd('direct', count))]
+    if (hasBouncer) {
+      plan.push(aloneRun, async () => {
+        try {
+          herds.push(await herd('pgbouncer', count, { bouncer: true }))
+        } catch (error) {
+          problems.push(`boot through PgBouncer failed: ${error.message.slice(0, 400)}`)
+        }
+      })
+    }
+    while (plan.filter((f) => f === aloneRun).length < CONFIG.bootAloneRuns) plan.push(aloneRun)
+    for (const step of plan) await step()
+    const one = summary(alone.map((a) => a.waits[0]))
+    row(s, { what: `one runner alone, fresh database: \`migrate()\` of ${n} migrations (fresh process, timed inside it)`, ours: fmtSummary(one) })
+    const phase = (key, list) => summary(list.map((h) => h.phases[key])).median
+    const alonePhases = { beforeFirst: phase('beforeFirst', alone), applying: phase('applying', alone), afterLast: phase('afterLast', alone) }
+    for (const h of herds) {
+      const w = summary(h.waits)
+      const how = h.label === 'pgbouncer' ? `through ${h.via}, transaction mode (pool ${h.poolSize})` : 'direct to Postgres'
+      row(s, {
+        what: `${count} processes, ${how}: each one's wait, migrate() to its return, p50 / p95 (max)`,
+        ours: `${fmtMs(w.median)} / ${fmtMs(w.p95)} (max ${fmtMs(w.max)}; n=${w.n})`,
+        peer: 'one runner alone (p95 against it)',
+        peerValue: fmtMs(one.median),
+        ratio: fmtRatio(w.p95, one.median),
+        target: 'p95 ≤ 2× one runner alone',
+        met: verdict(h.failed === 0 && w.p95 <= 2 * one.median),
+      })
+      row(s, {
+        what: `${count} processes, ${how}: where the last one's wait went (one clock: the history's ran_on + duration_ms, the processes' wall clocks)`,
+        ours: describePhases(h.phases),
+        peer: 'one runner alone (medians)',
+        peerValue: describePhases(alonePhases),
+      })
+      row(s, { what: `${count} processes, ${how}: exactly once`, ours: describeOnce(h), target: 'each migration once, every process exits 0', met: verdict(h.once) })
+      notes.push(
+        `Boot, ${h.label}: the ${count} processes were loaded (node, dist/runtime.js, the migration modules) ${fmtMs(h.readyMs)} after the first spawn, then their migrate() calls were released together` +
+          `${h.label === 'pgbouncer' ? `; PgBouncer logged ${h.bouncerLines} ERROR/WARNING lines` : ''}.`,
+      )
+    }
+    if (!hasBouncer) row(s, { what: `${count} processes through PgBouncer`, ours: 'SKIPPED: pgbouncer is not installed' })
+    notes.push(`Boot: the bench history has no data migration (every migration is schema operations), so exactly once is checked on the history rows, the sum of what each process's migrate() applied, and the project's ${tables} tables.`)
   }
 }
 

@@ -9,6 +9,14 @@ import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
 export async function loadMigrationSources(dir) {
+  return (await import(pathToFileURL(await bundleMigrationSources(dir)).href)).default
+}
+
+/**
+ * Writes the bundle once (cached in `<dir>/.bench/migrations.mjs`) and returns its path. The boot
+ * section calls it before starting its processes, so that they do not all build it at once.
+ */
+export async function bundleMigrationSources(dir) {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'))
   const out = path.join(dir, '.bench', 'migrations.mjs')
   if (!existsSync(out)) {
@@ -24,5 +32,5 @@ export async function loadMigrationSources(dir) {
     ].join('\n')
     await build({ stdin: { contents, resolveDir: dir, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'error' })
   }
-  return (await import(pathToFileURL(out).href)).default
+  return out
 }
