@@ -295,6 +295,8 @@ export class Migrator {
         return await this.#locked(engine, async (lock) => {
           const { history, ran, progress } = await this.#readRecords(engine)
           this.#assertNoChanged(recorded, ran)
+          // Another runner applied everything while this one waited: nothing to replay.
+          if (!recorded.some((m) => wanted(m) && !ran.has(keyOfMigration(m)))) return { applied, missing: missingOf(recorded, history) }
           const newestRan = new Map<string, string>()
           for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
           // The schema as the database has it: every migration that ran, whatever its app (a pending

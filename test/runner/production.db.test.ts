@@ -534,7 +534,7 @@ describe('pg_terminate_backend mid-run', () => {
       // The runner's statement, found by the comment that tags every statement of its run.
       const { pid, query } = await waitFor<{ n: number; pid: number; query: string }>(
         client,
-        `select 1 as n, pid, query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and query like '%/* auto-migrations %' and query like '%pg_sleep(seconds)%'`,
+        `select 1 as n, pid, query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'active' and query like '/* auto-migrations %' and query like '%pg_sleep(seconds)%'`,
       )
       const token = (await client.query<{ token: string }>('select token from auto_migrations_lock')).rows[0]!.token
       expect(query).toContain(`/* auto-migrations ${token} */`)
@@ -547,6 +547,8 @@ describe('pg_terminate_backend mid-run', () => {
       expect(details.applied?.map((a) => a.id)).toEqual([SLOW[0]!.id])
       const seen = await observe(client)
       expect(seen.history).toEqual([SLOW[0]!.id])
+      // The failed run freed its lock (the connection the server ended was not reused to free it).
+      expect(seen.lockToken).toBeNull()
       expectAgree(seen, SLOW, `after terminating ${which}`)
       await client.query('UPDATE control SET seconds = 0')
       const rerun = await within(5_000, migrator({ database: db.url, lockTimeoutMs: 4_000 }, SLOW).migrate(), 'the rerun')

@@ -166,17 +166,21 @@ export class PgEngine implements Engine {
    * preceded by a marker row, so the statement that failed is known from the markers that came back.
    */
   execBatch(statements: readonly string[]): Promise<void> {
-    const text = statements.map((sql, index) => `SELECT ${index} AS ${MARKER};\n${sql}`).join(';\n')
+    // No marker before the first statement: the batch's text then starts with the run's tag comment,
+    // which is how pg_stat_activity shows whose statement it is.
+    const text = statements.map((sql, index) => (index === 0 ? sql : `SELECT ${index} AS ${MARKER};\n${sql}`)).join(';\n')
     return this.#withClient(
       (client, broken) =>
         new Promise<void>((resolve, reject) => {
-          let reached: number | undefined
+          let reached = 0
           const query = new pg.Query(text)
           query.on('row', (row: Record<string, unknown>) => {
             if (MARKER in row) reached = Number(row[MARKER])
           })
           query.on('error', (error: Error) => {
-            if ((error as { code?: unknown }).code === undefined) broken(error)
+            // A connection the server ended (57P0x) or that broke (no code) must not go back to the pool.
+            const code = (error as { code?: unknown }).code
+            if (code === undefined || (typeof code === 'string' && (code.startsWith('57P0') || code.startsWith('08')))) broken(error)
             reject(new BatchError(reached, error))
           })
           query.on('end', () => resolve())
