@@ -545,9 +545,9 @@ describe('forwards progress and --json', () => {
     expect(run.code).toBe(0)
     const rows = JSON.parse(run.stdout)
     expect(rows).toEqual([
-      { app: 'blog', id: ID1, description: expect.any(String), state: 'ran', ranOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), file: fileOf(ID1) },
-      { app: 'blog', id: ID2, description: 'add column Post.likes', state: 'ran', ranOn: expect.any(String), file: fileOf(ID2) },
-      { app: 'blog', id: ID3, description: 'add column Post.shares', state: 'pending', ranOn: null, file: fileOf(ID3) },
+      { app: 'blog', id: ID1, description: expect.any(String), state: 'ran', ranOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), file: fileOf(ID1), steps: null },
+      { app: 'blog', id: ID2, description: 'add column Post.likes', state: 'ran', ranOn: expect.any(String), file: fileOf(ID2), steps: null },
+      { app: 'blog', id: ID3, description: 'add column Post.shares', state: 'pending', ranOn: null, file: fileOf(ID3), steps: null },
     ])
 
     const help = await p.run(['forwards', '--help'])

@@ -404,7 +404,7 @@ export const runnerCommands: Command[] = [
     help: [
       '',
       '--json: one JSON array on stdout, a row per migration in the table\'s order:',
-      '  [{"app", "id", "description", "state", "ranOn" (ISO 8601 or null), "file" (relative to the project, or null)}]',
+      '  [{"app", "id", "description", "state", "ranOn" (ISO 8601 or null), "file" (relative to the project, or null), "steps" ({done, total, direction} of a partial migration, or null)}]',
       '  Exit codes as without it. On failure, {"error": {"code", "message", "details"}} on stdout instead.',
     ],
     options: { json: 'boolean' },
