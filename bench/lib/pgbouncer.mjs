@@ -1,6 +1,6 @@
 /**
  * A real PgBouncer in transaction pooling mode in front of the bench's Postgres server, for the boot
- * section (the same set-up as test/helpers/pgbouncer.ts, which a bench .mjs cannot import).
+ * section and for the tests (test/helpers/pgbouncer.ts is its typed face; types in pgbouncer.d.mts).
  *
  * PgBouncer refuses to run as root: under root it is started with `-u postgres`, and its temp folder
  * (config, log, pid file) belongs to that user. It runs in the foreground as our child, so an early
