@@ -2,6 +2,7 @@
  * The registry: the project's apps, validated and ordered so that every app comes after its
  * dependencies. It also answers "which app registers this table class?".
  */
+import { closure, dependencyOrder } from '../core/graph.js'
 import { AutoMigrationsError } from '../errors.js'
 import type { TableClass } from '../schema/columns.js'
 import type { App } from './define.js'
@@ -61,7 +62,7 @@ export function createRegistry(apps: readonly RegisteredApp[]): Registry {
       }
     }
   }
-  const ordered = orderByDependencies(apps, byName)
+  const ordered = orderByDependencies(apps)
   return {
     apps: ordered,
     appOf: (table) => tableApp.get(table),
@@ -69,44 +70,19 @@ export function createRegistry(apps: readonly RegisteredApp[]): Registry {
   }
 }
 
-function orderByDependencies(apps: readonly RegisteredApp[], byName: Map<string, RegisteredApp>): RegisteredApp[] {
-  const done = new Set<string>()
-  const visiting: string[] = []
-  const out: RegisteredApp[] = []
-  const visit = (app: RegisteredApp) => {
-    if (done.has(app.name)) return
-    const at = visiting.indexOf(app.name)
-    if (at >= 0) {
-      const cycle = [...visiting.slice(at), app.name]
-      throw new AutoMigrationsError(
-        'APP_CYCLE',
-        `App dependencies form a cycle: ${cycle.join(' -> ')}. Remove one of these dependencies.`,
-        { app: app.name, cycle },
-      )
-    }
-    visiting.push(app.name)
-    for (const dep of [...app.dependencies].sort()) visit(byName.get(dep)!)
-    visiting.pop()
-    done.add(app.name)
-    out.push(app)
-  }
-  for (const app of [...apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(app)
-  return out
+function orderByDependencies(apps: readonly RegisteredApp[]): RegisteredApp[] {
+  return dependencyOrder(
+    apps.map((app) => ({ name: app.name, needs: app.dependencies, app })),
+    {
+      cycle: (cycle) =>
+        new AutoMigrationsError('APP_CYCLE', `App dependencies form a cycle: ${cycle.join(' -> ')}. Remove one of these dependencies.`, { app: cycle[0], cycle }),
+      // Checked with its own message before ordering (a missing app names the file that lists it).
+      missing: (app, dep) => new AutoMigrationsError('APP_MISSING', `App "${app}" depends on "${dep}", which is not registered.`, { app }),
+    },
+  ).map((node) => node.app)
 }
 
 /** True when `app` depends on `other`, directly or through other apps. */
 export function dependsOn(registry: Registry, app: string, other: string): boolean {
-  const seen = new Set<string>()
-  const stack = [app]
-  while (stack.length) {
-    const name = stack.pop()!
-    for (const dep of registry.get(name)?.dependencies ?? []) {
-      if (dep === other) return true
-      if (!seen.has(dep)) {
-        seen.add(dep)
-        stack.push(dep)
-      }
-    }
-  }
-  return false
+  return other !== app && closure(app, (name) => registry.get(name)?.dependencies).has(other)
 }

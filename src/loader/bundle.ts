@@ -14,6 +14,7 @@ import { SourceMap, createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { BuildContext, BuildOptions, BuildResult, Loader, Message, Metafile, Plugin } from 'esbuild'
+import { closure } from '../core/graph.js'
 import { AutoMigrationsError } from '../errors.js'
 import { type KeptBundleRef, contentHash, fingerprints, keepBundle, keptFileOf, validKept } from './kept-bundles.js'
 
@@ -339,15 +340,7 @@ const RESOLVING = Symbol('resolving')
 
 /** Every local file reachable from `file` (itself included), sorted. */
 export function closureOf(graph: ModuleGraph, file: string): string[] {
-  const seen = new Set<string>()
-  const stack = [file]
-  while (stack.length > 0) {
-    const next = stack.pop()!
-    if (seen.has(next)) continue
-    seen.add(next)
-    for (const dep of graph.get(next) ?? []) stack.push(dep)
-  }
-  return [...seen].sort()
+  return [...closure(file, (next) => graph.get(next))].sort()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
  * whose checksum changed after it ran blocks the run.
  */
 import { existsSync } from 'node:fs'
+import { closure, dependencyOrder } from '../core/graph.js'
 import { AutoMigrationsError } from '../errors.js'
 import { checksumOf } from '../migration/manager.js'
 import type { Operation } from '../migration/operations/index.js'
@@ -131,37 +132,13 @@ function isRecorder(value: unknown): value is { operations: readonly Operation[]
 }
 
 function orderApps(apps: readonly AppInfo[]): AppInfo[] {
-  const byName = new Map(apps.map((a) => [a.name, a]))
-  const done = new Set<string>()
-  const out: AppInfo[] = []
-  const visit = (app: AppInfo, path: string[]) => {
-    if (done.has(app.name)) return
-    if (path.includes(app.name)) {
-      throw new AutoMigrationsError('APP_CYCLE', `App dependencies form a cycle: ${[...path, app.name].join(' -> ')}.`, { app: app.name })
-    }
-    for (const dep of [...app.dependencies].sort()) {
-      const found = byName.get(dep)
-      if (!found) throw new AutoMigrationsError('APP_MISSING', `App "${app.name}" depends on "${dep}", which is not registered.`, { app: app.name })
-      visit(found, [...path, app.name])
-    }
-    done.add(app.name)
-    out.push(app)
-  }
-  for (const app of [...apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(app, [])
-  return out
-}
-
-function dependencyClosure(apps: readonly AppInfo[], name: string): Set<string> {
-  const byName = new Map(apps.map((a) => [a.name, a]))
-  const out = new Set<string>()
-  const stack = [name]
-  while (stack.length) {
-    const next = stack.pop()!
-    if (out.has(next)) continue
-    out.add(next)
-    stack.push(...(byName.get(next)?.dependencies ?? []))
-  }
-  return out
+  return dependencyOrder(
+    apps.map((app) => ({ name: app.name, needs: app.dependencies, app })),
+    {
+      cycle: (cycle) => new AutoMigrationsError('APP_CYCLE', `App dependencies form a cycle: ${cycle.join(' -> ')}.`, { app: cycle[0], cycle }),
+      missing: (app, dep) => new AutoMigrationsError('APP_MISSING', `App "${app}" depends on "${dep}", which is not registered.`, { app }),
+    },
+  ).map((node) => node.app)
 }
 
 const recordedMigration = (m: Recorded) => ({ app: m.source.app, id: m.source.id, file: m.source.file, operations: m.operations })
@@ -284,7 +261,7 @@ export class Migrator {
   async migrate(optionsOrDatabase: MigrateOptions | DatabaseOption = {}): Promise<MigrateResult> {
     const options = asOptions<MigrateOptions>(optionsOrDatabase)
     const recorded = await this.#load()
-    const scope = options.app ? dependencyClosure(this.#apps, options.app) : undefined
+    const scope = options.app ? closure(options.app, (name) => this.#apps.find((a) => a.name === name)?.dependencies) : undefined
     const wanted = (m: Recorded) => (!scope || scope.has(m.source.app)) && !(options.to !== undefined && m.source.app === options.app && m.source.id > options.to)
     const applied: AppliedMigration[] = []
     return this.#withEngine(options.database, async (engine) => {

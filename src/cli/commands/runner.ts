@@ -7,6 +7,7 @@
  *
  * The runtime (and with it the database drivers) is imported only by these commands, on first use.
  */
+import { closure } from '../../core/graph.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { ProjectMigratorOptions } from '../../project/apply.js'
 import { asAutoMigrationsError } from '../../project/errors.js'
@@ -20,16 +21,7 @@ import { errorJson, printErrors, printJson } from '../report.js'
 
 /** The apps `name` needs, itself included: what `forwards <app>` runs and what its SQL is generated from. */
 function dependencyClosure(history: ProjectHistory, name: string): Set<string> {
-  const byName = new Map(history.apps.map((a) => [a.app.name, a]))
-  const out = new Set<string>()
-  const stack = [name]
-  while (stack.length > 0) {
-    const next = stack.pop()!
-    if (out.has(next)) continue
-    out.add(next)
-    stack.push(...(byName.get(next)?.app.dependencies ?? []))
-  }
-  return out
+  return closure(name, (app) => history.apps.find((a) => a.app.name === app)?.app.dependencies)
 }
 
 /**
