@@ -6,7 +6,7 @@
  * therefore cannot disagree about an operation.
  */
 import { AutoMigrationsError } from '../../errors.js'
-import type { Queryable } from '../../runtime/engines/engine.js'
+import type { Queryable } from '../../core/queryable.js'
 import { type SchemaState, type TableSnapshot, tableKey } from '../snapshot.js'
 import { formatValue } from '../source.js'
 

@@ -1,6 +1,6 @@
 /** Hand-written steps: raw SQL with an optional backwards SQL, and functions run against the database. */
 import { AutoMigrationsError } from '../../errors.js'
-import type { Queryable } from '../../runtime/engines/engine.js'
+import type { Queryable } from '../../core/queryable.js'
 import { formatValue } from '../source.js'
 import { Operation, type Step, sqlStep } from './operation.js'
 

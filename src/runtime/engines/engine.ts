@@ -4,17 +4,9 @@
  * talk to this interface.
  */
 import type { PoolConfig } from 'pg'
+import type { Queryable } from '../../core/queryable.js'
 
-export interface QueryResult<R> {
-  rows: R[]
-}
-
-export interface Queryable {
-  /** One statement, with `$1` parameters. */
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>
-  /** Several statements in one round trip (simple query protocol, no parameters). */
-  exec(sql: string): Promise<void>
-}
+export type { Queryable, QueryResult } from '../../core/queryable.js'
 
 /** What `lock()` is asked for. */
 export interface LockOptions {
