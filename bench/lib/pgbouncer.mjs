@@ -13,9 +13,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { freePort } from './ports.mjs'
 
 /** Where the binary is: on PATH, or in /usr/sbin (Debian's place, often not on a user's PATH); undefined if not installed. */
 export function findPgBouncer() {
@@ -38,18 +39,6 @@ export function pgBouncerVersion(binary = findPgBouncer()) {
   } catch {
     return undefined
   }
-}
-
-/** A port nothing listens on right now (the caller retries if another process takes it first). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port assigned'))))
-    })
-  })
 }
 
 /** The user PgBouncer runs as: `postgres` under root (it refuses root), else whoever we are. */

@@ -2,7 +2,8 @@
  * The registry: the project's apps, validated and ordered so that every app comes after its
  * dependencies. It also answers "which app registers this table class?".
  */
-import { closure, dependencyOrder } from '../core/graph.js'
+import { orderByDependencies } from '../core/app-order.js'
+import { closure } from '../core/graph.js'
 import { AutoMigrationsError } from '../errors.js'
 import type { TableClass } from '../schema/columns.js'
 import type { App } from './define.js'
@@ -68,18 +69,6 @@ export function createRegistry(apps: readonly RegisteredApp[]): Registry {
     appOf: (table) => tableApp.get(table),
     get: (name) => byName.get(name),
   }
-}
-
-function orderByDependencies(apps: readonly RegisteredApp[]): RegisteredApp[] {
-  return dependencyOrder(
-    apps.map((app) => ({ name: app.name, needs: app.dependencies, app })),
-    {
-      cycle: (cycle) =>
-        new AutoMigrationsError('APP_CYCLE', `App dependencies form a cycle: ${cycle.join(' -> ')}. Remove one of these dependencies.`, { app: cycle[0], cycle }),
-      // Checked with its own message before ordering (a missing app names the file that lists it).
-      missing: (app, dep) => new AutoMigrationsError('APP_MISSING', `App "${app}" depends on "${dep}", which is not registered.`, { app }),
-    },
-  ).map((node) => node.app)
 }
 
 /** True when `app` depends on `other`, directly or through other apps. */

@@ -67,19 +67,25 @@ function doneHash(groups: readonly StepGroup[], done: number): string {
   return hash.digest('hex').slice(0, 32)
 }
 
+/** A migration that stopped between its steps and can't go on as asked; `what` says what to do. */
+export function partialError(m: FailedMigration, stopped: ProgressRow, what: string): AutoMigrationsError {
+  return new AutoMigrationsError(
+    'MIGRATION_PARTIAL',
+    `Migration ${m.app} ${m.id}${m.file ? ` (${m.file})` : ''} stopped ${stopped.direction} after ${stopped.stepsDone} of its ${stopped.stepsTotal} steps${what}`,
+    { app: m.app, migrationId: m.id, file: m.file },
+  )
+}
+
 /** The first group to run: 0, or where an earlier run stopped if it ran the same steps before it. */
 function resumePoint(run: MigrationRun, groups: readonly StepGroup[]): number {
   const { stopped } = run
   if (!stopped) return 0
-  const where = `Migration ${run.app} ${run.id}${run.file ? ` (${run.file})` : ''} stopped ${stopped.direction} after ${stopped.stepsDone} of its ${stopped.stepsTotal} steps`
-  if (stopped.direction !== run.direction) {
-    throw new AutoMigrationsError('MIGRATION_PARTIAL', `${where}: run ${stopped.direction} again to finish it first.`, { app: run.app, migrationId: run.id, file: run.file })
-  }
+  if (stopped.direction !== run.direction) throw partialError(run, stopped, `: run ${stopped.direction} again to finish it first.`)
   if (stopped.stepsDone > groups.length || doneHash(groups, stopped.stepsDone) !== stopped.checksum) {
-    throw new AutoMigrationsError(
-      'MIGRATION_PARTIAL',
-      `${where}, and the steps that committed are no longer the same in the file. Restore them as they were and run again to finish it; then write further changes as a new migration.`,
-      { app: run.app, migrationId: run.id, file: run.file },
+    throw partialError(
+      run,
+      stopped,
+      ', and the steps that committed are no longer the same in the file. Restore them as they were and run again to finish it; then write further changes as a new migration.',
     )
   }
   return stopped.stepsDone

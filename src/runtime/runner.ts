@@ -9,7 +9,8 @@
  * whose checksum changed after it ran blocks the run.
  */
 import { existsSync } from 'node:fs'
-import { closure, dependencyOrder } from '../core/graph.js'
+import { orderByDependencies } from '../core/app-order.js'
+import { closure } from '../core/graph.js'
 import { AutoMigrationsError } from '../errors.js'
 import { checksumOf } from '../migration/manager.js'
 import type { Operation } from '../migration/operations/index.js'
@@ -23,12 +24,11 @@ import {
   type ProgressRow,
   deleteHistoryRowSql,
   ensureHistoryTable,
-  historyTableExists,
   insertHistoryRowSql,
   readHistory,
   readProgress,
 } from './history.js'
-import { type RunContext, runMigration } from './run-migration.js'
+import { type RunContext, partialError, runMigration } from './run-migration.js'
 
 /** What a migration file exports (or what the loader gives for one). */
 export interface MigrationSource {
@@ -131,16 +131,6 @@ function isRecorder(value: unknown): value is { operations: readonly Operation[]
   return typeof value === 'object' && value !== null && Array.isArray((value as { operations?: unknown }).operations)
 }
 
-function orderApps(apps: readonly AppInfo[]): AppInfo[] {
-  return dependencyOrder(
-    apps.map((app) => ({ name: app.name, needs: app.dependencies, app })),
-    {
-      cycle: (cycle) => new AutoMigrationsError('APP_CYCLE', `App dependencies form a cycle: ${cycle.join(' -> ')}.`, { app: cycle[0], cycle }),
-      missing: (app, dep) => new AutoMigrationsError('APP_MISSING', `App "${app}" depends on "${dep}", which is not registered.`, { app }),
-    },
-  ).map((node) => node.app)
-}
-
 const recordedMigration = (m: Recorded) => ({ app: m.source.app, id: m.source.id, file: m.source.file, operations: m.operations })
 
 
@@ -152,7 +142,7 @@ export class Migrator {
 
   constructor(options: MigratorOptions) {
     this.#options = options
-    this.#apps = orderApps(options.apps)
+    this.#apps = orderByDependencies(options.apps)
   }
 
   get #openOptions(): OpenEngineOptions {
@@ -243,7 +233,7 @@ export class Migrator {
   /** The history and the progress of migrations stopped between steps, as the database has them. */
   async #readRecords(engine: Engine): Promise<{ history: HistoryRow[]; ran: Map<string, HistoryRow>; progress: Map<string, ProgressRow> }> {
     const history = await readHistory(engine, this.#historySchema)
-    const progress = history.length || (await historyTableExists(engine, this.#historySchema)) ? await readProgress(engine, this.#historySchema) : []
+    const progress = await readProgress(engine, this.#historySchema)
     return { history, ran: new Map(history.map((h) => [keyOf(h.app, h.migrationId), h])), progress: new Map(progress.map((p) => [keyOf(p.app, p.migrationId), p])) }
   }
 
@@ -263,17 +253,22 @@ export class Migrator {
     const recorded = await this.#load()
     const scope = options.app ? closure(options.app, (name) => this.#apps.find((a) => a.name === name)?.dependencies) : undefined
     const wanted = (m: Recorded) => (!scope || scope.has(m.source.app)) && !(options.to !== undefined && m.source.app === options.app && m.source.id > options.to)
+    const nothingPending = (ran: Map<string, HistoryRow>) => !recorded.some((m) => wanted(m) && !ran.has(keyOfMigration(m)))
     const applied: AppliedMigration[] = []
     return this.#withEngine(options.database, async (engine) => {
       try {
-        const before = await this.#readRecords(engine)
-        this.#assertNoChanged(recorded, before.ran)
-        if (!recorded.some((m) => wanted(m) && !before.ran.has(keyOfMigration(m)))) return { applied, missing: missingOf(recorded, before.history) }
+        // Replicas starting together on a server read first and need no lock when all has run. The
+        // embedded database's lock is an in-process mutex: a read before it would only add to the dev apply.
+        if (engine.kind === 'pg') {
+          const before = await this.#readRecords(engine)
+          this.#assertNoChanged(recorded, before.ran)
+          if (nothingPending(before.ran)) return { applied, missing: missingOf(recorded, before.history).map(idOf) }
+        }
         return await this.#locked(engine, async (lock) => {
           const { history, ran, progress } = await this.#readRecords(engine)
           this.#assertNoChanged(recorded, ran)
           // Another runner applied everything while this one waited: nothing to replay.
-          if (!recorded.some((m) => wanted(m) && !ran.has(keyOfMigration(m)))) return { applied, missing: missingOf(recorded, history) }
+          if (nothingPending(ran)) return { applied, missing: missingOf(recorded, history).map(idOf) }
           const newestRan = new Map<string, string>()
           for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
           // The schema as the database has it: every migration that ran, whatever its app (a pending
@@ -297,7 +292,7 @@ export class Migrator {
             applied.push(done)
             options.onApplied?.(done)
           }
-          return { applied, missing: missingOf(recorded, history) }
+          return { applied, missing: missingOf(recorded, history).map(idOf) }
         })
       } catch (error) {
         // What this run applied before the failure stays applied: say which (a server's log, the
@@ -327,7 +322,7 @@ export class Migrator {
         const targets = options.to !== undefined ? ranOfApp.filter((m) => m.source.id > options.to!) : ranOfApp.slice(-Math.max(0, options.steps ?? 1))
         for (const m of recorded.filter((r) => r.source.app === options.app)) {
           const stopped = progress.get(keyOfMigration(m))
-          if (stopped?.direction === 'forwards') throw partialError(m, stopped, 'run forwards to finish it first, then reverse it')
+          if (stopped?.direction === 'forwards') throw partialError(runOf(m, 'backwards'), stopped, ': run forwards to finish it first, then reverse it.')
         }
         if (targets.length === 0) return { reversed: [] }
         // The schema as the database has it, the targets last (they come off the top): every other
@@ -368,9 +363,7 @@ export class Migrator {
         const state: MigrationState = stopped ? 'partial' : !row ? 'pending' : row.checksum === m.checksum ? 'ran' : 'changed'
         return { app: m.source.app, id: m.source.id, description: m.description, state, ranOn: row?.ranOn, file: m.source.file, ...(stopped ? { steps: { done: stopped.stepsDone, total: stopped.stepsTotal, direction: stopped.direction } } : {}) }
       })
-      for (const h of history) {
-        if (!recorded.some((m) => keyOfMigration(m) === keyOf(h.app, h.migrationId))) out.push({ app: h.app, id: h.migrationId, description: h.description, state: 'missing', ranOn: h.ranOn })
-      }
+      for (const h of missingOf(recorded, history)) out.push({ app: h.app, id: h.migrationId, description: h.description, state: 'missing', ranOn: h.ranOn })
       return out
     }
     if (dir !== undefined && !existsSync(dir)) return report(undefined)
@@ -402,18 +395,13 @@ const keyOfMigration = (m: Recorded) => keyOf(m.source.app, m.source.id)
 
 const runOf = (m: Recorded, direction: 'forwards' | 'backwards') => ({ app: m.source.app, id: m.source.id, file: m.source.file, direction })
 
-function missingOf(recorded: readonly Recorded[], history: readonly HistoryRow[]): { app: string; id: string }[] {
+/** History rows with no migration file. */
+function missingOf(recorded: readonly Recorded[], history: readonly HistoryRow[]): HistoryRow[] {
   const known = new Set(recorded.map(keyOfMigration))
-  return history.filter((h) => !known.has(keyOf(h.app, h.migrationId))).map((h) => ({ app: h.app, id: h.migrationId }))
+  return history.filter((h) => !known.has(keyOf(h.app, h.migrationId)))
 }
 
-function partialError(m: Recorded, stopped: ProgressRow, what: string): AutoMigrationsError {
-  return new AutoMigrationsError(
-    'MIGRATION_PARTIAL',
-    `Migration ${m.source.app} ${m.source.id}${m.source.file ? ` (${m.source.file})` : ''} stopped ${stopped.direction} after ${stopped.stepsDone} of its ${stopped.stepsTotal} steps: ${what}.`,
-    { app: m.source.app, migrationId: m.source.id, file: m.source.file },
-  )
-}
+const idOf = (h: HistoryRow) => ({ app: h.app, id: h.migrationId })
 
 /** `migrate(db)` and `status(db)` take the database itself: a URL, a pool, a client, a PGlite instance. */
 function asOptions<T extends { database?: DatabaseOption }>(value: T | DatabaseOption): T {

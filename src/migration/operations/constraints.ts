@@ -120,7 +120,7 @@ export class DropIndex extends Operation<IndexParams> {
     // running the migration again safe.
     const concurrently = this.params.index.concurrently
     return [
-      sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently, concurrently), !concurrently, concurrently ? { repeatable: true, table: tableName(table) } : {}),
+      sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently, concurrently), !concurrently, concurrently ? { table: tableName(table) } : {}),
     ]
   }
   reverse(): Operation {

@@ -92,7 +92,7 @@ export class AlterEnum extends Operation<AlterEnumParams> {
       values.forEach((value, at) => {
         if (current.includes(value)) return
         const next = values.slice(at + 1).find((v) => current.includes(v))
-        steps.push(sqlStep(`ALTER TYPE ${type} ADD VALUE IF NOT EXISTS ${quoteLiteral(value)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`, false, { repeatable: true }))
+        steps.push(sqlStep(`ALTER TYPE ${type} ADD VALUE IF NOT EXISTS ${quoteLiteral(value)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`, false))
         current.splice(next !== undefined ? current.indexOf(next) : current.length, 0, value)
       })
       return steps

@@ -23,8 +23,6 @@ export type Step =
        * INVALID index; nothing rolls back a statement that ran outside the transaction).
        */
       cleanup?: string
-      /** Outside a transaction only: running it again after it ran does no harm (IF [NOT] EXISTS). */
-      repeatable?: boolean
       /**
        * Outside a transaction only: a query whose one row's `done` says whether what the step makes
        * is there and whole (true: skip it), left broken by a killed run (false: cleanup, then run it),
@@ -39,7 +37,7 @@ export type Step =
     }
   | { kind: 'raw'; run: (db: Queryable) => Promise<void> | void; transactional: true }
 
-export const sqlStep = (sql: string, transactional = true, outside: { cleanup?: string; repeatable?: boolean; probe?: string; table?: string } = {}): Step => ({
+export const sqlStep = (sql: string, transactional = true, outside: { cleanup?: string; probe?: string; table?: string } = {}): Step => ({
   kind: 'sql',
   sql,
   transactional,
