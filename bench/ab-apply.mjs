@@ -35,7 +35,10 @@ for (let r = 0; r < rounds; r++) {
     const dir = project(root)
     const db = await freshDatabase(`ab_${name}`)
     try {
-      const out = await runNodeJson(path.join(path.resolve(root), 'bench/lib/apply-worker.mjs'), [tool, dir, db.url], { cwd: dir, timeoutMs: 900_000 })
+      const out = await runNodeJson(path.join(path.resolve(root), 'bench/lib/apply-worker.mjs'), [tool, dir, db.url], {
+        cwd: dir,
+        timeoutMs: 900_000,
+      })
       if (out.json.migrations !== 2000) console.log(`!! ${name} applied ${out.json.migrations} migrations`)
       res[name].push(out.json.ms)
       console.log(`round ${r} ${name}: ${fmtMs(out.json.ms)}, ${out.json.queries} queries, load ${load()}`)
@@ -45,10 +48,15 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const s = Object.fromEntries(names.map((n) => [n, summary(res[n])]))
-for (const n of names) console.log(`${n}: median ${fmtMs(s[n].median)} (${fmtMs(s[n].min)}–${fmtMs(s[n].max)}, n=${s[n].n})`)
+for (const n of names)
+  console.log(`${n}: median ${fmtMs(s[n].median)} (${fmtMs(s[n].min)}–${fmtMs(s[n].max)}, n=${s[n].n})`)
 const paired = summary(res.B.map((ms, k) => ms - res.A[k]))
-console.log(`B − A, median of paired differences: ${fmtMs(paired.median)} (${fmtMs(paired.min)}–${fmtMs(paired.max)}); B slower in ${paired.values.filter((d) => d > 0).length} of ${paired.n}`)
+console.log(
+  `B − A, median of paired differences: ${fmtMs(paired.median)} (${fmtMs(paired.min)}–${fmtMs(paired.max)}); B slower in ${paired.values.filter((d) => d > 0).length} of ${paired.n}`,
+)
 const fastest = ['kysely', 'node-pg-migrate'].sort((x, y) => s[x].median - s[y].median)[0]
-console.log(`fastest peer ${fastest}: A ${(s.A.median / s[fastest].median).toFixed(3)}×, B ${(s.B.median / s[fastest].median).toFixed(3)}×`)
+console.log(
+  `fastest peer ${fastest}: A ${(s.A.median / s[fastest].median).toFixed(3)}×, B ${(s.B.median / s[fastest].median).toFixed(3)}×`,
+)
 console.log(`load ${load()}`)
 console.log(JSON.stringify(res))

@@ -59,6 +59,11 @@ try {
 }
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]
 const us = (ms) => `${Math.round(ms * 1000)} µs`
-for (const k of Object.keys(times)) console.log(`${k}: ${us(median(times[k]))} per batch (median of ${rounds} blocks of ${BLOCK}, ${steps} statements per migration)`)
+for (const k of Object.keys(times))
+  console.log(
+    `${k}: ${us(median(times[k]))} per batch (median of ${rounds} blocks of ${BLOCK}, ${steps} statements per migration)`,
+  )
 const added = (k) => median(times[k]) - median(times.before)
-console.log(`fence adds ${us(added('fence'))}, markers ${us(added('markers'))}, both ${us(added('both'))} per migration (× 2,000: ${Math.round(added('both') * 2000)} ms)`)
+console.log(
+  `fence adds ${us(added('fence'))}, markers ${us(added('markers'))}, both ${us(added('both'))} per migration (× 2,000: ${Math.round(added('both') * 2000)} ms)`,
+)

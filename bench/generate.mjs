@@ -28,8 +28,20 @@ import { createRandom } from './lib/random.mjs'
 export const GENERATOR_VERSION = 3
 
 /** Event budgets over the whole history (the issue's mix). */
-const BUDGETS = { addTable: 315, addColumn: 1250, alter: 400, renameColumn: 80, renameTable: 20, dropColumn: 85, dropTable: 15 }
-const CLASSES = { change: ['addTable', 'addColumn', 'alter'], rename: ['renameColumn', 'renameTable'], drop: ['dropColumn', 'dropTable'] }
+const BUDGETS = {
+  addTable: 315,
+  addColumn: 1250,
+  alter: 400,
+  renameColumn: 80,
+  renameTable: 20,
+  dropColumn: 85,
+  dropTable: 15,
+}
+const CLASSES = {
+  change: ['addTable', 'addColumn', 'alter'],
+  rename: ['renameColumn', 'renameTable'],
+  drop: ['dropColumn', 'dropTable'],
+}
 
 export function projectDir({ steps, seed }) {
   return path.join(WORK, `large-${steps}-s${seed}`)
@@ -44,7 +56,9 @@ export async function ensureProject({ steps = 2000, seed = 1, force = false, log
     if (manifest.generatorVersion === GENERATOR_VERSION) {
       const i = await internals()
       if (manifest.internalsHash !== i.sourceHash) {
-        log(`  (cached ${path.basename(dir)} was written by an older src/ (${manifest.internalsHash}); its files are still valid history. --regen rewrites it)`)
+        log(
+          `  (cached ${path.basename(dir)} was written by an older src/ (${manifest.internalsHash}); its files are still valid history. --regen rewrites it)`,
+        )
       }
       return { dir, manifest }
     }
@@ -110,7 +124,8 @@ async function generate({ steps: N, seed, out, log }) {
     const hints = { tables: new Map(), columns: new Map() }
     for (let attempt = 0; attempt < 40 && events.length === 0; attempt++) {
       const sum = (cls) => CLASSES[cls].reduce((n, kind) => n + Math.max(0, budgets[kind]), 0)
-      const cls = (attempt < 30 && rnd.weighted({ change: sum('change'), rename: sum('rename'), drop: sum('drop') })) || 'change'
+      const cls =
+        (attempt < 30 && rnd.weighted({ change: sum('change'), rename: sum('rename'), drop: sum('drop') })) || 'change'
       app = pickApp(model, rnd, cls, budgets)
       events = runEvents(model, rnd, app, cls, k, budgets, done, attempt >= 30)
     }
@@ -126,8 +141,10 @@ async function generate({ steps: N, seed, out, log }) {
     const to = i.modelSnapshot(ours.registryFor(app)).snapshot
     const from = { tables: state.tablesOf(app), enums: [...state.enums.values()].filter((e) => e.app === app) }
     const diff = i.diffApp(from, to, app, { hints, allowDestructive: true })
-    if (diff.questions.length || diff.held.length) throw new Error(`step ${s}: the differ asked ${JSON.stringify(diff.questions.map((q) => q.text))}`)
-    if (diff.operations.length === 0) throw new Error(`step ${s}: no operation for ${events.map((e) => e.kind).join(', ')}`)
+    if (diff.questions.length || diff.held.length)
+      throw new Error(`step ${s}: the differ asked ${JSON.stringify(diff.questions.map((q) => q.text))}`)
+    if (diff.operations.length === 0)
+      throw new Error(`step ${s}: no operation for ${events.map((e) => e.kind).join(', ')}`)
     const when = new Date(T0 + Math.floor((SPAN * s) / N) + rnd.int(0, 999))
     const id = i.newMigrationId(ids.get(app), when)
     ids.get(app).push(id)
@@ -144,7 +161,9 @@ async function generate({ steps: N, seed, out, log }) {
     // ---- drizzle: the touched tables → snapshot; SQL by drizzle-kit's differ (renames: by hand) ----
     t = performance.now()
     const touched = new Map()
-    for (const e of events) if (!touched.has(e.table.key)) touched.set(e.table.key, { table: e.table, before: e.kind === 'renameTable' ? e.from.tablename : undefined })
+    for (const e of events)
+      if (!touched.has(e.table.key))
+        touched.set(e.table.key, { table: e.table, before: e.kind === 'renameTable' ? e.from.tablename : undefined })
     const live = [...touched.values()].filter(({ table }) => model.tables.has(table.key)).map(({ table }) => table)
     const cur = generateDrizzleJson(dz.imports([app], live))
     const appTables = dzTables.get(app)
@@ -177,19 +196,45 @@ async function generate({ steps: N, seed, out, log }) {
     // The app's tables in the model's order, each printed once when it changes.
     for (const { table, before } of touched.values()) appTables.delete(`public.${before ?? table.tablename}`)
     for (const [key, json] of Object.entries(cur.tables)) appTables.set(key, { json, text: prettyEntry(key, json) })
-    dzTables.set(app, new Map(model.tablesOf(app).map((x) => [`public.${x.tablename}`, appTables.get(`public.${x.tablename}`)])))
+    dzTables.set(
+      app,
+      new Map(model.tablesOf(app).map((x) => [`public.${x.tablename}`, appTables.get(`public.${x.tablename}`)])),
+    )
     dzEnums.delete(app)
     for (const [key, json] of Object.entries(cur.enums)) dzEnums.set(app, { key, json, text: prettyEntry(key, json) })
     const snapshotId = rnd.uuid()
     // The full snapshot, as JSON.stringify(snapshot, null, 2) prints it (what drizzle-kit writes).
-    const texts = APPS.map((a) => ({ tables: [...dzTables.get(a.name).values()].map((x) => x.text), enums: dzEnums.has(a.name) ? [dzEnums.get(a.name).text] : [] }))
-    const full = prettySnapshot({ id: snapshotId, prevId: prevSnapshotId, version: cur.version, dialect: cur.dialect }, texts, meta)
+    const texts = APPS.map((a) => ({
+      tables: [...dzTables.get(a.name).values()].map((x) => x.text),
+      enums: dzEnums.has(a.name) ? [dzEnums.get(a.name).text] : [],
+    }))
+    const full = prettySnapshot(
+      { id: snapshotId, prevId: prevSnapshotId, version: cur.version, dialect: cur.dialect },
+      texts,
+      meta,
+    )
     if (s < 3 || s === N - 1) {
       // The hand-printed text must be exactly what JSON.stringify prints (checked on a few steps).
       const tables = Object.fromEntries(APPS.flatMap((a) => [...dzTables.get(a.name)].map(([k, v]) => [k, v.json])))
-      const enums = Object.fromEntries(APPS.flatMap((a) => (dzEnums.has(a.name) ? [[dzEnums.get(a.name).key, dzEnums.get(a.name).json]] : [])))
-      const object = { id: snapshotId, prevId: prevSnapshotId, version: cur.version, dialect: cur.dialect, tables, enums, schemas: {}, sequences: {}, roles: {}, policies: {}, views: {}, _meta: meta }
-      if (JSON.stringify(object, null, 2) !== full) throw new Error(`step ${s}: the drizzle snapshot text differs from JSON.stringify`)
+      const enums = Object.fromEntries(
+        APPS.flatMap((a) => (dzEnums.has(a.name) ? [[dzEnums.get(a.name).key, dzEnums.get(a.name).json]] : [])),
+      )
+      const object = {
+        id: snapshotId,
+        prevId: prevSnapshotId,
+        version: cur.version,
+        dialect: cur.dialect,
+        tables,
+        enums,
+        schemas: {},
+        sequences: {},
+        roles: {},
+        policies: {},
+        views: {},
+        _meta: meta,
+      }
+      if (JSON.stringify(object, null, 2) !== full)
+        throw new Error(`step ${s}: the drizzle snapshot text differs from JSON.stringify`)
     }
     prevSnapshotId = snapshotId
     const idx = String(s).padStart(4, '0')
@@ -215,24 +260,35 @@ async function generate({ steps: N, seed, out, log }) {
     path.join(out, 'drizzle.config.ts'),
     `import { defineConfig } from 'drizzle-kit'\n\nexport default defineConfig({ dialect: 'postgresql', schema: './drizzle-schema.ts', out: './drizzle' })\n`,
   )
-  writeFileSync(path.join(out, 'index.html'), '<!doctype html>\n<html><body><script type="module" src="/main.ts"></script></body></html>\n')
+  writeFileSync(
+    path.join(out, 'index.html'),
+    '<!doctype html>\n<html><body><script type="module" src="/main.ts"></script></body></html>\n',
+  )
   writeFileSync(path.join(out, 'main.ts'), "document.body.textContent = 'large project'\n")
 
   const registry = ours.registry(APPS.map((a) => a.name))
   const final = i.modelSnapshot(registry).snapshot
   for (const a of APPS) {
     const left = i.diffApp(state.toData(), final, a.name, { allowDestructive: true })
-    if (left.operations.length || left.questions.length) throw new Error(`the history does not end at the model in app ${a.name}: ${left.operations.map((o) => o.describe()).join(', ')}`)
+    if (left.operations.length || left.questions.length)
+      throw new Error(
+        `the history does not end at the model in app ${a.name}: ${left.operations.map((o) => o.describe()).join(', ')}`,
+      )
   }
 
   // ---- the SQL of every migration, in the runner's order (apps by dependency, then ID) ----
   const order = registry.apps.map((a) => a.name)
-  const logical = [...recorded].sort((a, b) => order.indexOf(a.app) - order.indexOf(b.app) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const logical = [...recorded].sort(
+    (a, b) => order.indexOf(a.app) - order.indexOf(b.app) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  )
   const sqlState = new i.SchemaState()
   logical.forEach((m, at) => {
     const steps = i.plan(m, sqlState, 'forwards')
     const sql = steps.map((p) => `${p.step.sql};`).join('\n')
-    writeFileSync(path.join(out, 'peers', 'sql', `${String(at + 1).padStart(5, '0')}_${m.app}.sql`), `-- Up Migration\n${sql}\n`)
+    writeFileSync(
+      path.join(out, 'peers', 'sql', `${String(at + 1).padStart(5, '0')}_${m.app}.sql`),
+      `-- Up Migration\n${sql}\n`,
+    )
   })
 
   const stats = model.stats()
@@ -353,7 +409,23 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   }
   const steps = Number(value('--steps', 2000))
   const seed = Number(value('--seed', 1))
-  const { dir, manifest } = await ensureProject({ steps, seed, force: args.includes('--force') || args.includes('--regen') })
+  const { dir, manifest } = await ensureProject({
+    steps,
+    seed,
+    force: args.includes('--force') || args.includes('--regen'),
+  })
   console.log(dir)
-  console.log(JSON.stringify({ tables: manifest.tables, columns: manifest.columns, events: manifest.events, counts: manifest.counts, timingsMs: manifest.timingsMs }, null, 2))
+  console.log(
+    JSON.stringify(
+      {
+        tables: manifest.tables,
+        columns: manifest.columns,
+        events: manifest.events,
+        counts: manifest.counts,
+        timingsMs: manifest.timingsMs,
+      },
+      null,
+      2,
+    ),
+  )
 }

@@ -20,7 +20,18 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureProject } from './generate.mjs'
 import { REPO, WORK } from './lib/internals.mjs'
-import { fmtMB, fmtMs, fmtRatio, fmtSummary, folderSize, load, machine, run, runNodeJson, summary } from './lib/measure.mjs'
+import {
+  fmtMB,
+  fmtMs,
+  fmtRatio,
+  fmtSummary,
+  folderSize,
+  load,
+  machine,
+  run,
+  runNodeJson,
+  summary,
+} from './lib/measure.mjs'
 import { freshDatabase, serverReachable, SERVER_URL } from './lib/pgdb.mjs'
 import { bootHerd, inspectDatabase } from './lib/boot.mjs'
 import { findPgBouncer, startPgBouncer } from './lib/pgbouncer.mjs'
@@ -39,8 +50,36 @@ const skip = list('--skip') ?? []
 const wanted = (section) => (!only || only.includes(section)) && !skip.includes(section)
 
 const CONFIG = QUICK
-  ? { lengths: [200], coldRuns: 3, drizzleRuns: { 200: 1 }, applySteps: 200, applyRuns: 1, devSteps: 200, devEdits: 10, viteRuns: 3, largeViteRuns: 1, warmRuns: 3, bootSteps: 200, bootProcesses: 32, bootAloneRuns: 3 }
-  : { lengths: [200, 2000], coldRuns: 5, drizzleRuns: { 200: 2, 2000: 1 }, applySteps: 2000, applyRuns: 2, devSteps: 2000, devEdits: 20, viteRuns: 25, largeViteRuns: 3, warmRuns: 5, bootSteps: 200, bootProcesses: 32, bootAloneRuns: 3 }
+  ? {
+      lengths: [200],
+      coldRuns: 3,
+      drizzleRuns: { 200: 1 },
+      applySteps: 200,
+      applyRuns: 1,
+      devSteps: 200,
+      devEdits: 10,
+      viteRuns: 3,
+      largeViteRuns: 1,
+      warmRuns: 3,
+      bootSteps: 200,
+      bootProcesses: 32,
+      bootAloneRuns: 3,
+    }
+  : {
+      lengths: [200, 2000],
+      coldRuns: 5,
+      drizzleRuns: { 200: 2, 2000: 1 },
+      applySteps: 2000,
+      applyRuns: 2,
+      devSteps: 2000,
+      devEdits: 20,
+      viteRuns: 25,
+      largeViteRuns: 3,
+      warmRuns: 5,
+      bootSteps: 200,
+      bootProcesses: 32,
+      bootAloneRuns: 3,
+    }
 
 if (list('--apply-runs')) CONFIG.applyRuns = Number(list('--apply-runs')[0])
 if (list('--boot-processes')) CONFIG.bootProcesses = Number(list('--boot-processes')[0])
@@ -72,7 +111,9 @@ function section(title) {
 /** One table row: what, ours, the peer and its figure, ours/peer, the target and whether it is met. */
 function row(s, cells) {
   s.rows.push(cells)
-  log(`  ${cells.what}: ${cells.ours}${cells.peer ? `  | ${cells.peer}: ${cells.peerValue}  | ratio ${cells.ratio}` : ''}${cells.target ? `  | target ${cells.target} ${cells.met ?? ''}` : ''}`)
+  log(
+    `  ${cells.what}: ${cells.ours}${cells.peer ? `  | ${cells.peer}: ${cells.peerValue}  | ratio ${cells.ratio}` : ''}${cells.target ? `  | target ${cells.target} ${cells.met ?? ''}` : ''}`,
+  )
 }
 
 const verdict = (ok) => (ok === undefined ? '' : ok ? 'met' : 'missed')
@@ -92,14 +133,26 @@ if (!existsSync(path.join(REPO, 'dist', 'cli.js'))) {
   process.exit(1)
 }
 
-const lengths = [...new Set([...CONFIG.lengths, ...(wanted('apply') ? [CONFIG.applySteps] : []), ...(wanted('dev') ? [CONFIG.devSteps] : []), ...(wanted('boot') ? [CONFIG.bootSteps] : [])])].sort((a, b) => a - b)
+const lengths = [
+  ...new Set([
+    ...CONFIG.lengths,
+    ...(wanted('apply') ? [CONFIG.applySteps] : []),
+    ...(wanted('dev') ? [CONFIG.devSteps] : []),
+    ...(wanted('boot') ? [CONFIG.bootSteps] : []),
+  ]),
+].sort((a, b) => a - b)
 const projects = {}
 {
   const t = performance.now()
   for (const steps of lengths) projects[steps] = await ensureProject({ steps, force: flag('--regen'), log })
-  log(`projects ready in ${fmtMs(performance.now() - t)}: ${lengths.map((n) => `${n} migrations → ${path.relative(REPO, projects[n].dir)}`).join(', ')}`)
+  log(
+    `projects ready in ${fmtMs(performance.now() - t)}: ${lengths.map((n) => `${n} migrations → ${path.relative(REPO, projects[n].dir)}`).join(', ')}`,
+  )
 }
-const describe = (m) => `${m.tables} tables, ${m.columns} columns, ${m.steps} migrations (${Object.entries(m.events).map(([k, v]) => `${v} ${k}`).join(', ')}; ${m.counts.ourOperations} operations)`
+const describe = (m) =>
+  `${m.tables} tables, ${m.columns} columns, ${m.steps} migrations (${Object.entries(m.events)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ')}; ${m.counts.ourOperations} operations)`
 for (const n of lengths) notes.push(`Project at ${n} migrations: ${describe(projects[n].manifest)}.`)
 
 const results = { cold: {}, drizzle: {}, rss: {} }
@@ -110,8 +163,12 @@ if (wanted('cold')) {
   for (const n of CONFIG.lengths) {
     const dir = projects[n].dir
     const ours = await repeat(CONFIG.coldRuns, async () => {
-      const r = await run(process.execPath, [BIN, 'check'], { cwd: dir, env: { ...process.env, AUTO_MIGRATIONS_CACHE: 'off' } }) // cold: no snapshot cache
-      if (r.code !== 0 || !/No changes/.test(r.stdout)) problems.push(`check at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(0, 500)}`)
+      const r = await run(process.execPath, [BIN, 'check'], {
+        cwd: dir,
+        env: { ...process.env, AUTO_MIGRATIONS_CACHE: 'off' },
+      }) // cold: no snapshot cache
+      if (r.code !== 0 || !/No changes/.test(r.stdout))
+        problems.push(`check at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(0, 500)}`)
       return r
     })
     const oursMs = summary(ours.map((r) => r.ms))
@@ -126,7 +183,8 @@ if (wanted('cold')) {
       if (!runs) continue
       const rs = await repeat(runs, async () => {
         const r = await run(process.execPath, [DRIZZLE, cmd], { cwd: dir, timeoutMs: 900_000 })
-        if (r.code !== 0 || !expect.test(r.stdout + r.stderr)) problems.push(`drizzle-kit ${cmd} at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(-500)}`)
+        if (r.code !== 0 || !expect.test(r.stdout + r.stderr))
+          problems.push(`drizzle-kit ${cmd} at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(-500)}`)
         return r
       })
       peers[cmd] = summary(rs.map((r) => r.ms))
@@ -144,11 +202,20 @@ if (wanted('cold')) {
         peerValue: p ? fmtSummary(p) : 'not run',
         ratio: p ? fmtRatio(oursMs.median, p.median) : 'n/a',
         target: target2000 ? (cmd === 'check' ? '≤ 0.6 s and ≤ 0.05× drizzle-kit check' : '') : '',
-        met: target2000 && cmd === 'check' ? verdict(oursMs.median <= 600 && (ratio === undefined || ratio <= 0.05)) : '',
+        met:
+          target2000 && cmd === 'check' ? verdict(oursMs.median <= 600 && (ratio === undefined || ratio <= 0.05)) : '',
       })
     }
     if (target2000) {
-      row(s, { what: 'cold check, 2,000 migrations, vs Piccolo (issue figure)', ours: fmtSummary(oursMs), peer: 'Piccolo 1.36 (not run here)', peerValue: `${PICCOLO_2000_S} s`, ratio: fmtRatio(oursMs.median, PICCOLO_2000_S * 1000), target: '≤ 0.2×', met: verdict(oursMs.median <= 0.2 * PICCOLO_2000_S * 1000) })
+      row(s, {
+        what: 'cold check, 2,000 migrations, vs Piccolo (issue figure)',
+        ours: fmtSummary(oursMs),
+        peer: 'Piccolo 1.36 (not run here)',
+        peerValue: `${PICCOLO_2000_S} s`,
+        ratio: fmtRatio(oursMs.median, PICCOLO_2000_S * 1000),
+        target: '≤ 0.2×',
+        met: verdict(oursMs.median <= 0.2 * PICCOLO_2000_S * 1000),
+      })
     }
   }
 }
@@ -160,16 +227,23 @@ if (wanted('warm')) {
   const dir = projects[n].dir
   const checkRun = async (what) => {
     const r = await run(process.execPath, [BIN, 'check'], { cwd: dir })
-    if (r.code !== 0 || !/No changes/.test(r.stdout)) problems.push(`${what} at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(0, 500)}`)
+    if (r.code !== 0 || !/No changes/.test(r.stdout))
+      problems.push(`${what} at ${n} exited ${r.code}: ${(r.stdout + r.stderr).slice(0, 500)}`)
     return r
   }
   // (1) Nothing changed since the last clean check: the verdict cache answers, nothing is loaded.
   await checkRun('warm check (first run, fills the caches)')
   const again = await repeat(CONFIG.warmRuns, () => checkRun('warm check'))
-  if (again.some((r) => !/no file changed since the last check/.test(r.stdout))) problems.push('warm check: the verdict cache was not used')
+  if (again.some((r) => !/no file changed since the last check/.test(r.stdout)))
+    problems.push('warm check: the verdict cache was not used')
   const againMs = summary(again.map((r) => r.ms))
   results.warm = againMs
-  row(s, { what: `CLI \`check\` again, nothing changed, ${n} migrations (whole process)`, ours: fmtSummary(againMs), target: '≤ 150 ms', met: verdict(againMs.median <= 150) })
+  row(s, {
+    what: `CLI \`check\` again, nothing changed, ${n} migrations (whole process)`,
+    ours: fmtSummary(againMs),
+    target: '≤ 150 ms',
+    met: verdict(againMs.median <= 150),
+  })
   // (2) A table file changed (a comment): config and apps bundled again and diffed; the replayed
   // history comes from the snapshot cache (no migration loaded).
   const tables = path.join(dir, 'src', 'orders', 'tables.ts')
@@ -183,11 +257,21 @@ if (wanted('warm')) {
   } finally {
     writeFileSync(tables, original)
   }
-  row(s, { what: `CLI \`check\` after a table file changed, ${n} migrations (whole process; history from the snapshot cache)`, ours: fmtSummary(summary(edited.map((r) => r.ms))) })
+  row(s, {
+    what: `CLI \`check\` after a table file changed, ${n} migrations (whole process; history from the snapshot cache)`,
+    ours: fmtSummary(summary(edited.map((r) => r.ms))),
+  })
   await checkRun('check after restoring the table file') // leaves the verdict cache as the project is
   // (3) The dev server's case: the same session checks again (its LoaderCache and memory).
-  const session = await runNodeJson(path.join(here, 'lib/check-worker.mjs'), ['session', dir, String(CONFIG.warmRuns)], { cwd: dir })
-  row(s, { what: `in-process re-check, ${n} migrations (the dev server's session, LoaderCache)`, ours: fmtSummary(summary(session.json.warmMs)) })
+  const session = await runNodeJson(
+    path.join(here, 'lib/check-worker.mjs'),
+    ['session', dir, String(CONFIG.warmRuns)],
+    { cwd: dir },
+  )
+  row(s, {
+    what: `in-process re-check, ${n} migrations (the dev server's session, LoaderCache)`,
+    ours: fmtSummary(summary(session.json.warmMs)),
+  })
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -198,16 +282,23 @@ if (wanted('dev')) {
   devDir = path.join(WORK, `dev-${n}`)
   rmSync(devDir, { recursive: true, force: true })
   mkdirSync(devDir, { recursive: true })
-  for (const f of ['src', 'migrations.config.ts', 'index.html', 'main.ts', 'manifest.json']) cpSync(path.join(projects[n].dir, f), path.join(devDir, f), { recursive: true })
+  for (const f of ['src', 'migrations.config.ts', 'index.html', 'main.ts', 'manifest.json'])
+    cpSync(path.join(projects[n].dir, f), path.join(devDir, f), { recursive: true })
   // The dev database is up to date before the server starts, as it is in a real project: every
   // migration applied to the embedded database (PGlite on disk) by the CLI. That is also the
   // "apply on PGlite" measurement.
   const forwards = await run(process.execPath, [BIN, 'forwards'], { cwd: devDir, timeoutMs: 900_000 })
-  if (forwards.code !== 0) problems.push(`forwards on the embedded database exited ${forwards.code}: ${(forwards.stdout + forwards.stderr).slice(-800)}`)
+  if (forwards.code !== 0)
+    problems.push(
+      `forwards on the embedded database exited ${forwards.code}: ${(forwards.stdout + forwards.stderr).slice(-800)}`,
+    )
   results.pgliteForwards = { ms: forwards.ms, rssMB: forwards.rssMB, ok: forwards.code === 0 }
   let dev
   try {
-    dev = await runNodeJson(path.join(here, 'lib/dev-worker.mjs'), [devDir, 'orders', String(CONFIG.devEdits)], { cwd: devDir, timeoutMs: 900_000 })
+    dev = await runNodeJson(path.join(here, 'lib/dev-worker.mjs'), [devDir, 'orders', String(CONFIG.devEdits)], {
+      cwd: devDir,
+      timeoutMs: 900_000,
+    })
   } catch (error) {
     dev = { json: { skipped: `the dev server run failed: ${error.message.slice(0, 600)}` } }
   }
@@ -218,13 +309,30 @@ if (wanted('dev')) {
     const applied = summary(dev.json.applied)
     const d = dev.json.debounceMs
     const ex = (v) => v - d
-    row(s, { what: `save → migration file, ${n} migrations, p50 / p95 over ${file.n} edits (debounce included)`, ours: `${fmtMs(file.median)} / ${fmtMs(file.p95)} (min ${fmtMs(file.min)}, max ${fmtMs(file.max)})` })
-    row(s, { what: `save → migration file, debounce (${d} ms) excluded, p50 / p95`, ours: `${fmtMs(ex(file.median))} / ${fmtMs(ex(file.p95))}`, target: 'p50 ≤ 150 ms, p95 ≤ 300 ms', met: verdict(ex(file.median) <= 150 && ex(file.p95) <= 300) })
-    row(s, { what: 'save → migration file written AND applied to the dev database, p50 / p95', ours: `${fmtMs(applied.median)} / ${fmtMs(applied.p95)}` })
-    row(s, { what: 'first save after the server started (includes the first load of the project)', ours: `file ${fmtMs(dev.json.first.file)}, applied ${fmtMs(dev.json.first.applied)}; server listening after ${fmtMs(dev.json.startMs)}` })
+    row(s, {
+      what: `save → migration file, ${n} migrations, p50 / p95 over ${file.n} edits (debounce included)`,
+      ours: `${fmtMs(file.median)} / ${fmtMs(file.p95)} (min ${fmtMs(file.min)}, max ${fmtMs(file.max)})`,
+    })
+    row(s, {
+      what: `save → migration file, debounce (${d} ms) excluded, p50 / p95`,
+      ours: `${fmtMs(ex(file.median))} / ${fmtMs(ex(file.p95))}`,
+      target: 'p50 ≤ 150 ms, p95 ≤ 300 ms',
+      met: verdict(ex(file.median) <= 150 && ex(file.p95) <= 300),
+    })
+    row(s, {
+      what: 'save → migration file written AND applied to the dev database, p50 / p95',
+      ours: `${fmtMs(applied.median)} / ${fmtMs(applied.p95)}`,
+    })
+    row(s, {
+      what: 'first save after the server started (includes the first load of the project)',
+      ours: `file ${fmtMs(dev.json.first.file)}, applied ${fmtMs(dev.json.first.applied)}; server listening after ${fmtMs(dev.json.startMs)}`,
+    })
     results.rss.dev = dev.json.rssMB
-    notes.push(`Dev server: debounce ${d} ms (the plugin's default) is included in the raw figures; ${dev.json.migrationsWritten} migrations written for ${CONFIG.devEdits + 1} edits (one per edit expected).`)
-    if (dev.json.migrationsWritten !== CONFIG.devEdits + 1) problems.push(`dev server wrote ${dev.json.migrationsWritten} migrations for ${CONFIG.devEdits + 1} edits`)
+    notes.push(
+      `Dev server: debounce ${d} ms (the plugin's default) is included in the raw figures; ${dev.json.migrationsWritten} migrations written for ${CONFIG.devEdits + 1} edits (one per edit expected).`,
+    )
+    if (dev.json.migrationsWritten !== CONFIG.devEdits + 1)
+      problems.push(`dev server wrote ${dev.json.migrationsWritten} migrations for ${CONFIG.devEdits + 1} edits`)
   }
 }
 
@@ -233,7 +341,8 @@ if (wanted('vite')) {
   const s = section('vite build: with and without the plugin')
   const targets = [['playground', path.join(REPO, 'playground'), CONFIG.viteRuns]]
   const largeN = CONFIG.lengths[CONFIG.lengths.length - 1]
-  if (CONFIG.largeViteRuns) targets.push([`large project (${largeN} migrations)`, projects[largeN].dir, CONFIG.largeViteRuns])
+  if (CONFIG.largeViteRuns)
+    targets.push([`large project (${largeN} migrations)`, projects[largeN].dir, CONFIG.largeViteRuns])
   for (const [name, root, runs] of targets) {
     const times = { with: [], without: [] }
     const inside = { with: [], without: [], importMs: [] }
@@ -264,7 +373,7 @@ if (wanted('vite')) {
     const insidePaired = summary(inside.with.map((ms, k) => ms - inside.without[k]))
     const importMs = summary(inside.importMs).median
     const added = importMs + insidePaired.median
-    const share = (ms) => `${ms >= 0 ? '+' : ''}${(100 * ms / wo.median).toFixed(1)}%`
+    const share = (ms) => `${ms >= 0 ? '+' : ''}${((100 * ms) / wo.median).toFixed(1)}%`
     row(s, {
       what: `vite build, ${name}: what the plugin adds (import + build() in the process)`,
       ours: `${fmtMs(added)}: import ${fmtMs(importMs)}, build() ${insidePaired.median >= 0 ? '+' : ''}${fmtMs(insidePaired.median)} (median of ${runs} paired differences; build() alone ${fmtMs(summary(inside.without).median)} without)`,
@@ -294,7 +403,9 @@ if (wanted('apply')) {
   const elapsedS = (performance.now() - started) / 1000
   if (!list('--apply-runs') && CONFIG.applyRuns > 1 && elapsedS > 400) {
     CONFIG.applyRuns = 1
-    notes.push(`Apply: one run per tool (not 2): the sections before took ${Math.round(elapsedS)} s, and the run should stay under 10 minutes.`)
+    notes.push(
+      `Apply: one run per tool (not 2): the sections before took ${Math.round(elapsedS)} s, and the run should stay under 10 minutes.`,
+    )
   }
   if (!(await serverReachable())) {
     row(s, { what: 'apply on the Postgres server', ours: `SKIPPED: ${SERVER_URL} is not reachable` })
@@ -306,8 +417,12 @@ if (wanted('apply')) {
       for (const tool of [...order, ...(k === 0 ? ['raw'] : [])]) {
         const db = await freshDatabase(tool)
         try {
-          const r = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), [tool, dir, db.url], { cwd: dir, timeoutMs: 900_000 })
-          if (r.json.migrations !== projects[n].manifest.steps) problems.push(`${tool} applied ${r.json.migrations} of ${projects[n].manifest.steps} migrations`)
+          const r = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), [tool, dir, db.url], {
+            cwd: dir,
+            timeoutMs: 900_000,
+          })
+          if (r.json.migrations !== projects[n].manifest.steps)
+            problems.push(`${tool} applied ${r.json.migrations} of ${projects[n].manifest.steps} migrations`)
           res[tool].push(r.json)
         } catch (error) {
           problems.push(`apply with ${tool} failed: ${error.message.slice(0, 600)}`)
@@ -318,7 +433,9 @@ if (wanted('apply')) {
     }
     const med = (tool) => summary(res[tool].map((r) => r.ms))
     const perMigration = (tool) => (res[tool][0] ? (res[tool][0].queries / res[tool][0].migrations).toFixed(1) : 'n/a')
-    const fastest = ['node-pg-migrate', 'kysely'].filter((t) => res[t].length).sort((a, b) => med(a).median - med(b).median)[0]
+    const fastest = ['node-pg-migrate', 'kysely']
+      .filter((t) => res[t].length)
+      .sort((a, b) => med(a).median - med(b).median)[0]
     for (const peer of ['node-pg-migrate', 'kysely', 'raw']) {
       if (!res[peer].length || !res.ours.length) continue
       row(s, {
@@ -334,13 +451,28 @@ if (wanted('apply')) {
     results.rss.apply = Object.fromEntries(Object.entries(res).map(([t, rs]) => [t, rs[0]?.rssMB]))
   }
   if (results.pgliteForwards) {
-    row(s, { what: `apply on PGlite (embedded, on disk): \`auto-migrations forwards\`, whole process, ${CONFIG.devSteps} migrations`, ours: `${fmtMs(results.pgliteForwards.ms)} (n=1)${results.pgliteForwards.ok ? '' : ' FAILED'}` })
+    row(s, {
+      what: `apply on PGlite (embedded, on disk): \`auto-migrations forwards\`, whole process, ${CONFIG.devSteps} migrations`,
+      ours: `${fmtMs(results.pgliteForwards.ms)} (n=1)${results.pgliteForwards.ok ? '' : ' FAILED'}`,
+    })
   }
   if (flag('--pglite-memory')) {
-    const ours = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), ['ours', dir, 'pglite'], { cwd: dir, timeoutMs: 900_000 }).catch((e) => ({ json: { error: e.message } }))
-    const raw = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), ['raw', dir, 'pglite'], { cwd: dir, timeoutMs: 900_000 }).catch((e) => ({ json: { error: e.message } }))
+    const ours = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), ['ours', dir, 'pglite'], {
+      cwd: dir,
+      timeoutMs: 900_000,
+    }).catch((e) => ({ json: { error: e.message } }))
+    const raw = await runNodeJson(path.join(here, 'lib/apply-worker.mjs'), ['raw', dir, 'pglite'], {
+      cwd: dir,
+      timeoutMs: 900_000,
+    }).catch((e) => ({ json: { error: e.message } }))
     if (ours.json.error || raw.json.error) problems.push(`apply on PGlite: ${ours.json.error ?? raw.json.error}`)
-    row(s, { what: `apply on PGlite (in memory), ${n} migrations, runner only`, ours: `${fmtMs(ours.json.ms)} (n=1)`, peer: 'floor: the same SQL, BEGIN…COMMIT per migration', peerValue: `${fmtMs(raw.json.ms)} (n=1)`, ratio: fmtRatio(ours.json.ms, raw.json.ms) })
+    row(s, {
+      what: `apply on PGlite (in memory), ${n} migrations, runner only`,
+      ours: `${fmtMs(ours.json.ms)} (n=1)`,
+      peer: 'floor: the same SQL, BEGIN…COMMIT per migration',
+      peerValue: `${fmtMs(raw.json.ms)} (n=1)`,
+      ratio: fmtRatio(ours.json.ms, raw.json.ms),
+    })
   }
 }
 
@@ -374,23 +506,60 @@ if (wanted('boot')) {
         const { readyMs, results } = await bootHerd({ dir, url: via ? via.url(name) : db.url, count: processes })
         const after = await inspectDatabase(db.url)
         const failed = results.filter((r) => r.code !== 0 || !r.json || r.json.error)
-        for (const f of failed.slice(0, 3)) problems.push(`boot ${label}: a process exited ${f.code}: ${f.json?.code ?? ''} ${f.json?.error ?? f.tail}`.slice(0, 700))
+        for (const f of failed.slice(0, 3))
+          problems.push(
+            `boot ${label}: a process exited ${f.code}: ${f.json?.code ?? ''} ${f.json?.error ?? f.tail}`.slice(0, 700),
+          )
         if (failed.length > 3) problems.push(`boot ${label}: ${failed.length} processes failed in all`)
         const ok = results.filter((r) => r.json && !r.json.error)
         const waits = ok.map((r) => r.json.ms)
         const appliedBy = results.filter((r) => r.json?.applied > 0).length
         const appliedSum = results.reduce((sum, r) => sum + (r.json?.applied ?? 0), 0)
-        const once = after.rows === steps && after.keys === steps && appliedSum === steps && after.tables === tables && after.partial === 0 && !after.lockHeld && failed.length === 0
-        if (!once) problems.push(`boot ${label}: not exactly once: ${JSON.stringify({ ...after, appliedSum, appliedBy, failed: failed.length })}`)
+        const once =
+          after.rows === steps &&
+          after.keys === steps &&
+          appliedSum === steps &&
+          after.tables === tables &&
+          after.partial === 0 &&
+          !after.lockHeld &&
+          failed.length === 0
+        if (!once)
+          problems.push(
+            `boot ${label}: not exactly once: ${JSON.stringify({ ...after, appliedSum, appliedBy, failed: failed.length })}`,
+          )
         // Where the wait went, on one clock (the server's history and the processes' wall clocks):
         // from the release to the first migration's transaction (every process running forwards()
         // of each migration, the lock), the migrations, and from the last commit to the last return.
         const go = Math.min(...ok.map((r) => r.json.startedAt))
         const end = Math.max(...ok.map((r) => r.json.endedAt))
-        const phases = { beforeFirst: after.firstAt - go, applying: after.lastAt - after.firstAt, afterLast: end - after.lastAt }
+        const phases = {
+          beforeFirst: after.firstAt - go,
+          applying: after.lastAt - after.firstAt,
+          afterLast: end - after.lastAt,
+        }
         const logged = via?.problems() ?? []
-        if (logged.length) problems.push(`boot ${label}: PgBouncer logged ${logged.length} ERROR/WARNING lines, e.g. ${logged.slice(0, 3).join(' / ')}`.slice(0, 900))
-        return { label, processes, readyMs, waits, failed: failed.length, appliedBy, appliedSum, after, once, phases, via: via?.version ?? 'PgBouncer', poolSize: via?.poolSize, bouncerLines: logged.length }
+        if (logged.length)
+          problems.push(
+            `boot ${label}: PgBouncer logged ${logged.length} ERROR/WARNING lines, e.g. ${logged.slice(0, 3).join(' / ')}`.slice(
+              0,
+              900,
+            ),
+          )
+        return {
+          label,
+          processes,
+          readyMs,
+          waits,
+          failed: failed.length,
+          appliedBy,
+          appliedSum,
+          after,
+          once,
+          phases,
+          via: via?.version ?? 'PgBouncer',
+          poolSize: via?.poolSize,
+          bouncerLines: logged.length,
+        }
       } finally {
         await via?.stop()
         await db.drop()
@@ -399,7 +568,8 @@ if (wanted('boot')) {
     const describeOnce = (h) =>
       `history ${h.after.rows} rows (${h.after.keys} distinct) for ${steps} migrations; Σ applied ${h.appliedSum}, by ${h.appliedBy} process${h.appliedBy === 1 ? '' : 'es'}; ` +
       `${h.after.tables}/${tables} tables; ${h.processes - h.failed}/${h.processes} exited 0; lock ${h.after.lockHeld ? 'STILL HELD' : 'free'}${h.after.partial ? `; ${h.after.partial} partial` : ''}`
-    const describePhases = (p) => `release → first migration ${fmtMs(p.beforeFirst)}, applying ${fmtMs(p.applying)}, last commit → last return ${fmtMs(p.afterLast)}`
+    const describePhases = (p) =>
+      `release → first migration ${fmtMs(p.beforeFirst)}, applying ${fmtMs(p.applying)}, last commit → last return ${fmtMs(p.afterLast)}`
 
     // The runs alone go between the herds (alone, direct, alone, PgBouncer, alone): this machine's
     // apply time drifts by 2× within a minute, and the reference should see the same drift.
@@ -422,12 +592,20 @@ if (wanted('boot')) {
     while (plan.filter((f) => f === aloneRun).length < CONFIG.bootAloneRuns) plan.push(aloneRun)
     for (const step of plan) await step()
     const one = summary(alone.map((a) => a.waits[0]))
-    row(s, { what: `one runner alone, fresh database: \`migrate()\` of ${n} migrations (fresh process, timed inside it)`, ours: fmtSummary(one) })
+    row(s, {
+      what: `one runner alone, fresh database: \`migrate()\` of ${n} migrations (fresh process, timed inside it)`,
+      ours: fmtSummary(one),
+    })
     const phase = (key, list) => summary(list.map((h) => h.phases[key])).median
-    const alonePhases = { beforeFirst: phase('beforeFirst', alone), applying: phase('applying', alone), afterLast: phase('afterLast', alone) }
+    const alonePhases = {
+      beforeFirst: phase('beforeFirst', alone),
+      applying: phase('applying', alone),
+      afterLast: phase('afterLast', alone),
+    }
     for (const h of herds) {
       const w = summary(h.waits)
-      const how = h.label === 'pgbouncer' ? `through ${h.via}, transaction mode (pool ${h.poolSize})` : 'direct to Postgres'
+      const how =
+        h.label === 'pgbouncer' ? `through ${h.via}, transaction mode (pool ${h.poolSize})` : 'direct to Postgres'
       row(s, {
         what: `${count} processes, ${how}: each one's wait, migrate() to its return, p50 / p95 (max)`,
         ours: `${fmtMs(w.median)} / ${fmtMs(w.p95)} (max ${fmtMs(w.max)}; n=${w.n})`,
@@ -443,14 +621,22 @@ if (wanted('boot')) {
         peer: 'one runner alone (medians)',
         peerValue: describePhases(alonePhases),
       })
-      row(s, { what: `${count} processes, ${how}: exactly once`, ours: describeOnce(h), target: 'each migration once, every process exits 0', met: verdict(h.once) })
+      row(s, {
+        what: `${count} processes, ${how}: exactly once`,
+        ours: describeOnce(h),
+        target: 'each migration once, every process exits 0',
+        met: verdict(h.once),
+      })
       notes.push(
         `Boot, ${h.label}: the ${count} processes were loaded (node, dist/runtime.js, the migration modules) ${fmtMs(h.readyMs)} after the first spawn, then their migrate() calls were released together` +
           `${h.label === 'pgbouncer' ? `; PgBouncer logged ${h.bouncerLines} ERROR/WARNING lines` : ''}.`,
       )
     }
-    if (!hasBouncer) row(s, { what: `${count} processes through PgBouncer`, ours: 'SKIPPED: pgbouncer is not installed' })
-    notes.push(`Boot: the bench history has no data migration (every migration is schema operations), so exactly once is checked on the history rows, the sum of what each process's migrate() applied, and the project's ${tables} tables.`)
+    if (!hasBouncer)
+      row(s, { what: `${count} processes through PgBouncer`, ours: 'SKIPPED: pgbouncer is not installed' })
+    notes.push(
+      `Boot: the bench history has no data migration (every migration is schema operations), so exactly once is checked on the history rows, the sum of what each process's migrate() applied, and the project's ${tables} tables.`,
+    )
   }
 }
 
@@ -473,7 +659,11 @@ if (wanted('cold') || wanted('dev')) {
       })
     }
   }
-  if (results.rss.dev) row(s, { what: `Vite dev server with the plugin and the embedded database, after ${CONFIG.devEdits + 1} saves`, ours: fmtMB(results.rss.dev) })
+  if (results.rss.dev)
+    row(s, {
+      what: `Vite dev server with the plugin and the embedded database, after ${CONFIG.devEdits + 1} saves`,
+      ours: fmtMB(results.rss.dev),
+    })
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -497,7 +687,8 @@ if (wanted('disk')) {
 
 // ------------------------------------------------------------------------------------------------
 const totalMs = performance.now() - started
-if (sections.length) sections[sections.length - 1].seconds = Math.round((performance.now() - sections[sections.length - 1].started) / 1000)
+if (sections.length)
+  sections[sections.length - 1].seconds = Math.round((performance.now() - sections[sections.length - 1].started) / 1000)
 const md = [
   `# Benchmark results${QUICK ? ' (quick run)' : ''}`,
   '',
@@ -511,7 +702,10 @@ const md = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...sections.flatMap((s) => [
     `| **${s.title}** (load ${s.load}; ${s.seconds} s) | | | | | | |`,
-    ...s.rows.map((r) => `| ${r.what} | ${r.ours} | ${r.peer ?? ''} | ${r.peerValue ?? ''} | ${r.ratio ?? ''} | ${r.target ?? ''} | ${r.met ?? ''} |`),
+    ...s.rows.map(
+      (r) =>
+        `| ${r.what} | ${r.ours} | ${r.peer ?? ''} | ${r.peerValue ?? ''} | ${r.ratio ?? ''} | ${r.target ?? ''} | ${r.met ?? ''} |`,
+    ),
   ]),
   '',
   'Figures: median (min–max, n runs), each run a fresh process unless the row says otherwise.',
@@ -520,7 +714,10 @@ const md = [
   '',
 ]
 // Only a complete default run replaces results.md (the README's table); others go beside it.
-const out = path.join(here, QUICK ? 'results-quick.md' : only || skip.length || list('--apply-runs') ? 'results-partial.md' : 'results.md')
+const out = path.join(
+  here,
+  QUICK ? 'results-quick.md' : only || skip.length || list('--apply-runs') ? 'results-partial.md' : 'results.md',
+)
 writeFileSync(out, md.join('\n'))
 log(`\n${md.join('\n')}`)
 log(`written to ${path.relative(REPO, out)}; total ${fmtMs(totalMs)}`)

@@ -18,7 +18,10 @@ import { loadMigrationSources } from './sources.mjs'
 const [tool, dir, database] = process.argv.slice(2)
 const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'))
 const sqlDir = path.join(dir, 'peers', 'sql')
-const sqlFiles = () => readdirSync(sqlDir).filter((f) => f.endsWith('.sql')).sort()
+const sqlFiles = () =>
+  readdirSync(sqlDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
 
 let queries = 0
 const original = pg.Client.prototype.query
@@ -44,7 +47,12 @@ if (tool === 'ours') {
   const sources = await loadMigrationSources(dir)
   let target = database
   if (usePglite) target = await openPglite()
-  const migrator = createMigrator({ apps: manifest.apps.map((a) => ({ name: a.name, dependencies: a.dependencies })), migrations: sources, database: target, root: dir })
+  const migrator = createMigrator({
+    apps: manifest.apps.map((a) => ({ name: a.name, dependencies: a.dependencies })),
+    migrations: sources,
+    database: target,
+    root: dir,
+  })
   queries = 0
   const started = performance.now()
   const result = await migrator.migrate()
@@ -56,7 +64,15 @@ if (tool === 'ours') {
   const { runner } = await import('node-pg-migrate')
   queries = 0
   const started = performance.now()
-  const done = await runner({ databaseUrl: database, dir: sqlDir, direction: 'up', migrationsTable: 'pgmigrations', singleTransaction: false, log: () => {}, logger: { debug() {}, info() {}, warn() {}, error: console.error } })
+  const done = await runner({
+    databaseUrl: database,
+    dir: sqlDir,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    singleTransaction: false,
+    log: () => {},
+    logger: { debug() {}, info() {}, warn() {}, error: console.error },
+  })
   ms = performance.now() - started
   migrations = done.length
 } else if (tool === 'kysely') {

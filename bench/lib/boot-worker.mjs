@@ -21,7 +21,12 @@ const [dir, database] = process.argv.slice(2)
 const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'))
 const { createMigrator } = await import('../../dist/runtime.js')
 const sources = await loadMigrationSources(dir)
-const migrator = createMigrator({ apps: manifest.apps.map((a) => ({ name: a.name, dependencies: a.dependencies })), migrations: sources, database, root: dir })
+const migrator = createMigrator({
+  apps: manifest.apps.map((a) => ({ name: a.name, dependencies: a.dependencies })),
+  migrations: sources,
+  database,
+  root: dir,
+})
 const readyMs = performance.now()
 
 process.stdout.write('@@ready\n')
@@ -35,7 +40,14 @@ try {
   const ms = performance.now() - started
   await migrator.close()
   // Wall-clock times too (ms since the epoch), for the parent to line them up with the history's.
-  report({ ms, applied: result.applied.length, readyMs, startedAt: performance.timeOrigin + started, endedAt: performance.timeOrigin + started + ms, rssMB: process.resourceUsage().maxRSS / 1024 })
+  report({
+    ms,
+    applied: result.applied.length,
+    readyMs,
+    startedAt: performance.timeOrigin + started,
+    endedAt: performance.timeOrigin + started + ms,
+    rssMB: process.resourceUsage().maxRSS / 1024,
+  })
 } catch (error) {
   const ms = performance.now() - started
   report({ ms, error: String(error?.message ?? error).slice(0, 800), code: error?.code })

@@ -59,7 +59,11 @@ export async function bootHerd({ dir, url, count, timeoutMs = 300_000 }) {
       .split('\n')
       .reverse()
       .find((l) => l.startsWith('@@result '))
-    return { code: codes[k], json: line ? JSON.parse(line.slice('@@result '.length)) : undefined, tail: `${c.stdout}\n${c.stderr}`.trim().split('\n').slice(-6).join(' ') }
+    return {
+      code: codes[k],
+      json: line ? JSON.parse(line.slice('@@result '.length)) : undefined,
+      tail: `${c.stdout}\n${c.stderr}`.trim().split('\n').slice(-6).join(' '),
+    }
   })
   return { readyMs, results }
 }
@@ -90,8 +94,13 @@ export async function inspectDatabase(url) {
         "SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('auto_migrations', 'auto_migrations_progress', 'auto_migrations_lock')",
       )
     ).rows[0]
-    const partial = (await exists('public.auto_migrations_progress')) ? (await client.query('SELECT count(*)::int AS n FROM public.auto_migrations_progress')).rows[0].n : 0
-    const lockHeld = (await exists('public.auto_migrations_lock')) ? (await client.query('SELECT count(*)::int AS n FROM public.auto_migrations_lock WHERE token IS NOT NULL')).rows[0].n > 0 : false
+    const partial = (await exists('public.auto_migrations_progress'))
+      ? (await client.query('SELECT count(*)::int AS n FROM public.auto_migrations_progress')).rows[0].n
+      : 0
+    const lockHeld = (await exists('public.auto_migrations_lock'))
+      ? (await client.query('SELECT count(*)::int AS n FROM public.auto_migrations_lock WHERE token IS NOT NULL'))
+          .rows[0].n > 0
+      : false
     return { ...history, firstAt: Number(history.firstAt), lastAt: Number(history.lastAt), tables, partial, lockHeld }
   } finally {
     await client.end()

@@ -37,7 +37,13 @@ if (mode === 'phases') {
     const t = performance.now()
     for (const file of loaded) {
       const manager = await i.runForwards(file)
-      migrations.push({ app: app.name, id: file.id, file: file.file, description: file.description, operations: manager.operations })
+      migrations.push({
+        app: app.name,
+        id: file.id,
+        file: file.file,
+        description: file.description,
+        operations: manager.operations,
+      })
       operations += manager.operations.length
     }
     add('run forwards() of every migration', performance.now() - t)

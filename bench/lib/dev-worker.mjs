@@ -26,7 +26,9 @@ let plugin
 try {
   plugin = (await import('../../dist/vite.js')).default
 } catch (error) {
-  report({ skipped: `dist/vite.js could not be imported (${error.message.split('\n')[0]}): the plugin is not built yet` })
+  report({
+    skipped: `dist/vite.js could not be imported (${error.message.split('\n')[0]}): the plugin is not built yet`,
+  })
   process.exit(0)
 }
 if (typeof plugin !== 'function') {
@@ -63,7 +65,18 @@ const watcher = watch(migrationsDir, (event, name) => {
 /** Resolves with predicate()'s first truthy value, re-checked whenever `waitList`'s event fires. */
 const until = (waitList, predicate, timeoutMs, what) =>
   new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the plugin said: ${logged.map((l) => l.text).join(' | ').slice(0, 2000)}`)), timeoutMs)
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; the plugin said: ${logged
+              .map((l) => l.text)
+              .join(' | ')
+              .slice(0, 2000)}`,
+          ),
+        ),
+      timeoutMs,
+    )
     const check = () => {
       const found = predicate()
       if (!found) return waitList.push(check)
@@ -93,14 +106,22 @@ const classes = [...source.matchAll(/^export class (\w+) extends Table \{$/gm)].
 const results = []
 for (let n = 0; n <= edits; n++) {
   const cls = classes[n % classes.length]
-  source = source.replace(`export class ${cls} extends Table {\n`, `export class ${cls} extends Table {\n  ${PREFIX}${n} = new Integer({ null: true })\n`)
-  if (!/\bInteger\b/.test(source.split('\n')[0])) source = source.replace("import { ", "import { Integer, ")
+  source = source.replace(
+    `export class ${cls} extends Table {\n`,
+    `export class ${cls} extends Table {\n  ${PREFIX}${n} = new Integer({ null: true })\n`,
+  )
+  if (!/\bInteger\b/.test(source.split('\n')[0])) source = source.replace('import { ', 'import { Integer, ')
   const fileCount = appeared.length
   const logCount = logged.length
   writeFileSync(tablesFile, source)
   const t0 = performance.now()
   const file = await until(fileWaiters, () => appeared[fileCount], 120_000, `a migration file after edit ${n}`)
-  const done = await until(waiters, () => logged.slice(logCount).find((l) => l.level !== 'info' || l.text.includes(PREFIX)), 120_000, `the plugin's log line after edit ${n}`)
+  const done = await until(
+    waiters,
+    () => logged.slice(logCount).find((l) => l.level !== 'info' || l.text.includes(PREFIX)),
+    120_000,
+    `the plugin's log line after edit ${n}`,
+  )
   results.push({ file: file.at - t0, applied: done.at - t0, level: done.level })
   if (done.level !== 'info') throw new Error(`the plugin reported a problem: ${done.text}`)
   // Let the watcher deliver the events of the plugin's own write before the next edit.

@@ -19,37 +19,77 @@ for (const app of readdirSync(path.join(dir, 'src'))) {
   for (const f of readdirSync(folder).filter((f) => f.endsWith('.ts'))) files.push(path.join(folder, f))
 }
 const contents = files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)}`).join('\n')
-const base = { stdin: { contents, resolveDir: dir, loader: 'js' }, bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', packages: 'external' }
+const base = {
+  stdin: { contents, resolveDir: dir, loader: 'js' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  write: false,
+  logLevel: 'silent',
+  packages: 'external',
+}
 const resolvedOnce = new Map()
 const variants = {
   'no plugin (packages external)': {},
   'onResolve plugin, answers at once': {
-    plugins: [{ name: 'p', setup(b) { b.onResolve({ filter: /^[^./]/ }, (a) => ({ path: a.path, external: true })) } }],
+    plugins: [
+      {
+        name: 'p',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (a) => ({ path: a.path, external: true }))
+        },
+      },
+    ],
   },
   'onResolve plugin + build.resolve (cached per folder), as the loader does': {
-    plugins: [{ name: 'p', setup(b) {
-      b.onResolve({ filter: /^[^./]/ }, async (a) => {
-        if (a.pluginData === 'x') return undefined
-        const key = `${a.resolveDir}\0${a.path}`
-        if (!resolvedOnce.has(key)) {
-          const r = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: 'x' })
-          resolvedOnce.set(key, r.errors.length || r.external || !path.isAbsolute(r.path) ? null : pathToFileURL(r.path).href)
-        }
-        return { path: resolvedOnce.get(key) ?? a.path, external: true }
-      })
-    } }],
+    plugins: [
+      {
+        name: 'p',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, async (a) => {
+            if (a.pluginData === 'x') return undefined
+            const key = `${a.resolveDir}\0${a.path}`
+            if (!resolvedOnce.has(key)) {
+              const r = await b.resolve(a.path, {
+                kind: a.kind,
+                resolveDir: a.resolveDir,
+                importer: a.importer,
+                pluginData: 'x',
+              })
+              resolvedOnce.set(
+                key,
+                r.errors.length || r.external || !path.isAbsolute(r.path) ? null : pathToFileURL(r.path).href,
+              )
+            }
+            return { path: resolvedOnce.get(key) ?? a.path, external: true }
+          })
+        },
+      },
+    ],
   },
   'onResolve plugin + build.resolve, the PROMISE cached per folder (proposed fix)': {
-    plugins: [{ name: 'p', setup(b) {
-      b.onResolve({ filter: /^[^./]/ }, async (a) => {
-        if (a.pluginData === 'x') return undefined
-        const key = `${a.resolveDir}\0${a.path}`
-        if (!resolvedOnce.has(key)) {
-          resolvedOnce.set(key, b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: 'x' }).then((r) => (r.errors.length || r.external || !path.isAbsolute(r.path) ? null : pathToFileURL(r.path).href)))
-        }
-        return { path: (await resolvedOnce.get(key)) ?? a.path, external: true }
-      })
-    } }],
+    plugins: [
+      {
+        name: 'p',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, async (a) => {
+            if (a.pluginData === 'x') return undefined
+            const key = `${a.resolveDir}\0${a.path}`
+            if (!resolvedOnce.has(key)) {
+              resolvedOnce.set(
+                key,
+                b
+                  .resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: 'x' })
+                  .then((r) =>
+                    r.errors.length || r.external || !path.isAbsolute(r.path) ? null : pathToFileURL(r.path).href,
+                  ),
+              )
+            }
+            return { path: (await resolvedOnce.get(key)) ?? a.path, external: true }
+          })
+        },
+      },
+    ],
   },
 }
 const out = {}

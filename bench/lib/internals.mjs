@@ -57,7 +57,8 @@ export async function internals() {
   if (!existsSync(out)) {
     mkdirSync(path.dirname(out), { recursive: true })
     // Older bundles (src/ changed since) are of no use.
-    for (const old of readdirSync(path.dirname(out))) if (old.startsWith('internals-')) rmSync(path.join(path.dirname(out), old), { force: true })
+    for (const old of readdirSync(path.dirname(out)))
+      if (old.startsWith('internals-')) rmSync(path.join(path.dirname(out), old), { force: true })
     await build({
       stdin: { contents: ENTRY, resolveDir: REPO, loader: 'ts', sourcefile: 'bench-internals.ts' },
       bundle: true,

@@ -71,7 +71,14 @@ export function quantile(values, q) {
 
 export function summary(values) {
   const v = values.filter((x) => Number.isFinite(x))
-  return { n: v.length, median: quantile(v, 0.5), min: Math.min(...v), max: Math.max(...v), p95: quantile(v, 0.95), values: v }
+  return {
+    n: v.length,
+    median: quantile(v, 0.5),
+    min: Math.min(...v),
+    max: Math.max(...v),
+    p95: quantile(v, 0.95),
+    values: v,
+  }
 }
 
 /** "1.23 s" / "456 ms" */

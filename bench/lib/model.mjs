@@ -27,18 +27,112 @@ export const APPS = [
 ]
 
 const NOUNS = [
-  'user', 'profile', 'team', 'member', 'role', 'grant', 'session', 'token', 'device', 'address', 'region', 'country',
-  'currency', 'product', 'variant', 'category', 'brand', 'supplier', 'warehouse', 'stock', 'shelf', 'order', 'cart',
-  'coupon', 'invoice', 'payment', 'refund', 'ledger', 'tax', 'shipment', 'parcel', 'carrier', 'route', 'ticket',
-  'reply', 'macro', 'survey', 'report', 'metric', 'dashboard', 'segment', 'channel', 'template', 'message', 'digest',
-  'subscription', 'webhook', 'campaign', 'contract', 'plan', 'price', 'quote', 'review', 'rating', 'tag', 'label',
-  'document', 'attachment', 'project', 'task',
+  'user',
+  'profile',
+  'team',
+  'member',
+  'role',
+  'grant',
+  'session',
+  'token',
+  'device',
+  'address',
+  'region',
+  'country',
+  'currency',
+  'product',
+  'variant',
+  'category',
+  'brand',
+  'supplier',
+  'warehouse',
+  'stock',
+  'shelf',
+  'order',
+  'cart',
+  'coupon',
+  'invoice',
+  'payment',
+  'refund',
+  'ledger',
+  'tax',
+  'shipment',
+  'parcel',
+  'carrier',
+  'route',
+  'ticket',
+  'reply',
+  'macro',
+  'survey',
+  'report',
+  'metric',
+  'dashboard',
+  'segment',
+  'channel',
+  'template',
+  'message',
+  'digest',
+  'subscription',
+  'webhook',
+  'campaign',
+  'contract',
+  'plan',
+  'price',
+  'quote',
+  'review',
+  'rating',
+  'tag',
+  'label',
+  'document',
+  'attachment',
+  'project',
+  'task',
 ]
-const SUFFIXES = ['item', 'log', 'note', 'event', 'link', 'rule', 'entry', 'snapshot', 'history', 'version', 'setting', 'archive']
+const SUFFIXES = [
+  'item',
+  'log',
+  'note',
+  'event',
+  'link',
+  'rule',
+  'entry',
+  'snapshot',
+  'history',
+  'version',
+  'setting',
+  'archive',
+]
 const ADJECTIVES = [
-  'primary', 'secondary', 'legacy', 'external', 'internal', 'display', 'main', 'alt', 'default', 'preferred', 'last',
-  'first', 'next', 'total', 'net', 'gross', 'public', 'private', 'short', 'long', 'max', 'min', 'base', 'extra',
-  'custom', 'local', 'global', 'daily', 'weekly', 'monthly',
+  'primary',
+  'secondary',
+  'legacy',
+  'external',
+  'internal',
+  'display',
+  'main',
+  'alt',
+  'default',
+  'preferred',
+  'last',
+  'first',
+  'next',
+  'total',
+  'net',
+  'gross',
+  'public',
+  'private',
+  'short',
+  'long',
+  'max',
+  'min',
+  'base',
+  'extra',
+  'custom',
+  'local',
+  'global',
+  'daily',
+  'weekly',
+  'monthly',
 ]
 const COLUMN_NOUNS = {
   varchar: ['name', 'title', 'code', 'email', 'phone', 'url', 'key', 'hash', 'label', 'slug', 'kind', 'color'],
@@ -53,11 +147,26 @@ const COLUMN_NOUNS = {
   date: ['day', 'birthday', 'deadline'],
   enum: ['state', 'stage', 'phase'],
 }
-const KIND_WEIGHTS = { varchar: 25, text: 11, integer: 14, bigint: 5, boolean: 10, timestamptz: 10, numeric: 7, uuid: 4, jsonb: 5, date: 5, enum: 4 }
+const KIND_WEIGHTS = {
+  varchar: 25,
+  text: 11,
+  integer: 14,
+  bigint: 5,
+  boolean: 10,
+  timestamptz: 10,
+  numeric: 7,
+  uuid: 4,
+  jsonb: 5,
+  date: 5,
+  enum: 4,
+}
 export const ENUM_VALUES = ['draft', 'active', 'archived']
 
 const words = (snake) => snake.split('_')
-export const pascal = (snake) => words(snake).map((w) => w[0].toUpperCase() + w.slice(1)).join('')
+export const pascal = (snake) =>
+  words(snake)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('')
 export const camel = (snake) => {
   const p = pascal(snake)
   return p[0].toLowerCase() + p.slice(1)
@@ -67,7 +176,12 @@ export class Model {
   constructor(rnd) {
     this.rnd = rnd
     /** app name → { name, deps, target, tables: Set<key>, enumName, enumUsed } */
-    this.apps = new Map(APPS.map((a) => [a.name, { name: a.name, deps: a.deps, target: a.tables, tables: new Set(), enumName: `${a.name}_status` }]))
+    this.apps = new Map(
+      APPS.map((a) => [
+        a.name,
+        { name: a.name, deps: a.deps, target: a.tables, tables: new Set(), enumName: `${a.name}_status` },
+      ]),
+    )
     /** key → table */
     this.tables = new Map()
     this.nextKey = 0
@@ -163,7 +277,10 @@ export class Model {
   /** A foreign key column to a table of the same app (created before) or of a direct dependency. */
   newForeignKey(table) {
     const app = this.apps.get(table.app)
-    const candidates = [...this.tablesOf(table.app).filter((t) => t.key !== table.key), ...app.deps.flatMap((d) => this.tablesOf(d))]
+    const candidates = [
+      ...this.tablesOf(table.app).filter((t) => t.key !== table.key),
+      ...app.deps.flatMap((d) => this.tablesOf(d)),
+    ]
     if (candidates.length === 0) return undefined
     const target = this.rnd.pick(candidates)
     const tail = target.app === table.app ? target.tablename.slice(table.app.length + 1) : target.tablename
@@ -188,7 +305,17 @@ export class Model {
 
   addTable(appName) {
     const tablename = this.freshTableName(appName)
-    const table = { key: `t${this.nextKey++}`, app: appName, tablename, className: pascal(tablename), columns: [], composites: [], referenced: false, usedColumns: new Set(['id']), version: 0 }
+    const table = {
+      key: `t${this.nextKey++}`,
+      app: appName,
+      tablename,
+      className: pascal(tablename),
+      columns: [],
+      composites: [],
+      referenced: false,
+      usedColumns: new Set(['id']),
+      version: 0,
+    }
     this.tables.set(table.key, table)
     const count = this.rnd.int(3, 6)
     for (let i = 0; i < count; i++) table.columns.push(this.newColumn(table))
@@ -217,7 +344,11 @@ export class Model {
       if (pair.length === 2) {
         const kind = r.chance(0.3) ? 'unique' : 'index'
         const props = pair.map((c) => c.prop)
-        const composite = { kind, props, dzName: `${table.tablename}_${pair.map((c) => c.db).join('_')}_${kind === 'unique' ? 'key' : 'idx'}` }
+        const composite = {
+          kind,
+          props,
+          dzName: `${table.tablename}_${pair.map((c) => c.db).join('_')}_${kind === 'unique' ? 'key' : 'idx'}`,
+        }
         table.composites.push(composite)
         for (const c of pair) {
           c.composite = true
@@ -311,7 +442,9 @@ export class Model {
   }
 
   renameColumn(table, touched) {
-    const candidates = table.columns.filter((c) => c.kind !== 'fk' && c.kind !== 'enum' && !c.composite && !touched.has(c))
+    const candidates = table.columns.filter(
+      (c) => c.kind !== 'fk' && c.kind !== 'enum' && !c.composite && !touched.has(c),
+    )
     if (candidates.length === 0) return undefined
     const c = this.rnd.pick(candidates)
     const from = { prop: c.prop, db: c.db }
@@ -382,7 +515,12 @@ export class OurClasses {
     if (hit && hit.version === table.version && hit.className === table.className) return hit.cls
     const { Table, columns: C, sql } = this.i
     const make = (c) => {
-      const def = (o) => (o.default && typeof o.default === 'object' && 'sql' in o.default ? { ...o, default: sql(o.default.sql) } : o.default && typeof o.default === 'object' ? { ...o, default: o.default.lit } : o)
+      const def = (o) =>
+        o.default && typeof o.default === 'object' && 'sql' in o.default
+          ? { ...o, default: sql(o.default.sql) }
+          : o.default && typeof o.default === 'object'
+            ? { ...o, default: o.default.lit }
+            : o
       const o = def(ourOptions(c))
       switch (c.kind) {
         case 'varchar':
@@ -422,7 +560,9 @@ export class OurClasses {
       }
     }
     Object.defineProperty(cls, 'name', { value: table.className })
-    cls.constraints = table.composites.map((k) => (k.kind === 'unique' ? this.i.unique(...k.props) : this.i.index(...k.props)))
+    cls.constraints = table.composites.map((k) =>
+      k.kind === 'unique' ? this.i.unique(...k.props) : this.i.index(...k.props),
+    )
     this.cache.set(key, { version: table.version, className: table.className, cls })
     return cls
   }
@@ -558,7 +698,11 @@ export class DrizzleTables {
     const composites = table.composites
     const extra = (t) => [
       ...indexed.map((c) => pg.index(c.dzIndexName).on(t[c.prop])),
-      ...composites.map((k) => (k.kind === 'unique' ? pg.unique(k.dzName).on(...k.props.map((p) => t[p])) : pg.index(k.dzName).on(...k.props.map((p) => t[p])))),
+      ...composites.map((k) =>
+        k.kind === 'unique'
+          ? pg.unique(k.dzName).on(...k.props.map((p) => t[p]))
+          : pg.index(k.dzName).on(...k.props.map((p) => t[p])),
+      ),
     ]
     const dz = pg.pgTable(table.tablename, columns, extra)
     this.cache.set(key, { version: table.version, tablename: table.tablename, dz })
@@ -607,9 +751,23 @@ function ourColumnSource(model, table, c, used) {
   if (c.unique) push('unique', 'true')
   if (c.index) push('index', 'true')
   const o = opts.length ? `{ ${opts.join(', ')} }` : ''
-  const ctor = { varchar: 'Varchar', text: 'Text', integer: 'Integer', bigint: 'BigInt', boolean: 'Boolean', timestamptz: 'Timestamptz', numeric: 'Numeric', uuid: 'UUID', jsonb: 'JSONB', date: 'Date', enum: 'Enum', fk: 'ForeignKey' }[c.kind]
+  const ctor = {
+    varchar: 'Varchar',
+    text: 'Text',
+    integer: 'Integer',
+    bigint: 'BigInt',
+    boolean: 'Boolean',
+    timestamptz: 'Timestamptz',
+    numeric: 'Numeric',
+    uuid: 'UUID',
+    jsonb: 'JSONB',
+    date: 'Date',
+    enum: 'Enum',
+    fk: 'ForeignKey',
+  }[c.kind]
   used.add(ctor)
-  if (c.kind === 'enum') return `new Enum('${model.apps.get(table.app).enumName}', [${ENUM_VALUES.map(lit).join(', ')}]${o ? `, ${o}` : ''})`
+  if (c.kind === 'enum')
+    return `new Enum('${model.apps.get(table.app).enumName}', [${ENUM_VALUES.map(lit).join(', ')}]${o ? `, ${o}` : ''})`
   if (c.kind === 'fk') {
     const target = model.tables.get(c.fk.target)
     return `new ForeignKey(() => ${target.className}, { onDelete: '${c.fk.onDelete}' })`
@@ -646,7 +804,8 @@ export function ourSources(model) {
       body.push('}', '')
     }
     const head = [`import { ${[...used].sort().join(', ')} } from 'unplugin-auto-migrations'`]
-    for (const [dep, names] of [...foreign].sort()) head.push(`import { ${[...names].sort().join(', ')} } from '../${dep}/tables'`)
+    for (const [dep, names] of [...foreign].sort())
+      head.push(`import { ${[...names].sort().join(', ')} } from '../${dep}/tables'`)
     files[`src/${app.name}/tables.ts`] = `${head.join('\n')}\n\n${body.join('\n')}`
     const classes = model.tablesOf(app.name).map((t) => t.className)
     files[`src/${app.name}/app.ts`] = [
@@ -691,7 +850,19 @@ export function drizzleSource(model) {
       body.push(`export const ${name} = pgTable('${t.tablename}', {`, `  id: serial('id').primaryKey(),`)
       for (const c of t.columns) {
         let b
-        const fn = { varchar: 'varchar', text: 'text', integer: 'integer', fk: 'integer', bigint: 'bigint', boolean: 'boolean', timestamptz: 'timestamp', numeric: 'numeric', uuid: 'uuid', jsonb: 'jsonb', date: 'date' }[c.kind]
+        const fn = {
+          varchar: 'varchar',
+          text: 'text',
+          integer: 'integer',
+          fk: 'integer',
+          bigint: 'bigint',
+          boolean: 'boolean',
+          timestamptz: 'timestamp',
+          numeric: 'numeric',
+          uuid: 'uuid',
+          jsonb: 'jsonb',
+          date: 'date',
+        }[c.kind]
         if (fn) used.add(fn)
         if (c.kind === 'varchar') b = `varchar('${c.db}', { length: ${c.length} })`
         else if (c.kind === 'bigint') b = `bigint('${c.db}', { mode: 'number' })`

@@ -14,4 +14,8 @@ export interface StartedPgBouncer {
 }
 export function findPgBouncer(): string | undefined
 export function pgBouncerVersion(binary?: string): string | undefined
-export function startPgBouncer(options: { server: string; poolSize?: number; maxClients?: number }): Promise<StartedPgBouncer>
+export function startPgBouncer(options: {
+  server: string
+  poolSize?: number
+  maxClients?: number
+}): Promise<StartedPgBouncer>

@@ -161,9 +161,16 @@ async function startOn(binary, port, settings) {
  */
 export async function startPgBouncer({ server, poolSize = 20, maxClients = 500 } = {}) {
   const binary = findPgBouncer()
-  if (!binary) throw new Error('pgbouncer is not installed (not on PATH, nor in /usr/sbin): apt-get install -y pgbouncer')
+  if (!binary)
+    throw new Error('pgbouncer is not installed (not on PATH, nor in /usr/sbin): apt-get install -y pgbouncer')
   const url = new URL(server)
-  const settings = { host: url.hostname || '127.0.0.1', serverPort: Number(url.port || 5432), user: decodeURIComponent(url.username || 'postgres'), poolSize, maxClients }
+  const settings = {
+    host: url.hostname || '127.0.0.1',
+    serverPort: Number(url.port || 5432),
+    user: decodeURIComponent(url.username || 'postgres'),
+    poolSize,
+    maxClients,
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOn(binary, await freePort(), settings)

@@ -24,13 +24,24 @@ export async function bundleMigrationSources(dir) {
     const entries = []
     for (const { name } of manifest.apps) {
       const folder = path.join(dir, 'src', name, 'migrations')
-      for (const file of readdirSync(folder).filter((f) => f.endsWith('.ts')).sort()) entries.push({ app: name, file: path.join(folder, file) })
+      for (const file of readdirSync(folder)
+        .filter((f) => f.endsWith('.ts'))
+        .sort())
+        entries.push({ app: name, file: path.join(folder, file) })
     }
     const contents = [
       ...entries.map((e, i) => `import * as m${i} from ${JSON.stringify(e.file)}`),
       `export default [${entries.map((e, i) => `{ app: ${JSON.stringify(e.app)}, file: ${JSON.stringify(e.file)}, id: m${i}.ID, description: m${i}.DESCRIPTION, forwards: m${i}.forwards }`).join(',\n')}]`,
     ].join('\n')
-    await build({ stdin: { contents, resolveDir: dir, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'error' })
+    await build({
+      stdin: { contents, resolveDir: dir, loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile: out,
+      logLevel: 'error',
+    })
   }
   return out
 }

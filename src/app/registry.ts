@@ -26,7 +26,11 @@ export function createRegistry(apps: readonly RegisteredApp[]): Registry {
   const byName = new Map<string, RegisteredApp>()
   for (const app of apps) {
     if (app?.kind !== 'app' || !app.name) {
-      throw new AutoMigrationsError('INVALID_APP', `An app file does not default-export defineApp({...})${app?.file ? `: ${app.file}` : ''}.`, { file: app?.file })
+      throw new AutoMigrationsError(
+        'INVALID_APP',
+        `An app file does not default-export defineApp({...})${app?.file ? `: ${app.file}` : ''}.`,
+        { file: app?.file },
+      )
     }
     const other = byName.get(app.name)
     if (other) {

@@ -34,7 +34,10 @@ export function processIo(io: Partial<CliIo> = {}): CliIo {
   if ('prompt' in io) out.prompt = io.prompt
   else {
     // Asking needs a person at the keyboard: input from a terminal, not a pipe.
-    Object.defineProperty(out, 'prompt', { get: () => (process.stdin.isTTY ? terminalPrompt : undefined), enumerable: true })
+    Object.defineProperty(out, 'prompt', {
+      get: () => (process.stdin.isTTY ? terminalPrompt : undefined),
+      enumerable: true,
+    })
   }
   return out
 }
@@ -69,29 +72,36 @@ export function streamWriter(stream: NodeJS.WritableStream): (text: string) => v
 }
 
 /** One question on the terminal. Ctrl+C cancels the command; end of input answers "no". */
-export function terminalPrompt(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<string> {
+export function terminalPrompt(
+  question: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stdout,
+): Promise<string> {
   // Loaded here: most commands never ask, and readline costs a few milliseconds to load.
-  return import('node:readline').then(({ createInterface }) => new Promise((resolve, reject) => {
-    const rl = createInterface({ input, output })
-    let settled = false
-    rl.on('SIGINT', () => {
-      settled = true
-      rl.close()
-      output.write('\n')
-      reject(new AutoMigrationsError('CANCELLED', 'Cancelled: nothing was written.'))
-    })
-    rl.on('close', () => {
-      if (!settled) {
-        settled = true
-        resolve('')
-      }
-    })
-    rl.question(`${question} `, (answer) => {
-      settled = true
-      rl.close()
-      resolve(answer)
-    })
-  }))
+  return import('node:readline').then(
+    ({ createInterface }) =>
+      new Promise((resolve, reject) => {
+        const rl = createInterface({ input, output })
+        let settled = false
+        rl.on('SIGINT', () => {
+          settled = true
+          rl.close()
+          output.write('\n')
+          reject(new AutoMigrationsError('CANCELLED', 'Cancelled: nothing was written.'))
+        })
+        rl.on('close', () => {
+          if (!settled) {
+            settled = true
+            resolve('')
+          }
+        })
+        rl.question(`${question} `, (answer) => {
+          settled = true
+          rl.close()
+          resolve(answer)
+        })
+      }),
+  )
 }
 
 export const isYes = (answer: string): boolean => /^\s*y(es)?\s*$/i.test(answer)

@@ -33,7 +33,7 @@ export function helpText(): string {
     '',
     'Options for every command:',
     '  --config FILE      the registry file (default: migrations.config.ts, .mts, .js or .mjs)',
-    '  --database URL     the database to use instead of the config\'s (postgres://… or pglite:DIR)',
+    "  --database URL     the database to use instead of the config's (postgres://… or pglite:DIR)",
     '  --trace            print stack traces with errors',
     '  --help             this help',
     '',
@@ -75,7 +75,13 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
         ;(asked ? fullIo.stdout : fullIo.stderr)(helpText())
         return asked ? 0 : 1
       }
-      throw new AutoMigrationsError('USAGE', `Unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}". Run auto-migrations --help for the list.`)
+      throw new AutoMigrationsError(
+        'USAGE',
+        `Unknown command "${argv
+          .filter((a) => !a.startsWith('-'))
+          .slice(0, 2)
+          .join(' ')}". Run auto-migrations --help for the list.`,
+      )
     }
     const args = parseArgs(argv, { ...GLOBAL_OPTIONS, ...command.options })
     json = args.options.json === true
@@ -95,7 +101,9 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     else {
       // Not a user error: a bug or an environment failure. The stack is what a bug report needs.
       const message = error instanceof Error ? error.message : String(error)
-      fullIo.stderr(`error: ${message}\n${trace ? `${stackLines(error).join('\n')}\n` : '(run again with --trace for the stack)\n'}`)
+      fullIo.stderr(
+        `error: ${message}\n${trace ? `${stackLines(error).join('\n')}\n` : '(run again with --trace for the stack)\n'}`,
+      )
     }
     return 1
   }

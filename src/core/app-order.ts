@@ -6,13 +6,20 @@ import { AutoMigrationsError } from '../errors.js'
 import { dependencyOrder } from './graph.js'
 
 /** Apps after the apps they depend on, otherwise by name (the registry's order, and the runner's). */
-export function orderByDependencies<A extends { readonly name: string; readonly dependencies: readonly string[] }>(apps: readonly A[]): A[] {
+export function orderByDependencies<A extends { readonly name: string; readonly dependencies: readonly string[] }>(
+  apps: readonly A[],
+): A[] {
   return dependencyOrder(
     apps.map((app) => ({ name: app.name, needs: app.dependencies, app })),
     {
       cycle: (cycle) =>
-        new AutoMigrationsError('APP_CYCLE', `App dependencies form a cycle: ${cycle.join(' -> ')}. Remove one of these dependencies.`, { app: cycle[0], cycle }),
-      missing: (app, dep) => new AutoMigrationsError('APP_MISSING', `App "${app}" depends on "${dep}", which is not registered.`, { app }),
+        new AutoMigrationsError(
+          'APP_CYCLE',
+          `App dependencies form a cycle: ${cycle.join(' -> ')}. Remove one of these dependencies.`,
+          { app: cycle[0], cycle },
+        ),
+      missing: (app, dep) =>
+        new AutoMigrationsError('APP_MISSING', `App "${app}" depends on "${dep}", which is not registered.`, { app }),
     },
   ).map((node) => node.app)
 }

@@ -24,10 +24,29 @@ import {
   RenameColumn,
   RenameTable,
 } from '../migration/operations/index.js'
-import { type ColumnSnapshot, type ConstraintSnapshot, type ForeignKeyTarget, keyOf, cloneData, type IndexSnapshot, type SnapshotData, sameValue, type TableSnapshot } from '../migration/snapshot.js'
+import {
+  type ColumnSnapshot,
+  type ConstraintSnapshot,
+  type ForeignKeyTarget,
+  keyOf,
+  cloneData,
+  type IndexSnapshot,
+  type SnapshotData,
+  sameValue,
+  type TableSnapshot,
+} from '../migration/snapshot.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
 import { orderColumnRenames, orderTableRenames } from './rename-order.js'
-import { columnQuestion, columnRenameKey, emptyAnswers, pairRenames, type RenameAnswers, type RenameQuestion, tableQuestion, tableRenameKey } from './renames.js'
+import {
+  columnQuestion,
+  columnRenameKey,
+  emptyAnswers,
+  pairRenames,
+  type RenameAnswers,
+  type RenameQuestion,
+  tableQuestion,
+  tableRenameKey,
+} from './renames.js'
 
 export interface DiffOptions {
   /** Rename hints from the model (`renamedFrom`) and the CLI (`--rename`): taken without asking. */
@@ -49,7 +68,21 @@ export interface AppDiff {
 }
 
 const same = sameValue
-const PARAM_ORDER = ['length', 'digits', 'enum', 'base', 'references', 'onDelete', 'onUpdate', 'default', 'null', 'primaryKey', 'unique', 'index', 'indexMethod'] as const
+const PARAM_ORDER = [
+  'length',
+  'digits',
+  'enum',
+  'base',
+  'references',
+  'onDelete',
+  'onUpdate',
+  'default',
+  'null',
+  'primaryKey',
+  'unique',
+  'index',
+  'indexMethod',
+] as const
 
 /** Column params in a fixed key order, so files are stable and readable. */
 export function orderedParams<T extends object>(params: T): T {
@@ -71,7 +104,10 @@ function columnParams(table: TableSnapshot, column: ColumnSnapshot): ColumnDefin
   }
 }
 
-function columnChange(from: ColumnSnapshot, to: ColumnSnapshot): { params: ColumnChange; oldParams: ColumnChange } | null {
+function columnChange(
+  from: ColumnSnapshot,
+  to: ColumnSnapshot,
+): { params: ColumnChange; oldParams: ColumnChange } | null {
   const params: Record<string, unknown> = {}
   const oldParams: Record<string, unknown> = {}
   if (from.columnClass !== to.columnClass) {
@@ -81,7 +117,9 @@ function columnChange(from: ColumnSnapshot, to: ColumnSnapshot): { params: Colum
   const a = from.params as unknown as Record<string, unknown>
   const b = to.params as unknown as Record<string, unknown>
   const keys = new Set([...Object.keys(a), ...Object.keys(b)])
-  for (const key of PARAM_ORDER.filter((k) => keys.has(k)).concat([...keys].filter((k) => !(PARAM_ORDER as readonly string[]).includes(k)) as never[])) {
+  for (const key of PARAM_ORDER.filter((k) => keys.has(k)).concat(
+    [...keys].filter((k) => !(PARAM_ORDER as readonly string[]).includes(k)) as never[],
+  )) {
     if (same(a[key], b[key])) continue
     // null in a change removes a type-specific key (see AlterColumn).
     params[key] = cloneData(b[key] ?? null)
@@ -96,7 +134,9 @@ function key(table: TableSnapshot): string {
 
 /** Tables that `table` references through foreign keys, within `pool`. */
 function referencedClassNames(table: TableSnapshot, app: string): string[] {
-  return table.columns.flatMap((c) => (c.params.references && c.params.references.app === app ? [c.params.references.table] : []))
+  return table.columns.flatMap((c) =>
+    c.params.references && c.params.references.app === app ? [c.params.references.table] : [],
+  )
 }
 
 /** Orders tables so that referenced tables come first (cycles keep declaration order). */
@@ -156,16 +196,21 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
       const kept = e.values.filter((v) => was.values.includes(v))
       const onlyAdds = kept.length === was.values.length && kept.every((v, i) => v === was.values[i])
       const added = e.values.filter((v) => !was.values.includes(v))
-      if (onlyAdds) phase.enumsAdded.push(new AlterEnum(app, { name, schema, values: [...e.values], oldValues: [...was.values] }))
+      if (onlyAdds)
+        phase.enumsAdded.push(new AlterEnum(app, { name, schema, values: [...e.values], oldValues: [...was.values] }))
       else {
         const widened = [...was.values, ...added]
-        if (added.length) phase.enumsAdded.push(new AlterEnum(app, { name, schema, values: widened, oldValues: [...was.values] }))
+        if (added.length)
+          phase.enumsAdded.push(new AlterEnum(app, { name, schema, values: widened, oldValues: [...was.values] }))
         phase.enumsNarrowed.push(new AlterEnum(app, { name, schema, values: [...e.values], oldValues: widened }))
       }
     }
   }
   for (const [name, e] of fromEnums) {
-    if (!toEnums.has(name)) phase.enumsDropped.push(new DropEnum(app, { name, schema: e.schema === 'public' ? undefined : e.schema, values: [...e.values] }))
+    if (!toEnums.has(name))
+      phase.enumsDropped.push(
+        new DropEnum(app, { name, schema: e.schema === 'public' ? undefined : e.schema, values: [...e.values] }),
+      )
   }
 
   // Tables: match by class name, then pair the rest as renames.
@@ -194,7 +239,15 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     if (was) matched.push([was, t])
   }
   for (const [a, b] of tablePairs.renames) {
-    phase.renames.push(new RenameTable(app, { oldClassName: a.className, newClassName: b.className, oldTablename: a.tablename, newTablename: b.tablename, schema: a.schema === 'public' ? undefined : a.schema }))
+    phase.renames.push(
+      new RenameTable(app, {
+        oldClassName: a.className,
+        newClassName: b.className,
+        oldTablename: a.tablename,
+        newTablename: b.tablename,
+        schema: a.schema === 'public' ? undefined : a.schema,
+      }),
+    )
     matched.push([{ ...a, className: b.className, tablename: b.tablename }, b])
     renamedFrom.set(b, a)
   }
@@ -203,7 +256,9 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   // (when nothing in the app is renamed, nothing about them can change).
   const unchanged = matched.map(([a, b]) => sameValue(a, b))
   // Column renames of every table first: foreign keys elsewhere in the app follow them.
-  const columnPairs = matched.map(([a, b], at) => (unchanged[at] ? NO_PAIRS : pairColumns(a, b, app, hints, answers, questions)))
+  const columnPairs = matched.map(([a, b], at) =>
+    unchanged[at] ? NO_PAIRS : pairColumns(a, b, app, hints, answers, questions),
+  )
   const renamedTables = new Map(tablePairs.renames.map(([a, b]) => [a.className, b.className]))
   const renamedColumns = new Map<string, string>()
   matched.forEach(([, b], at) => {
@@ -231,7 +286,9 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     if (!was || was.columnClass === 'ForeignKey' || !key) return undefined
     const table = renamedTables.get(target.table) ?? target.table
     const nowTable = toTables.get(table)
-    return nowTable && keyOf(nowTable, renamedColumns.get(`${table}.${target.column}`) ?? target.column) === key ? undefined : was
+    return nowTable && keyOf(nowTable, renamedColumns.get(`${table}.${target.column}`) ?? target.column) === key
+      ? undefined
+      : was
   }
   /** `Class.column` (new class, old property) of foreign keys that let go of their target before the drops (placeDrops). */
   const released = new Set<string>()
@@ -239,12 +296,32 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   const nothingRenamed = renamedTables.size === 0 && renamedColumns.size === 0
   matched.forEach(([a, b], at) => {
     // (Unless a foreign key of the table must let go of a key that goes; see keyLost.)
-    if (unchanged[at] && nothingRenamed && !b.columns.some((c) => c.columnClass === 'ForeignKey' && c.params.references && keyLost(c.params.references))) return
+    if (
+      unchanged[at] &&
+      nothingRenamed &&
+      !b.columns.some((c) => c.columnClass === 'ForeignKey' && c.params.references && keyLost(c.params.references))
+    )
+      return
     if (a.tablename !== b.tablename) {
-      phase.renames.push(new RenameTable(app, { oldClassName: b.className, newClassName: b.className, oldTablename: a.tablename, newTablename: b.tablename, schema: a.schema === 'public' ? undefined : a.schema }))
+      phase.renames.push(
+        new RenameTable(app, {
+          oldClassName: b.className,
+          newClassName: b.className,
+          oldTablename: a.tablename,
+          newTablename: b.tablename,
+          schema: a.schema === 'public' ? undefined : a.schema,
+        }),
+      )
     }
     if (a.schema !== b.schema) {
-      phase.renames.push(new ChangeTableSchema(app, { className: b.className, tablename: b.tablename, oldSchema: a.schema, newSchema: b.schema }))
+      phase.renames.push(
+        new ChangeTableSchema(app, {
+          className: b.className,
+          tablename: b.tablename,
+          oldSchema: a.schema,
+          newSchema: b.schema,
+        }),
+      )
     }
     diffTable(a, b, renamedFrom.get(b) ?? a, app, columnPairs[at]!, { follow, keyLost, released }, phase)
   })
@@ -252,12 +329,25 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   // New tables: empty tables first, then their columns (foreign keys last, so targets exist).
   const newTables = referencedFirst(tablePairs.added, app)
   for (const t of newTables) {
-    phase.tablesAdded.push(new AddTable(app, { className: t.className, tablename: t.tablename, schema: t.schema === 'public' ? undefined : t.schema }))
+    phase.tablesAdded.push(
+      new AddTable(app, {
+        className: t.className,
+        tablename: t.tablename,
+        schema: t.schema === 'public' ? undefined : t.schema,
+      }),
+    )
   }
   for (const t of newTables) {
-    for (const c of t.columns) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(t, c)))
-    for (const c of t.constraints) phase.constraintsAdded.push(new AddConstraint(app, { tableClassName: t.className, tablename: t.tablename, constraint: cloneData(c) }))
-    for (const i of t.indexes) phase.constraintsAdded.push(new AddIndex(app, { tableClassName: t.className, tablename: t.tablename, index: cloneData(i) }))
+    for (const c of t.columns)
+      (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(t, c)))
+    for (const c of t.constraints)
+      phase.constraintsAdded.push(
+        new AddConstraint(app, { tableClassName: t.className, tablename: t.tablename, constraint: cloneData(c) }),
+      )
+    for (const i of t.indexes)
+      phase.constraintsAdded.push(
+        new AddIndex(app, { tableClassName: t.className, tablename: t.tablename, index: cloneData(i) }),
+      )
   }
   // Dropped tables: those that reference others go first. A cycle of foreign keys is broken by
   // dropping one of its key columns first (one that no key points at): backwards then creates the
@@ -268,7 +358,11 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     const remaining = [...tablePairs.removed]
     const names = () => new Set(remaining.map((t) => t.className))
     const liveKeys = () =>
-      remaining.flatMap((t) => t.columns.filter((c) => c.columnClass === 'ForeignKey' && c.params.references?.app === app && !detached.has(c)).map((c) => ({ t, c, ref: c.params.references! })))
+      remaining.flatMap((t) =>
+        t.columns
+          .filter((c) => c.columnClass === 'ForeignKey' && c.params.references?.app === app && !detached.has(c))
+          .map((c) => ({ t, c, ref: c.params.references! })),
+      )
     while (remaining.length) {
       const inPlay = names()
       const keys = liveKeys()
@@ -286,17 +380,24 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
     const gone = new Set(t.columns.filter((c) => detached.has(c)).map((c) => c.name))
     // Declarations on a detached column go before it (and come back after it).
     const usesGone = (x: ConstraintSnapshot | IndexSnapshot) =>
-      'keys' in x ? x.keys.some((k) => k.column !== undefined && gone.has(k.column)) : x.kind !== 'check' && x.columns.some((c) => gone.has(c))
+      'keys' in x
+        ? x.keys.some((k) => k.column !== undefined && gone.has(k.column))
+        : x.kind !== 'check' && x.columns.some((c) => gone.has(c))
     const ref = { tableClassName: t.className, tablename: t.tablename }
-    for (const c of t.constraints.filter(usesGone)) phase.dropsFirst.push(new DropConstraint(app, { ...ref, constraint: cloneData(c) }))
-    for (const i of t.indexes.filter(usesGone)) phase.dropsFirst.push(new DropIndex(app, { ...ref, index: cloneData(i) }))
-    for (const c of t.columns.filter((c) => gone.has(c.name))) phase.columnsDropped.push(new DropColumn(app, columnParams(t, follow(c))))
+    for (const c of t.constraints.filter(usesGone))
+      phase.dropsFirst.push(new DropConstraint(app, { ...ref, constraint: cloneData(c) }))
+    for (const i of t.indexes.filter(usesGone))
+      phase.dropsFirst.push(new DropIndex(app, { ...ref, index: cloneData(i) }))
+    for (const c of t.columns.filter((c) => gone.has(c.name)))
+      phase.columnsDropped.push(new DropColumn(app, columnParams(t, follow(c))))
     phase.tablesDropped.push(
       new DropTable(app, {
         className: t.className,
         tablename: t.tablename,
         schema: t.schema === 'public' ? undefined : t.schema,
-        columns: t.columns.filter((c) => !gone.has(c.name)).map((c) => ({ ...cloneData(c), params: orderedParams(cloneData(follow(c).params)) })),
+        columns: t.columns
+          .filter((c) => !gone.has(c.name))
+          .map((c) => ({ ...cloneData(c), params: orderedParams(cloneData(follow(c).params)) })),
         constraints: cloneData(t.constraints.filter((c) => !usesGone(c))),
         indexes: cloneData(t.indexes.filter((i) => !usesGone(i))),
       }),
@@ -316,15 +417,25 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   // A table-level key on one column that a foreign key points at goes before the foreign keys (the
   // others after them: a unique constraint may span foreign key columns that come with them).
   // (Looked for only when such a key is added: the scan covers every table of every app.)
-  const singleKey = (o: Operation): o is AddConstraint => o instanceof AddConstraint && o.params.constraint.kind !== 'check' && o.params.constraint.columns.length === 1
+  const singleKey = (o: Operation): o is AddConstraint =>
+    o instanceof AddConstraint && o.params.constraint.kind !== 'check' && o.params.constraint.columns.length === 1
   const pointedAt = phase.constraintsAdded.some(singleKey)
-    ? new Set(to.tables.flatMap((t) => t.columns.flatMap((c) => (c.params.references?.app === app ? [`${c.params.references.table}.${c.params.references.column}`] : []))))
+    ? new Set(
+        to.tables.flatMap((t) =>
+          t.columns.flatMap((c) =>
+            c.params.references?.app === app ? [`${c.params.references.table}.${c.params.references.column}`] : [],
+          ),
+        ),
+      )
     : new Set<string>()
   const keysPointedAt = (o: Operation) => {
     if (!singleKey(o) || o.params.constraint.kind === 'check') return false
     const column = o.params.constraint.columns[0]!
     const table = toTables.get(o.params.tableClassName)
-    return pointedAt.has(`${o.params.tableClassName}.${column}`) && table?.columns.find((c) => c.name === column)?.columnClass !== 'ForeignKey'
+    return (
+      pointedAt.has(`${o.params.tableClassName}.${column}`) &&
+      table?.columns.find((c) => c.name === column)?.columnClass !== 'ForeignKey'
+    )
   }
 
   const freed = dropsBeforeRenames(drops.early, phase.renames, from)
@@ -332,9 +443,14 @@ export function diffApp(from: SnapshotData, to: SnapshotData, app: string, optio
   const columnRenames = phase.renames.filter((o) => o instanceof RenameColumn)
   // Names in use when the renames start: a rename may take one that another rename frees. (Only
   // worked out when something is renamed; a column's name can only clash within its table.)
-  const freedTables = new Set(freed.tables.map((o) => JSON.stringify([o.params.schema ?? 'public', o.params.tablename])))
-  const tablesTaken = () => from.tables.map((t) => [t.schema, t.tablename] as const).filter((slot) => !freedTables.has(JSON.stringify(slot)))
-  const freedColumns = new Set(freed.columns.map((o) => JSON.stringify([o.params.tableClassName, o.params.dbColumnName])))
+  const freedTables = new Set(
+    freed.tables.map((o) => JSON.stringify([o.params.schema ?? 'public', o.params.tablename])),
+  )
+  const tablesTaken = () =>
+    from.tables.map((t) => [t.schema, t.tablename] as const).filter((slot) => !freedTables.has(JSON.stringify(slot)))
+  const freedColumns = new Set(
+    freed.columns.map((o) => JSON.stringify([o.params.tableClassName, o.params.dbColumnName])),
+  )
   const columnsTaken = () => {
     const renamedIn = new Set(columnRenames.map((o) => o.params.tableClassName))
     return matched
@@ -386,7 +502,10 @@ function placeDrops(
   type Drop = DropColumn | DropTable
   // Every foreign key of the app's tables before the change: its owner (by the new class name) and target.
   const refs: Ref[] = []
-  const owners: [TableSnapshot, string][] = [...matched.map(([a, b]): [TableSnapshot, string] => [a, b.className]), ...removedTables.map((t): [TableSnapshot, string] => [t, t.className])]
+  const owners: [TableSnapshot, string][] = [
+    ...matched.map(([a, b]): [TableSnapshot, string] => [a, b.className]),
+    ...removedTables.map((t): [TableSnapshot, string] => [t, t.className]),
+  ]
   for (const [table, className] of owners) {
     for (const c of table.columns) {
       const ref = follow(c).params.references
@@ -395,9 +514,14 @@ function placeDrops(
       }
     }
   }
-  const owns = (o: Drop, r: Ref) => (o instanceof DropTable ? r.table === o.params.className : r.table === o.params.tableClassName && r.column === o.params.columnName)
+  const owns = (o: Drop, r: Ref) =>
+    o instanceof DropTable
+      ? r.table === o.params.className
+      : r.table === o.params.tableClassName && r.column === o.params.columnName
   const pointsAt = (r: Ref, o: Drop) =>
-    o instanceof DropTable ? r.target.table === o.params.className : r.target.table === o.params.tableClassName && r.target.column === o.params.columnName
+    o instanceof DropTable
+      ? r.target.table === o.params.className
+      : r.target.table === o.params.tableClassName && r.target.column === o.params.columnName
   const drops: Drop[] = [...columnDrops, ...tableDrops]
   const late = new Set<Drop>()
   const goesEarly = (r: Ref) => drops.some((o) => owns(o, r) && !late.has(o))
@@ -420,8 +544,16 @@ function placeDrops(
     const out: Operation[] = []
     const gone = new Set<string>()
     while (pending.length) {
-      const waits = (o: Drop) => pending.some((x) => x !== o && refs.some((r) => owns(x, r) && !owns(o, r) && !gone.has(`${r.table}.${r.column}`) && pointsAt(r, o)))
-      const at = Math.max(0, pending.findIndex((o) => !waits(o)))
+      const waits = (o: Drop) =>
+        pending.some(
+          (x) =>
+            x !== o &&
+            refs.some((r) => owns(x, r) && !owns(o, r) && !gone.has(`${r.table}.${r.column}`) && pointsAt(r, o)),
+        )
+      const at = Math.max(
+        0,
+        pending.findIndex((o) => !waits(o)),
+      )
       const [next] = pending.splice(at, 1) as [Drop]
       if (next instanceof DropColumn) gone.add(`${next.params.tableClassName}.${next.params.columnName}`)
       out.push(next)
@@ -437,30 +569,54 @@ function placeDrops(
  * ("already exists"). Only drops nothing points at move (a foreign key to them waits for its own change);
  * a dropped table's name is free before any rename, a dropped column's after its table's renames.
  */
-function dropsBeforeRenames(early: Operation[], renames: Operation[], from: SnapshotData): { tables: DropTable[]; columns: DropColumn[] } {
+function dropsBeforeRenames(
+  early: Operation[],
+  renames: Operation[],
+  from: SnapshotData,
+): { tables: DropTable[]; columns: DropColumn[] } {
   const at = (schema: string | undefined, name: string) => JSON.stringify([schema ?? 'public', name])
   const takenTables = new Set<string>()
   const takenColumns = new Set<string>()
   for (const o of renames) {
     if (o instanceof RenameTable) takenTables.add(at(o.params.schema, o.params.newTablename))
     else if (o instanceof ChangeTableSchema) takenTables.add(at(o.params.newSchema, o.params.tablename))
-    else if (o instanceof RenameColumn) takenColumns.add(JSON.stringify([o.params.tableClassName, o.params.newDbColumnName]))
+    else if (o instanceof RenameColumn)
+      takenColumns.add(JSON.stringify([o.params.tableClassName, o.params.newDbColumnName]))
   }
   if (!takenTables.size && !takenColumns.size) return { tables: [], columns: [] }
   const pointedAt = (app: string, table: string, column?: string) =>
     from.tables.some((t) =>
       t.columns.some((c) => {
         const ref = c.params.references
-        return c.columnClass === 'ForeignKey' && ref !== undefined && ref.app === app && ref.table === table && (column === undefined ? t.className !== table || t.app !== app : ref.column === column)
+        return (
+          c.columnClass === 'ForeignKey' &&
+          ref !== undefined &&
+          ref.app === app &&
+          ref.table === table &&
+          (column === undefined ? t.className !== table || t.app !== app : ref.column === column)
+        )
       }),
     )
-  const tables = early.filter((o): o is DropTable => o instanceof DropTable && takenTables.has(at(o.params.schema, o.params.tablename)) && !pointedAt(o.app, o.params.className))
+  const tables = early.filter(
+    (o): o is DropTable =>
+      o instanceof DropTable &&
+      takenTables.has(at(o.params.schema, o.params.tablename)) &&
+      !pointedAt(o.app, o.params.className),
+  )
   // A column's foreign keys in `from` name its table by the class name it had before a rename.
-  const oldClass = new Map(renames.flatMap((o) => (o instanceof RenameTable ? [[o.params.newClassName, o.params.oldClassName] as const] : [])))
+  const oldClass = new Map(
+    renames.flatMap((o) => (o instanceof RenameTable ? [[o.params.newClassName, o.params.oldClassName] as const] : [])),
+  )
   const columns = early.filter((o): o is DropColumn => {
-    if (!(o instanceof DropColumn) || !takenColumns.has(JSON.stringify([o.params.tableClassName, o.params.dbColumnName]))) return false
+    if (
+      !(o instanceof DropColumn) ||
+      !takenColumns.has(JSON.stringify([o.params.tableClassName, o.params.dbColumnName]))
+    )
+      return false
     const table = oldClass.get(o.params.tableClassName) ?? o.params.tableClassName
-    return !pointedAt(o.app, table, o.params.columnName) && !pointedAt(o.app, o.params.tableClassName, o.params.columnName)
+    return (
+      !pointedAt(o.app, table, o.params.columnName) && !pointedAt(o.app, o.params.tableClassName, o.params.columnName)
+    )
   })
   return { tables, columns }
 }
@@ -470,7 +626,12 @@ function targetsFirst(operations: Operation[]): Operation[] {
   const defines = (o: Operation, table: string, column: string) =>
     (o instanceof AddColumn && o.params.tableClassName === table && o.params.columnName === column) ||
     (o instanceof AlterColumn && o.params.tableClassName === table && o.params.columnName === column)
-  const target = (o: Operation) => (o instanceof AddColumn ? o.params.params.references : o instanceof AlterColumn ? o.params.params.references : undefined)
+  const target = (o: Operation) =>
+    o instanceof AddColumn
+      ? o.params.params.references
+      : o instanceof AlterColumn
+        ? o.params.params.references
+        : undefined
   const pending = [...operations]
   const out: Operation[] = []
   while (pending.length) {
@@ -486,16 +647,30 @@ function targetsFirst(operations: Operation[]): Operation[] {
 /** A foreign key column as a plain column of its target's type (what it holds once it lets go). */
 function releasedColumn(column: ColumnSnapshot, target: ColumnSnapshot): ColumnSnapshot {
   const { references: _references, onDelete: _onDelete, onUpdate: _onUpdate, ...params } = column.params
-  const columnClass = target.columnClass === 'Serial' ? 'Integer' : target.columnClass === 'BigSerial' ? 'BigInt' : target.columnClass
-  const typed = { length: target.params.length, digits: target.params.digits, enum: target.params.enum, base: target.params.base }
-  for (const [key, value] of Object.entries(typed)) if (value !== undefined) (params as Record<string, unknown>)[key] = cloneData(value)
+  const columnClass =
+    target.columnClass === 'Serial' ? 'Integer' : target.columnClass === 'BigSerial' ? 'BigInt' : target.columnClass
+  const typed = {
+    length: target.params.length,
+    digits: target.params.digits,
+    enum: target.params.enum,
+    base: target.params.base,
+  }
+  for (const [key, value] of Object.entries(typed))
+    if (value !== undefined) (params as Record<string, unknown>)[key] = cloneData(value)
   return { ...column, columnClass, params }
 }
 
 type ColumnPairs = ReturnType<typeof pairRenames<ColumnSnapshot>>
 const NO_PAIRS: ColumnPairs = { renames: [], asked: [], added: [], removed: [] }
 
-function pairColumns(a: TableSnapshot, b: TableSnapshot, app: string, hints: RenameHints, answers: RenameAnswers, questions: RenameQuestion[]): ColumnPairs {
+function pairColumns(
+  a: TableSnapshot,
+  b: TableSnapshot,
+  app: string,
+  hints: RenameHints,
+  answers: RenameAnswers,
+  questions: RenameQuestion[],
+): ColumnPairs {
   const fromNames = new Set(a.columns.map((c) => c.name))
   const toNames = new Set(b.columns.map((c) => c.name))
   const removed = a.columns.filter((c) => !toNames.has(c.name))
@@ -505,7 +680,10 @@ function pairColumns(a: TableSnapshot, b: TableSnapshot, app: string, hints: Ren
     removed,
     added,
     // A rename keeps the column's class, unless a hint or an answer says otherwise.
-    (x, y) => x.columnClass === y.columnClass || hint(y) === x.name || answers.accepted.has(columnRenameKey(app, b.className, x.name, y.name)),
+    (x, y) =>
+      x.columnClass === y.columnClass ||
+      hint(y) === x.name ||
+      answers.accepted.has(columnRenameKey(app, b.className, x.name, y.name)),
     (x, y) => {
       const k = columnRenameKey(app, b.className, x.name, y.name)
       if (hint(y) === x.name || answers.accepted.has(k)) return 'rename'
@@ -532,7 +710,17 @@ function diffTable(
     /** Where to record the foreign keys that let go of their target before the drops. */
     released: Set<string>
   },
-  phase: Record<'renames' | 'fkReleased' | 'dropsFirst' | 'fkRemoved' | 'columns' | 'fkColumns' | 'constraintsAdded' | 'columnsDropped', Operation[]>,
+  phase: Record<
+    | 'renames'
+    | 'fkReleased'
+    | 'dropsFirst'
+    | 'fkRemoved'
+    | 'columns'
+    | 'fkColumns'
+    | 'constraintsAdded'
+    | 'columnsDropped',
+    Operation[]
+  >,
 ): void {
   const ref = { tableClassName: b.className, tablename: b.tablename }
   const fromCols = new Map(a.columns.map((c) => [c.name, c]))
@@ -544,14 +732,30 @@ function diffTable(
   /** A renamed column (under its new names) → the column as it was. */
   const renamedColumn = new Map<ColumnSnapshot, ColumnSnapshot>()
   for (const [x, y] of pairs.renames) {
-    phase.renames.push(new RenameColumn(app, { ...ref, oldColumnName: x.name, newColumnName: y.name, oldDbColumnName: x.dbColumnName, newDbColumnName: y.dbColumnName }))
+    phase.renames.push(
+      new RenameColumn(app, {
+        ...ref,
+        oldColumnName: x.name,
+        newColumnName: y.name,
+        oldDbColumnName: x.dbColumnName,
+        newDbColumnName: y.dbColumnName,
+      }),
+    )
     const renamed = { ...x, name: y.name, dbColumnName: y.dbColumnName }
     renamedColumn.set(renamed, x)
     matchedCols.push([renamed, y])
   }
   for (const [x, y] of matchedCols) {
     if (x.dbColumnName !== y.dbColumnName) {
-      phase.renames.push(new RenameColumn(app, { ...ref, oldColumnName: y.name, newColumnName: y.name, oldDbColumnName: x.dbColumnName, newDbColumnName: y.dbColumnName }))
+      phase.renames.push(
+        new RenameColumn(app, {
+          ...ref,
+          oldColumnName: y.name,
+          newColumnName: y.name,
+          oldDbColumnName: x.dbColumnName,
+          newDbColumnName: y.dbColumnName,
+        }),
+      )
     }
     const followed = refs.follow(x)
     const change = columnChange(followed, y)
@@ -559,18 +763,27 @@ function diffTable(
     // one that stops being a foreign key lets go of its target before anything is dropped.
     const retargets = y.columnClass === 'ForeignKey' && change !== null && 'references' in change.params
     const letsGo = x.columnClass === 'ForeignKey' && y.columnClass !== 'ForeignKey'
-    const alter = (c: NonNullable<typeof change>) => new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...c })
+    const alter = (c: NonNullable<typeof change>) =>
+      new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...c })
     // A foreign key whose target's key goes (a primary key replaced by another, made unique instead,
     // a unique constraint dropped) lets go first, as a plain column of the old key's type, and points
     // at its target (the same or a new one) again once that is a key: Postgres refuses to drop a key
     // a foreign key depends on. Letting go comes before anything else is dropped or renamed, so it
     // names the table and column as they were.
-    const lost = x.columnClass === 'ForeignKey' && y.columnClass === 'ForeignKey' && x.params.references ? refs.keyLost(x.params.references) : undefined
+    const lost =
+      x.columnClass === 'ForeignKey' && y.columnClass === 'ForeignKey' && x.params.references
+        ? refs.keyLost(x.params.references)
+        : undefined
     if (lost) {
       const release = columnChange(x, releasedColumn(x, lost))
       const attach = columnChange(releasedColumn(followed, lost), y)
       const was = renamedColumn.get(x) ?? x
-      const before = { tableClassName: original.className, tablename: original.tablename, columnName: was.name, dbColumnName: was.dbColumnName }
+      const before = {
+        tableClassName: original.className,
+        tablename: original.tablename,
+        columnName: was.name,
+        dbColumnName: was.dbColumnName,
+      }
       if (release) phase.fkReleased.push(new AlterColumn(app, { ...before, ...release }))
       if (attach) phase.fkColumns.push(alter(attach))
       refs.released.add(`${b.className}.${was.name}`)
@@ -579,25 +792,33 @@ function diffTable(
       if (letsGo) refs.released.add(`${b.className}.${(renamedColumn.get(x) ?? x).name}`)
     }
   }
-  for (const c of pairs.added) (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(b, c)))
+  for (const c of pairs.added)
+    (c.columnClass === 'ForeignKey' ? phase.fkColumns : phase.columns).push(new AddColumn(app, columnParams(b, c)))
 
   // Constraints and indexes are compared by their whole declaration (after following column renames).
   const renamedProps = new Map(pairs.renames.map(([x, y]) => [x.name, y.name]))
   const follow = (name: string) => renamedProps.get(name) ?? name
   const fromConstraints = a.constraints.map((c) => (c.kind === 'check' ? c : { ...c, columns: c.columns.map(follow) }))
-  const fromIndexes = a.indexes.map((i) => ({ ...i, keys: i.keys.map((k) => (k.column !== undefined ? { ...k, column: follow(k.column) } : k)) }))
+  const fromIndexes = a.indexes.map((i) => ({
+    ...i,
+    keys: i.keys.map((k) => (k.column !== undefined ? { ...k, column: follow(k.column) } : k)),
+  }))
   const has = <T>(list: T[], item: T) => list.some((x) => same(x, item))
   // Dropped before any rename, in the old names: a check, a predicate or an expression key is SQL
   // that names columns as they were, and backwards recreates it only after the renames are undone.
   const old = { tableClassName: original.className, tablename: original.tablename }
   fromConstraints.forEach((c, at) => {
-    if (!has(b.constraints, c)) phase.dropsFirst.push(new DropConstraint(app, { ...old, constraint: cloneData(a.constraints[at]!) }))
+    if (!has(b.constraints, c))
+      phase.dropsFirst.push(new DropConstraint(app, { ...old, constraint: cloneData(a.constraints[at]!) }))
   })
   fromIndexes.forEach((i, at) => {
     if (!has(b.indexes, i)) phase.dropsFirst.push(new DropIndex(app, { ...old, index: cloneData(a.indexes[at]!) }))
   })
-  for (const c of b.constraints) if (!has(fromConstraints, c)) phase.constraintsAdded.push(new AddConstraint(app, { ...ref, constraint: cloneData(c) }))
-  for (const i of b.indexes) if (!has(fromIndexes, i)) phase.constraintsAdded.push(new AddIndex(app, { ...ref, index: cloneData(i) }))
+  for (const c of b.constraints)
+    if (!has(fromConstraints, c))
+      phase.constraintsAdded.push(new AddConstraint(app, { ...ref, constraint: cloneData(c) }))
+  for (const i of b.indexes)
+    if (!has(fromIndexes, i)) phase.constraintsAdded.push(new AddIndex(app, { ...ref, index: cloneData(i) }))
 
   // The dropped definition as it is when the drop runs (after renames): backwards re-adds exactly that.
   for (const c of pairs.removed) phase.columnsDropped.push(new DropColumn(app, columnParams(a, refs.follow(c))))

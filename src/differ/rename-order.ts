@@ -51,7 +51,9 @@ function orderMoves<T extends Operation>(queues: T[][], taken: Iterable<Slot>, m
       continue
     }
     // A rename and a move whose intermediate name is taken may go the other way round.
-    const other = live.map((q) => [q, moves.reordered?.(q)] as const).find(([, reordered]) => reordered !== undefined && ready(reordered))
+    const other = live
+      .map((q) => [q, moves.reordered?.(q)] as const)
+      .find(([, reordered]) => reordered !== undefined && ready(reordered))
     if (other) {
       other[0].splice(0, other[0].length, ...other[1]!)
       take(other[0])
@@ -88,23 +90,47 @@ type TableMove = RenameTable | ChangeTableSchema
 const schemaParam = (schema: string) => (schema === 'public' ? undefined : schema)
 
 const tableMoves = (app: string): Moves<TableMove> => ({
-  from: (o) => (o instanceof RenameTable ? [o.params.schema ?? 'public', o.params.oldTablename] : [o.params.oldSchema, o.params.tablename]),
-  to: (o) => (o instanceof RenameTable ? [o.params.schema ?? 'public', o.params.newTablename] : [o.params.newSchema, o.params.tablename]),
+  from: (o) =>
+    o instanceof RenameTable
+      ? [o.params.schema ?? 'public', o.params.oldTablename]
+      : [o.params.oldSchema, o.params.tablename],
+  to: (o) =>
+    o instanceof RenameTable
+      ? [o.params.schema ?? 'public', o.params.newTablename]
+      : [o.params.newSchema, o.params.tablename],
   aside: (o, temporary) => {
     if (o instanceof RenameTable) {
       const p = o.params
       return [
         new RenameTable(app, { ...p, newTablename: temporary }),
-        new RenameTable(app, { oldClassName: p.newClassName, newClassName: p.newClassName, oldTablename: temporary, newTablename: p.newTablename, schema: p.schema }),
+        new RenameTable(app, {
+          oldClassName: p.newClassName,
+          newClassName: p.newClassName,
+          oldTablename: temporary,
+          newTablename: p.newTablename,
+          schema: p.schema,
+        }),
       ]
     }
     // A move into a schema where its name is taken: renamed aside, moved, then renamed back there.
     const p = o.params
-    const aside = new RenameTable(app, { oldClassName: p.className, newClassName: p.className, oldTablename: p.tablename, newTablename: temporary, schema: schemaParam(p.oldSchema) })
+    const aside = new RenameTable(app, {
+      oldClassName: p.className,
+      newClassName: p.className,
+      oldTablename: p.tablename,
+      newTablename: temporary,
+      schema: schemaParam(p.oldSchema),
+    })
     return [
       aside,
       new ChangeTableSchema(app, { ...p, tablename: temporary }),
-      new RenameTable(app, { oldClassName: p.className, newClassName: p.className, oldTablename: temporary, newTablename: p.tablename, schema: schemaParam(p.newSchema) }),
+      new RenameTable(app, {
+        oldClassName: p.className,
+        newClassName: p.className,
+        oldTablename: temporary,
+        newTablename: p.tablename,
+        schema: schemaParam(p.newSchema),
+      }),
     ]
   },
   // Renamed in its old schema then moved, or moved under its old name then renamed in the new one.
@@ -113,7 +139,12 @@ const tableMoves = (app: string): Moves<TableMove> => ({
     if (queue.length !== 2 || !(rename instanceof RenameTable) || !(move instanceof ChangeTableSchema)) return undefined
     const r = rename.params
     return [
-      new ChangeTableSchema(app, { className: r.oldClassName, tablename: r.oldTablename, oldSchema: move.params.oldSchema, newSchema: move.params.newSchema }),
+      new ChangeTableSchema(app, {
+        className: r.oldClassName,
+        tablename: r.oldTablename,
+        oldSchema: move.params.oldSchema,
+        newSchema: move.params.newSchema,
+      }),
       new RenameTable(app, { ...r, schema: schemaParam(move.params.newSchema) }),
     ]
   },

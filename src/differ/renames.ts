@@ -32,7 +32,15 @@ export function columnRenameKey(app: string, table: string, from: string, to: st
 }
 
 export function tableQuestion(app: string, from: string, to: string): RenameQuestion {
-  return { kind: 'table', app, table: to, from, to, key: tableRenameKey(app, from, to), text: `Did you rename table ${from} to ${to}? (y/N)` }
+  return {
+    kind: 'table',
+    app,
+    table: to,
+    from,
+    to,
+    key: tableRenameKey(app, from, to),
+    text: `Did you rename table ${from} to ${to}? (y/N)`,
+  }
 }
 
 export function columnQuestion(app: string, table: string, from: string, to: string): RenameQuestion {

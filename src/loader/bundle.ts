@@ -188,7 +188,9 @@ export async function bundleAndImport(request: BundleRequest): Promise<BundleRes
 function entrySourceOf(files: readonly string[], pick: readonly string[] | undefined): string {
   if (!pick) return files.map((file, i) => `export * as e${i} from ${jsString(file)};`).join('\n')
   const imports = files.map((file, i) => `import * as n${i} from ${jsString(file)};`)
-  const exports = files.map((_, i) => `export const e${i} = { ${pick.map((name) => `${name}: n${i}.${name}`).join(', ')} };`)
+  const exports = files.map(
+    (_, i) => `export const e${i} = { ${pick.map((name) => `${name}: n${i}.${name}`).join(', ')} };`,
+  )
   return [...imports, ...exports].join('\n')
 }
 
@@ -256,9 +258,15 @@ async function bundle(
   const state: BuildState = { injected: new Map(), hashes: new Map(), packages }
   try {
     const contexts = sourcemap ? undefined : request.cache?.contexts
-    const result = contexts && request.cacheKey !== undefined
-      ? await contexts.rebuild(request.cacheKey, JSON.stringify([entrySource, request.cwd, request.keepNames ?? true, filter?.source ?? null]), state, (holder) => buildOptions(request, entrySource, outfile, sourcemap, filter, holder))
-      : await loadEsbuild().build(buildOptions(request, entrySource, outfile, sourcemap, filter, { current: state }))
+    const result =
+      contexts && request.cacheKey !== undefined
+        ? await contexts.rebuild(
+            request.cacheKey,
+            JSON.stringify([entrySource, request.cwd, request.keepNames ?? true, filter?.source ?? null]),
+            state,
+            (holder) => buildOptions(request, entrySource, outfile, sourcemap, filter, holder),
+          )
+        : await loadEsbuild().build(buildOptions(request, entrySource, outfile, sourcemap, filter, { current: state }))
     const js = result.outputFiles?.find((f) => !f.path.endsWith('.map'))
     if (!js || !result.metafile) throw new Error('esbuild returned no output')
     const map = result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text
@@ -317,12 +325,18 @@ function resolvePackagesPlugin(holder: { current: BuildState }): Plugin {
         cache.clear()
       })
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.pluginData === RESOLVING || args.path.startsWith('node:') || path.isAbsolute(args.path)) return undefined
+        if (args.pluginData === RESOLVING || args.path.startsWith('node:') || path.isAbsolute(args.path))
+          return undefined
         const key = `${args.resolveDir}\0${args.path}`
         let pending = cache.get(key)
         if (pending === undefined) {
           pending = build
-            .resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING })
+            .resolve(args.path, {
+              kind: args.kind,
+              resolveDir: args.resolveDir,
+              importer: args.importer,
+              pluginData: RESOLVING,
+            })
             .then((result) => {
               if (result.errors.length || result.external || !path.isAbsolute(result.path)) return null
               holder.current.packages?.add(result.path)
@@ -437,7 +451,11 @@ function isBuildFailure(error: unknown): error is BuildFailureLike {
 }
 
 /** A file that esbuild cannot bundle: name the file, line and column, and esbuild's text. */
-function buildError(error: unknown, request: BundleRequest, injected: Map<string, InjectedPrefix>): AutoMigrationsError {
+function buildError(
+  error: unknown,
+  request: BundleRequest,
+  injected: Map<string, InjectedPrefix>,
+): AutoMigrationsError {
   if (!isBuildFailure(error) || error.errors.length === 0) {
     const text = error instanceof Error ? error.message : String(error)
     return new AutoMigrationsError(request.failureCode, `Cannot bundle ${request.what}: ${text}`, {}, { cause: error })
@@ -462,7 +480,11 @@ interface LocatedMessage {
   location?: SourceLocation
 }
 
-function locateMessage(message: Message, request: BundleRequest, injected: Map<string, InjectedPrefix>): LocatedMessage {
+function locateMessage(
+  message: Message,
+  request: BundleRequest,
+  injected: Map<string, InjectedPrefix>,
+): LocatedMessage {
   const location = message.location
   if (!location) return { text: message.text }
   if (location.file === ENTRY_NAME) {
@@ -497,7 +519,10 @@ async function evaluationError(
 ): Promise<AutoMigrationsError> {
   const text = error instanceof Error ? error.message : String(error)
   const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && /^ERR_(?:MODULE_NOT_FOUND|PACKAGE_PATH_NOT_EXPORTED|PACKAGE_IMPORT_NOT_DEFINED|UNSUPPORTED_DIR_IMPORT)$/.test(code)) {
+  if (
+    typeof code === 'string' &&
+    /^ERR_(?:MODULE_NOT_FOUND|PACKAGE_PATH_NOT_EXPORTED|PACKAGE_IMPORT_NOT_DEFINED|UNSUPPORTED_DIR_IMPORT)$/.test(code)
+  ) {
     // Node names the temporary bundle as the importer; name the user's file instead.
     const culprit = packageImports(metafile, request.cwd).find(
       (i) => text.includes(`'${i.specifier}'`) || text.includes(`/node_modules/${packageName(i.specifier)}/`),
@@ -561,7 +586,11 @@ export class StackLocator {
   constructor(
     bundleUrl: string,
     private readonly codeHash: string,
-    private readonly rebuild: () => Promise<{ code: string; map: string | undefined; injected: Map<string, InjectedPrefix> }>,
+    private readonly rebuild: () => Promise<{
+      code: string
+      map: string | undefined
+      injected: Map<string, InjectedPrefix>
+    }>,
   ) {
     this.#pattern = new RegExp(`${escapeRegExp(bundleUrl)}:(\\d+):(\\d+)`)
     this.#mapDir = path.dirname(fileURLToPath(bundleUrl))
@@ -687,7 +716,14 @@ export class LoaderCache {
 
 /** Incremental esbuild contexts, one per cache key (see LoaderCache.contexts). */
 class BuildContexts {
-  readonly #contexts = new Map<string, { options: string; context: Promise<BuildContext<BuildOptions & { write: false; metafile: true }>>; holder: { current: BuildState } }>()
+  readonly #contexts = new Map<
+    string,
+    {
+      options: string
+      context: Promise<BuildContext<BuildOptions & { write: false; metafile: true }>>
+      holder: { current: BuildState }
+    }
+  >()
   #tail: Promise<unknown> = Promise.resolve()
 
   /** Builds with the context of `key` (made on first use, or again when the options differ). */
@@ -734,7 +770,10 @@ class BuildContexts {
 let keptLoads = 0
 
 /** The kept bundle of this request, imported, if it is still what esbuild would build. */
-async function importKept(request: BundleRequest, entrySource: string): Promise<{ result: BundleResult; hashes: Map<string, string> } | undefined> {
+async function importKept(
+  request: BundleRequest,
+  entrySource: string,
+): Promise<{ result: BundleResult; hashes: Map<string, string> } | undefined> {
   const where = keptFileOf(request, entrySource)
   if (!where) return undefined
   const kept = validKept(where.file)
@@ -761,5 +800,8 @@ async function importKept(request: BundleRequest, entrySource: string): Promise<
     return undefined
   }
   const namespaces = request.files.map((_, i) => namespace[`e${i}`] as Record<string, unknown>)
-  return { result: { namespaces, graph: new Map(kept.graph), locator, kept: { file: where.file, codeHash: kept.codeHash } }, hashes: new Map(kept.inputs) }
+  return {
+    result: { namespaces, graph: new Map(kept.graph), locator, kept: { file: where.file, codeHash: kept.codeHash } },
+    hashes: new Map(kept.inputs),
+  }
 }

@@ -75,7 +75,14 @@ export interface KeptBundle {
 
 export function keptFileOf(request: BundleRequest, entrySource: string): { file: string; key: string } | undefined {
   if (request.cacheKey === undefined) return undefined
-  const key = JSON.stringify([ENGINE_BUILD, request.cacheKey, request.cwd, request.keepNames ?? true, request.pick ?? null, entrySource])
+  const key = JSON.stringify([
+    ENGINE_BUILD,
+    request.cacheKey,
+    request.cwd,
+    request.keepNames ?? true,
+    request.pick ?? null,
+    entrySource,
+  ])
   const id = createHash('sha1').update(key).digest('hex').slice(0, 16)
   return { file: path.join(request.tempDir, 'cache', `bundle-${id}.json`), key }
 }
@@ -100,7 +107,8 @@ export function validKept(file: string): KeptBundle | undefined {
     return undefined
   }
   if (kept.format !== KEPT_FORMAT || kept.engine !== ENGINE_BUILD) return undefined
-  for (const [input, expected] of [...kept.inputs, ...kept.settings]) if (!sameContents(input, expected)) return undefined
+  for (const [input, expected] of [...kept.inputs, ...kept.settings])
+    if (!sameContents(input, expected)) return undefined
   for (const [folder, mtime] of kept.folders) {
     try {
       if (statSync(folder).mtimeMs !== mtime) return undefined
@@ -124,7 +132,6 @@ export function keptBundleHolds(ref: KeptBundleRef): boolean {
     return false
   }
 }
-
 
 /**
  * Keeps what was just bundled (see above) and names it; any failure only means that the next run
@@ -154,7 +161,8 @@ export function keepBundle(
     const addSetting = (file: string) => {
       if (!settings.has(file) && existsSync(file)) settings.set(file, contentHash(readFileSync(file, 'utf8')))
     }
-    for (const dir of folders) for (const name of ['tsconfig.json', 'jsconfig.json', 'package.json']) addSetting(path.join(dir, name))
+    for (const dir of folders)
+      for (const name of ['tsconfig.json', 'jsconfig.json', 'package.json']) addSetting(path.join(dir, name))
     for (const file of packages) {
       // The package's own package.json: the nearest one up from the file the import resolved to.
       for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
@@ -186,7 +194,8 @@ export function keepBundle(
       previous = undefined
     }
     replaceCacheFile(where.file, JSON.stringify(kept))
-    if (previous && previous !== codeName && /^bundle-[\w-]+\.mjs$/.test(previous)) rmSync(path.join(dir, previous), { force: true })
+    if (previous && previous !== codeName && /^bundle-[\w-]+\.mjs$/.test(previous))
+      rmSync(path.join(dir, previous), { force: true })
     return { file: where.file, codeHash }
   } catch {
     // A read-only node_modules, a file that vanished: bundled again next time.

@@ -104,10 +104,18 @@ const CH_PS = 0x2029
 const CH_BOM = 0xfeff
 
 /** Escapes that stand for one control character, by the letter after the backslash. */
-const CONTROL_ESCAPES: ReadonlyMap<string, string> = new Map([['n', '\n'], ['r', '\r'], ['t', '\t'], ['b', '\b'], ['f', '\f'], ['v', '\v']])
+const CONTROL_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['n', '\n'],
+  ['r', '\r'],
+  ['t', '\t'],
+  ['b', '\b'],
+  ['f', '\f'],
+  ['v', '\v'],
+])
 
 const isDigit = (c: number) => c >= CH_ZERO && c <= CH_NINE
-const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === CH_UNDERSCORE || c === CH_DOLLAR
+const isIdentStart = (c: number) =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === CH_UNDERSCORE || c === CH_DOLLAR
 const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c)
 
 class Reader {
@@ -225,7 +233,18 @@ class Reader {
     let at = this.#at
     for (;;) {
       const c = text.charCodeAt(at)
-      if (c === CH_SPACE || c === CH_LF || c === CH_CR || c === CH_TAB || c === CH_VT || c === CH_FF || c === CH_NBSP || c === CH_BOM || c === CH_LS || c === CH_PS) {
+      if (
+        c === CH_SPACE ||
+        c === CH_LF ||
+        c === CH_CR ||
+        c === CH_TAB ||
+        c === CH_VT ||
+        c === CH_FF ||
+        c === CH_NBSP ||
+        c === CH_BOM ||
+        c === CH_LS ||
+        c === CH_PS
+      ) {
         at++
       } else if (c === CH_SLASH && text.charCodeAt(at + 1) === CH_SLASH) {
         at += 2

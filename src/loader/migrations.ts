@@ -56,7 +56,12 @@ export async function listMigrationFiles(dir: string): Promise<string[]> {
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') return []
     const text = error instanceof Error ? error.message : String(error)
-    throw new AutoMigrationsError('MIGRATION_LOAD_FAILED', `Cannot read the migrations folder ${dir}: ${text}`, { file: dir }, { cause: error })
+    throw new AutoMigrationsError(
+      'MIGRATION_LOAD_FAILED',
+      `Cannot read the migrations folder ${dir}: ${text}`,
+      { file: dir },
+      { cause: error },
+    )
   }
   const files: string[] = []
   for (const entry of entries) {
@@ -98,7 +103,10 @@ export interface LoadedAppMigrations {
 }
 
 /** `loadMigrationFiles`, and the other local files the migrations depend on. */
-export async function loadAppMigrations(app: RegisteredApp, options: LoadMigrationFilesOptions = {}): Promise<LoadedAppMigrations> {
+export async function loadAppMigrations(
+  app: RegisteredApp,
+  options: LoadMigrationFilesOptions = {},
+): Promise<LoadedAppMigrations> {
   if (app.migrationsPath === undefined) return { migrations: [], inputs: [] }
   // Real paths, as esbuild reports them (and as loadProject gives them).
   const dir = await migrationsDirOf(app.migrationsPath)
@@ -146,7 +154,9 @@ export async function loadAppMigrations(app: RegisteredApp, options: LoadMigrati
     if (bundle) locators.set(migration, bundle.locator)
   }
   const requested = new Set(files)
-  const inputs = [...(bundle?.graph.keys() ?? [])].filter((file) => !requested.has(file) && !file.split(/[\\/]/).includes('node_modules')).sort()
+  const inputs = [...(bundle?.graph.keys() ?? [])]
+    .filter((file) => !requested.has(file) && !file.split(/[\\/]/).includes('node_modules'))
+    .sort()
   return { migrations: loaded.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), inputs }
 }
 
@@ -195,8 +205,14 @@ function migrationOf(namespace: Record<string, unknown> | undefined, file: strin
   const problems: string[] = []
   if (id === undefined) {
     problems.push(`it exports no ID (add: export const ID = '${exampleId()}')`)
-  } else if (typeof id !== 'string' || !MIGRATION_ID_PATTERN.test(id) || Number.isNaN(Date.parse(`${id.slice(0, 19)}Z`))) {
-    problems.push(`its ID ${typeof id === 'string' ? JSON.stringify(id) : `is ${describeValue(id)}, which`} is not a UTC timestamp like '${exampleId()}'`)
+  } else if (
+    typeof id !== 'string' ||
+    !MIGRATION_ID_PATTERN.test(id) ||
+    Number.isNaN(Date.parse(`${id.slice(0, 19)}Z`))
+  ) {
+    problems.push(
+      `its ID ${typeof id === 'string' ? JSON.stringify(id) : `is ${describeValue(id)}, which`} is not a UTC timestamp like '${exampleId()}'`,
+    )
   }
   if (description !== undefined && typeof description !== 'string') {
     problems.push(`its DESCRIPTION is ${describeValue(description)}, not a string`)

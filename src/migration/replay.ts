@@ -18,12 +18,17 @@ export interface RecordedMigration {
 function wrap(error: unknown, migration: RecordedMigration, operation: Operation): never {
   const where = `${migration.app} ${migration.id}${migration.file ? ` (${migration.file})` : ''}`
   const message = error instanceof Error ? error.message : String(error)
-  throw new AutoMigrationsError('REPLAY_FAILED', `Migration ${where}, ${operation.kind}: ${message}`, {
-    app: migration.app,
-    migrationId: migration.id,
-    file: migration.file,
-    operation: operation.describe(),
-  }, { cause: error })
+  throw new AutoMigrationsError(
+    'REPLAY_FAILED',
+    `Migration ${where}, ${operation.kind}: ${message}`,
+    {
+      app: migration.app,
+      migrationId: migration.id,
+      file: migration.file,
+      operation: operation.describe(),
+    },
+    { cause: error },
+  )
 }
 
 /** Applies the migrations, in the given order, to `state` (a new empty one by default). Pure. */
@@ -49,8 +54,13 @@ export interface PlannedStep {
  * The steps of one migration. Forwards: `state` is the schema before it; backwards: the schema after
  * it. `state` ends as the schema on the other side.
  */
-export function plan(migration: RecordedMigration, state: SchemaState, direction: 'forwards' | 'backwards'): PlannedStep[] {
-  const operations = direction === 'forwards' ? migration.operations : [...migration.operations].reverse().map((o) => o.reverse())
+export function plan(
+  migration: RecordedMigration,
+  state: SchemaState,
+  direction: 'forwards' | 'backwards',
+): PlannedStep[] {
+  const operations =
+    direction === 'forwards' ? migration.operations : [...migration.operations].reverse().map((o) => o.reverse())
   const out: PlannedStep[] = []
   for (const operation of operations) {
     try {

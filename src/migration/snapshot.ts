@@ -9,9 +9,33 @@
 import { type SqlExpression, isSqlExpression } from '../schema/sql.js'
 
 export const COLUMN_CLASSES = [
-  'Varchar', 'Char', 'Text', 'SmallInt', 'Integer', 'BigInt', 'Serial', 'BigSerial', 'Boolean', 'Real',
-  'DoublePrecision', 'Numeric', 'UUID', 'Date', 'Time', 'Timestamp', 'Timestamptz', 'Interval', 'JSON',
-  'JSONB', 'Bytea', 'Array', 'ForeignKey', 'Enum', 'Inet', 'Cidr', 'MacAddr',
+  'Varchar',
+  'Char',
+  'Text',
+  'SmallInt',
+  'Integer',
+  'BigInt',
+  'Serial',
+  'BigSerial',
+  'Boolean',
+  'Real',
+  'DoublePrecision',
+  'Numeric',
+  'UUID',
+  'Date',
+  'Time',
+  'Timestamp',
+  'Timestamptz',
+  'Interval',
+  'JSON',
+  'JSONB',
+  'Bytea',
+  'Array',
+  'ForeignKey',
+  'Enum',
+  'Inet',
+  'Cidr',
+  'MacAddr',
 ] as const
 export type ColumnClassName = (typeof COLUMN_CLASSES)[number]
 
@@ -134,7 +158,9 @@ export function keyOf(table: TableSnapshot, name: string): 'primaryKey' | 'uniqu
   if (!column) return undefined
   if (column.params.primaryKey) return 'primaryKey'
   if (column.params.unique) return 'unique'
-  const constraint = table.constraints.find((c) => c.kind !== 'check' && c.columns.length === 1 && c.columns[0] === name)
+  const constraint = table.constraints.find(
+    (c) => c.kind !== 'check' && c.columns.length === 1 && c.columns[0] === name,
+  )
   return constraint?.kind === 'primaryKey' || constraint?.kind === 'unique' ? constraint.kind : undefined
 }
 
@@ -171,7 +197,10 @@ export class SchemaState {
 
   /** Plain form (a deep copy); columns stay in the order they were added (the physical order). */
   toData(): SnapshotData {
-    return canonicalSnapshot({ tables: [...this.tables.values()], enums: [...this.enums.values()] }, { sortColumns: false })
+    return canonicalSnapshot(
+      { tables: [...this.tables.values()], enums: [...this.enums.values()] },
+      { sortColumns: false },
+    )
   }
 
   /**
@@ -180,7 +209,10 @@ export class SchemaState {
    * state changes: ~10× cheaper than `toData()` on a large schema.
    */
   view(): SnapshotData {
-    return canonicalSnapshot({ tables: [...this.tables.values()], enums: [...this.enums.values()] }, { sortColumns: false, copy: false })
+    return canonicalSnapshot(
+      { tables: [...this.tables.values()], enums: [...this.enums.values()] },
+      { sortColumns: false, copy: false },
+    )
   }
 }
 
@@ -208,7 +240,10 @@ export function cloneData<T>(value: T): T {
   return out as T
 }
 
-const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
+const byKey =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0
 const byStableForm = <T>(items: T[]): T[] => {
   if (items.length < 2) return items
   const keyed = items.map((item) => [stableStringify(item), item] as const)
@@ -221,12 +256,16 @@ const byStableForm = <T>(items: T[]): T[] => {
  * then only the lists are new and the objects in them are shared). Column order is not part of the
  * schema: ADD COLUMN always appends, so a column declared in the middle can't be placed there.
  */
-export function canonicalSnapshot(data: SnapshotData, options: { sortColumns?: boolean; copy?: boolean } = {}): SnapshotData {
+export function canonicalSnapshot(
+  data: SnapshotData,
+  options: { sortColumns?: boolean; copy?: boolean } = {},
+): SnapshotData {
   const copy = options.copy !== false
   const tables = data.tables
     .map((table) => {
       const out: TableSnapshot = copy ? cloneTable(table) : { ...table }
-      if (options.sortColumns !== false) out.columns = (copy ? out.columns : [...out.columns]).sort(byKey((c) => c.name))
+      if (options.sortColumns !== false)
+        out.columns = (copy ? out.columns : [...out.columns]).sort(byKey((c) => c.name))
       out.constraints = byStableForm(copy ? out.constraints : [...out.constraints])
       out.indexes = byStableForm(copy ? out.indexes : [...out.indexes])
       return out
@@ -259,7 +298,8 @@ export function stableStringify(value: unknown): string {
  */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return stableStringify(a) === stableStringify(b)
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return stableStringify(a) === stableStringify(b)
   const x = isSqlExpression(a) ? { $sql: a.text } : a
   const y = isSqlExpression(b) ? { $sql: b.text } : b
   const xArray = Array.isArray(x)

@@ -178,7 +178,12 @@ export const unpluginFactory: UnpluginFactory<Options | undefined, false> = (opt
         // there would race the user's own dev server and tests (see the `runInVitest` option).
         const idle = serving && options?.runInVitest !== true && underVitest()
         const devServer = serving && !idle
-        core.configure({ root: config.root, watchMode: devServer || (!idle && Boolean(config.build.watch)), devServer, idle })
+        core.configure({
+          root: config.root,
+          watchMode: devServer || (!idle && Boolean(config.build.watch)),
+          devServer,
+          idle,
+        })
       },
       configureServer(server) {
         core.attachServer(createViteServerContext(server, resolvedId))
@@ -201,7 +206,11 @@ export const unpluginFactory: UnpluginFactory<Options | undefined, false> = (opt
       setup(build: PluginBuild) {
         build.onStart(async () => {
           // esbuild does not say whether it is watching: see the `onDiff` option.
-          core.configure({ root: build.initialOptions.absWorkingDir ?? process.cwd(), watchMode: false, devServer: false })
+          core.configure({
+            root: build.initialOptions.absWorkingDir ?? process.cwd(),
+            watchMode: false,
+            devServer: false,
+          })
           const errors: PartialMessage[] = []
           const warnings: PartialMessage[] = []
           await core.buildStart({

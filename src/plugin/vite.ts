@@ -17,7 +17,19 @@ import type { Options } from './options.js'
 export type { OnDiff, Options } from './options.js'
 
 /** What the factory writes for other bundlers, or only for unplugin. */
-const NOT_FOR_VITE = new Set(['rollup', 'rolldown', 'esbuild', 'webpack', 'rspack', 'rsbuild', 'unloader', 'farm', 'bun', 'loadInclude', 'transformInclude'])
+const NOT_FOR_VITE = new Set([
+  'rollup',
+  'rolldown',
+  'esbuild',
+  'webpack',
+  'rspack',
+  'rsbuild',
+  'unloader',
+  'farm',
+  'bun',
+  'loadInclude',
+  'transformInclude',
+])
 
 /**
  * The plugin for `vite.config.ts`.

@@ -70,7 +70,15 @@ export function projectMigrator(history: ProjectHistory, options: ProjectMigrato
     apps: history.apps.map((a) => ({ name: a.app.name, dependencies: a.app.dependencies })),
     migrations: history.apps
       .filter((a) => !included || included.has(a.app.name))
-      .flatMap((a) => a.migrations.map((m) => ({ app: m.app, id: m.id, file: m.file, description: m.description, forwards: () => ({ operations: m.operations }) }))),
+      .flatMap((a) =>
+        a.migrations.map((m) => ({
+          app: m.app,
+          id: m.id,
+          file: m.file,
+          description: m.description,
+          forwards: () => ({ operations: m.operations }),
+        })),
+      ),
     root: history.project.root,
     ...(options.database === undefined ? {} : { database: options.database }),
     ...(history.project.config.historySchema ? { historySchema: history.project.config.historySchema } : {}),

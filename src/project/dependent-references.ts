@@ -15,7 +15,13 @@
 import path from 'node:path'
 import { AutoMigrationsError } from '../errors.js'
 import { AddColumn, AlterColumn, type Operation } from '../migration/operations/index.js'
-import { type ForeignKeyTarget, keyOf, type SchemaState, type SnapshotData, type TableSnapshot } from '../migration/snapshot.js'
+import {
+  type ForeignKeyTarget,
+  keyOf,
+  type SchemaState,
+  type SnapshotData,
+  type TableSnapshot,
+} from '../migration/snapshot.js'
 
 /** A foreign key that a migration of `app` points at a table of another app. */
 export interface DependentReference {
@@ -33,7 +39,11 @@ interface MigrationWithOperations {
 }
 
 const targetOf = (o: Operation): ForeignKeyTarget | undefined =>
-  o instanceof AddColumn ? o.params.params.references : o instanceof AlterColumn ? o.params.params.references : undefined
+  o instanceof AddColumn
+    ? o.params.params.references
+    : o instanceof AlterColumn
+      ? o.params.params.references
+      : undefined
 
 const targetKey = (t: ForeignKeyTarget) => `${t.app}\u0000${t.table}\u0000${t.column}`
 
@@ -51,7 +61,11 @@ export function referencesOf(migrations: readonly MigrationWithOperations[]): De
 }
 
 /** What `table` (undefined: gone) lacks of `column` as a key of kind `key` (any kind when omitted); undefined when nothing. */
-function lacks(table: TableSnapshot | undefined, column: string, key?: 'primaryKey' | 'unique'): 'table' | 'column' | 'key' | undefined {
+function lacks(
+  table: TableSnapshot | undefined,
+  column: string,
+  key?: 'primaryKey' | 'unique',
+): 'table' | 'column' | 'key' | undefined {
   if (!table) return 'table'
   if (!table.columns.some((c) => c.name === column)) return 'column'
   const now = keyOf(table, column)
@@ -59,7 +73,8 @@ function lacks(table: TableSnapshot | undefined, column: string, key?: 'primaryK
 }
 
 /** Where a reference was made, for messages: `migration <ID> of app "<app>" (<file>)`. */
-const madeIn = (ref: DependentReference, root: string) => `migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)})`
+const madeIn = (ref: DependentReference, root: string) =>
+  `migration ${ref.migrationId} of app "${ref.app}" (${path.relative(root, ref.file)})`
 
 /**
  * The first reference whose target the history has as a key and the model no longer does (the
@@ -67,7 +82,12 @@ const madeIn = (ref: DependentReference, root: string) => `migration ${ref.migra
  * that says what to do (files relative to `root`); undefined when every target is kept. A target
  * the history itself no longer has is `unbuildableReferences`' to report.
  */
-export function checkReferencedKeys(references: readonly DependentReference[], history: SchemaState, model: SnapshotData, root: string): AutoMigrationsError | undefined {
+export function checkReferencedKeys(
+  references: readonly DependentReference[],
+  history: SchemaState,
+  model: SnapshotData,
+  root: string,
+): AutoMigrationsError | undefined {
   const modelTables = new Map(model.tables.map((t) => [`${t.app}.${t.className}`, t]))
   for (const ref of references) {
     const { app, table, column } = ref.target
@@ -97,7 +117,11 @@ export function checkReferencedKeys(references: readonly DependentReference[], h
  * above (or by hand). Databases that ran the history are fine, but a new one is built app by app,
  * so the dependent app's migration would point at a table or key already gone.
  */
-export function unbuildableReferences(references: readonly DependentReference[], history: SchemaState, root: string): AutoMigrationsError[] {
+export function unbuildableReferences(
+  references: readonly DependentReference[],
+  history: SchemaState,
+  root: string,
+): AutoMigrationsError[] {
   return references.flatMap((ref) => {
     const { app, table, column } = ref.target
     const lost = lacks(history.findTable(app, table), column)

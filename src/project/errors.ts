@@ -11,9 +11,14 @@ export function asAutoMigrationsError(error: unknown): AutoMigrationsError | und
   if (!(error instanceof Error) || error.name !== 'AutoMigrationsError') return undefined
   const { code, details } = error as Error & { code?: unknown; details?: unknown }
   if (typeof code !== 'string') return undefined
-  const copy = new AutoMigrationsError(code as ErrorCode, error.message, (details ?? {}) as AutoMigrationsError['details'], {
-    cause: error.cause,
-  })
+  const copy = new AutoMigrationsError(
+    code as ErrorCode,
+    error.message,
+    (details ?? {}) as AutoMigrationsError['details'],
+    {
+      cause: error.cause,
+    },
+  )
   copy.stack = error.stack
   return copy
 }

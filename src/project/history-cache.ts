@@ -48,7 +48,15 @@ export interface CachedMigration {
 }
 
 /** A file's path, content hash, size, mtimeMs, ctimeMs, inode and when it was hashed (epoch ms). */
-export type FileRecord = [file: string, hash: string, size: number, mtimeMs: number, ctimeMs: number, ino: number, hashedAt: number]
+export type FileRecord = [
+  file: string,
+  hash: string,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+  ino: number,
+  hashedAt: number,
+]
 
 export interface CachedApp {
   name: string
@@ -175,7 +183,13 @@ export function rootKey(configFile: string): string {
 }
 
 /** App N's key (see the top of this file), from app N-1's and its files' records. */
-export function appKey(previous: string, app: RegisteredApp, dir: string | undefined, files: readonly FileRecord[], inputs: readonly FileRecord[]): string {
+export function appKey(
+  previous: string,
+  app: RegisteredApp,
+  dir: string | undefined,
+  files: readonly FileRecord[],
+  inputs: readonly FileRecord[],
+): string {
   const hash = createHash('sha1').update(`${previous}\0${app.name}\0${[...app.dependencies].join(',')}\0${dir ?? ''}\0`)
   for (const list of [files, inputs]) {
     hash.update(`${list.length}\0`)

@@ -14,12 +14,26 @@
 import { stat } from 'node:fs/promises'
 import type { RegisteredApp } from '../app/registry.js'
 import { AutoMigrationsError } from '../errors.js'
-import { type LoadedMigrationFile, type LoadedProject, type LoaderCache, listMigrationFiles, loadAppMigrations, loadProject, migrationsDirOf, runForwards } from '../loader/index.js'
+import {
+  type LoadedMigrationFile,
+  type LoadedProject,
+  type LoaderCache,
+  listMigrationFiles,
+  loadAppMigrations,
+  loadProject,
+  migrationsDirOf,
+  runForwards,
+} from '../loader/index.js'
 import type { Operation } from '../migration/operations/index.js'
 import { type RecordedMigration, replay } from '../migration/replay.js'
 import { cloneData, SchemaState, tableKey } from '../migration/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../schema/to-snapshot.js'
-import { checkReferencedKeys, type DependentReference, referencesOf, unbuildableReferences } from './dependent-references.js'
+import {
+  checkReferencedKeys,
+  type DependentReference,
+  referencesOf,
+  unbuildableReferences,
+} from './dependent-references.js'
 import { userError } from './errors.js'
 import {
   appKey,
@@ -146,10 +160,20 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   // A session knows the migration files of its last load: they are checked while esbuild rebuilds
   // the apps (which mostly waits), rather than after.
   const remembered = useCache ? options.memory?.history : undefined
-  const prefetch = remembered && !operations ? options.memory!.hashes.prefetch(remembered.apps.flatMap((a) => a.files.map(([file]) => file))) : undefined
+  const prefetch =
+    remembered && !operations
+      ? options.memory!.hashes.prefetch(remembered.apps.flatMap((a) => a.files.map(([file]) => file)))
+      : undefined
   let project: LoadedProject
   try {
-    project = options.project ?? (await loadProject({ root: options.root, configFile: options.configFile, cache: options.cache, diskCache: options.historyCache ?? true }))
+    project =
+      options.project ??
+      (await loadProject({
+        root: options.root,
+        configFile: options.configFile,
+        cache: options.cache,
+        diskCache: options.historyCache ?? true,
+      }))
   } finally {
     await prefetch
   }
@@ -158,7 +182,10 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   const memory = useCache ? options.memory : undefined
   let cached: CachedHistory | undefined
   if (cacheFile && !operations) {
-    cached = memory?.history?.configFile === project.configFile ? memory.history : readHistoryCache(cacheFile, project.configFile)
+    cached =
+      memory?.history?.configFile === project.configFile
+        ? memory.history
+        : readHistoryCache(cacheFile, project.configFile)
   }
   const hashes = memory?.hashes ?? new FileHashes()
   if (cached && cached !== memory?.history) hashes.learn(cached.apps.flatMap((a) => [...a.files, ...a.inputs]))
@@ -172,8 +199,12 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
       const entry = cached?.apps[at]
       const item = await listApp(app, hashes, entry?.name === app.name ? entry.inputs.map(([file]) => file) : [])
       listed.push(item)
-      previous = previous === undefined || item === undefined ? undefined : appKey(previous, app, item.dir, item.files, item.inputs)
-      if (previous !== undefined && previous === entry?.key && entry.name === app.name && reusable === at) reusable = at + 1
+      previous =
+        previous === undefined || item === undefined
+          ? undefined
+          : appKey(previous, app, item.dir, item.files, item.inputs)
+      if (previous !== undefined && previous === entry?.key && entry.name === app.name && reusable === at)
+        reusable = at + 1
     }
     // A prefix alone is only exact when no app changed an earlier app's tables (see CachedApp.pure).
     if (cached && reusable < apps.length && !cached.apps.every((a) => a.pure)) reusable = 0
@@ -193,7 +224,8 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
     for (const [at, app] of apps.entries()) {
       const entry = cached?.apps[at]
       if (at < reusable && entry) {
-        for (const table of entry.tables) state.tables.set(tableKey(table.app, table.className), share ? table : cloneData(table))
+        for (const table of entry.tables)
+          state.tables.set(tableKey(table.app, table.className), share ? table : cloneData(table))
         for (const e of entry.enums) state.enums.set(tableKey(e.app, e.name), share ? e : cloneData(e))
         histories.push({ app, migrations: entry.migrations.map((m) => ({ app: app.name, ...m })), errors: [] })
         inputs.push(entry.inputs.map(([file]) => file))
@@ -202,7 +234,9 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
         for (const m of entry.migrations) watch.add(m.file)
         continue
       }
-      const { history, inputs: appInputs } = await loadAppHistory(app, project, options.cache, (file) => hashes.textOf(file))
+      const { history, inputs: appInputs } = await loadAppHistory(app, project, options.cache, (file) =>
+        hashes.textOf(file),
+      )
       for (const migration of history.migrations) watch.add(migration.file)
       inputs.push(appInputs)
       pure.push(noForeignKeysInto(state, app.name))
@@ -221,7 +255,16 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   }
   for (const history of histories) errors.push(...history.errors)
   if (cacheFile && errors.length === 0) {
-    const next = await cacheOf(project, { histories, state, listed, inputs, pure, references, reused: cached?.apps.slice(0, reusable) ?? [], hashes })
+    const next = await cacheOf(project, {
+      histories,
+      state,
+      listed,
+      inputs,
+      pure,
+      references,
+      reused: cached?.apps.slice(0, reusable) ?? [],
+      hashes,
+    })
     if (next) {
       if (memory) {
         memory.history = next
@@ -231,7 +274,9 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
       // to be vouched for by a stat): worth writing down once their stat can vouch for them.
       const refreshed = next.apps.some((app, at) => {
         const old = cached?.apps[at]
-        return [...app.files, ...app.inputs].some((record) => !racy(record) && !old?.files.includes(record) && !old?.inputs.includes(record))
+        return [...app.files, ...app.inputs].some(
+          (record) => !racy(record) && !old?.files.includes(record) && !old?.inputs.includes(record),
+        )
       })
       if (reusable < apps.length || refreshed) writeHistoryCache(cacheFile, next)
     }
@@ -259,7 +304,17 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
     state,
     project.root,
   )
-  return { project, apps: histories, state, model, modelError, references: allReferences, newDatabaseErrors, errors, watchFiles: [...watch].sort() }
+  return {
+    project,
+    apps: histories,
+    state,
+    model,
+    modelError,
+    references: allReferences,
+    newDatabaseErrors,
+    errors,
+    watchFiles: [...watch].sort(),
+  }
 }
 
 const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], record[4]) < RACY_MS
@@ -278,7 +333,13 @@ async function listApp(app: RegisteredApp, hashes: FileHashes, inputs: readonly 
   let files: string[]
   let dirMtimeMs: number | null = null
   try {
-    dirMtimeMs = dir === undefined ? null : await stat(dir).then((s) => s.mtimeMs, () => null)
+    dirMtimeMs =
+      dir === undefined
+        ? null
+        : await stat(dir).then(
+            (s) => s.mtimeMs,
+            () => null,
+          )
     files = dir === undefined ? [] : await listMigrationFiles(dir)
   } catch {
     return undefined
@@ -322,9 +383,15 @@ async function cacheOf(
       continue
     }
     const after = await listApp(history.app, run.hashes, run.inputs[at]!)
-    const same = (a: readonly FileRecord[], b: readonly FileRecord[]) => a.length === b.length && a.every((r, i) => r[0] === b[i]![0] && r[1] === b[i]![1])
+    const same = (a: readonly FileRecord[], b: readonly FileRecord[]) =>
+      a.length === b.length && a.every((r, i) => r[0] === b[i]![0] && r[1] === b[i]![1])
     const loaded = history.migrations.map((m) => m.file).sort()
-    if (!after || !same(after.files, before.files) || loaded.join('\0') !== before.files.map(([file]) => file).join('\0')) break
+    if (
+      !after ||
+      !same(after.files, before.files) ||
+      loaded.join('\0') !== before.files.map(([file]) => file).join('\0')
+    )
+      break
     previous = appKey(previous, history.app, before.dir, after.files, after.inputs)
     apps.push({
       name,
@@ -398,7 +465,13 @@ async function loadAppHistory(
       )
       continue
     }
-    history.migrations.push({ app: app.name, id: file.id, file: file.file, description: file.description, operations: manager.operations })
+    history.migrations.push({
+      app: app.name,
+      id: file.id,
+      file: file.file,
+      description: file.description,
+      operations: manager.operations,
+    })
   }
   return { history, inputs }
 }
@@ -422,7 +495,11 @@ export interface WrittenRecord extends MigrationRecord {
  * (the file is not what was written, the memory is not of this state), the memory is forgotten and
  * the next load is a plain one. `saveRemembered` then writes it to disk.
  */
-export function rememberWritten(history: ProjectState, memory: HistoryMemory, written: readonly WrittenRecord[]): boolean {
+export function rememberWritten(
+  history: ProjectState,
+  memory: HistoryMemory,
+  written: readonly WrittenRecord[],
+): boolean {
   const cached = memory.history
   if (!cached || memory.state !== history.state || written.length === 0) return false
   const state = history.state
@@ -433,17 +510,25 @@ export function rememberWritten(history: ProjectState, memory: HistoryMemory, wr
       const entry = cached.apps[at]
       const before = new Set(cached.apps.slice(0, at).map((a) => a.name))
       const record = memory.hashes.wrote(migration.file, migration.text)
-      if (!app || !entry || app.name !== entry.name || !record || entry.files.some(([file]) => file === migration.file)) throw new Error('not the remembered history')
+      if (!app || !entry || app.name !== entry.name || !record || entry.files.some(([file]) => file === migration.file))
+        throw new Error('not the remembered history')
       // Renames make foreign keys that point at them follow; in the real order, tables of later apps
       // do not exist yet when this migration runs. Other operations touch the app's tables only.
       const follows = migration.operations.some((o) => o.kind === 'renameTable' || o.kind === 'renameColumn')
-      if ((follows && !noForeignKeysInto(state, app.name)) || !referencesOnly(state, app.name, before)) throw new Error('not independent')
+      if ((follows && !noForeignKeysInto(state, app.name)) || !referencesOnly(state, app.name, before))
+        throw new Error('not independent')
       replay([{ app: migration.app, id: migration.id, file: migration.file, operations: migration.operations }], state)
       if (!referencesOnly(state, app.name, before)) throw new Error('not independent')
       entry.files = [...entry.files, record].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
-      entry.migrations = [...entry.migrations, { id: migration.id, file: migration.file, description: migration.description }].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      entry.migrations = [
+        ...entry.migrations,
+        { id: migration.id, file: migration.file, description: migration.description },
+      ].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
       const known = new Set(entry.references.map((r) => JSON.stringify(r.target)))
-      entry.references = [...entry.references, ...referencesOf([migration]).filter((r) => !known.has(JSON.stringify(r.target)))]
+      entry.references = [
+        ...entry.references,
+        ...referencesOf([migration]).filter((r) => !known.has(JSON.stringify(r.target))),
+      ]
       entry.tables = [...state.tables.values()].filter((t) => t.app === app.name)
       entry.enums = [...state.enums.values()].filter((e) => e.app === app.name)
       let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key
@@ -464,7 +549,8 @@ export function rememberWritten(history: ProjectState, memory: HistoryMemory, wr
 
 /** Writes a session's memory of the history cache to disk (after `rememberWritten`). */
 export function saveRemembered(project: LoadedProject, memory: HistoryMemory): void {
-  if (memory.history?.configFile === project.configFile) writeHistoryCache(historyCacheFile(project.root, project.configFile), memory.history)
+  if (memory.history?.configFile === project.configFile)
+    writeHistoryCache(historyCacheFile(project.root, project.configFile), memory.history)
 }
 
 /** The app of `history` by name, or a USAGE error listing the apps there are. */

@@ -69,7 +69,8 @@ export function planNewMigrations(history: ProjectState, options: PlanOptions = 
   return plans
 }
 
-export const isEmptyPlan = (plan: AppPlan): boolean => plan.operations.length === 0 && plan.questions.length === 0 && plan.held.length === 0
+export const isEmptyPlan = (plan: AppPlan): boolean =>
+  plan.operations.length === 0 && plan.questions.length === 0 && plan.held.length === 0
 
 /** The command that resolves an app's changes. */
 export const fixCommand = (app: string): string => `npx auto-migrations new ${app} --auto`
@@ -114,7 +115,10 @@ export class TableFiles {
     const files = this.history.project.dependencies.get(app) ?? []
     // The app's own folder first: a class name may also be declared by another app it imports.
     const own = appFile ? path.dirname(appFile) + path.sep : ''
-    const ordered = [...files.filter((f) => own && f.startsWith(own)), ...files.filter((f) => !own || !f.startsWith(own))]
+    const ordered = [
+      ...files.filter((f) => own && f.startsWith(own)),
+      ...files.filter((f) => !own || !f.startsWith(own)),
+    ]
     for (const file of ordered) {
       const text = await this.#read(file)
       if (text !== undefined && declaration.test(text)) return file
@@ -133,23 +137,44 @@ export class TableFiles {
 }
 
 /** Reports for what a plan writes (`change`) and what it holds (`ambiguous`, `destructive`). */
-export async function reportPlans(history: ProjectState, plans: readonly AppPlan[], files = new TableFiles(history)): Promise<ChangeReport[]> {
+export async function reportPlans(
+  history: ProjectState,
+  plans: readonly AppPlan[],
+  files = new TableFiles(history),
+): Promise<ChangeReport[]> {
   const reports: ChangeReport[] = []
   for (const plan of plans) {
     const fix = fixCommand(plan.app)
-    const report = async (kind: ChangeReport['kind'], description: string, table: string | undefined, how = fix): Promise<ChangeReport> => {
+    const report = async (
+      kind: ChangeReport['kind'],
+      description: string,
+      table: string | undefined,
+      how = fix,
+    ): Promise<ChangeReport> => {
       const file = await files.fileOf(plan.app, table)
-      return { app: plan.app, kind, ...(table === undefined ? {} : { table }), ...(file === undefined ? {} : { file }), description, fix: how }
+      return {
+        app: plan.app,
+        kind,
+        ...(table === undefined ? {} : { table }),
+        ...(file === undefined ? {} : { file }),
+        description,
+        fix: how,
+      }
     }
     for (const o of plan.operations) reports.push(await report('change', o.describe(), tableOf(o)))
-    for (const q of plan.questions) reports.push(await report('ambiguous', questionDescription(q), q.table, renameFix(q)))
+    for (const q of plan.questions)
+      reports.push(await report('ambiguous', questionDescription(q), q.table, renameFix(q)))
     for (const o of plan.held) reports.push(await report('destructive', o.describe(), tableOf(o)))
   }
   return reports
 }
 
 /** Only the held part of plans (questions and destructive operations) as reports. */
-export function heldReports(history: ProjectState, plans: readonly AppPlan[], files?: TableFiles): Promise<ChangeReport[]> {
+export function heldReports(
+  history: ProjectState,
+  plans: readonly AppPlan[],
+  files?: TableFiles,
+): Promise<ChangeReport[]> {
   return reportPlans(
     history,
     plans.map((p) => ({ ...p, operations: [] })),
@@ -175,28 +200,46 @@ export interface WriteMigrationOptions {
  * Writes one migration file for `app` (atomically), with an ID later than every one the app has.
  * An empty `operations` writes an empty migration (`auto-migrations new <app>` without --auto).
  */
-export async function writeMigration(app: AppState, operations: readonly Operation[], options: WriteMigrationOptions = {}): Promise<WrittenMigration> {
+export async function writeMigration(
+  app: AppState,
+  operations: readonly Operation[],
+  options: WriteMigrationOptions = {},
+): Promise<WrittenMigration> {
   const dir = app.app.migrationsPath
   if (dir === undefined) {
-    throw new AutoMigrationsError('INVALID_APP', `App "${app.app.name}" was not loaded from a file, so it has no migrations folder.`, { app: app.app.name })
+    throw new AutoMigrationsError(
+      'INVALID_APP',
+      `App "${app.app.name}" was not loaded from a file, so it has no migrations folder.`,
+      { app: app.app.name },
+    )
   }
   const ids = app.migrations.map((m) => m.id)
   let id = newMigrationId(ids, options.now ?? new Date())
   // A hand-made file may already use the name (its ID differing from its name): never overwrite it.
-  while (existsSync(path.join(dir, migrationFileName(app.app.name, id)))) id = newMigrationId([...ids, id], options.now ?? new Date())
+  while (existsSync(path.join(dir, migrationFileName(app.app.name, id))))
+    id = newMigrationId([...ids, id], options.now ?? new Date())
   const file = path.join(dir, migrationFileName(app.app.name, id))
   const description = options.description ?? autoDescription(operations)
   const text = renderMigration({ app: app.app.name, id, description, operations })
   try {
     await writeFileAtomic(file, text)
   } catch (error) {
-    throw new AutoMigrationsError('WRITE_FAILED', `Could not write migration ${file}: ${error instanceof Error ? error.message : String(error)}`, { app: app.app.name, file, migrationId: id }, { cause: error })
+    throw new AutoMigrationsError(
+      'WRITE_FAILED',
+      `Could not write migration ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      { app: app.app.name, file, migrationId: id },
+      { cause: error },
+    )
   }
   return { app: app.app.name, id, file, lines: operations.map((o) => o.describe()) }
 }
 
 /** Writes one migration per plan that has operations, in dependency order. */
-export async function writeMigrations(history: ProjectState, plans: readonly AppPlan[], options: WriteMigrationOptions = {}): Promise<WrittenMigration[]> {
+export async function writeMigrations(
+  history: ProjectState,
+  plans: readonly AppPlan[],
+  options: WriteMigrationOptions = {},
+): Promise<WrittenMigration[]> {
   const written: WrittenMigration[] = []
   for (const plan of plans) {
     if (plan.operations.length === 0) continue

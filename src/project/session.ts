@@ -119,7 +119,16 @@ class Session implements ProjectSession {
       const loaded = await this.#load()
       if ('error' in loaded) return { written: [], held: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       const { history } = loaded
-      const { TableFiles, autoDescription, heldReports, planNewMigrations, rememberWritten, renderMigration, saveRemembered, writeMigrations } = await this.#work()
+      const {
+        TableFiles,
+        autoDescription,
+        heldReports,
+        planNewMigrations,
+        rememberWritten,
+        renderMigration,
+        saveRemembered,
+        writeMigrations,
+      } = await this.#work()
       const plans = planNewMigrations(history, { allowDestructive: options.allowDestructive })
       const errors = [...history.errors]
       const written: EmitResult['written'] = []
@@ -130,8 +139,20 @@ class Session implements ProjectSession {
           for (const migration of await writeMigrations(history, [plan])) {
             written.push(migration)
             const description = autoDescription(plan.operations)
-            const text = renderMigration({ app: migration.app, id: migration.id, description, operations: plan.operations })
-            remembered.push({ app: migration.app, id: migration.id, file: migration.file, description, operations: plan.operations, text })
+            const text = renderMigration({
+              app: migration.app,
+              id: migration.id,
+              description,
+              operations: plan.operations,
+            })
+            remembered.push({
+              app: migration.app,
+              id: migration.id,
+              file: migration.file,
+              description,
+              operations: plan.operations,
+              text,
+            })
           }
         } catch (error) {
           errors.push(userError(error))
@@ -166,10 +187,19 @@ class Session implements ProjectSession {
   migrationEntries(): Promise<MigrationEntry[]> {
     return this.#exclusive(async () => {
       // Right after a check answered by the verdict cache (a build whose inputs did not change).
-      if (this.#verdict) return this.#verdict.entries.map((e) => ({ ...e, ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}) }))
+      if (this.#verdict)
+        return this.#verdict.entries.map((e) => ({
+          ...e,
+          ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}),
+        }))
       const { loadMigrationFiles, loadProject, loadProjectState } = await this.#work()
       const cache = this.#cache!
-      const project = await loadProject({ root: this.root, configFile: this.explicitConfig, cache, diskCache: this.historyCache })
+      const project = await loadProject({
+        root: this.root,
+        configFile: this.explicitConfig,
+        cache,
+        diskCache: this.historyCache,
+      })
       this.currentConfigFile = project.configFile
       // IDs and files are what the history cache keeps: usually no migration has to be loaded (a
       // build checks first, which leaves it in memory). A history with problems is loaded the
@@ -181,7 +211,8 @@ class Session implements ProjectSession {
       const entries: MigrationEntry[] = []
       for (const app of project.registry.apps) {
         const dependencies = dependenciesOf(project.registry, app.name)
-        for (const m of await loadMigrationFiles(app, { root: project.root, cache })) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
+        for (const m of await loadMigrationFiles(app, { root: project.root, cache }))
+          entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
       }
       return entries
     })
@@ -230,7 +261,13 @@ class Session implements ProjectSession {
     this.#verdict = undefined
     try {
       const { loadHistory, loadProjectState } = await this.#work()
-      const options = { root: this.root, configFile: this.explicitConfig, cache: this.#cache, historyCache: this.historyCache, memory: this.#memory }
+      const options = {
+        root: this.root,
+        configFile: this.explicitConfig,
+        cache: this.#cache,
+        historyCache: this.historyCache,
+        memory: this.#memory,
+      }
       const history = operations ? await loadHistory(options) : await loadProjectState(options)
       this.currentConfigFile = history.project.configFile
       return { history }

@@ -64,7 +64,10 @@ interface VerdictFile extends CleanVerdict, VerdictInputs {
  * '' for the default: the key is what the caller knows before loading anything.
  */
 function verdictFile(root: string, request: string): string {
-  const id = createHash('sha1').update(`${path.resolve(root)}\0${request}`).digest('hex').slice(0, 12)
+  const id = createHash('sha1')
+    .update(`${path.resolve(root)}\0${request}`)
+    .digest('hex')
+    .slice(0, 12)
   return path.join(tempDirOf(root), 'cache', `verdict-${id}.json`)
 }
 
@@ -77,7 +80,8 @@ export function readCleanVerdict(root: string, request: string): CleanVerdict | 
     return undefined
   }
   if (verdict?.format !== FORMAT || verdict.engine !== ENGINE_BUILD || verdict.request !== request) return undefined
-  if (!Array.isArray(verdict.folders) || !Array.isArray(verdict.files) || !Array.isArray(verdict.bundles)) return undefined
+  if (!Array.isArray(verdict.folders) || !Array.isArray(verdict.files) || !Array.isArray(verdict.bundles))
+    return undefined
   // Folders first: cheapest, and what a new migration file changes.
   for (const [folder, mtimeMs] of verdict.folders) {
     let now: number | null

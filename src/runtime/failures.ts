@@ -17,7 +17,10 @@ const codeOf = (error: unknown): string | undefined => {
 export function isConnectionLost(error: unknown): boolean {
   const code = codeOf(error)
   if (code !== undefined) return LOST_CODES.has(code)
-  return error instanceof Error && /^(Connection terminated|Client has encountered a connection error|Client was closed)/.test(error.message)
+  return (
+    error instanceof Error &&
+    /^(Connection terminated|Client has encountered a connection error|Client was closed)/.test(error.message)
+  )
 }
 
 export const NOTHING_APPLIED = 'Nothing of this migration was applied.'
@@ -60,18 +63,36 @@ function whatStays(code: ErrorCode, committed: Committed | undefined): string {
 }
 
 /** The error of a migration that failed (MIGRATION_FAILED, or LOCK_LOST / CONNECTION_LOST by its cause). */
-export function migrationFailure(m: FailedMigration, direction: string, cause: unknown, place: FailurePlace = {}, committed?: Committed): AutoMigrationsError {
+export function migrationFailure(
+  m: FailedMigration,
+  direction: string,
+  cause: unknown,
+  place: FailurePlace = {},
+  committed?: Committed,
+): AutoMigrationsError {
   const code = codeFor(cause)
   const pgCode = codeOf(cause)
   const message = cause instanceof Error ? cause.message : String(cause)
   const where = `${m.app} ${m.id}${m.file ? ` (${m.file})` : ''}`
   const what = place.operation ? `, operation "${place.operation}"` : ''
   const why =
-    code === 'CONNECTION_LOST' ? 'the connection to the database was lost: ' : code === 'LOCK_LOST' ? 'this runner lost the migration lock: ' : ''
+    code === 'CONNECTION_LOST'
+      ? 'the connection to the database was lost: '
+      : code === 'LOCK_LOST'
+        ? 'this runner lost the migration lock: '
+        : ''
   return new AutoMigrationsError(
     code,
     `Migration ${where} failed ${direction}${what}: ${why}${message}${pgCode ? ` [${pgCode}]` : ''}${place.sql ? `\nSQL: ${place.sql}` : ''}\n${whatStays(code, committed)}`,
-    { app: m.app, migrationId: m.id, file: m.file, operation: place.operation, sql: place.sql, pgCode, ...(committed && committed.done > 0 ? { stepsCommitted: committed.done, stepsTotal: committed.total } : {}) },
+    {
+      app: m.app,
+      migrationId: m.id,
+      file: m.file,
+      operation: place.operation,
+      sql: place.sql,
+      pgCode,
+      ...(committed && committed.done > 0 ? { stepsCommitted: committed.done, stepsTotal: committed.total } : {}),
+    },
     { cause },
   )
 }

@@ -119,18 +119,20 @@ export async function historyTableExists(q: Queryable, schema: string = DEFAULT_
  */
 export async function readHistory(q: Queryable, schema: string = DEFAULT_HISTORY_SCHEMA): Promise<HistoryRow[]> {
   if (!(await historyTableExists(q, schema))) return []
-  const { rows } = await ofOurShape(schema, () => q.query<{
-    id: number
-    app: string
-    migration_id: string
-    description: string
-    checksum: string
-    ran_on: Date | string
-    duration_ms: number | null
-  }>(
-    `select id, app, migration_id, description, checksum, ran_on, duration_ms
+  const { rows } = await ofOurShape(schema, () =>
+    q.query<{
+      id: number
+      app: string
+      migration_id: string
+      description: string
+      checksum: string
+      ran_on: Date | string
+      duration_ms: number | null
+    }>(
+      `select id, app, migration_id, description, checksum, ran_on, duration_ms
        from ${table(schema)} order by id`,
-  ))
+    ),
+  )
   return rows.map((row) => ({
     id: Number(row.id),
     app: row.app,
@@ -163,11 +165,18 @@ async function ofOurShape<T>(schema: string, read: () => Promise<T>): Promise<T>
 
 /** The migrations that stopped between their steps outside a transaction (empty before the first run). */
 export async function readProgress(q: Queryable, schema: string = DEFAULT_HISTORY_SCHEMA): Promise<ProgressRow[]> {
-  const { rows: found } = await q.query<{ found: boolean }>('select to_regclass($1) is not null as found', [progressTable(schema)])
+  const { rows: found } = await q.query<{ found: boolean }>('select to_regclass($1) is not null as found', [
+    progressTable(schema),
+  ])
   if (found[0]?.found !== true) return []
-  const { rows } = await q.query<{ app: string; migration_id: string; checksum: string; direction: string; steps_done: number; steps_total: number }>(
-    `select app, migration_id, checksum, direction, steps_done, steps_total from ${progressTable(schema)}`,
-  )
+  const { rows } = await q.query<{
+    app: string
+    migration_id: string
+    checksum: string
+    direction: string
+    steps_done: number
+    steps_total: number
+  }>(`select app, migration_id, checksum, direction, steps_done, steps_total from ${progressTable(schema)}`)
   return rows.map((row) => ({
     app: row.app,
     migrationId: row.migration_id,

@@ -80,7 +80,8 @@ export function partialError(m: FailedMigration, stopped: ProgressRow, what: str
 function resumePoint(run: MigrationRun, groups: readonly StepGroup[]): number {
   const { stopped } = run
   if (!stopped) return 0
-  if (stopped.direction !== run.direction) throw partialError(run, stopped, `: run ${stopped.direction} again to finish it first.`)
+  if (stopped.direction !== run.direction)
+    throw partialError(run, stopped, `: run ${stopped.direction} again to finish it first.`)
   if (stopped.stepsDone > groups.length || doneHash(groups, stopped.stepsDone) !== stopped.checksum) {
     throw partialError(
       run,
@@ -94,9 +95,19 @@ function resumePoint(run: MigrationRun, groups: readonly StepGroup[]): number {
 export async function runMigration(ctx: RunContext, run: MigrationRun): Promise<void> {
   const groups = groupSteps(run.steps)
   const recordsProgress = groups.some((g) => !g.transactional)
-  const prelude = [`${ctx.lock.tag} SET LOCAL lock_timeout = '${Math.max(0, Math.round(ctx.ddlLockTimeoutMs))}ms'`, ...(ctx.lock.fence ? [ctx.lock.fence] : [])]
+  const prelude = [
+    `${ctx.lock.tag} SET LOCAL lock_timeout = '${Math.max(0, Math.round(ctx.ddlLockTimeoutMs))}ms'`,
+    ...(ctx.lock.fence ? [ctx.lock.fence] : []),
+  ]
   const progressAfter = (done: number) =>
-    upsertProgressSql(ctx.historySchema, { app: run.app, migrationId: run.id, checksum: doneHash(groups, done), direction: run.direction, stepsDone: done, stepsTotal: groups.length })
+    upsertProgressSql(ctx.historySchema, {
+      app: run.app,
+      migrationId: run.id,
+      checksum: doneHash(groups, done),
+      direction: run.direction,
+      stepsDone: done,
+      stepsTotal: groups.length,
+    })
   for (let at = resumePoint(run, groups); at < groups.length; at++) {
     const lost = ctx.lock.lost()
     if (lost) throw lost
@@ -108,20 +119,35 @@ export async function runMigration(ctx: RunContext, run: MigrationRun): Promise<
       continue
     }
     const isLast = at === groups.length - 1
-    const tail = isLast ? [...run.finish, ...(recordsProgress ? [deleteProgressSql(ctx.historySchema, run.app, run.id)] : [])] : [progressAfter(at + 1)]
+    const tail = isLast
+      ? [...run.finish, ...(recordsProgress ? [deleteProgressSql(ctx.historySchema, run.app, run.id)] : [])]
+      : [progressAfter(at + 1)]
     await runTransaction(ctx, run, group.steps, prelude, tail, committed)
   }
 }
 
 /** One transaction: the prelude, the steps, the tail. SQL only: one batch; with raw functions: step by step. */
-async function runTransaction(ctx: RunContext, run: MigrationRun, steps: readonly PlannedStep[], prelude: readonly string[], tail: readonly string[], committed: Committed | undefined): Promise<void> {
+async function runTransaction(
+  ctx: RunContext,
+  run: MigrationRun,
+  steps: readonly PlannedStep[],
+  prelude: readonly string[],
+  tail: readonly string[],
+  committed: Committed | undefined,
+): Promise<void> {
   if (steps.every((s) => s.step.kind === 'sql')) {
     try {
       await ctx.engine.execBatch([...prelude, ...steps.map(stepText), ...tail])
     } catch (error) {
       const index = error instanceof BatchError ? error.statementIndex : undefined
       const step = index === undefined ? undefined : steps[index - prelude.length]
-      throw migrationFailure(run, run.direction, error instanceof BatchError ? error.cause : error, placeOf(step), committed)
+      throw migrationFailure(
+        run,
+        run.direction,
+        error instanceof BatchError ? error.cause : error,
+        placeOf(step),
+        committed,
+      )
     }
     return
   }
@@ -146,13 +172,28 @@ async function runTransaction(ctx: RunContext, run: MigrationRun, steps: readonl
  * table's lock under lock_timeout; then the probe tells whether a killed run already did the step
  * (skip), left it broken (clean up first) or never got to it.
  */
-async function runOutside(ctx: RunContext, run: MigrationRun, planned: PlannedStep, prelude: readonly string[], committed: Committed | undefined): Promise<void> {
+async function runOutside(
+  ctx: RunContext,
+  run: MigrationRun,
+  planned: PlannedStep,
+  prelude: readonly string[],
+  committed: Committed | undefined,
+): Promise<void> {
   const step = planned.step as SqlStep
   const { engine, lock } = ctx
   try {
-    await engine.execBatch([...prelude, ...(step.table ? [`LOCK TABLE ${step.table} IN SHARE UPDATE EXCLUSIVE MODE`] : [])])
+    await engine.execBatch([
+      ...prelude,
+      ...(step.table ? [`LOCK TABLE ${step.table} IN SHARE UPDATE EXCLUSIVE MODE`] : []),
+    ])
   } catch (error) {
-    throw migrationFailure(run, run.direction, error instanceof BatchError ? error.cause : error, placeOf(planned), committed)
+    throw migrationFailure(
+      run,
+      run.direction,
+      error instanceof BatchError ? error.cause : error,
+      placeOf(planned),
+      committed,
+    )
   }
   try {
     if (step.probe) {
@@ -169,4 +210,5 @@ async function runOutside(ctx: RunContext, run: MigrationRun, planned: PlannedSt
   }
 }
 
-const placeOf = (step: PlannedStep | undefined) => (step ? { operation: step.operation.describe(), sql: stepText(step) } : {})
+const placeOf = (step: PlannedStep | undefined) =>
+  step ? { operation: step.operation.describe(), sql: stepText(step) } : {}

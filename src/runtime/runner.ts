@@ -127,12 +127,18 @@ interface Recorded {
   description: string
 }
 
-function isRecorder(value: unknown): value is { operations: readonly Operation[]; description?: string; appName?: string } {
+function isRecorder(
+  value: unknown,
+): value is { operations: readonly Operation[]; description?: string; appName?: string } {
   return typeof value === 'object' && value !== null && Array.isArray((value as { operations?: unknown }).operations)
 }
 
-const recordedMigration = (m: Recorded) => ({ app: m.source.app, id: m.source.id, file: m.source.file, operations: m.operations })
-
+const recordedMigration = (m: Recorded) => ({
+  app: m.source.app,
+  id: m.source.id,
+  file: m.source.file,
+  operations: m.operations,
+})
 
 export class Migrator {
   readonly #options: MigratorOptions
@@ -179,11 +185,17 @@ export class Migrator {
   #load(): Promise<Recorded[]> {
     this.#recorded ??= (async () => {
       const rank = new Map(this.#apps.map((a, i) => [a.name, i]))
-      const sorted = [...this.#options.migrations].sort((a, b) => (rank.get(a.app) ?? 0) - (rank.get(b.app) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      const sorted = [...this.#options.migrations].sort(
+        (a, b) => (rank.get(a.app) ?? 0) - (rank.get(b.app) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      )
       const out: Recorded[] = []
       for (const source of sorted) {
         if (!rank.has(source.app)) {
-          throw new AutoMigrationsError('APP_MISSING', `Migration ${source.id} belongs to app "${source.app}", which is not registered.`, { app: source.app, migrationId: source.id, file: source.file })
+          throw new AutoMigrationsError(
+            'APP_MISSING',
+            `Migration ${source.id} belongs to app "${source.app}", which is not registered.`,
+            { app: source.app, migrationId: source.id, file: source.file },
+          )
         }
         let manager: unknown
         try {
@@ -197,9 +209,18 @@ export class Migrator {
           )
         }
         if (!isRecorder(manager)) {
-          throw new AutoMigrationsError('INVALID_MIGRATION', `forwards() of migration ${source.app} ${source.id}${source.file ? ` (${source.file})` : ''} must return its MigrationManager.`, { app: source.app, migrationId: source.id, file: source.file })
+          throw new AutoMigrationsError(
+            'INVALID_MIGRATION',
+            `forwards() of migration ${source.app} ${source.id}${source.file ? ` (${source.file})` : ''} must return its MigrationManager.`,
+            { app: source.app, migrationId: source.id, file: source.file },
+          )
         }
-        out.push({ source, operations: manager.operations, checksum: checksumOf(manager.operations), description: source.description ?? manager.description ?? '' })
+        out.push({
+          source,
+          operations: manager.operations,
+          checksum: checksumOf(manager.operations),
+          description: source.description ?? manager.description ?? '',
+        })
       }
       return out
     })()
@@ -221,7 +242,11 @@ export class Migrator {
    * whatever happens, and a failure to release it never hides `fn`'s own error.
    */
   async #locked<T>(engine: Engine, fn: (lock: MigrationLock) => Promise<T>): Promise<T> {
-    const lock = await engine.lock({ timeoutMs: this.#options.lockTimeoutMs, schema: this.#historySchema, leaseMs: this.#options.lockLeaseMs })
+    const lock = await engine.lock({
+      timeoutMs: this.#options.lockTimeoutMs,
+      schema: this.#historySchema,
+      leaseMs: this.#options.lockLeaseMs,
+    })
     try {
       await ensureHistoryTable(engine, this.#historySchema)
       return await fn(lock)
@@ -231,10 +256,16 @@ export class Migrator {
   }
 
   /** The history and the progress of migrations stopped between steps, as the database has them. */
-  async #readRecords(engine: Engine): Promise<{ history: HistoryRow[]; ran: Map<string, HistoryRow>; progress: Map<string, ProgressRow> }> {
+  async #readRecords(
+    engine: Engine,
+  ): Promise<{ history: HistoryRow[]; ran: Map<string, HistoryRow>; progress: Map<string, ProgressRow> }> {
     const history = await readHistory(engine, this.#historySchema)
     const progress = await readProgress(engine, this.#historySchema)
-    return { history, ran: new Map(history.map((h) => [keyOf(h.app, h.migrationId), h])), progress: new Map(progress.map((p) => [keyOf(p.app, p.migrationId), p])) }
+    return {
+      history,
+      ran: new Map(history.map((h) => [keyOf(h.app, h.migrationId), h])),
+      progress: new Map(progress.map((p) => [keyOf(p.app, p.migrationId), p])),
+    }
   }
 
   /**
@@ -251,9 +282,14 @@ export class Migrator {
   async migrate(optionsOrDatabase: MigrateOptions | DatabaseOption = {}): Promise<MigrateResult> {
     const options = asOptions<MigrateOptions>(optionsOrDatabase)
     const recorded = await this.#load()
-    const scope = options.app ? closure(options.app, (name) => this.#apps.find((a) => a.name === name)?.dependencies) : undefined
-    const wanted = (m: Recorded) => (!scope || scope.has(m.source.app)) && !(options.to !== undefined && m.source.app === options.app && m.source.id > options.to)
-    const nothingPending = (ran: Map<string, HistoryRow>) => !recorded.some((m) => wanted(m) && !ran.has(keyOfMigration(m)))
+    const scope = options.app
+      ? closure(options.app, (name) => this.#apps.find((a) => a.name === name)?.dependencies)
+      : undefined
+    const wanted = (m: Recorded) =>
+      (!scope || scope.has(m.source.app)) &&
+      !(options.to !== undefined && m.source.app === options.app && m.source.id > options.to)
+    const nothingPending = (ran: Map<string, HistoryRow>) =>
+      !recorded.some((m) => wanted(m) && !ran.has(keyOfMigration(m)))
     const applied: AppliedMigration[] = []
     return this.#withEngine(options.database, async (engine) => {
       try {
@@ -286,9 +322,28 @@ export class Migrator {
             }
             const steps = plan(migration, state, 'forwards')
             const started = performance.now()
-            const finish = [insertHistoryRowSql(this.#historySchema, { app, migrationId: id, description: m.description, checksum: m.checksum, durationMs: options.fake ? null : undefined })]
-            await runMigration(this.#runContext(engine, lock), { ...runOf(m, 'forwards'), steps: options.fake ? [] : steps, finish, stopped: progress.get(keyOfMigration(m)) })
-            const done = { app, id, description: m.description, durationMs: Math.round(performance.now() - started), outOfOrder: (newestRan.get(app) ?? '') > id }
+            const finish = [
+              insertHistoryRowSql(this.#historySchema, {
+                app,
+                migrationId: id,
+                description: m.description,
+                checksum: m.checksum,
+                durationMs: options.fake ? null : undefined,
+              }),
+            ]
+            await runMigration(this.#runContext(engine, lock), {
+              ...runOf(m, 'forwards'),
+              steps: options.fake ? [] : steps,
+              finish,
+              stopped: progress.get(keyOfMigration(m)),
+            })
+            const done = {
+              app,
+              id,
+              description: m.description,
+              durationMs: Math.round(performance.now() - started),
+              outOfOrder: (newestRan.get(app) ?? '') > id,
+            }
             applied.push(done)
             options.onApplied?.(done)
           }
@@ -316,13 +371,23 @@ export class Migrator {
         const { ran, progress } = await this.#readRecords(engine)
         this.#assertNoChanged(recorded, ran)
         const ranOfApp = recorded.filter((m) => m.source.app === options.app && ran.has(keyOfMigration(m)))
-        if (options.to !== undefined && !recorded.some((m) => m.source.app === options.app && m.source.id === options.to)) {
-          throw new AutoMigrationsError('UNKNOWN_MIGRATION', `App "${options.app}" has no migration ${options.to}.`, { app: options.app, migrationId: options.to })
+        if (
+          options.to !== undefined &&
+          !recorded.some((m) => m.source.app === options.app && m.source.id === options.to)
+        ) {
+          throw new AutoMigrationsError('UNKNOWN_MIGRATION', `App "${options.app}" has no migration ${options.to}.`, {
+            app: options.app,
+            migrationId: options.to,
+          })
         }
-        const targets = options.to !== undefined ? ranOfApp.filter((m) => m.source.id > options.to!) : ranOfApp.slice(-Math.max(0, options.steps ?? 1))
+        const targets =
+          options.to !== undefined
+            ? ranOfApp.filter((m) => m.source.id > options.to!)
+            : ranOfApp.slice(-Math.max(0, options.steps ?? 1))
         for (const m of recorded.filter((r) => r.source.app === options.app)) {
           const stopped = progress.get(keyOfMigration(m))
-          if (stopped?.direction === 'forwards') throw partialError(runOf(m, 'backwards'), stopped, ': run forwards to finish it first, then reverse it.')
+          if (stopped?.direction === 'forwards')
+            throw partialError(runOf(m, 'backwards'), stopped, ': run forwards to finish it first, then reverse it.')
         }
         if (targets.length === 0) return { reversed: [] }
         // The schema as the database has it, the targets last (they come off the top): every other
@@ -334,7 +399,12 @@ export class Migrator {
           for (const m of [...targets].reverse()) {
             const steps = plan(recordedMigration(m), state, 'backwards')
             const finish = [deleteHistoryRowSql(this.#historySchema, m.source.app, m.source.id)]
-            await runMigration(this.#runContext(engine, lock), { ...runOf(m, 'backwards'), steps: options.fake ? [] : steps, finish, stopped: progress.get(keyOfMigration(m)) })
+            await runMigration(this.#runContext(engine, lock), {
+              ...runOf(m, 'backwards'),
+              steps: options.fake ? [] : steps,
+              finish,
+              stopped: progress.get(keyOfMigration(m)),
+            })
             reversed.push({ app: m.source.app, id: m.source.id, description: m.description })
           }
         } catch (error) {
@@ -356,14 +426,34 @@ export class Migrator {
     const root = this.#options.root ?? process.cwd()
     const dir = this.#engine === undefined ? embeddedDirOf(database ?? this.#options.database, root) : undefined
     const report = async (engine: Engine | undefined): Promise<MigrationStatus[]> => {
-      const { history, ran, progress } = engine === undefined ? { history: [], ran: new Map<string, HistoryRow>(), progress: new Map<string, ProgressRow>() } : await this.#readRecords(engine)
+      const { history, ran, progress } =
+        engine === undefined
+          ? { history: [], ran: new Map<string, HistoryRow>(), progress: new Map<string, ProgressRow>() }
+          : await this.#readRecords(engine)
       const out: MigrationStatus[] = recorded.map((m) => {
         const row = ran.get(keyOfMigration(m))
         const stopped = progress.get(keyOfMigration(m))
-        const state: MigrationState = stopped ? 'partial' : !row ? 'pending' : row.checksum === m.checksum ? 'ran' : 'changed'
-        return { app: m.source.app, id: m.source.id, description: m.description, state, ranOn: row?.ranOn, file: m.source.file, ...(stopped ? { steps: { done: stopped.stepsDone, total: stopped.stepsTotal, direction: stopped.direction } } : {}) }
+        const state: MigrationState = stopped
+          ? 'partial'
+          : !row
+            ? 'pending'
+            : row.checksum === m.checksum
+              ? 'ran'
+              : 'changed'
+        return {
+          app: m.source.app,
+          id: m.source.id,
+          description: m.description,
+          state,
+          ranOn: row?.ranOn,
+          file: m.source.file,
+          ...(stopped
+            ? { steps: { done: stopped.stepsDone, total: stopped.stepsTotal, direction: stopped.direction } }
+            : {}),
+        }
       })
-      for (const h of missingOf(recorded, history)) out.push({ app: h.app, id: h.migrationId, description: h.description, state: 'missing', ranOn: h.ranOn })
+      for (const h of missingOf(recorded, history))
+        out.push({ app: h.app, id: h.migrationId, description: h.description, state: 'missing', ranOn: h.ranOn })
       return out
     }
     if (dir !== undefined && !existsSync(dir)) return report(undefined)
@@ -371,7 +461,12 @@ export class Migrator {
   }
 
   #runContext(engine: Engine, lock: MigrationLock): RunContext {
-    return { engine, lock, historySchema: this.#historySchema, ddlLockTimeoutMs: this.#options.ddlLockTimeoutMs ?? 10_000 }
+    return {
+      engine,
+      lock,
+      historySchema: this.#historySchema,
+      ddlLockTimeoutMs: this.#options.ddlLockTimeoutMs ?? 10_000,
+    }
   }
 
   #assertNoChanged(recorded: Recorded[], ran: Map<string, HistoryRow>): void {
@@ -380,7 +475,9 @@ export class Migrator {
       return row !== undefined && row.checksum !== m.checksum
     })
     if (changed.length) {
-      const list = changed.map((m) => `${m.source.app} ${m.source.id}${m.source.file ? ` (${m.source.file})` : ''}`).join(', ')
+      const list = changed
+        .map((m) => `${m.source.app} ${m.source.id}${m.source.file ? ` (${m.source.file})` : ''}`)
+        .join(', ')
       throw new AutoMigrationsError(
         'CHECKSUM_CHANGED',
         `Migration ${list} changed after it ran. Restore the file as it was, or write the change as a new migration (npx auto-migrations new <app> --auto).`,
@@ -393,7 +490,12 @@ export class Migrator {
 const keyOf = (app: string, id: string) => `${app}\u0000${id}`
 const keyOfMigration = (m: Recorded) => keyOf(m.source.app, m.source.id)
 
-const runOf = (m: Recorded, direction: 'forwards' | 'backwards') => ({ app: m.source.app, id: m.source.id, file: m.source.file, direction })
+const runOf = (m: Recorded, direction: 'forwards' | 'backwards') => ({
+  app: m.source.app,
+  id: m.source.id,
+  file: m.source.file,
+  direction,
+})
 
 /** History rows with no migration file. */
 function missingOf(recorded: readonly Recorded[], history: readonly HistoryRow[]): HistoryRow[] {
@@ -406,7 +508,13 @@ const idOf = (h: HistoryRow) => ({ app: h.app, id: h.migrationId })
 /** `migrate(db)` and `status(db)` take the database itself: a URL, a pool, a client, a PGlite instance. */
 function asOptions<T extends { database?: DatabaseOption }>(value: T | DatabaseOption): T {
   if (value === undefined) return {} as T
-  if (typeof value === 'string' || isEngine(value) || isPgliteInstance(value) || typeof (value as { query?: unknown }).query === 'function') return { database: value } as T
+  if (
+    typeof value === 'string' ||
+    isEngine(value) ||
+    isPgliteInstance(value) ||
+    typeof (value as { query?: unknown }).query === 'function'
+  )
+    return { database: value } as T
   return value as T
 }
 

@@ -11,7 +11,11 @@ export interface KeyOptions {
   nulls?: 'first' | 'last'
   opclass?: string
 }
-export type IndexKeyInput = string | SqlExpression | KeyOptions | { expression: SqlExpression; order?: 'asc' | 'desc'; nulls?: 'first' | 'last'; opclass?: string }
+export type IndexKeyInput =
+  | string
+  | SqlExpression
+  | KeyOptions
+  | { expression: SqlExpression; order?: 'asc' | 'desc'; nulls?: 'first' | 'last'; opclass?: string }
 
 export interface IndexOptions {
   name?: string
@@ -44,7 +48,11 @@ export type TableConstraint = UniqueDeclaration | IndexDeclaration | CheckDeclar
 function splitArgs<O extends object>(args: (IndexKeyInput | O)[]): { keys: IndexKeyInput[]; options: O } {
   const last = args[args.length - 1]
   const isOptions =
-    last !== undefined && typeof last === 'object' && !isSqlExpression(last) && !('column' in last) && !('expression' in last)
+    last !== undefined &&
+    typeof last === 'object' &&
+    !isSqlExpression(last) &&
+    !('column' in last) &&
+    !('expression' in last)
   return isOptions
     ? { keys: args.slice(0, -1) as IndexKeyInput[], options: last as O }
     : { keys: args as IndexKeyInput[], options: {} as O }
@@ -64,5 +72,9 @@ export function index(...args: (IndexKeyInput | IndexOptions)[]): IndexDeclarati
 
 /** `check('views >= 0')` or `check(sql\`views >= 0\`, { name: 'views_positive' })`. */
 export function check(expression: string | SqlExpression, options: { name?: string } = {}): CheckDeclaration {
-  return { kind: 'check', expression: typeof expression === 'string' ? expression : expression.text, name: options.name }
+  return {
+    kind: 'check',
+    expression: typeof expression === 'string' ? expression : expression.text,
+    name: options.name,
+  }
 }

@@ -64,23 +64,32 @@ export function expressionNamePart(expression: string): string {
 /** Names of the objects a table's declarations generate; stable, ≤ 63 bytes, derived from current names. */
 export const derivedName = {
   primaryKey: (table: TableSnapshot) => generatedName(table.tablename, [], 'pkey'),
-  columnUnique: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'key'),
-  columnIndex: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'idx'),
-  foreignKey: (table: TableSnapshot, column: ColumnSnapshot) => generatedName(table.tablename, [column.dbColumnName], 'fkey'),
+  columnUnique: (table: TableSnapshot, column: ColumnSnapshot) =>
+    generatedName(table.tablename, [column.dbColumnName], 'key'),
+  columnIndex: (table: TableSnapshot, column: ColumnSnapshot) =>
+    generatedName(table.tablename, [column.dbColumnName], 'idx'),
+  foreignKey: (table: TableSnapshot, column: ColumnSnapshot) =>
+    generatedName(table.tablename, [column.dbColumnName], 'fkey'),
   constraint(table: TableSnapshot, constraint: ConstraintSnapshot): string {
     if (constraint.name) return constraint.name
     switch (constraint.kind) {
       case 'primaryKey':
         return generatedName(table.tablename, [], 'pkey')
       case 'unique':
-        return generatedName(table.tablename, constraint.columns.map((c) => dbName(table, c)), 'key')
+        return generatedName(
+          table.tablename,
+          constraint.columns.map((c) => dbName(table, c)),
+          'key',
+        )
       case 'check':
         return generatedName(table.tablename, [expressionNamePart(constraint.expression)], 'check')
     }
   },
   index(table: TableSnapshot, index: IndexSnapshot): string {
     if (index.name) return index.name
-    const parts = index.keys.map((k) => (k.column !== undefined ? dbName(table, k.column) : expressionNamePart(k.expression ?? '')))
+    const parts = index.keys.map((k) =>
+      k.column !== undefined ? dbName(table, k.column) : expressionNamePart(k.expression ?? ''),
+    )
     return generatedName(table.tablename, parts, index.unique ? 'key' : 'idx')
   },
 }

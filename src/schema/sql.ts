@@ -23,7 +23,9 @@ export function sql(strings: TemplateStringsArray | string, ...values: unknown[]
 export function isSqlExpression(value: unknown): value is SqlExpression {
   return (
     value instanceof SqlExpression ||
-    (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'sql' &&
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { kind?: unknown }).kind === 'sql' &&
       typeof (value as { text?: unknown }).text === 'string')
   )
 }

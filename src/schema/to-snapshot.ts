@@ -52,7 +52,20 @@ function implicitDefault(columnClass: ColumnClassName): DefaultValue {
   return null
 }
 
-function fail(code: 'INVALID_TABLE' | 'INVALID_COLUMN' | 'IDENTIFIER_TOO_LONG' | 'INVALID_DEFAULT' | 'UNKNOWN_COLUMN' | 'UNKNOWN_FK_TARGET' | 'DUPLICATE_COLUMN' | 'ENUM_CONFLICT' | 'FK_APP_NOT_DEPENDENCY', message: string, where: { app: string; table?: string; column?: string }): never {
+function fail(
+  code:
+    | 'INVALID_TABLE'
+    | 'INVALID_COLUMN'
+    | 'IDENTIFIER_TOO_LONG'
+    | 'INVALID_DEFAULT'
+    | 'UNKNOWN_COLUMN'
+    | 'UNKNOWN_FK_TARGET'
+    | 'DUPLICATE_COLUMN'
+    | 'ENUM_CONFLICT'
+    | 'FK_APP_NOT_DEPENDENCY',
+  message: string,
+  where: { app: string; table?: string; column?: string },
+): never {
   throw new AutoMigrationsError(code, message, where)
 }
 
@@ -67,16 +80,34 @@ function checkIdentifier(name: string, what: string, where: { app: string; table
   }
 }
 
-function checkDefault(columnClass: ColumnClassName, value: unknown, where: { app: string; table: string; column: string }, enumValues?: readonly string[]): void {
+function checkDefault(
+  columnClass: ColumnClassName,
+  value: unknown,
+  where: { app: string; table: string; column: string },
+  enumValues?: readonly string[],
+): void {
   if (value === null || value === undefined || isSqlExpression(value)) return
   const bad = (expected: string): never =>
-    fail('INVALID_DEFAULT', `Default of ${where.table}.${where.column} (${columnClass}) must be ${expected} or a sql\`...\` expression; got ${JSON.stringify(value)}.`, where)
-  if (TEXT.includes(columnClass) || ['UUID', 'Date', 'Time', 'Timestamp', 'Timestamptz', 'Interval', 'Inet', 'Cidr', 'MacAddr', 'Bytea'].includes(columnClass)) {
+    fail(
+      'INVALID_DEFAULT',
+      `Default of ${where.table}.${where.column} (${columnClass}) must be ${expected} or a sql\`...\` expression; got ${JSON.stringify(value)}.`,
+      where,
+    )
+  if (
+    TEXT.includes(columnClass) ||
+    ['UUID', 'Date', 'Time', 'Timestamp', 'Timestamptz', 'Interval', 'Inet', 'Cidr', 'MacAddr', 'Bytea'].includes(
+      columnClass,
+    )
+  ) {
     if (typeof value !== 'string') bad('a string')
     return
   }
   if (['SmallInt', 'Integer', 'BigInt', 'Serial', 'BigSerial'].includes(columnClass)) {
-    if (!(typeof value === 'number' && Number.isInteger(value)) && !(typeof value === 'string' && /^-?\d+$/.test(value))) bad('an integer')
+    if (
+      !(typeof value === 'number' && Number.isInteger(value)) &&
+      !(typeof value === 'string' && /^-?\d+$/.test(value))
+    )
+      bad('an integer')
     return
   }
   if (['Real', 'DoublePrecision', 'Numeric'].includes(columnClass)) {
@@ -85,13 +116,15 @@ function checkDefault(columnClass: ColumnClassName, value: unknown, where: { app
   }
   if (columnClass === 'Boolean' && typeof value !== 'boolean') bad('true or false')
   if (columnClass === 'Array' && !Array.isArray(value)) bad('an array')
-  if (columnClass === 'Enum' && (typeof value !== 'string' || !enumValues?.includes(value))) bad(`one of ${JSON.stringify(enumValues)}`)
+  if (columnClass === 'Enum' && (typeof value !== 'string' || !enumValues?.includes(value)))
+    bad(`one of ${JSON.stringify(enumValues)}`)
   if (columnClass === 'ForeignKey' && typeof value !== 'number' && typeof value !== 'string') bad('a key value')
 }
 
 function arrayBase(column: Column<unknown, boolean>): ArrayBase {
   const base: ArrayBase = { columnClass: column.columnClass }
-  if (column.options.length !== undefined && (column.columnClass === 'Varchar' || column.columnClass === 'Char')) base.length = column.options.length
+  if (column.options.length !== undefined && (column.columnClass === 'Varchar' || column.columnClass === 'Char'))
+    base.length = column.options.length
   if (column.columnClass === 'Numeric' && column.options.digits) base.digits = column.options.digits
   if (column.columnClass === 'Enum') base.enum = (column as Enum).enumName
   if (column.columnClass === 'Array') base.base = arrayBase((column as ArrayColumn).baseColumn)
@@ -107,7 +140,13 @@ interface ReadContext {
   pendingForeignKeys: { table: TableSnapshot; column: ColumnSnapshot; fk: ForeignKey<boolean> }[]
 }
 
-function readColumn(name: string, column: Column<unknown, boolean>, table: TableSnapshot, cls: TableClass, ctx: ReadContext): ColumnSnapshot {
+function readColumn(
+  name: string,
+  column: Column<unknown, boolean>,
+  table: TableSnapshot,
+  cls: TableClass,
+  ctx: ReadContext,
+): ColumnSnapshot {
   const o = column.options
   const dbColumnName = o.dbColumnName ?? snakeCase(name)
   const where = { app: ctx.app, table: table.className, column: name }
@@ -127,13 +166,27 @@ function readColumn(name: string, column: Column<unknown, boolean>, table: Table
   // Unconstrained numeric has no `digits` key at all: a removed key is written as null in alterColumn.
   if (column.columnClass === 'Numeric' && o.digits) params.digits = o.digits
   if (column.columnClass === 'Array') params.base = arrayBase((column as ArrayColumn).baseColumn)
-  const enumColumn = column.columnClass === 'Enum' ? (column as Enum) : column.columnClass === 'Array' && (column as ArrayColumn).baseColumn.columnClass === 'Enum' ? ((column as ArrayColumn).baseColumn as Enum) : undefined
+  const enumColumn =
+    column.columnClass === 'Enum'
+      ? (column as Enum)
+      : column.columnClass === 'Array' && (column as ArrayColumn).baseColumn.columnClass === 'Enum'
+        ? ((column as ArrayColumn).baseColumn as Enum)
+        : undefined
   if (enumColumn) {
     checkIdentifier(enumColumn.enumName, `Enum name of ${table.className}.${name}`, where)
-    const declared: EnumSnapshot = { app: ctx.app, name: enumColumn.enumName, schema: enumColumn.enumSchema ?? 'public', values: [...enumColumn.values] }
+    const declared: EnumSnapshot = {
+      app: ctx.app,
+      name: enumColumn.enumName,
+      schema: enumColumn.enumSchema ?? 'public',
+      values: [...enumColumn.values],
+    }
     const seen = ctx.enums.get(declared.name)
     if (seen && (seen.schema !== declared.schema || seen.values.join('\u0000') !== declared.values.join('\u0000'))) {
-      fail('ENUM_CONFLICT', `Enum "${declared.name}" is declared twice in app "${ctx.app}" with different values (${seen.values.join(', ')} / ${declared.values.join(', ')}). Declare it once and reuse the column definition.`, where)
+      fail(
+        'ENUM_CONFLICT',
+        `Enum "${declared.name}" is declared twice in app "${ctx.app}" with different values (${seen.values.join(', ')} / ${declared.values.join(', ')}). Declare it once and reuse the column definition.`,
+        where,
+      )
     }
     ctx.enums.set(declared.name, declared)
     if (column.columnClass === 'Enum') params.enum = enumColumn.enumName
@@ -153,7 +206,11 @@ function readColumn(name: string, column: Column<unknown, boolean>, table: Table
 function keyOf(input: IndexKeyInput, table: TableSnapshot, where: { app: string; table: string }): IndexKey {
   const known = (property: string) => {
     if (!table.columns.some((c) => c.name === property)) {
-      fail('UNKNOWN_COLUMN', `A constraint of table ${table.className} names column "${property}", which the table does not have. Use a property name of ${table.className}.`, { ...where, column: property })
+      fail(
+        'UNKNOWN_COLUMN',
+        `A constraint of table ${table.className} names column "${property}", which the table does not have. Use a property name of ${table.className}.`,
+        { ...where, column: property },
+      )
     }
     return property
   }
@@ -166,13 +223,18 @@ function keyOf(input: IndexKeyInput, table: TableSnapshot, where: { app: string;
   return key
 }
 
-function readConstraint(declaration: TableConstraint, table: TableSnapshot, where: { app: string; table: string }): { constraint?: ConstraintSnapshot; index?: IndexSnapshot } {
+function readConstraint(
+  declaration: TableConstraint,
+  table: TableSnapshot,
+  where: { app: string; table: string },
+): { constraint?: ConstraintSnapshot; index?: IndexSnapshot } {
   if (declaration.kind === 'check') {
     if (declaration.name) checkIdentifier(declaration.name, `Constraint name on ${table.className}`, where)
     return { constraint: { kind: 'check', name: declaration.name ?? null, expression: declaration.expression } }
   }
   const keys = declaration.keys.map((k) => keyOf(k, table, where))
-  if (keys.length === 0) fail('INVALID_TABLE', `A ${declaration.kind}() on table ${table.className} names no column.`, where)
+  if (keys.length === 0)
+    fail('INVALID_TABLE', `A ${declaration.kind}() on table ${table.className} names no column.`, where)
   const o = declaration.options
   if (o.name) checkIdentifier(o.name, `Constraint name on ${table.className}`, where)
   const nullsDistinct = declaration.kind === 'unique' ? (declaration.options.nullsDistinct ?? true) : true
@@ -183,7 +245,12 @@ function readConstraint(declaration: TableConstraint, table: TableSnapshot, wher
   // What Postgres' index methods refuse, said before a migration is written.
   const method = o.method ?? 'btree'
   if (method !== 'btree') {
-    const refuse = (what: string) => fail('INVALID_TABLE', `A ${declaration.kind}() on table ${table.className} uses method ${method}, which ${what}. Use btree, or change the declaration.`, where)
+    const refuse = (what: string) =>
+      fail(
+        'INVALID_TABLE',
+        `A ${declaration.kind}() on table ${table.className} uses method ${method}, which ${what}. Use btree, or change the declaration.`,
+        where,
+      )
     if (declaration.kind === 'unique') refuse('cannot enforce uniqueness (only btree can)')
     if (keys.some((k) => k.order || k.nulls)) refuse('does not support ordered keys (order, nulls)')
     if (method === 'hash' && keys.length > 1) refuse('takes a single key')
@@ -215,7 +282,12 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
   try {
     instance = new (cls as unknown as new () => Record<string, unknown>)()
   } catch (error) {
-    throw new AutoMigrationsError('INVALID_TABLE', `Table ${className} of app "${ctx.app}" could not be constructed: ${error instanceof Error ? error.message : String(error)}`, where, { cause: error })
+    throw new AutoMigrationsError(
+      'INVALID_TABLE',
+      `Table ${className} of app "${ctx.app}" could not be constructed: ${error instanceof Error ? error.message : String(error)}`,
+      where,
+      { cause: error },
+    )
   }
   const seenDb = new Map<string, string>()
   for (const [name, value] of Object.entries(instance)) {
@@ -223,15 +295,29 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     const column = readColumn(name, value, table, cls, ctx)
     const other = seenDb.get(column.dbColumnName)
     if (other) {
-      fail('DUPLICATE_COLUMN', `Table ${className} has two columns named "${column.dbColumnName}" in the database (${other} and ${name}). Rename one or set dbColumnName.`, { ...where, column: name })
+      fail(
+        'DUPLICATE_COLUMN',
+        `Table ${className} has two columns named "${column.dbColumnName}" in the database (${other} and ${name}). Rename one or set dbColumnName.`,
+        { ...where, column: name },
+      )
     }
     seenDb.set(column.dbColumnName, name)
     table.columns.push(column)
   }
   const composite = Object.hasOwn(cls, 'primaryKey') ? statics.primaryKey : undefined
   const columnPk = table.columns.filter((c) => c.params.primaryKey)
-  if (composite && columnPk.length) fail('INVALID_TABLE', `Table ${className} declares both static primaryKey and a column with primaryKey: keep one.`, where)
-  if (columnPk.length > 1) fail('INVALID_TABLE', `Table ${className} has ${columnPk.length} columns with primaryKey; declare a composite key with static primaryKey = [...] instead.`, where)
+  if (composite && columnPk.length)
+    fail(
+      'INVALID_TABLE',
+      `Table ${className} declares both static primaryKey and a column with primaryKey: keep one.`,
+      where,
+    )
+  if (columnPk.length > 1)
+    fail(
+      'INVALID_TABLE',
+      `Table ${className} has ${columnPk.length} columns with primaryKey; declare a composite key with static primaryKey = [...] instead.`,
+      where,
+    )
   if (composite) {
     for (const c of composite) keyOf(c, table, where)
     // Postgres makes key columns NOT NULL (and keeps them so when the key goes): say so.
@@ -239,10 +325,19 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     table.constraints.push({ kind: 'primaryKey', name: null, columns: [...composite] })
   } else if (!columnPk.length) {
     if (table.columns.some((c) => c.dbColumnName === 'id')) {
-      fail('INVALID_TABLE', `Table ${className} has a column "id" but no primary key. Mark it primaryKey: true, or rename it.`, { ...where, column: 'id' })
+      fail(
+        'INVALID_TABLE',
+        `Table ${className} has a column "id" but no primary key. Mark it primaryKey: true, or rename it.`,
+        { ...where, column: 'id' },
+      )
     }
     // Piccolo's rule: a table without a primary key gets `id serial primary key`.
-    table.columns.unshift({ name: 'id', dbColumnName: 'id', columnClass: 'Serial', params: { null: false, default: null, primaryKey: true, unique: false, index: false } })
+    table.columns.unshift({
+      name: 'id',
+      dbColumnName: 'id',
+      columnClass: 'Serial',
+      params: { null: false, default: null, primaryKey: true, unique: false, index: false },
+    })
   }
   const declarations = Object.hasOwn(cls, 'constraints') ? (statics.constraints ?? []) : []
   for (const declaration of declarations) {
@@ -250,7 +345,8 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     if (constraint) table.constraints.push(constraint)
     if (index) table.indexes.push(index)
   }
-  if (Object.hasOwn(cls, 'renamedFrom') && statics.renamedFrom) ctx.hints.tables.set(`${ctx.app}.${className}`, statics.renamedFrom)
+  if (Object.hasOwn(cls, 'renamedFrom') && statics.renamedFrom)
+    ctx.hints.tables.set(`${ctx.app}.${className}`, statics.renamedFrom)
   return table
 }
 
@@ -270,7 +366,12 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
       const table = readTable(cls, ctx)
       const physical = `${table.schema}.${table.tablename}`
       const clash = physicalNames.get(physical)
-      if (clash) fail('INVALID_TABLE', `Tables ${clash} and ${table.className} both map to ${physical}. Set a different static tablename on one.`, { app: app.name, table: table.className })
+      if (clash)
+        fail(
+          'INVALID_TABLE',
+          `Tables ${clash} and ${table.className} both map to ${physical}. Set a different static tablename on one.`,
+          { app: app.name, table: table.className },
+        )
       physicalNames.set(physical, table.className)
       tables.push(table)
       byClass.set(cls, table)
@@ -284,19 +385,35 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
     try {
       targetClass = fk.target()
     } catch (error) {
-      throw new AutoMigrationsError('UNKNOWN_FK_TARGET', `ForeignKey ${table.className}.${column.name}: its target function threw (${error instanceof Error ? error.message : String(error)}).`, where)
+      throw new AutoMigrationsError(
+        'UNKNOWN_FK_TARGET',
+        `ForeignKey ${table.className}.${column.name}: its target function threw (${error instanceof Error ? error.message : String(error)}).`,
+        where,
+      )
     }
     const target = targetClass ? byClass.get(targetClass) : undefined
     const targetApp = targetClass ? registry.appOf(targetClass) : undefined
     if (!target || !targetApp) {
-      fail('UNKNOWN_FK_TARGET', `ForeignKey ${table.className}.${column.name} points at ${targetClass?.name ?? 'nothing'}, which no app registers. Add it to an app's tables.`, where)
+      fail(
+        'UNKNOWN_FK_TARGET',
+        `ForeignKey ${table.className}.${column.name} points at ${targetClass?.name ?? 'nothing'}, which no app registers. Add it to an app's tables.`,
+        where,
+      )
     }
     if (targetApp.name !== table.app && !dependsOn(registry, table.app, targetApp.name)) {
-      fail('FK_APP_NOT_DEPENDENCY', `ForeignKey ${table.className}.${column.name} in app "${table.app}" points at ${target.className} of app "${targetApp.name}", which is not among "${table.app}"'s dependencies. Add it to dependencies in defineApp.`, where)
+      fail(
+        'FK_APP_NOT_DEPENDENCY',
+        `ForeignKey ${table.className}.${column.name} in app "${table.app}" points at ${target.className} of app "${targetApp.name}", which is not among "${table.app}"'s dependencies. Add it to dependencies in defineApp.`,
+        where,
+      )
     }
-    const targetColumn = fk.targetColumn ?? (target.columns.find((c) => c.params.primaryKey)?.name)
+    const targetColumn = fk.targetColumn ?? target.columns.find((c) => c.params.primaryKey)?.name
     if (!targetColumn || !target.columns.some((c) => c.name === targetColumn)) {
-      fail('UNKNOWN_COLUMN', `ForeignKey ${table.className}.${column.name} targets column "${fk.targetColumn ?? '(primary key)'}" of ${target.className}, which it does not have (composite keys can't be targets).`, where)
+      fail(
+        'UNKNOWN_COLUMN',
+        `ForeignKey ${table.className}.${column.name} targets column "${fk.targetColumn ?? '(primary key)'}" of ${target.className}, which it does not have (composite keys can't be targets).`,
+        where,
+      )
     }
     column.params.references = { app: targetApp.name, table: target.className, column: targetColumn }
     column.params.onDelete = fk.onDelete
@@ -307,7 +424,11 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
     const seen = new Set<ColumnSnapshot>()
     for (let at: ColumnSnapshot | undefined = column; at?.columnClass === 'ForeignKey'; ) {
       if (seen.has(at)) {
-        fail('INVALID_COLUMN', `ForeignKey ${table.className}.${column.name} points (through foreign keys) at itself, so it has no type. Point it at a column that is not a foreign key to it.`, { app: table.app, table: table.className, column: column.name })
+        fail(
+          'INVALID_COLUMN',
+          `ForeignKey ${table.className}.${column.name} points (through foreign keys) at itself, so it has no type. Point it at a column that is not a foreign key to it.`,
+          { app: table.app, table: table.className, column: column.name },
+        )
       }
       seen.add(at)
       const ref: ForeignKeyTarget | undefined = at.params.references
@@ -329,7 +450,13 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
 function checkNameClashes(tables: TableSnapshot[], enums: EnumSnapshot[]): void {
   const relations = new Map<string, string>()
   const types = new Map<string, string>()
-  const claim = (space: Map<string, string>, scope: string, name: string, what: string, where: { app: string; table?: string }) => {
+  const claim = (
+    space: Map<string, string>,
+    scope: string,
+    name: string,
+    what: string,
+    where: { app: string; table?: string },
+  ) => {
     const key = `${scope}\u0000${name}`
     const other = space.get(key)
     if (other !== undefined) {
@@ -347,7 +474,8 @@ function checkNameClashes(tables: TableSnapshot[], enums: EnumSnapshot[]): void 
     const constraints = new Map<string, string>()
     const inSchema = `in schema ${table.schema}`
     const relation = (name: string, what: string) => claim(relations, inSchema, name, what, where)
-    const constraint = (name: string, what: string) => claim(constraints, `on table ${table.tablename}`, name, what, where)
+    const constraint = (name: string, what: string) =>
+      claim(constraints, `on table ${table.tablename}`, name, what, where)
     relation(table.tablename, `table ${table.className}`)
     claim(types, inSchema, table.tablename, `table ${table.className}`, where)
     for (const column of table.columns) {
@@ -362,18 +490,26 @@ function checkNameClashes(tables: TableSnapshot[], enums: EnumSnapshot[]): void 
         constraint(derivedName.columnUnique(table, column), `the unique constraint of ${what}`)
       }
       if (p.index) relation(derivedName.columnIndex(table, column), `the index of ${what}`)
-      if (column.columnClass === 'ForeignKey') constraint(derivedName.foreignKey(table, column), `the foreign key ${what}`)
+      if (column.columnClass === 'ForeignKey')
+        constraint(derivedName.foreignKey(table, column), `the foreign key ${what}`)
     }
     for (const c of table.constraints) {
       const name = derivedName.constraint(table, c)
-      const what = c.kind === 'check' ? `check(${JSON.stringify(c.expression)}) on ${table.className}` : `${c.kind === 'unique' ? 'unique' : 'primary key'}(${c.columns.join(', ')}) on ${table.className}`
+      const what =
+        c.kind === 'check'
+          ? `check(${JSON.stringify(c.expression)}) on ${table.className}`
+          : `${c.kind === 'unique' ? 'unique' : 'primary key'}(${c.columns.join(', ')}) on ${table.className}`
       if (c.kind !== 'check') relation(name, what)
       constraint(name, what)
     }
     for (const i of table.indexes) {
       const keys = i.keys.map((k) => k.column ?? k.expression).join(', ')
-      relation(derivedName.index(table, i), `${i.unique ? 'unique' : 'index'}(${keys})${i.where ? ` where ${i.where}` : ''} on ${table.className}`)
+      relation(
+        derivedName.index(table, i),
+        `${i.unique ? 'unique' : 'index'}(${keys})${i.where ? ` where ${i.where}` : ''} on ${table.className}`,
+      )
     }
   }
-  for (const e of enums) claim(types, `in schema ${e.schema}`, e.name, `enum ${e.name} of app "${e.app}"`, { app: e.app })
+  for (const e of enums)
+    claim(types, `in schema ${e.schema}`, e.name, `enum ${e.name} of app "${e.app}"`, { app: e.app })
 }

@@ -50,15 +50,27 @@ export function tableName(table: Pick<TableSnapshot, 'schema' | 'tablename'>): s
 export function enumTypeName(state: SchemaState, app: string, name: string): string {
   const found = state.findEnum(app, name)
   if (!found) {
-    throw new AutoMigrationsError('REPLAY_FAILED', `Enum "${name}" of app "${app}" is used before it is created.`, { app })
+    throw new AutoMigrationsError('REPLAY_FAILED', `Enum "${name}" of app "${app}" is used before it is created.`, {
+      app,
+    })
   }
   return qualifiedName(found.schema, found.name)
 }
 
-type TypeSpec = { columnClass: ColumnClassName; length?: number; digits?: [number, number] | null; enum?: string; base?: ArrayBase }
+type TypeSpec = {
+  columnClass: ColumnClassName
+  length?: number
+  digits?: [number, number] | null
+  enum?: string
+  base?: ArrayBase
+}
 
 /** The SQL type of a column (foreign keys take their target column's type; serials become integers). */
-export function columnType(column: { columnClass: ColumnClassName; params: ColumnParams }, state: SchemaState, app: string): string {
+export function columnType(
+  column: { columnClass: ColumnClassName; params: ColumnParams },
+  state: SchemaState,
+  app: string,
+): string {
   if (column.columnClass === 'ForeignKey') {
     const target = foreignKeyTarget(column.params, state)
     const type = typeOf(target.column, state, target.table.app)
@@ -81,10 +93,13 @@ function typeOf(spec: TypeSpec | ColumnSnapshot, state: SchemaState, app: string
       return enumTypeName(state, app, s.enum ?? '')
     case 'Array':
       if (!s.base) throw new AutoMigrationsError('INVALID_COLUMN', 'An Array column needs a base column.')
-      return `${typeOf(s.base, state, app).replace(/^serial$/, 'integer').replace(/^bigserial$/, 'bigint')}[]`
+      return `${typeOf(s.base, state, app)
+        .replace(/^serial$/, 'integer')
+        .replace(/^bigserial$/, 'bigint')}[]`
     default: {
       const simple = SIMPLE_TYPES[s.columnClass]
-      if (!simple) throw new AutoMigrationsError('INVALID_COLUMN', `Column class ${s.columnClass} has no SQL type here.`)
+      if (!simple)
+        throw new AutoMigrationsError('INVALID_COLUMN', `Column class ${s.columnClass} has no SQL type here.`)
       return simple
     }
   }
@@ -125,7 +140,14 @@ export function defaultSql(
     const type = columnType(column, state, app)
     const base = column.params.base
     const items = value.map((v) =>
-      base ? (defaultSql({ columnClass: base.columnClass, params: { ...emptyParams(), ...base } as ColumnParams }, v, state, app) ?? 'NULL') : String(v),
+      base
+        ? (defaultSql(
+            { columnClass: base.columnClass, params: { ...emptyParams(), ...base } as ColumnParams },
+            v,
+            state,
+            app,
+          ) ?? 'NULL')
+        : String(v),
     )
     return items.length ? `ARRAY[${items.join(', ')}]::${type}` : `'{}'::${type}`
   }
@@ -142,7 +164,8 @@ function emptyParams(): ColumnParams {
 export { dbName, derivedName } from '../schema/naming.js'
 
 export function referentialSql(params: ColumnParams): string {
-  const on = (what: string, action: string | undefined) => (action && action !== 'no action' ? ` ON ${what} ${action.toUpperCase()}` : '')
+  const on = (what: string, action: string | undefined) =>
+    action && action !== 'no action' ? ` ON ${what} ${action.toUpperCase()}` : ''
   return on('DELETE', params.onDelete) + on('UPDATE', params.onUpdate)
 }
 
@@ -152,10 +175,12 @@ export function columnDefinitionSql(table: TableSnapshot, column: ColumnSnapshot
   const parts = [quoteIdent(column.dbColumnName), columnType(column, state, table.app)]
   if (!p.null && !p.primaryKey) parts.push('NOT NULL')
   const def = defaultSql(column, p.default, state, table.app)
-  if (def !== null && column.columnClass !== 'Serial' && column.columnClass !== 'BigSerial') parts.push(`DEFAULT ${def}`)
+  if (def !== null && column.columnClass !== 'Serial' && column.columnClass !== 'BigSerial')
+    parts.push(`DEFAULT ${def}`)
   if (p.primaryKey) parts.push(`CONSTRAINT ${quoteIdent(derivedName.primaryKey(table))} PRIMARY KEY`)
   if (p.unique && !p.primaryKey) parts.push(`CONSTRAINT ${quoteIdent(derivedName.columnUnique(table, column))} UNIQUE`)
-  if (column.columnClass === 'ForeignKey') parts.push(`CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, column))} ${referencesSql(p, state)}`)
+  if (column.columnClass === 'ForeignKey')
+    parts.push(`CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, column))} ${referencesSql(p, state)}`)
   return parts.join(' ')
 }
 
@@ -191,7 +216,9 @@ export function dropConstraintSql(table: TableSnapshot, name: string): string {
 export function createIndexSql(table: TableSnapshot, index: IndexSnapshot): string {
   const keys = index.keys.map((k) => {
     const target = k.column !== undefined ? quoteIdent(dbName(table, k.column)) : `(${k.expression})`
-    return [target, k.opclass, k.order?.toUpperCase(), k.nulls ? `NULLS ${k.nulls.toUpperCase()}` : undefined].filter(Boolean).join(' ')
+    return [target, k.opclass, k.order?.toUpperCase(), k.nulls ? `NULLS ${k.nulls.toUpperCase()}` : undefined]
+      .filter(Boolean)
+      .join(' ')
   })
   return [
     `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.concurrently ? 'CONCURRENTLY ' : ''}${quoteIdent(derivedName.index(table, index))}`,
@@ -225,9 +252,11 @@ export function namedObjects(table: TableSnapshot): Map<string, { name: string; 
   table.columns.forEach((column, at) => {
     const p = column.params
     if (p.primaryKey) out.set('pkey', { name: derivedName.primaryKey(table), kind: 'constraint' })
-    if (p.unique && !p.primaryKey) out.set(`key:${at}`, { name: derivedName.columnUnique(table, column), kind: 'constraint' })
+    if (p.unique && !p.primaryKey)
+      out.set(`key:${at}`, { name: derivedName.columnUnique(table, column), kind: 'constraint' })
     if (p.index) out.set(`idx:${at}`, { name: derivedName.columnIndex(table, column), kind: 'index' })
-    if (column.columnClass === 'ForeignKey') out.set(`fkey:${at}`, { name: derivedName.foreignKey(table, column), kind: 'constraint' })
+    if (column.columnClass === 'ForeignKey')
+      out.set(`fkey:${at}`, { name: derivedName.foreignKey(table, column), kind: 'constraint' })
   })
   table.constraints.forEach((c, at) => {
     out.set(`c:${at}`, { name: derivedName.constraint(table, c), kind: 'constraint' })

@@ -27,4 +27,3 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     throw error
   }
 }
-

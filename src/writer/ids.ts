@@ -15,7 +15,11 @@ const pad = (value: number | bigint, width: number) => String(value).padStart(wi
 export function migrationIdToMicros(id: string): bigint {
   const match = MIGRATION_ID_FORMAT.exec(id)
   if (!match) {
-    throw new AutoMigrationsError('INVALID_MIGRATION', `"${id}" is not a migration ID like 2026-11-27T10:15:03:123456.`, { migrationId: id })
+    throw new AutoMigrationsError(
+      'INVALID_MIGRATION',
+      `"${id}" is not a migration ID like 2026-11-27T10:15:03:123456.`,
+      { migrationId: id },
+    )
   }
   const [, y, mo, d, h, mi, s, us] = match
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s))

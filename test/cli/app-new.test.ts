@@ -34,7 +34,10 @@ describe('auto-migrations app new', () => {
     expect(await p.read('migrations.config.ts')).toContain("apps: ['./src/blog/app.ts', './src/shop/app.ts'],")
     expect(await p.read('.gitignore')).toBe('node_modules\n.auto-migrations/\n')
 
-    await p.write('src/shop/tables.ts', "import { Table, Varchar } from 'unplugin-auto-migrations'\n\nexport class Product extends Table {\n  name = new Varchar({ length: 100 })\n}\n")
+    await p.write(
+      'src/shop/tables.ts',
+      "import { Table, Varchar } from 'unplugin-auto-migrations'\n\nexport class Product extends Table {\n  name = new Varchar({ length: 100 })\n}\n",
+    )
     await p.edit('src/shop/app.ts', '// import { Example }', 'import { Product }')
     await p.edit('src/shop/app.ts', 'tables: [],', 'tables: [Product],')
     const written = await p.run(['new', 'shop', '--auto'])
@@ -48,7 +51,10 @@ describe('auto-migrations app new', () => {
     expect(exists.stderr).toContain('error [APP_EXISTS]: src/blog already exists')
     expect((await p.run(['app', 'new', 'My-App'])).stderr).toContain('error [USAGE]: "My-App" is not a valid app name')
 
-    await p.write('migrations.config.ts', "import { defineConfig } from 'unplugin-auto-migrations'\nconst apps = ['./src/blog/app.ts']\nexport default defineConfig({ apps })\n")
+    await p.write(
+      'migrations.config.ts',
+      "import { defineConfig } from 'unplugin-auto-migrations'\nconst apps = ['./src/blog/app.ts']\nexport default defineConfig({ apps })\n",
+    )
     const opaque = await p.run(['app', 'new', 'shop'])
     expect(opaque.code).toBe(1)
     expect(opaque.stderr).toContain('Could not find the "apps: [...]" list')
@@ -57,13 +63,21 @@ describe('auto-migrations app new', () => {
 })
 
 describe('registering an app in the config source', () => {
-  it('keeps the list\'s layout', () => {
-    expect(registerAppInConfig("defineConfig({ apps: [] })", './b.ts', 'c')).toBe("defineConfig({ apps: ['./b.ts'] })")
-    expect(registerAppInConfig("defineConfig({ apps: ['./a.ts'] })", './b.ts', 'c')).toBe("defineConfig({ apps: ['./a.ts', './b.ts'] })")
-    expect(registerAppInConfig("x({\n  apps: [\n    './a.ts',\n  ],\n})", './b.ts', 'c')).toBe("x({\n  apps: [\n    './a.ts',\n    './b.ts',\n  ],\n})")
-    expect(registerAppInConfig("x({\n  apps: [\n    './a.ts'\n  ],\n})", './b.ts', 'c')).toBe("x({\n  apps: [\n    './a.ts',\n    './b.ts'\n  ],\n})")
+  it("keeps the list's layout", () => {
+    expect(registerAppInConfig('defineConfig({ apps: [] })', './b.ts', 'c')).toBe("defineConfig({ apps: ['./b.ts'] })")
+    expect(registerAppInConfig("defineConfig({ apps: ['./a.ts'] })", './b.ts', 'c')).toBe(
+      "defineConfig({ apps: ['./a.ts', './b.ts'] })",
+    )
+    expect(registerAppInConfig("x({\n  apps: [\n    './a.ts',\n  ],\n})", './b.ts', 'c')).toBe(
+      "x({\n  apps: [\n    './a.ts',\n    './b.ts',\n  ],\n})",
+    )
+    expect(registerAppInConfig("x({\n  apps: [\n    './a.ts'\n  ],\n})", './b.ts', 'c')).toBe(
+      "x({\n  apps: [\n    './a.ts',\n    './b.ts'\n  ],\n})",
+    )
     // Brackets inside strings and comments are not the list's end.
-    expect(registerAppInConfig("x({ apps: ['./a].ts' /* ] */] })", './b.ts', 'c')).toBe("x({ apps: ['./a].ts' /* ] */, './b.ts'] })")
+    expect(registerAppInConfig("x({ apps: ['./a].ts' /* ] */] })", './b.ts', 'c')).toBe(
+      "x({ apps: ['./a].ts' /* ] */, './b.ts'] })",
+    )
   })
 
   it('refuses an app that is already listed, with or without its extension', () => {

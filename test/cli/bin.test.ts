@@ -11,7 +11,10 @@ const bin = path.join(repo, 'bin/auto-migrations.js')
 
 async function spawnCli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } })
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string }
@@ -29,7 +32,9 @@ describe('the auto-migrations bin', () => {
     // Without a terminal (stdin is not a TTY here), so nothing is asked.
     const written = await spawnCli(p.root, ['new', 'blog', '--auto'])
     expect(written.code).toBe(0)
-    expect(written.stdout).toMatch(/blog: wrote src\/blog\/migrations\/blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts/)
+    expect(written.stdout).toMatch(
+      /blog: wrote src\/blog\/migrations\/blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts/,
+    )
 
     const after = await spawnCli(p.root, ['check'])
     expect(after.code).toBe(0)

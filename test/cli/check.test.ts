@@ -18,7 +18,11 @@ describe('auto-migrations check', () => {
     expect(after.code).toBe(0)
     expect(after.stdout).toContain('No changes')
 
-    await p.edit('src/blog/tables.ts', 'views = new Integer({ default: 0 })', 'views = new Integer({ default: 0, index: true })')
+    await p.edit(
+      'src/blog/tables.ts',
+      'views = new Integer({ default: 0 })',
+      'views = new Integer({ default: 0, index: true })',
+    )
     const changed = await p.run(['check'])
     expect(changed.code).toBe(1)
     expect(changed.stdout).toContain('alter column Post.views (index)')
@@ -31,7 +35,9 @@ describe('auto-migrations check', () => {
     await p.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', '')
     const result = await p.run(['check'])
     expect(result.code).toBe(1)
-    expect(result.stdout).toContain('  - ambiguous: did you rename column Post.title to Post.name?  (src/blog/tables.ts)')
+    expect(result.stdout).toContain(
+      '  - ambiguous: did you rename column Post.title to Post.name?  (src/blog/tables.ts)',
+    )
     expect(result.stdout).toContain('  - destructive: drop column Post.body  (src/blog/tables.ts)')
     // Where nobody can answer (CI), the fix says how to state the rename instead.
     expect(result.stdout).toContain(
@@ -54,7 +60,10 @@ describe('auto-migrations check', () => {
 
   it('honours --config', async () => {
     const p = await project('cli-blog')
-    await p.write('config/migrations.config.ts', (await p.read('migrations.config.ts')).replace("'./src/blog/app.ts'", "'../src/blog/app.ts'"))
+    await p.write(
+      'config/migrations.config.ts',
+      (await p.read('migrations.config.ts')).replace("'./src/blog/app.ts'", "'../src/blog/app.ts'"),
+    )
     await p.write('migrations.config.ts', 'throw new Error("not this one")\n')
     const result = await p.run(['check', '--config', 'config/migrations.config.ts'])
     expect(result.stdout).toContain('blog: 10 un-migrated changes')
@@ -83,7 +92,9 @@ describe('check --scratch', () => {
     const before = [...(await p.migrationFiles('auth')), ...(await p.migrationFiles('blog'))]
     const refused = await p.run(['new', 'all', '--auto', '--yes'])
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain(`error [KEPT_FOR_DEPENDENT_APP]: App "auth" can't drop or rename the table class User: migration`)
+    expect(refused.stderr).toContain(
+      `error [KEPT_FOR_DEPENDENT_APP]: App "auth" can't drop or rename the table class User: migration`,
+    )
     expect(refused.stderr).toContain(`of app "blog" (src/blog/migrations/${blogFirst}) points a foreign key at User.id`)
     expect(refused.stderr).toContain('set `static tablename`')
     expect([...(await p.migrationFiles('auth')), ...(await p.migrationFiles('blog'))]).toEqual(before)
@@ -93,7 +104,11 @@ describe('check --scratch', () => {
     expect((await p.run(['new', 'blog', '--auto', '--yes'])).code).toBe(1)
     expect((await p.run(['new', 'auth', '--desc', 'drop user by hand'])).code).toBe(0)
     const handWritten = (await p.migrationFiles('auth')).find((f) => !before.includes(f))!
-    await p.edit(`src/auth/migrations/${handWritten}`, '  return manager', "  manager.dropTable({ className: 'User', tablename: 'user' })\n  return manager")
+    await p.edit(
+      `src/auth/migrations/${handWritten}`,
+      '  return manager',
+      "  manager.dropTable({ className: 'User', tablename: 'user' })\n  return manager",
+    )
     expect((await p.run(['new', 'blog', '--auto', '--yes'])).code).toBe(0)
     // check sees that blog's first migration points at what auth's migrations drop …
     const check = await p.run(['check'])
@@ -104,7 +119,9 @@ describe('check --scratch', () => {
     // … and building a new database from it fails on that statement.
     const scratch = await p.run(['check', '--scratch'])
     expect(scratch.code).toBe(1)
-    expect(scratch.stderr).toMatch(/error \[REPLAY_FAILED\]: Migration blog .*Foreign key target auth\.User\.id does not exist/)
+    expect(scratch.stderr).toMatch(
+      /error \[REPLAY_FAILED\]: Migration blog .*Foreign key target auth\.User\.id does not exist/,
+    )
     expect(scratch.stderr).toContain('The migrations do not build an empty database.')
   })
 })

@@ -55,7 +55,11 @@ const cases: Case[] = [
   {
     name: 'a table registered in two apps',
     setup: async (p) => {
-      await p.edit('src/auth/app.ts', "import { User } from './tables.js'", "import { User } from './tables.js'\nimport { Post } from '../blog/tables.js'")
+      await p.edit(
+        'src/auth/app.ts',
+        "import { User } from './tables.js'",
+        "import { User } from './tables.js'\nimport { Post } from '../blog/tables.js'",
+      )
       await p.edit('src/auth/app.ts', 'tables: [User]', 'tables: [User, Post]')
     },
     code: 'TABLE_IN_TWO_APPS',
@@ -64,7 +68,11 @@ const cases: Case[] = [
   {
     name: 'a foreign key to a table no app registers',
     setup: (p) =>
-      p.edit('src/blog/tables.ts', 'export class Post extends Table {', 'export class Category extends Table {}\n\nexport class Post extends Table {\n  category = new ForeignKey(() => Category)'),
+      p.edit(
+        'src/blog/tables.ts',
+        'export class Post extends Table {',
+        'export class Category extends Table {}\n\nexport class Post extends Table {\n  category = new ForeignKey(() => Category)',
+      ),
     code: 'UNKNOWN_FK_TARGET',
     mentions: ['Post.category', 'Category'],
   },
@@ -76,28 +84,47 @@ const cases: Case[] = [
   },
   {
     name: 'two columns with one database name',
-    setup: (p) => p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', "title = new Varchar({ length: 200 })\n  heading = new Varchar({ length: 200, dbColumnName: 'title' })"),
+    setup: (p) =>
+      p.edit(
+        'src/blog/tables.ts',
+        'title = new Varchar({ length: 200 })',
+        "title = new Varchar({ length: 200 })\n  heading = new Varchar({ length: 200, dbColumnName: 'title' })",
+      ),
     code: 'DUPLICATE_COLUMN',
     mentions: ['Post', '"title"', 'heading'],
   },
   {
     name: 'a 64-byte table name',
-    setup: (p) => p.edit('src/blog/tables.ts', 'export class Post extends Table {', `export class Post extends Table {\n  static tablename = '${'p'.repeat(64)}'`),
+    setup: (p) =>
+      p.edit(
+        'src/blog/tables.ts',
+        'export class Post extends Table {',
+        `export class Post extends Table {\n  static tablename = '${'p'.repeat(64)}'`,
+      ),
     code: 'IDENTIFIER_TOO_LONG',
     mentions: ['Post', 'p'.repeat(64), '64 bytes'],
   },
   {
     name: 'a default of the wrong type',
-    setup: (p) => p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', "title = new Varchar({ length: 200 })\n  views = new Integer({ default: 'many' as never })").then(() =>
-      p.edit('src/blog/tables.ts', 'import { ForeignKey,', 'import { Integer, ForeignKey,'),
-    ),
+    setup: (p) =>
+      p
+        .edit(
+          'src/blog/tables.ts',
+          'title = new Varchar({ length: 200 })',
+          "title = new Varchar({ length: 200 })\n  views = new Integer({ default: 'many' as never })",
+        )
+        .then(() => p.edit('src/blog/tables.ts', 'import { ForeignKey,', 'import { Integer, ForeignKey,')),
     code: 'INVALID_DEFAULT',
     mentions: ['Post.views', 'Integer', '"many"'],
   },
   {
     name: 'a constraint naming an unknown column',
     setup: async (p) => {
-      await p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', "title = new Varchar({ length: 200 })\n  static constraints = [unique('title', 'slug')]")
+      await p.edit(
+        'src/blog/tables.ts',
+        'title = new Varchar({ length: 200 })',
+        "title = new Varchar({ length: 200 })\n  static constraints = [unique('title', 'slug')]",
+      )
       await p.edit('src/blog/tables.ts', 'import { ForeignKey,', 'import { unique, ForeignKey,')
     },
     code: 'UNKNOWN_COLUMN',
@@ -134,7 +161,14 @@ const cases: Case[] = [
   },
   {
     name: 'a migration recorded for another app',
-    setup: (p) => p.write('src/blog/migrations/blog_2026_01_01T00_00_00_000000.ts', THROWING_MIGRATION.replace("  throw new Error('backfill exploded')\n", '').replace("appName: 'blog'", "appName: 'auth'")),
+    setup: (p) =>
+      p.write(
+        'src/blog/migrations/blog_2026_01_01T00_00_00_000000.ts',
+        THROWING_MIGRATION.replace("  throw new Error('backfill exploded')\n", '').replace(
+          "appName: 'blog'",
+          "appName: 'auth'",
+        ),
+      ),
     code: 'INVALID_MIGRATION',
     mentions: ['blog_2026_01_01T00_00_00_000000.ts', '"blog"', '"auth"'],
   },
@@ -172,7 +206,7 @@ describe('bad input', () => {
     expect(result.stderr).toContain('caused by: Error: backfill exploded')
   })
 
-  it('a broken app does not hide the other apps\' changes from check', async () => {
+  it("a broken app does not hide the other apps' changes from check", async () => {
     const p = await project('cli-two-apps')
     await p.write('src/blog/migrations/blog_2026_01_01T00_00_00_000000.ts', THROWING_MIGRATION)
     const result = await p.run(['check'])

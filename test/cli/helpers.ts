@@ -110,6 +110,7 @@ export async function removeProjects(): Promise<void> {
  * Tables as a migration made them: without the runner's bookkeeping beside its history table (the
  * lock and the progress of a run), which come and go with the runner's version, not the migrations.
  */
-export const madeByMigrations = (tables: readonly string[]): string[] => tables.filter((t) => t !== LOCK_TABLE && t !== PROGRESS_TABLE)
+export const madeByMigrations = (tables: readonly string[]): string[] =>
+  tables.filter((t) => t !== LOCK_TABLE && t !== PROGRESS_TABLE)
 
 export const MIGRATION_FILE = /^blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts$/

@@ -11,7 +11,8 @@ async function migratedBlog() {
   return p
 }
 
-const renameTitle = (p: Awaited<ReturnType<typeof migratedBlog>>) => p.edit('src/blog/tables.ts', 'title = new Varchar', 'name = new Varchar')
+const renameTitle = (p: Awaited<ReturnType<typeof migratedBlog>>) =>
+  p.edit('src/blog/tables.ts', 'title = new Varchar', 'name = new Varchar')
 
 describe('auto-migrations new <app> --auto', () => {
   it('writes the first migration of a fresh project, in the SPEC format', async () => {
@@ -23,9 +24,15 @@ describe('auto-migrations new <app> --auto', () => {
     expect(files).toEqual(['blog_2026_11_27T10_15_03_123000.ts'])
     expect(files[0]).toMatch(MIGRATION_FILE)
     const text = await p.read(`src/blog/migrations/${files[0]}`)
-    expect(text.startsWith("import { MigrationManager, sql } from 'unplugin-auto-migrations'\n\nexport const ID = '2026-11-27T10:15:03:123000'\n")).toBe(true)
+    expect(
+      text.startsWith(
+        "import { MigrationManager, sql } from 'unplugin-auto-migrations'\n\nexport const ID = '2026-11-27T10:15:03:123000'\n",
+      ),
+    ).toBe(true)
     expect(text).toContain('export const DESCRIPTION = ')
-    expect(text).toContain("const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION })")
+    expect(text).toContain(
+      "const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION })",
+    )
     expect(text).toContain("  manager.addTable({ className: 'Author', tablename: 'author' })")
     expect(text).toContain('default: sql`now()`')
     expect(text).toContain("references: { app: 'blog', table: 'Author', column: 'id' }")
@@ -88,7 +95,11 @@ describe('auto-migrations new <app> --auto', () => {
 
   it('renaming a column with renamedFrom in the model needs no question', async () => {
     const p = await migratedBlog()
-    await p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', "name = new Varchar({ length: 200, renamedFrom: 'title' })")
+    await p.edit(
+      'src/blog/tables.ts',
+      'title = new Varchar({ length: 200 })',
+      "name = new Varchar({ length: 200, renamedFrom: 'title' })",
+    )
     const result = await p.run(['new', 'blog', '--auto'])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('rename column Post.title to name')
@@ -131,7 +142,11 @@ describe('auto-migrations new <app> --auto', () => {
   it('in a terminal, declining the destructive change writes the rest and holds the drop', async () => {
     const p = await migratedBlog()
     await p.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', '')
-    await p.edit('src/blog/tables.ts', 'views = new Integer({ default: 0 })', 'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })')
+    await p.edit(
+      'src/blog/tables.ts',
+      'views = new Integer({ default: 0 })',
+      'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })',
+    )
     const result = await p.run(['new', 'blog', '--auto'], { answers: ['n'] })
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('add column Post.likes')
@@ -194,8 +209,12 @@ describe('auto-migrations new <app> --auto', () => {
     const unknown = await p.run(['new', 'shop', '--auto'])
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toContain('error [USAGE]: No app is named "shop". The apps are: blog.')
-    expect((await p.run(['new', 'blog', '--auto', '--rename', 'Post.title'])).stderr).toContain('--rename Post.title: write Table.oldColumn=newColumn')
-    expect((await p.run(['new', 'blog', '--auto', '--rename', 'Nope.a=b'])).stderr).toContain('no table class Nope in app "blog"')
+    expect((await p.run(['new', 'blog', '--auto', '--rename', 'Post.title'])).stderr).toContain(
+      '--rename Post.title: write Table.oldColumn=newColumn',
+    )
+    expect((await p.run(['new', 'blog', '--auto', '--rename', 'Nope.a=b'])).stderr).toContain(
+      'no table class Nope in app "blog"',
+    )
     expect((await p.run(['new', 'blog', '--rename', 'Post.a=b'])).stderr).toContain('--rename only applies with --auto')
     expect((await p.run(['new', 'blog', '--bogus'])).stderr).toContain('error [USAGE]: Unknown option --bogus.')
     expect(await p.migrationFiles()).toEqual([])

@@ -24,7 +24,10 @@ async function blogWithMigrations(): Promise<{ p: Project; url: string }> {
   databases.push(database)
   const p = await project('cli-blog')
   expect((await p.run(['new', 'blog', '--auto'], { now: new Date(Date.UTC(2026, 0, 1)) })).code).toBe(0)
-  for (const day of [2, 3]) expect((await p.run(['new', 'blog', '--desc', `step ${day}`], { now: new Date(Date.UTC(2026, 0, day)) })).code).toBe(0)
+  for (const day of [2, 3])
+    expect(
+      (await p.run(['new', 'blog', '--desc', `step ${day}`], { now: new Date(Date.UTC(2026, 0, day)) })).code,
+    ).toBe(0)
   return { p, url: database.url }
 }
 
@@ -64,7 +67,9 @@ describe('the bin with a reader that closes early', () => {
     const client = new pg.Client({ connectionString: url })
     await client.connect()
     try {
-      const { rows } = await client.query<{ description: string }>('select description from auto_migrations order by id')
+      const { rows } = await client.query<{ description: string }>(
+        'select description from auto_migrations order by id',
+      )
       expect(rows.map((r) => r.description)).toEqual([expect.any(String), 'step 2', 'step 3'])
     } finally {
       await client.end()

@@ -38,7 +38,10 @@ interface Spawned {
 /** Runs the bin; kills it (code null) if it is still running after `killAfterMs`. */
 function spawnCli(cwd: string, args: string[], killAfterMs = 30_000): Promise<Spawned> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repo, 'bin/auto-migrations.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [path.join(repo, 'bin/auto-migrations.js'), ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     let lastOutput = Date.now()
@@ -76,7 +79,11 @@ describe('auto-migrations forwards as a process', () => {
 
     expect((await p.run(['new', 'blog', '--desc', 'broken'])).code).toBe(0)
     const files = await p.migrationFiles()
-    await p.edit(`src/blog/migrations/${files[1]}`, '  return manager', "  manager.sql('SELECT * FROM nope')\n  return manager")
+    await p.edit(
+      `src/blog/migrations/${files[1]}`,
+      '  return manager',
+      "  manager.sql('SELECT * FROM nope')\n  return manager",
+    )
     const failed = await spawnCli(p.root, ['forwards', '--database', database.url])
     expect(failed.code).toBe(1)
     expect(failed.stderr).toMatch(/^error \[MIGRATION_FAILED\]: /)

@@ -44,7 +44,9 @@ async function seedEmbeddedDatabase(dir: string): Promise<void> {
 async function embeddedTables(dir: string): Promise<string[]> {
   const handle = await openEmbeddedDatabase(dir)
   try {
-    const { rows } = await handle.db.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by 1")
+    const { rows } = await handle.db.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+    )
     return madeByMigrations(rows.map((r) => r.table_name))
   } finally {
     await handle.release()
@@ -79,7 +81,9 @@ describe('runner commands on the embedded database', () => {
     await p.write('src/blog/migrations/blog_2026_01_02T00_00_00_000000.ts', BAD_MIGRATION)
     const failed = await p.run(['forwards'])
     expect(failed.code).toBe(1)
-    expect(failed.stderr).toMatch(/^error \[MIGRATION_FAILED\]: Migration blog 2026-01-02T00:00:00:000000 \(.*blog_2026_01_02T00_00_00_000000\.ts\) failed forwards/)
+    expect(failed.stderr).toMatch(
+      /^error \[MIGRATION_FAILED\]: Migration blog 2026-01-02T00:00:00:000000 \(.*blog_2026_01_02T00_00_00_000000\.ts\) failed forwards/,
+    )
     expect(failed.stderr).toContain('[42P01]\nSQL: SELECT * FROM nope\n')
     released()
     expect((await p.run(['status'])).stdout).toMatch(new RegExp(`^blog\\s+${ID2}\\s+pending\\s`, 'm'))

@@ -34,16 +34,33 @@ async function query<R = Record<string, unknown>>(url: string, text: string): Pr
 }
 
 const tables = async (url: string) =>
-  madeByMigrations((await query<{ table_name: string }>(url, "select table_name from information_schema.tables where table_schema = 'public' order by 1")).map((r) => r.table_name))
+  madeByMigrations(
+    (
+      await query<{ table_name: string }>(
+        url,
+        "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+      )
+    ).map((r) => r.table_name),
+  )
 
 const columns = async (url: string, table: string) =>
-  (await query<{ column_name: string }>(url, `select column_name from information_schema.columns where table_name = '${table}' order by 1`)).map((r) => r.column_name)
+  (
+    await query<{ column_name: string }>(
+      url,
+      `select column_name from information_schema.columns where table_name = '${table}' order by 1`,
+    )
+  ).map((r) => r.column_name)
 
 /** The history table as `app id` strings, in the order they ran ([] before it exists). */
 async function history(url: string): Promise<string[]> {
-  const [exists] = await query<{ found: boolean }>(url, "select to_regclass('public.auto_migrations') is not null as found")
+  const [exists] = await query<{ found: boolean }>(
+    url,
+    "select to_regclass('public.auto_migrations') is not null as found",
+  )
   if (!exists?.found) return []
-  return (await query<{ app: string; migration_id: string }>(url, 'select app, migration_id from auto_migrations order by id')).map((r) => `${r.app} ${r.migration_id}`)
+  return (
+    await query<{ app: string; migration_id: string }>(url, 'select app, migration_id from auto_migrations order by id')
+  ).map((r) => `${r.app} ${r.migration_id}`)
 }
 
 const ID1 = '2026-01-01T00:00:00:000000'
@@ -61,15 +78,27 @@ async function blogWithMigration(): Promise<Project> {
 /** …and two more: ID2 adds post.likes, ID3 adds post.shares. */
 async function blogWithThreeMigrations(): Promise<Project> {
   const p = await blogWithMigration()
-  await p.edit('src/blog/tables.ts', 'views = new Integer({ default: 0 })', 'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })')
+  await p.edit(
+    'src/blog/tables.ts',
+    'views = new Integer({ default: 0 })',
+    'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })',
+  )
   expect((await p.run(['new', 'blog', '--auto'], { now: at(2) })).code).toBe(0)
-  await p.edit('src/blog/tables.ts', 'likes = new Integer({ default: 0 })', 'likes = new Integer({ default: 0 })\n  shares = new Integer({ default: 0 })')
+  await p.edit(
+    'src/blog/tables.ts',
+    'likes = new Integer({ default: 0 })',
+    'likes = new Integer({ default: 0 })\n  shares = new Integer({ default: 0 })',
+  )
   expect((await p.run(['new', 'blog', '--auto'], { now: at(3) })).code).toBe(0)
   return p
 }
 
 /** A hand-written migration of blog (as a user adds one), with `body` inside forwards(). */
-const handWritten = (id: string, description: string, body: string) => `import { MigrationManager } from 'unplugin-auto-migrations'
+const handWritten = (
+  id: string,
+  description: string,
+  body: string,
+) => `import { MigrationManager } from 'unplugin-auto-migrations'
 
 export const ID = '${id}'
 export const DESCRIPTION = '${description}'
@@ -107,7 +136,9 @@ describe('auto-migrations forwards / status', () => {
     const after = await p.run(['status', '--database', url])
     expect(after.code).toBe(0)
     expect(after.stdout).toMatch(/^app\s+migration\s+state\s+ran on \(UTC\)\s+description$/m)
-    expect(after.stdout).toMatch(new RegExp(`^blog\\s+${ID1}\\s+ran\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\s+add table`, 'm'))
+    expect(after.stdout).toMatch(
+      new RegExp(`^blog\\s+${ID1}\\s+ran\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\s+add table`, 'm'),
+    )
     expect(after.stdout).toContain('1 ran.')
 
     const again = await p.run(['forwards', '--database', url])
@@ -127,18 +158,27 @@ describe('auto-migrations forwards / status', () => {
     expect(noApp.stderr).toMatch(/^error \[USAGE\]: --to needs an app/)
     const unknown = await p.run(['forwards', 'auth', '--to', '2030-01-01T00:00:00:000000', '--database', url])
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toContain(`error [UNKNOWN_MIGRATION]: --to 2030-01-01T00:00:00:000000: app "auth" has no such migration. Its migrations are: ${ID1}, ${ID2}.`)
+    expect(unknown.stderr).toContain(
+      `error [UNKNOWN_MIGRATION]: --to 2030-01-01T00:00:00:000000: app "auth" has no such migration. Its migrations are: ${ID1}, ${ID2}.`,
+    )
     expect(await history(url)).toEqual([])
 
     const first = await p.run(['forwards', 'auth', '--to', ID1, '--database', url])
     expect(first.code).toBe(0)
-    expect(first.stdout.split('\n').filter((l) => l.startsWith('applied'))).toEqual([expect.stringMatching(new RegExp(`^applied auth ${ID1} `))])
+    expect(first.stdout.split('\n').filter((l) => l.startsWith('applied'))).toEqual([
+      expect.stringMatching(new RegExp(`^applied auth ${ID1} `)),
+    ])
     expect(await tables(url)).toEqual(['auto_migrations', 'user'])
 
     // blog needs auth: auth's pending migration runs first.
     const blog = await p.run(['forwards', 'blog', '--database', url])
     expect(blog.code).toBe(0)
-    expect(blog.stdout.split('\n').filter((l) => l.startsWith('applied')).map((l) => l.split(' ').slice(1, 3).join(' '))).toEqual([`auth ${ID2}`, `blog ${ID1}`])
+    expect(
+      blog.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('applied'))
+        .map((l) => l.split(' ').slice(1, 3).join(' ')),
+    ).toEqual([`auth ${ID2}`, `blog ${ID1}`])
     expect(await tables(url)).toEqual(['auto_migrations', 'post', 'user'])
 
     const status = await p.run(['status', 'blog', '--database', url])
@@ -163,20 +203,32 @@ describe('auto-migrations forwards / status', () => {
     expect((await p.run(['new', 'blog', '--auto'], { now: at(2) })).code).toBe(0)
     expect((await p.run(['forwards', '--database', url])).code).toBe(0)
 
-    await p.write(fileOf(ID1), handWritten(ID1, 'from a branch', "  manager.sql('CREATE TABLE branch_note (id int)', 'DROP TABLE branch_note')"))
-    await query(url, "insert into auto_migrations (app, migration_id, checksum) values ('blog', '2025-06-01T00:00:00:000000', 'gone')")
+    await p.write(
+      fileOf(ID1),
+      handWritten(ID1, 'from a branch', "  manager.sql('CREATE TABLE branch_note (id int)', 'DROP TABLE branch_note')"),
+    )
+    await query(
+      url,
+      "insert into auto_migrations (app, migration_id, checksum) values ('blog', '2025-06-01T00:00:00:000000', 'gone')",
+    )
     const run = await p.run(['forwards', '--database', url])
     expect(run.code).toBe(0)
     expect(run.stdout).toContain(`applied blog ${ID1} from a branch`)
-    expect(run.stderr).toContain(`warning: blog ${ID1} was applied out of order: a newer migration of blog had already run`)
-    expect(run.stderr).toContain('warning: blog 2025-06-01T00:00:00:000000 is recorded as run but has no migration file')
+    expect(run.stderr).toContain(
+      `warning: blog ${ID1} was applied out of order: a newer migration of blog had already run`,
+    )
+    expect(run.stderr).toContain(
+      'warning: blog 2025-06-01T00:00:00:000000 is recorded as run but has no migration file',
+    )
     expect(await tables(url)).toContain('branch_note')
 
     const status = await p.run(['status', '--database', url])
     expect(status.code).toBe(0)
     expect(status.stdout).toMatch(statusRow('blog', '2025-06-01T00:00:00:000000', 'missing'))
     expect(status.stdout).toContain('2 ran, 1 missing.')
-    expect(status.stderr).toContain('warning: blog 2025-06-01T00:00:00:000000 is recorded as run but has no migration file')
+    expect(status.stderr).toContain(
+      'warning: blog 2025-06-01T00:00:00:000000 is recorded as run but has no migration file',
+    )
   })
 
   it('a migration edited after it ran: status shows it changed and exits 1, forwards fails with CHECKSUM_CHANGED', async () => {
@@ -184,7 +236,11 @@ describe('auto-migrations forwards / status', () => {
     const p = await blogWithMigration()
     expect((await p.run(['forwards', '--database', url])).code).toBe(0)
     await p.edit(fileOf(ID1), 'length: 200', 'length: 100')
-    await p.edit('src/blog/tables.ts', 'views = new Integer({ default: 0 })', 'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })')
+    await p.edit(
+      'src/blog/tables.ts',
+      'views = new Integer({ default: 0 })',
+      'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })',
+    )
     expect((await p.run(['new', 'blog', '--auto'], { now: at(2) })).code).toBe(0)
 
     const status = await p.run(['status', '--database', url])
@@ -195,7 +251,9 @@ describe('auto-migrations forwards / status', () => {
 
     const run = await p.run(['forwards', '--database', url])
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/^error \[CHECKSUM_CHANGED\]: Migration blog 2026-01-01T00:00:00:000000 \(.*blog_2026_01_01T00_00_00_000000\.ts\) changed after it ran/)
+    expect(run.stderr).toMatch(
+      /^error \[CHECKSUM_CHANGED\]: Migration blog 2026-01-01T00:00:00:000000 \(.*blog_2026_01_01T00_00_00_000000\.ts\) changed after it ran/,
+    )
     expect(await history(url)).toEqual([`blog ${ID1}`])
     expect(await columns(url, 'post')).not.toContain('likes')
 
@@ -208,15 +266,26 @@ describe('auto-migrations forwards / status', () => {
   it('a migration whose SQL fails: forwards exits 1 naming the file, the SQL and 42P01; the migrations before it stay applied and its history row is not written', async () => {
     const url = await freshDatabase()
     const p = await blogWithMigration()
-    await p.write(fileOf(ID2), handWritten(ID2, 'backfill', "  manager.sql('CREATE TABLE half_done (id int)')\n  manager.sql('SELECT * FROM nope')"))
+    await p.write(
+      fileOf(ID2),
+      handWritten(
+        ID2,
+        'backfill',
+        "  manager.sql('CREATE TABLE half_done (id int)')\n  manager.sql('SELECT * FROM nope')",
+      ),
+    )
 
     const run = await p.run(['forwards', '--database', url])
     expect(run.code).toBe(1)
     // Printed once, as it committed (with its time), not again by the report of the failure.
-    expect(run.stdout.split('\n').filter((l) => l.startsWith('applied'))).toEqual([expect.stringMatching(new RegExp(`^applied blog ${ID1} .+ \\(\\d+ ms\\)$`))])
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('applied'))).toEqual([
+      expect.stringMatching(new RegExp(`^applied blog ${ID1} .+ \\(\\d+ ms\\)$`)),
+    ])
     expect(run.stderr).toContain('The migration above stays applied; the one that failed was not applied.')
     const error = run.stderr.slice(run.stderr.indexOf('error ['))
-    expect(error).toMatch(/^error \[MIGRATION_FAILED\]: Migration blog 2026-01-02T00:00:00:000000 \(.*blog_2026_01_02T00_00_00_000000\.ts\) failed forwards/)
+    expect(error).toMatch(
+      /^error \[MIGRATION_FAILED\]: Migration blog 2026-01-02T00:00:00:000000 \(.*blog_2026_01_02T00_00_00_000000\.ts\) failed forwards/,
+    )
     expect(error).toContain('relation "nope" does not exist [42P01]')
     expect(error).toContain('\nSQL: SELECT * FROM nope\n')
     expect(error).toContain('Nothing of this migration was applied.')
@@ -238,18 +307,24 @@ describe('auto-migrations forwards: a migration with a step outside its transact
   it('that fails after the step: status shows it partial with its steps, and forwards resumes the fixed file after what committed', async () => {
     const url = await freshDatabase()
     const p = await blogWithMigration()
-    const index = "  manager.addIndex({ tableClassName: 'Post', tablename: 'post', index: { name: null, keys: [{ column: 'title' }], unique: false, method: 'btree', where: null, nullsDistinct: true, concurrently: true } })"
+    const index =
+      "  manager.addIndex({ tableClassName: 'Post', tablename: 'post', index: { name: null, keys: [{ column: 'title' }], unique: false, method: 'btree', where: null, nullsDistinct: true, concurrently: true } })"
     await p.write(fileOf(ID2), handWritten(ID2, 'index titles', `${index}\n  manager.sql('SELECT * FROM nope')`))
 
     const run = await p.run(['forwards', '--database', url])
     expect(run.code).toBe(1)
-    expect(run.stderr).toContain('The migration above stays applied; the one that failed stopped part-way (status shows it as partial; forwards resumes it).')
+    expect(run.stderr).toContain(
+      'The migration above stays applied; the one that failed stopped part-way (status shows it as partial; forwards resumes it).',
+    )
     expect(run.stderr).toContain('1 of its 2 steps committed before')
     const status = await p.run(['status', '--database', url])
     expect(status.stdout).toMatch(new RegExp(`^blog\\s+${ID2}\\s+partial \\(1/2 steps\\)`, 'm'))
     expect(status.stdout).toContain('1 ran, 1 partial.')
     expect(status.stderr).toContain(`warning: blog ${ID2} stopped forwards between its steps outside a transaction`)
-    const json = JSON.parse((await p.run(['status', '--database', url, '--json'])).stdout) as { state: string; steps: unknown }[]
+    const json = JSON.parse((await p.run(['status', '--database', url, '--json'])).stdout) as {
+      state: string
+      steps: unknown
+    }[]
     expect(json[1]).toMatchObject({ state: 'partial', steps: { done: 1, total: 2, direction: 'forwards' } })
 
     await p.write(fileOf(ID2), handWritten(ID2, 'index titles', `${index}\n  manager.sql('SELECT 1')`))
@@ -290,23 +365,51 @@ describe('auto-migrations backwards', () => {
 
     const two = await p.run(['backwards', 'blog', '--steps', '2', '--yes', '--database', url])
     expect(two.code).toBe(0)
-    expect(two.stdout.split('\n').filter((l) => l.startsWith('reversed')).map((l) => l.split(' ')[2])).toEqual([ID3, ID2])
+    expect(
+      two.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('reversed'))
+        .map((l) => l.split(' ')[2]),
+    ).toEqual([ID3, ID2])
     expect(await history(url)).toEqual([`blog ${ID1}`])
     expect(await columns(url, 'post')).not.toContain('likes')
 
     expect((await p.run(['forwards', '--database', url])).code).toBe(0)
     const to = await p.run(['backwards', 'blog', '--to', ID1, '--yes', '--database', url])
     expect(to.code).toBe(0)
-    expect(to.stdout.split('\n').filter((l) => l.startsWith('reversed')).map((l) => l.split(' ')[2])).toEqual([ID3, ID2])
+    expect(
+      to.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('reversed'))
+        .map((l) => l.split(' ')[2]),
+    ).toEqual([ID3, ID2])
     expect(await history(url)).toEqual([`blog ${ID1}`])
     expect(await columns(url, 'post')).toEqual(['author', 'body', 'created_at', 'id', 'title', 'views'])
 
     // Default: one step. --to also takes the file name, as `sql` does.
     expect((await p.run(['forwards', '--database', url])).code).toBe(0)
     const one = await p.run(['backwards', 'blog', '--yes', '--database', url])
-    expect(one.stdout.split('\n').filter((l) => l.startsWith('reversed')).map((l) => l.split(' ')[2])).toEqual([ID3])
-    const byFile = await p.run(['backwards', 'blog', '--to', 'blog_2026_01_01T00_00_00_000000.ts', '--yes', '--database', url])
-    expect(byFile.stdout.split('\n').filter((l) => l.startsWith('reversed')).map((l) => l.split(' ')[2])).toEqual([ID2])
+    expect(
+      one.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('reversed'))
+        .map((l) => l.split(' ')[2]),
+    ).toEqual([ID3])
+    const byFile = await p.run([
+      'backwards',
+      'blog',
+      '--to',
+      'blog_2026_01_01T00_00_00_000000.ts',
+      '--yes',
+      '--database',
+      url,
+    ])
+    expect(
+      byFile.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('reversed'))
+        .map((l) => l.split(' ')[2]),
+    ).toEqual([ID2])
     expect(await history(url)).toEqual([`blog ${ID1}`])
   })
 
@@ -317,7 +420,9 @@ describe('auto-migrations backwards', () => {
 
     const refused = await p.run(['backwards', 'blog', '--steps', '2', '--database', url])
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain('Reverse 2 migrations of blog? (newest first; dropped tables and columns lose their data):')
+    expect(refused.stderr).toContain(
+      'Reverse 2 migrations of blog? (newest first; dropped tables and columns lose their data):',
+    )
     expect(refused.stderr).toContain(`  - ${ID3} add column Post.shares\n  - ${ID2} add column Post.likes\n`)
     expect(refused.stderr).toMatch(/^error \[DESTRUCTIVE_CHANGE\]: Not reversed: .* Pass --yes to reverse them\.$/m)
     expect(await history(url)).toEqual([`blog ${ID1}`, `blog ${ID2}`, `blog ${ID3}`])
@@ -331,7 +436,9 @@ describe('auto-migrations backwards', () => {
 
     const declined = await p.run(['backwards', 'blog', '--steps', '2', '--database', url], { answers: ['n'] })
     expect(declined.asked).toEqual(['Reverse 2 migrations of blog? (y/N)'])
-    expect(declined.stdout).toContain(`These migrations of blog will be reversed, newest first (dropped tables and columns lose their data):\n  - ${ID3} add column Post.shares\n  - ${ID2} add column Post.likes\n`)
+    expect(declined.stdout).toContain(
+      `These migrations of blog will be reversed, newest first (dropped tables and columns lose their data):\n  - ${ID3} add column Post.shares\n  - ${ID2} add column Post.likes\n`,
+    )
     expect(declined.code).toBe(1)
     expect(declined.stderr).toContain('Nothing was reversed.')
     expect(await history(url)).toHaveLength(3)
@@ -363,7 +470,9 @@ describe('auto-migrations backwards (failures)', () => {
     expect(back.code).toBe(1)
     expect(back.stdout.trim()).toBe(`reversed auth ${ID2} later`)
     expect(back.stderr).toContain('The migration above stays reversed; the one that failed was not.')
-    expect(back.stderr).toMatch(/error \[MIGRATION_FAILED\]: Migration auth 2026-01-01T00:00:00:000000 \(.*auth_2026_01_01T00_00_00_000000\.ts\) failed backwards, operation ".+": .+ \[2BP01\]\nSQL: /)
+    expect(back.stderr).toMatch(
+      /error \[MIGRATION_FAILED\]: Migration auth 2026-01-01T00:00:00:000000 \(.*auth_2026_01_01T00_00_00_000000\.ts\) failed backwards, operation ".+": .+ \[2BP01\]\nSQL: /,
+    )
     expect(await history(url)).toEqual([`auth ${ID1}`, `blog ${ID1}`])
     expect(await tables(url)).toEqual(['auto_migrations', 'post', 'user'])
   })
@@ -374,7 +483,10 @@ describe('the database the runner commands use', () => {
     const configured = await freshDatabase()
     const other = await freshDatabase()
     const p = await blogWithMigration()
-    await p.write('migrations.config.ts', `import { defineConfig } from 'unplugin-auto-migrations'\n\nexport default defineConfig({\n  apps: ['./src/blog/app.ts'],\n  database: '${configured}',\n})\n`)
+    await p.write(
+      'migrations.config.ts',
+      `import { defineConfig } from 'unplugin-auto-migrations'\n\nexport default defineConfig({\n  apps: ['./src/blog/app.ts'],\n  database: '${configured}',\n})\n`,
+    )
 
     expect((await p.run(['forwards'])).code).toBe(0)
     expect(await tables(configured)).toContain('post')
@@ -411,7 +523,9 @@ describe('the database the runner commands use', () => {
     const p = await blogWithMigration()
     const result = await p.run(['forwards', '--database', 'postgres://someone:s3cret@127.0.0.1:1/nowhere'])
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/^error \[DATABASE_ERROR\]: Could not use postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED/)
+    expect(result.stderr).toMatch(
+      /^error \[DATABASE_ERROR\]: Could not use postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED/,
+    )
     expect(result.stderr).not.toContain('s3cret')
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
@@ -420,7 +534,13 @@ describe('the database the runner commands use', () => {
     // The fixture configures no database: whatever opens one creates .auto-migrations/db.
     const p = await blogWithMigration()
     const embedded = p.file('.auto-migrations')
-    for (const argv of [['check'], ['sql', 'blog'], ['new', 'blog', '--auto'], ['forwards', '--help'], ['status', '--help']]) {
+    for (const argv of [
+      ['check'],
+      ['sql', 'blog'],
+      ['new', 'blog', '--auto'],
+      ['forwards', '--help'],
+      ['status', '--help'],
+    ]) {
       expect((await p.run(argv)).code).toBe(0)
     }
     const usage: [string[], string][] = [
@@ -429,7 +549,10 @@ describe('the database the runner commands use', () => {
       [['backwards', 'blog', '--steps', '0'], 'error [USAGE]: --steps 0: give how many migrations to reverse'],
       [['backwards', 'blog', '--steps', 'two'], 'error [USAGE]: --steps two'],
       [['backwards', 'blog', '--steps', '1', '--to', ID1], 'error [USAGE]: Give --to ID or --steps N, not both.'],
-      [['backwards', 'blog', '--to', 'nope'], 'error [UNKNOWN_MIGRATION]: --to nope: app "blog" has no such migration.'],
+      [
+        ['backwards', 'blog', '--to', 'nope'],
+        'error [UNKNOWN_MIGRATION]: --to nope: app "blog" has no such migration.',
+      ],
       [['backwards', 'shop'], 'error [USAGE]: No app is named "shop". The apps are: blog.'],
       [['forwards', 'shop'], 'error [USAGE]: No app is named "shop".'],
       [['forwards', 'blog', 'extra'], 'error [USAGE]: Unexpected argument "extra".'],
@@ -486,7 +609,12 @@ describe('forwards progress and --json', () => {
       await holder.end()
     }
     expect(await run).toBe(0)
-    expect(stdout.split('\n').filter((l) => l.startsWith('applied')).map((l) => l.split(' ')[2])).toEqual([ID1, ID2])
+    expect(
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('applied'))
+        .map((l) => l.split(' ')[2]),
+    ).toEqual([ID1, ID2])
   })
 
   it('forwards --json prints one document: what it applied and the history rows without a file', async () => {
@@ -497,16 +625,30 @@ describe('forwards progress and --json', () => {
     expect(run.code).toBe(0)
     const document = JSON.parse(run.stdout)
     expect(document).toEqual({
-      applied: [ID1, ID2, ID3].map((id) => ({ app: 'blog', id, description: expect.any(String), durationMs: expect.any(Number), outOfOrder: false })),
+      applied: [ID1, ID2, ID3].map((id) => ({
+        app: 'blog',
+        id,
+        description: expect.any(String),
+        durationMs: expect.any(Number),
+        outOfOrder: false,
+      })),
       missing: [],
     })
 
-    await query(url, "insert into auto_migrations (app, migration_id, checksum) values ('blog', '2025-06-01T00:00:00:000000', 'gone')")
+    await query(
+      url,
+      "insert into auto_migrations (app, migration_id, checksum) values ('blog', '2025-06-01T00:00:00:000000', 'gone')",
+    )
     const again = await p.run(['forwards', '--json', '--database', url])
     expect(again.code).toBe(0)
-    expect(JSON.parse(again.stdout)).toEqual({ applied: [], missing: [{ app: 'blog', id: '2025-06-01T00:00:00:000000' }] })
+    expect(JSON.parse(again.stdout)).toEqual({
+      applied: [],
+      missing: [{ app: 'blog', id: '2025-06-01T00:00:00:000000' }],
+    })
     // A human still reads the warning.
-    expect(again.stderr).toContain('warning: blog 2025-06-01T00:00:00:000000 is recorded as run but has no migration file')
+    expect(again.stderr).toContain(
+      'warning: blog 2025-06-01T00:00:00:000000 is recorded as run but has no migration file',
+    )
   })
 
   it('forwards --json on failure: exit 1, the error as JSON on stdout with what stays applied, the message on stderr', async () => {
@@ -519,21 +661,38 @@ describe('forwards progress and --json', () => {
     expect(error).toMatchObject({
       code: 'MIGRATION_FAILED',
       message: expect.stringContaining('relation "nope" does not exist'),
-      details: { app: 'blog', migrationId: ID2, sql: 'SELECT * FROM nope', pgCode: '42P01', applied: [expect.objectContaining({ app: 'blog', id: ID1 })] },
+      details: {
+        app: 'blog',
+        migrationId: ID2,
+        sql: 'SELECT * FROM nope',
+        pgCode: '42P01',
+        applied: [expect.objectContaining({ app: 'blog', id: ID1 })],
+      },
     })
     expect(run.stderr).toMatch(/^error \[MIGRATION_FAILED\]: /)
     expect(await history(url)).toEqual([`blog ${ID1}`])
 
     const unreachable = await p.run(['forwards', '--json', '--database', 'postgres://postgres@127.0.0.1:1/nowhere'])
     expect(unreachable.code).toBe(1)
-    expect(JSON.parse(unreachable.stdout).error).toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining('ECONNREFUSED') })
+    expect(JSON.parse(unreachable.stdout).error).toMatchObject({
+      code: 'DATABASE_ERROR',
+      message: expect.stringContaining('ECONNREFUSED'),
+    })
 
     await p.write(fileOf(ID3), handWritten(ID3, 'broken', "  throw new Error('backfill exploded')"))
     const broken = await p.run(['forwards', '--json', '--database', url])
     expect(broken.code).toBe(1)
     const blocked = JSON.parse(broken.stdout).error
-    expect(blocked).toMatchObject({ code: 'MIGRATION_FORWARDS_THREW', message: expect.stringContaining('Nothing was run') })
-    expect(blocked.details.errors).toEqual([expect.objectContaining({ code: 'MIGRATION_FORWARDS_THREW', message: expect.stringContaining('backfill exploded') })])
+    expect(blocked).toMatchObject({
+      code: 'MIGRATION_FORWARDS_THREW',
+      message: expect.stringContaining('Nothing was run'),
+    })
+    expect(blocked.details.errors).toEqual([
+      expect.objectContaining({
+        code: 'MIGRATION_FORWARDS_THREW',
+        message: expect.stringContaining('backfill exploded'),
+      }),
+    ])
   })
 
   it('status --json lists the rows in the table order, with when they ran and their file', async () => {
@@ -545,9 +704,33 @@ describe('forwards progress and --json', () => {
     expect(run.code).toBe(0)
     const rows = JSON.parse(run.stdout)
     expect(rows).toEqual([
-      { app: 'blog', id: ID1, description: expect.any(String), state: 'ran', ranOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), file: fileOf(ID1), steps: null },
-      { app: 'blog', id: ID2, description: 'add column Post.likes', state: 'ran', ranOn: expect.any(String), file: fileOf(ID2), steps: null },
-      { app: 'blog', id: ID3, description: 'add column Post.shares', state: 'pending', ranOn: null, file: fileOf(ID3), steps: null },
+      {
+        app: 'blog',
+        id: ID1,
+        description: expect.any(String),
+        state: 'ran',
+        ranOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        file: fileOf(ID1),
+        steps: null,
+      },
+      {
+        app: 'blog',
+        id: ID2,
+        description: 'add column Post.likes',
+        state: 'ran',
+        ranOn: expect.any(String),
+        file: fileOf(ID2),
+        steps: null,
+      },
+      {
+        app: 'blog',
+        id: ID3,
+        description: 'add column Post.shares',
+        state: 'pending',
+        ranOn: null,
+        file: fileOf(ID3),
+        steps: null,
+      },
     ])
 
     const help = await p.run(['forwards', '--help'])

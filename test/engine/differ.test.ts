@@ -7,7 +7,19 @@ import { diffApp } from '../../src/differ/diff.js'
 import { columnRenameKey, emptyAnswers, tableRenameKey } from '../../src/differ/renames.js'
 import { replay } from '../../src/migration/replay.js'
 import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/migration/snapshot.js'
-import { BigInt as BigIntColumn, ForeignKey, Integer, Numeric, Table, Text, Varchar, check, index, sql, unique } from '../../src/index.js'
+import {
+  BigInt as BigIntColumn,
+  ForeignKey,
+  Integer,
+  Numeric,
+  Table,
+  Text,
+  Varchar,
+  check,
+  index,
+  sql,
+  unique,
+} from '../../src/index.js'
 import type { Operation } from '../../src/migration/operations/index.js'
 import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
 
@@ -17,7 +29,8 @@ function migratedTo(...tables: (abstract new () => Table)[]): SnapshotData {
 }
 
 const kinds = (ops: Operation[]) => ops.map((o) => o.kind)
-const replayed = (from: SnapshotData, ops: Operation[]) => replay([{ app: 'blog', id: 'x', operations: ops }], SchemaState.from(from)).toData()
+const replayed = (from: SnapshotData, ops: Operation[]) =>
+  replay([{ app: 'blog', id: 'x', operations: ops }], SchemaState.from(from)).toData()
 /** Compares schemas, not column order. */
 const canon = (s: SnapshotData) => canonicalSnapshot(s)
 
@@ -77,7 +90,12 @@ describe('tables', () => {
     answers.accepted.add(tableRenameKey('blog', 'Band', 'Act'))
     const diff = diffApp(from, to.snapshot, 'blog', { answers })
     expect(kinds(diff.operations)).toEqual(['renameTable'])
-    expect(diff.operations[0]!.params).toMatchObject({ oldClassName: 'Band', newClassName: 'Act', oldTablename: 'band', newTablename: 'act' })
+    expect(diff.operations[0]!.params).toMatchObject({
+      oldClassName: 'Band',
+      newClassName: 'Act',
+      oldTablename: 'band',
+      newTablename: 'act',
+    })
     expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
   })
 
@@ -122,7 +140,12 @@ describe('tables', () => {
     const to = model(app('blog', [Band]))
     const diff = diffApp(from, to.snapshot, 'blog')
     expect(kinds(diff.operations)).toEqual(['renameTable'])
-    expect(diff.operations[0]!.params).toMatchObject({ oldClassName: 'Band', newClassName: 'Band', oldTablename: 'band', newTablename: 'music_band' })
+    expect(diff.operations[0]!.params).toMatchObject({
+      oldClassName: 'Band',
+      newClassName: 'Band',
+      oldTablename: 'band',
+      newTablename: 'music_band',
+    })
     expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
   })
 
@@ -141,7 +164,12 @@ describe('tables', () => {
     const to = model(app('blog', [Band]))
     const diff = diffApp(from, to.snapshot, 'blog')
     expect(kinds(diff.operations)).toEqual(['changeTableSchema'])
-    expect(diff.operations[0]!.params).toEqual({ className: 'Band', tablename: 'band', oldSchema: 'public', newSchema: 'music' })
+    expect(diff.operations[0]!.params).toEqual({
+      className: 'Band',
+      tablename: 'band',
+      oldSchema: 'public',
+      newSchema: 'music',
+    })
     expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
   })
 })
@@ -262,7 +290,12 @@ describe('columns', () => {
     const to = model(app('blog', [Band]))
     const diff = diffApp(from, to.snapshot, 'blog')
     expect(kinds(diff.operations)).toEqual(['renameColumn'])
-    expect(diff.operations[0]!.params).toMatchObject({ oldColumnName: 'name', newColumnName: 'name', oldDbColumnName: 'name', newDbColumnName: 'band_name' })
+    expect(diff.operations[0]!.params).toMatchObject({
+      oldColumnName: 'name',
+      newColumnName: 'name',
+      oldDbColumnName: 'name',
+      newDbColumnName: 'band_name',
+    })
     expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
   })
 })
@@ -271,19 +304,82 @@ describe('altering every param', () => {
   class Manager extends Table {
     name = new Varchar()
   }
-  const cases: { name: string; before: () => unknown; after: () => unknown; params: Record<string, unknown>; destructive?: boolean }[] = [
-    { name: 'length widened', before: () => new Varchar({ length: 100 }), after: () => new Varchar({ length: 200 }), params: { length: 200 } },
-    { name: 'length narrowed', before: () => new Varchar({ length: 200 }), after: () => new Varchar({ length: 100 }), params: { length: 100 }, destructive: true },
-    { name: 'digits', before: () => new Numeric({ digits: [5, 2] }), after: () => new Numeric({ digits: [10, 2] }), params: { digits: [10, 2] } },
-    { name: 'null allowed', before: () => new Integer(), after: () => new Integer({ null: true }), params: { default: null, null: true } },
-    { name: 'default set', before: () => new Integer({ null: true }), after: () => new Integer({ null: true, default: 5 }), params: { default: 5 } },
-    { name: 'default dropped', before: () => new Integer({ null: true, default: 5 }), after: () => new Integer({ null: true }), params: { default: null } },
-    { name: 'default to an expression', before: () => new Integer(), after: () => new Integer({ default: sql`1 + 1` }), params: { default: sql`1 + 1` } },
-    { name: 'unique', before: () => new Integer(), after: () => new Integer({ unique: true }), params: { unique: true } },
+  const cases: {
+    name: string
+    before: () => unknown
+    after: () => unknown
+    params: Record<string, unknown>
+    destructive?: boolean
+  }[] = [
+    {
+      name: 'length widened',
+      before: () => new Varchar({ length: 100 }),
+      after: () => new Varchar({ length: 200 }),
+      params: { length: 200 },
+    },
+    {
+      name: 'length narrowed',
+      before: () => new Varchar({ length: 200 }),
+      after: () => new Varchar({ length: 100 }),
+      params: { length: 100 },
+      destructive: true,
+    },
+    {
+      name: 'digits',
+      before: () => new Numeric({ digits: [5, 2] }),
+      after: () => new Numeric({ digits: [10, 2] }),
+      params: { digits: [10, 2] },
+    },
+    {
+      name: 'null allowed',
+      before: () => new Integer(),
+      after: () => new Integer({ null: true }),
+      params: { default: null, null: true },
+    },
+    {
+      name: 'default set',
+      before: () => new Integer({ null: true }),
+      after: () => new Integer({ null: true, default: 5 }),
+      params: { default: 5 },
+    },
+    {
+      name: 'default dropped',
+      before: () => new Integer({ null: true, default: 5 }),
+      after: () => new Integer({ null: true }),
+      params: { default: null },
+    },
+    {
+      name: 'default to an expression',
+      before: () => new Integer(),
+      after: () => new Integer({ default: sql`1 + 1` }),
+      params: { default: sql`1 + 1` },
+    },
+    {
+      name: 'unique',
+      before: () => new Integer(),
+      after: () => new Integer({ unique: true }),
+      params: { unique: true },
+    },
     { name: 'index', before: () => new Integer(), after: () => new Integer({ index: true }), params: { index: true } },
-    { name: 'index method', before: () => new Integer({ index: true }), after: () => new Integer({ index: true, indexMethod: 'hash' }), params: { indexMethod: 'hash' } },
-    { name: 'type change with cast', before: () => new Text(), after: () => new Integer(), params: { columnClass: 'Integer', default: 0 }, destructive: true },
-    { name: 'integer to bigint', before: () => new Integer(), after: () => new BigIntColumn(), params: { columnClass: 'BigInt' } },
+    {
+      name: 'index method',
+      before: () => new Integer({ index: true }),
+      after: () => new Integer({ index: true, indexMethod: 'hash' }),
+      params: { indexMethod: 'hash' },
+    },
+    {
+      name: 'type change with cast',
+      before: () => new Text(),
+      after: () => new Integer(),
+      params: { columnClass: 'Integer', default: 0 },
+      destructive: true,
+    },
+    {
+      name: 'integer to bigint',
+      before: () => new Integer(),
+      after: () => new BigIntColumn(),
+      params: { columnClass: 'BigInt' },
+    },
     {
       name: 'foreign key onDelete and onUpdate',
       before: () => new ForeignKey(() => Manager),
@@ -327,7 +423,9 @@ describe('altering every param', () => {
     }
     const from = migratedTo(v1)
     const diff = diffApp(from, model(app('blog', [Band])).snapshot, 'blog', { allowDestructive: true })
-    const sqlText = diff.operations[0]!.toSql(SchemaState.from(from)).map((s) => (s.kind === 'sql' ? s.sql : '')).join(';\n')
+    const sqlText = diff.operations[0]!.toSql(SchemaState.from(from))
+      .map((s) => (s.kind === 'sql' ? s.sql : ''))
+      .join(';\n')
     expect(sqlText).toContain('ALTER COLUMN "value" TYPE integer USING "value"::integer')
   })
 })
@@ -400,7 +498,10 @@ describe('replay', () => {
     const from = migratedTo(v1)
     const to = model(app('blog', [Act]))
     const diff = diffApp(from, to.snapshot, 'blog', { hints: to.hints })
-    expect(diff.operations.map((o) => o.describe())).toEqual(['rename table Band to Act', 'rename column Act.name to title'])
+    expect(diff.operations.map((o) => o.describe())).toEqual([
+      'rename table Band to Act',
+      'rename column Act.name to title',
+    ])
     expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
     // Nothing left to do afterwards.
     expect(diffApp(replayed(from, diff.operations), to.snapshot, 'blog', { hints: to.hints }).operations).toEqual([])

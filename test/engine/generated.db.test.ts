@@ -4,7 +4,21 @@
  */
 import { describe, expect, it } from 'vitest'
 import { diffApp } from '../../src/differ/diff.js'
-import { Array as ArrayColumn, BigInt as BigIntColumn, check, Enum, ForeignKey, Integer, index, Serial, sql, Table, Text, unique, Varchar } from '../../src/index.js'
+import {
+  Array as ArrayColumn,
+  BigInt as BigIntColumn,
+  check,
+  Enum,
+  ForeignKey,
+  Integer,
+  index,
+  Serial,
+  sql,
+  Table,
+  Text,
+  unique,
+  Varchar,
+} from '../../src/index.js'
 import type { MigrationManager } from '../../src/migration/manager.js'
 import type { SnapshotData } from '../../src/migration/snapshot.js'
 import { findTable } from '../../src/runtime/introspect.js'
@@ -58,7 +72,10 @@ describeSharedEngines('generated migrations', (ctx) => {
       `ALTER TABLE "public"."ticket" ALTER COLUMN "id" SET DEFAULT nextval('"public"."ticket_id_seq"'::regclass)`,
       `SELECT setval('"public"."ticket_id_seq"'::regclass, coalesce(max("id"), 0) + 1, false) FROM "public"."ticket"`,
     ])
-    expect(findTable(result.after, 'public', 'ticket')!.columns.find((c) => c.name === 'id')).toMatchObject({ serial: false, default: null })
+    expect(findTable(result.after, 'public', 'ticket')!.columns.find((c) => c.name === 'id')).toMatchObject({
+      serial: false,
+      default: null,
+    })
   })
 
   it('a primary key from Integer to BigInt converts the foreign keys that point at it', async () => {
@@ -82,7 +99,8 @@ describeSharedEngines('generated migrations', (ctx) => {
       start: before,
       seed: `insert into account (id) values (7); insert into invoice (account) values (7);`,
       operations: generated(before, after),
-      afterForwards: async (db) => expect(await rows(db, 'select account::text from invoice')).toEqual([{ account: '7' }]),
+      afterForwards: async (db) =>
+        expect(await rows(db, 'select account::text from invoice')).toEqual([{ account: '7' }]),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."invoice" DROP CONSTRAINT "invoice_account_fkey"`,
@@ -106,7 +124,11 @@ describeSharedEngines('generated migrations', (ctx) => {
       }
       return model(app('blog', [Task]))
     })()
-    const result = await roundTrip(ctx().engine, { start: before, seed: `insert into task default values`, operations: generated(before, after) })
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into task default values`,
+      operations: generated(before, after),
+    })
     expect(result.forwards).toEqual([
       `ALTER TYPE "public"."state" ADD VALUE IF NOT EXISTS 'new' BEFORE 'todo'`,
       `ALTER TABLE "public"."task" ALTER COLUMN "state" DROP DEFAULT`,
@@ -131,7 +153,10 @@ describeSharedEngines('generated migrations', (ctx) => {
       operations: generated(before, after),
       afterForwards: async (db, after) => {
         expect(after.enums[0]?.values).toEqual(['todo', 'done', 'archived'])
-        expect(await rows(db, 'select state::text from task order by 1')).toEqual([{ state: 'done' }, { state: 'todo' }])
+        expect(await rows(db, 'select state::text from task order by 1')).toEqual([
+          { state: 'done' },
+          { state: 'todo' },
+        ])
       },
     })
     expect(result.forwards).toEqual([
@@ -162,7 +187,11 @@ describeSharedEngines('generated migrations', (ctx) => {
       return model(app('blog', [Post, Category]))
     })()
     const result = await roundTrip(ctx().engine, { start: before, operations: generated(before, after) })
-    expect(result.forwards.indexOf(`ALTER TABLE "public"."category" ADD COLUMN "id" serial CONSTRAINT "category_pkey" PRIMARY KEY`)).toBeLessThan(
+    expect(
+      result.forwards.indexOf(
+        `ALTER TABLE "public"."category" ADD COLUMN "id" serial CONSTRAINT "category_pkey" PRIMARY KEY`,
+      ),
+    ).toBeLessThan(
       result.forwards.indexOf(
         `ALTER TABLE "public"."post" ADD CONSTRAINT "post_category_fkey" FOREIGN KEY ("category") REFERENCES "public"."category" ("id") ON DELETE CASCADE ON UPDATE CASCADE`,
       ),
@@ -187,8 +216,15 @@ describeSharedEngines('generated migrations', (ctx) => {
       }
       return model(app('blog', [Writer, Book]))
     })()
-    const result = await roundTrip(ctx().engine, { start: before, seed: `insert into author (name) values ('x'); insert into book (author) values (1)`, operations: generated(before, after) })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."author" RENAME TO "writer"`, `ALTER TABLE "public"."writer" RENAME CONSTRAINT "author_pkey" TO "writer_pkey"`])
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into author (name) values ('x'); insert into book (author) values (1)`,
+      operations: generated(before, after),
+    })
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."author" RENAME TO "writer"`,
+      `ALTER TABLE "public"."writer" RENAME CONSTRAINT "author_pkey" TO "writer_pkey"`,
+    ])
   })
 })
 
@@ -390,12 +426,19 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       }
       return model(app('blog', [Country]))
     })()
-    const result = await roundTrip(ctx().engine, { start: before, seed: `insert into country (code) values ('fr')`, operations: generated(before, after) })
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into country (code) values ('fr')`,
+      operations: generated(before, after),
+    })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."country" DROP COLUMN "id"`,
       `ALTER TABLE "public"."country" ADD CONSTRAINT "country_pkey" PRIMARY KEY ("code")`,
     ])
-    expect(findTable(result.after, 'public', 'country')!.primaryKey).toEqual({ name: 'country_pkey', columns: ['code'] })
+    expect(findTable(result.after, 'public', 'country')!.primaryKey).toEqual({
+      name: 'country_pkey',
+      columns: ['code'],
+    })
   })
 
   it('a primary key replaced by another while the foreign key that points at it moves to the new one', async () => {
@@ -424,7 +467,9 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       operations: generated(before, after),
     })
     const city = findTable(result.after, 'public', 'city')!
-    expect(city.foreignKeys.map((k) => ({ columns: k.columns, table: k.referencedTable, to: k.referencedColumns }))).toEqual([{ columns: ["country"], table: "country", to: ["name"] }])
+    expect(
+      city.foreignKeys.map((k) => ({ columns: k.columns, table: k.referencedTable, to: k.referencedColumns })),
+    ).toEqual([{ columns: ['country'], table: 'country', to: ['name'] }])
     expect(findTable(result.after, 'public', 'country')!.primaryKey?.columns).toEqual(['name'])
   })
 
@@ -485,7 +530,9 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
         expect(await rows(db, 'select tag from article')).toEqual([{ tag: 'ts' }])
       },
     })
-    expect(findTable(result.after, 'public', 'article')!.foreignKeys.map((k) => [k.referencedTable, k.referencedColumns])).toEqual([['tag', ['slug']]])
+    expect(
+      findTable(result.after, 'public', 'article')!.foreignKeys.map((k) => [k.referencedTable, k.referencedColumns]),
+    ).toEqual([['tag', ['slug']]])
     expect(findTable(result.after, 'public', 'tag')!.primaryKey?.columns).toEqual(['slug'])
   })
 
@@ -507,12 +554,20 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       }
       return model(app('blog', [Post, Note]))
     })()
-    const answers = { accepted: new Set<string>(), declined: new Set(['column:blog:Post:title->headline', 'table:blog:Draft->Note']) }
+    const answers = {
+      accepted: new Set<string>(),
+      declined: new Set(['column:blog:Post:title->headline', 'table:blog:Draft->Note']),
+    }
     const result = await roundTrip(ctx().engine, {
       start: before,
-      operations: (m) => m.operations.push(...diffApp(before, after.snapshot, 'blog', { allowDestructive: true, answers }).operations),
+      operations: (m) =>
+        m.operations.push(...diffApp(before, after.snapshot, 'blog', { allowDestructive: true, answers }).operations),
     })
-    expect(result.forwards.slice(0, 3)).toEqual([`DROP TABLE "public"."note"`, `ALTER TABLE "public"."post" DROP COLUMN "name"`, `CREATE TABLE "public"."note" ()`])
+    expect(result.forwards.slice(0, 3)).toEqual([
+      `DROP TABLE "public"."note"`,
+      `ALTER TABLE "public"."post" DROP COLUMN "name"`,
+      `CREATE TABLE "public"."note" ()`,
+    ])
   })
 
   it('two dropped tables that point at each other: one key goes first, backwards adds it last', async () => {
@@ -529,7 +584,11 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       seed: `insert into person (name) values ('p'); insert into team (lead) values (1); update person set team = 1;`,
       operations: generated(before, model(app('blog', []))),
     })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."person" DROP COLUMN "team"`, `DROP TABLE "public"."team"`, `DROP TABLE "public"."person"`])
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."person" DROP COLUMN "team"`,
+      `DROP TABLE "public"."team"`,
+      `DROP TABLE "public"."person"`,
+    ])
     expect(result.backwards.at(-1)).toBe(
       `ALTER TABLE "public"."person" ADD COLUMN "team" integer CONSTRAINT "person_team_fkey" REFERENCES "public"."team" ("id") ON DELETE CASCADE ON UPDATE CASCADE`,
     )
@@ -548,7 +607,11 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       }
       return model(app('blog', [Item]))
     })()
-    const result = await roundTrip(ctx().engine, { start: before, seed: `insert into item (cost) values (5)`, operations: generated(before, after) })
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into item (cost) values (5)`,
+      operations: generated(before, after),
+    })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."item" DROP CONSTRAINT "item_cost_check"`,
       `DROP INDEX "public"."item_cost_idx"`,
@@ -572,11 +635,20 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       static override constraints = [unique('note', 'tag')]
     }
     const before = model(app('blog', [Tag, Note, NoteTag]))
-    expect(before.snapshot.tables.find((t) => t.className === 'NoteTag')!.columns.map((c) => c.params.null)).toEqual([false, false])
+    expect(before.snapshot.tables.find((t) => t.className === 'NoteTag')!.columns.map((c) => c.params.null)).toEqual([
+      false,
+      false,
+    ])
     const after = model(app('blog', [Tag, Note]))
-    const result = await roundTrip(ctx().engine, { start: before.snapshot, operations: generated(before.snapshot, after) })
+    const result = await roundTrip(ctx().engine, {
+      start: before.snapshot,
+      operations: generated(before.snapshot, after),
+    })
     const table = findTable(result.before, 'public', 'note_tag')!
-    expect([table.primaryKey?.name, table.uniques.map((u) => u.name)]).toEqual(['note_tag_pkey', ['note_tag_note_tag_key']])
+    expect([table.primaryKey?.name, table.uniques.map((u) => u.name)]).toEqual([
+      'note_tag_pkey',
+      ['note_tag_note_tag_key'],
+    ])
     expect(table.columns.map((c) => c.nullable)).toEqual([false, false])
   })
 
@@ -597,7 +669,9 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       operations: generated(before, after),
       afterForwards: async (db) => expect(await rows(db, 'select scores from post')).toEqual([{ scores: [1, 2] }]),
     })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."post" ALTER COLUMN "scores" TYPE integer[] USING "scores"::integer[]`])
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."post" ALTER COLUMN "scores" TYPE integer[] USING "scores"::integer[]`,
+    ])
   })
 
   it('a foreign key that becomes a plain column lets go of its target before the target table is dropped', async () => {
@@ -615,7 +689,10 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       return model(app('blog', [Post]))
     })()
     const result = await roundTrip(ctx().engine, { start: before, operations: generated(before, after) })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."post" DROP CONSTRAINT "post_author_fkey"`, `DROP TABLE "public"."author"`])
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."post" DROP CONSTRAINT "post_author_fkey"`,
+      `DROP TABLE "public"."author"`,
+    ])
   })
 })
 
@@ -625,12 +702,16 @@ describe('generated names', () => {
       price = new Integer()
       static override constraints = [check('price > 0'), check('price < 1000')]
     }
-    expect(() => model(app('blog', [Price]))).toThrow(/check\("price > 0"\) on Price and check\("price < 1000"\) on Price would both be named "price_price_check"/)
+    expect(() => model(app('blog', [Price]))).toThrow(
+      /check\("price > 0"\) on Price and check\("price < 1000"\) on Price would both be named "price_price_check"/,
+    )
     class Email extends Table {
       email = new Text({ index: true })
       static override constraints = [index('email', { where: sql`email <> ''` })]
     }
-    expect(() => model(app('blog', [Email]))).toThrow(/the index of Email.email and index\(email\) where email <> '' on Email would both be named "email_email_idx"/)
+    expect(() => model(app('blog', [Email]))).toThrow(
+      /the index of Email.email and index\(email\) where email <> '' on Email would both be named "email_email_idx"/,
+    )
     class Mood extends Table {
       mood = new Enum('mood', ['a'])
     }
@@ -665,6 +746,9 @@ describeSharedEngines('generated names', (ctx) => {
     }
     const after = model(app('blog', [Price]))
     const result = await roundTrip(ctx().engine, { operations: generated({ tables: [], enums: [] }, after) })
-    expect(findTable(result.after, 'public', 'price')!.checks.map((c) => c.name)).toEqual(['price_below_1000', 'price_price_check'])
+    expect(findTable(result.after, 'public', 'price')!.checks.map((c) => c.name)).toEqual([
+      'price_below_1000',
+      'price_price_check',
+    ])
   })
 })

@@ -45,7 +45,13 @@ describeSharedEngines('table operations', (ctx) => {
     const result = await roundTrip(engine, {
       start: authors(),
       operations: (m) =>
-        m.addTable({ className: 'Post', tablename: 'post', columns: post.columns, constraints: post.constraints, indexes: post.indexes }),
+        m.addTable({
+          className: 'Post',
+          tablename: 'post',
+          columns: post.columns,
+          constraints: post.constraints,
+          indexes: post.indexes,
+        }),
     })
     expect(result.forwards).toEqual([
       `CREATE TABLE "public"."post" (
@@ -62,13 +68,17 @@ describeSharedEngines('table operations', (ctx) => {
     ])
     expect(result.backwards).toEqual([`DROP TABLE "public"."post"`])
     const table = findTable(result.after, 'public', 'post')!
-    expect(table.foreignKeys.map((f) => [f.name, f.referencedTable, f.onDelete, f.onUpdate])).toEqual([['post_author_fkey', 'author', 'cascade', 'cascade']])
+    expect(table.foreignKeys.map((f) => [f.name, f.referencedTable, f.onDelete, f.onUpdate])).toEqual([
+      ['post_author_fkey', 'author', 'cascade', 'cascade'],
+    ])
     expect(table.indexes.map((i) => i.name)).toEqual(['post_author_views_idx', 'post_views_idx'])
     expect(findTable(result.back, 'public', 'post')).toBeUndefined()
   })
 
   it('addTable without a definition creates an empty table (the differ adds columns next)', async () => {
-    const result = await roundTrip(ctx().engine, { operations: (m) => m.addTable({ className: 'Note', tablename: 'note' }) })
+    const result = await roundTrip(ctx().engine, {
+      operations: (m) => m.addTable({ className: 'Note', tablename: 'note' }),
+    })
     expect(result.forwards).toEqual([`CREATE TABLE "public"."note" ()`])
     expect(findTable(result.after, 'public', 'note')!.columns).toEqual([])
   })
@@ -80,7 +90,13 @@ describeSharedEngines('table operations', (ctx) => {
       start: blog(),
       seed: `insert into author (name) values ('ann'); insert into post (title, author) values ('hello', 1);`,
       operations: (m) =>
-        m.dropTable({ className: 'Post', tablename: 'post', columns: post.columns, constraints: post.constraints, indexes: post.indexes }),
+        m.dropTable({
+          className: 'Post',
+          tablename: 'post',
+          columns: post.columns,
+          constraints: post.constraints,
+          indexes: post.indexes,
+        }),
       afterBackwards: async (db) => {
         expect(await rows(db, 'select * from post')).toEqual([])
         expect(await rows(db, 'select name from author')).toEqual([{ name: 'ann' }])
@@ -96,14 +112,22 @@ describeSharedEngines('table operations', (ctx) => {
     const result = await roundTrip(engine, {
       start: blog(),
       seed: `insert into author (name) values ('ann'); insert into post (title, author) values ('hello', 1);`,
-      operations: (m) => m.renameTable({ oldClassName: 'Author', newClassName: 'Writer', oldTablename: 'author', newTablename: 'writer' }),
+      operations: (m) =>
+        m.renameTable({
+          oldClassName: 'Author',
+          newClassName: 'Writer',
+          oldTablename: 'author',
+          newTablename: 'writer',
+        }),
       afterForwards: async (db, after) => {
         expect(await rows(db, 'select name from writer')).toEqual([{ name: 'ann' }])
         expect(findTable(after, 'public', 'writer')!.primaryKey?.name).toBe('writer_pkey')
         expect(findTable(after, 'public', 'post')!.foreignKeys[0]?.referencedTable).toBe('writer')
       },
       afterBackwards: async (db) => {
-        expect(await rows(db, 'select a.name, p.title from post p join author a on a.id = p.author')).toEqual([{ name: 'ann', title: 'hello' }])
+        expect(await rows(db, 'select a.name, p.title from post p join author a on a.id = p.author')).toEqual([
+          { name: 'ann', title: 'hello' },
+        ])
       },
     })
     expect(result.forwards).toEqual([
@@ -114,7 +138,10 @@ describeSharedEngines('table operations', (ctx) => {
       `ALTER TABLE "public"."writer" RENAME TO "author"`,
       `ALTER TABLE "public"."author" RENAME CONSTRAINT "writer_pkey" TO "author_pkey"`,
     ])
-    expect(result.snapshotAfter.tables.find((t) => t.className === 'Post')!.columns.find((c) => c.name === 'author')!.params.references).toEqual({
+    expect(
+      result.snapshotAfter.tables.find((t) => t.className === 'Post')!.columns.find((c) => c.name === 'author')!.params
+        .references,
+    ).toEqual({
       app: 'blog',
       table: 'Writer',
       column: 'id',
@@ -124,7 +151,8 @@ describeSharedEngines('table operations', (ctx) => {
   it('renameTable renames every generated name of the table: unique, index, check, composite ones', async () => {
     const result = await roundTrip(ctx().engine, {
       start: blog(),
-      operations: (m) => m.renameTable({ oldClassName: 'Post', newClassName: 'Post', oldTablename: 'post', newTablename: 'article' }),
+      operations: (m) =>
+        m.renameTable({ oldClassName: 'Post', newClassName: 'Post', oldTablename: 'post', newTablename: 'article' }),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."post" RENAME TO "article"`,
@@ -144,7 +172,8 @@ describeSharedEngines('table operations', (ctx) => {
       start: blog(),
       seed: `insert into author (name) values ('ann');`,
       schemas: ['archive'],
-      operations: (m) => m.changeTableSchema({ className: 'Author', tablename: 'author', oldSchema: 'public', newSchema: 'archive' }),
+      operations: (m) =>
+        m.changeTableSchema({ className: 'Author', tablename: 'author', oldSchema: 'public', newSchema: 'archive' }),
       afterForwards: async (db, after) => {
         expect(findTable(after, 'archive', 'author')).toBeDefined()
         expect(findTable(after, 'public', 'post')!.foreignKeys[0]?.referencedSchema).toBe('archive')
@@ -156,9 +185,18 @@ describeSharedEngines('table operations', (ctx) => {
       },
     })
     // The serial's sequence moves too, under another name when the target schema has its name taken.
-    const freeSequenceName = (table: string) => expect.stringContaining(`seq regclass := pg_get_serial_sequence('${table}', 'id')::regclass;`)
-    expect(result.forwards).toEqual([`CREATE SCHEMA IF NOT EXISTS "archive"`, freeSequenceName('"public"."author"'), `ALTER TABLE "public"."author" SET SCHEMA "archive"`])
-    expect(result.backwards).toEqual([`CREATE SCHEMA IF NOT EXISTS "public"`, freeSequenceName('"archive"."author"'), `ALTER TABLE "archive"."author" SET SCHEMA "public"`])
+    const freeSequenceName = (table: string) =>
+      expect.stringContaining(`seq regclass := pg_get_serial_sequence('${table}', 'id')::regclass;`)
+    expect(result.forwards).toEqual([
+      `CREATE SCHEMA IF NOT EXISTS "archive"`,
+      freeSequenceName('"public"."author"'),
+      `ALTER TABLE "public"."author" SET SCHEMA "archive"`,
+    ])
+    expect(result.backwards).toEqual([
+      `CREATE SCHEMA IF NOT EXISTS "public"`,
+      freeSequenceName('"archive"."author"'),
+      `ALTER TABLE "archive"."author" SET SCHEMA "public"`,
+    ])
     expect(findTable(result.back, 'public', 'author')).toBeDefined()
     expect(findTable(result.back, 'archive', 'author')).toBeUndefined()
     // The schema created forwards is left (empty) backwards: it may have existed before.
@@ -180,7 +218,15 @@ describeSharedEngines('column operations', (ctx) => {
           columnName: 'slug',
           dbColumnName: 'slug',
           columnClass: 'Varchar',
-          params: { length: 80, default: 'none', null: false, primaryKey: false, unique: false, index: true, indexMethod: 'hash' },
+          params: {
+            length: 80,
+            default: 'none',
+            null: false,
+            primaryKey: false,
+            unique: false,
+            index: true,
+            indexMethod: 'hash',
+          },
         }),
       afterForwards: async (db) => {
         expect(await rows(db, 'select slug from post')).toEqual([{ slug: 'none' }])
@@ -192,8 +238,14 @@ describeSharedEngines('column operations', (ctx) => {
     ])
     expect(result.backwards).toEqual([`ALTER TABLE "public"."post" DROP COLUMN "slug"`])
     const slug = findTable(result.after, 'public', 'post')!.columns.find((c) => c.name === 'slug')!
-    expect([slug.type, slug.nullable, slug.default]).toEqual(['character varying(80)', false, `'none'::character varying`])
-    expect(findTable(result.after, 'public', 'post')!.indexes.find((i) => i.name === 'post_slug_idx')?.method).toBe('hash')
+    expect([slug.type, slug.nullable, slug.default]).toEqual([
+      'character varying(80)',
+      false,
+      `'none'::character varying`,
+    ])
+    expect(findTable(result.after, 'public', 'post')!.indexes.find((i) => i.name === 'post_slug_idx')?.method).toBe(
+      'hash',
+    )
   })
 
   it('addColumn unique and a foreign key with its referential actions', async () => {
@@ -229,7 +281,10 @@ describeSharedEngines('column operations', (ctx) => {
       `ALTER TABLE "public"."post" ADD COLUMN "code" text CONSTRAINT "post_code_key" UNIQUE`,
       `ALTER TABLE "public"."post" ADD COLUMN "editor_id" integer CONSTRAINT "post_editor_id_fkey" REFERENCES "public"."author" ("id") ON DELETE SET NULL ON UPDATE RESTRICT`,
     ])
-    expect(result.backwards).toEqual([`ALTER TABLE "public"."post" DROP COLUMN "editor_id"`, `ALTER TABLE "public"."post" DROP COLUMN "code"`])
+    expect(result.backwards).toEqual([
+      `ALTER TABLE "public"."post" DROP COLUMN "editor_id"`,
+      `ALTER TABLE "public"."post" DROP COLUMN "code"`,
+    ])
     const fk = findTable(result.after, 'public', 'post')!.foreignKeys.find((f) => f.name === 'post_editor_id_fkey')!
     expect([fk.columns, fk.onDelete, fk.onUpdate]).toEqual([['editor_id'], 'set null', 'restrict'])
   })
@@ -248,7 +303,18 @@ describeSharedEngines('column operations', (ctx) => {
         }),
       setup: (m) => {
         // The composite index and check name `views`: drop them first, as the differ would.
-        m.dropIndex({ ...post, index: { name: null, keys: [{ column: 'author' }, { column: 'views' }], unique: false, method: 'btree', where: null, nullsDistinct: true, concurrently: false } })
+        m.dropIndex({
+          ...post,
+          index: {
+            name: null,
+            keys: [{ column: 'author' }, { column: 'views' }],
+            unique: false,
+            method: 'btree',
+            where: null,
+            nullsDistinct: true,
+            concurrently: false,
+          },
+        })
         m.dropConstraint({ ...post, constraint: { kind: 'check', name: null, expression: 'views >= 0' } })
       },
       afterBackwards: async (db) => {
@@ -267,7 +333,13 @@ describeSharedEngines('column operations', (ctx) => {
       start: blog(),
       seed: seedBlog,
       operations: (m) =>
-        m.renameColumn({ ...post, oldColumnName: 'author', newColumnName: 'writer', oldDbColumnName: 'author', newDbColumnName: 'writer_id' }),
+        m.renameColumn({
+          ...post,
+          oldColumnName: 'author',
+          newColumnName: 'writer',
+          oldDbColumnName: 'author',
+          newDbColumnName: 'writer_id',
+        }),
       afterForwards: async (db, after) => {
         expect(await rows(db, 'select title, writer_id from post')).toEqual([{ title: 'hello', writer_id: 1 }])
         const table = findTable(after, 'public', 'post')!
@@ -301,11 +373,21 @@ describeSharedEngines('column operations', (ctx) => {
       start: blog(),
       seed: seedBlog,
       operations: (m) =>
-        m.renameColumn({ tableClassName: 'Author', tablename: 'author', oldColumnName: 'id', newColumnName: 'key', oldDbColumnName: 'id', newDbColumnName: 'key' }),
+        m.renameColumn({
+          tableClassName: 'Author',
+          tablename: 'author',
+          oldColumnName: 'id',
+          newColumnName: 'key',
+          oldDbColumnName: 'id',
+          newDbColumnName: 'key',
+        }),
     })
     expect(result.forwards).toEqual([`ALTER TABLE "public"."author" RENAME COLUMN "id" TO "key"`])
     expect(findTable(result.after, 'public', 'post')!.foreignKeys[0]?.referencedColumns).toEqual(['key'])
-    expect(result.snapshotAfter.tables.find((t) => t.className === 'Post')!.columns.find((c) => c.name === 'author')!.params.references).toEqual({
+    expect(
+      result.snapshotAfter.tables.find((t) => t.className === 'Post')!.columns.find((c) => c.name === 'author')!.params
+        .references,
+    ).toEqual({
       app: 'blog',
       table: 'Author',
       column: 'key',
@@ -358,7 +440,8 @@ describeSharedEngines('alterColumn', (ctx) => {
       start: shop(),
       seed: seedShop,
       operations: (m) => m.alterColumn(alter('price', { digits: [12, 4] }, { digits: [10, 2] })),
-      afterForwards: async (db) => expect(await rows(db, 'select price::text from product')).toEqual([{ price: '1.5000' }]),
+      afterForwards: async (db) =>
+        expect(await rows(db, 'select price::text from product')).toEqual([{ price: '1.5000' }]),
     })
     expect(result.forwards[1]).toBe(`ALTER TABLE "public"."product" ALTER COLUMN "price" TYPE numeric(12, 4)`)
     expect(columnOf(result.after, 'product', 'price').type).toBe('numeric(12,4)')
@@ -368,7 +451,10 @@ describeSharedEngines('alterColumn', (ctx) => {
     })
     expect(loose.forwards[1]).toBe(`ALTER TABLE "public"."product" ALTER COLUMN "price" TYPE numeric`)
     expect(loose.backwards[1]).toBe(`ALTER TABLE "public"."product" ALTER COLUMN "price" TYPE numeric(10, 2)`)
-    expect(loose.snapshotAfter.tables.find((t) => t.className === 'Product')!.columns.find((c) => c.name === 'price')!.params).not.toHaveProperty('digits')
+    expect(
+      loose.snapshotAfter.tables.find((t) => t.className === 'Product')!.columns.find((c) => c.name === 'price')!
+        .params,
+    ).not.toHaveProperty('digits')
   })
 
   it('null: NOT NULL dropped and set again', async () => {
@@ -383,7 +469,10 @@ describeSharedEngines('alterColumn', (ctx) => {
   })
 
   it('default: changed, set from none, dropped, and a sql expression', async () => {
-    const changed = await roundTrip(ctx().engine, { start: shop(), operations: (m) => m.alterColumn(alter('stock', { default: 5 }, { default: 0 })) })
+    const changed = await roundTrip(ctx().engine, {
+      start: shop(),
+      operations: (m) => m.alterColumn(alter('stock', { default: 5 }, { default: 0 })),
+    })
     expect(changed.forwards).toEqual([
       `ALTER TABLE "public"."product" ALTER COLUMN "stock" DROP DEFAULT`,
       `ALTER TABLE "public"."product" ALTER COLUMN "stock" SET DEFAULT 5`,
@@ -400,12 +489,16 @@ describeSharedEngines('alterColumn', (ctx) => {
       start: shop(),
       operations: (m) => m.alterColumn(alter('data', { default: { a: [1, 'x'] } }, { default: null })),
     })
-    expect(json.forwards).toEqual([`ALTER TABLE "public"."product" ALTER COLUMN "data" SET DEFAULT '{"a":[1,"x"]}'::jsonb`])
+    expect(json.forwards).toEqual([
+      `ALTER TABLE "public"."product" ALTER COLUMN "data" SET DEFAULT '{"a":[1,"x"]}'::jsonb`,
+    ])
     const tags = await roundTrip(ctx().engine, {
       start: shop(),
       operations: (m) => m.alterColumn(alter('tags', { default: ['a', "it's"] }, { default: null })),
     })
-    expect(tags.forwards).toEqual([`ALTER TABLE "public"."product" ALTER COLUMN "tags" SET DEFAULT ARRAY['a', 'it''s']::text[]`])
+    expect(tags.forwards).toEqual([
+      `ALTER TABLE "public"."product" ALTER COLUMN "tags" SET DEFAULT ARRAY['a', 'it''s']::text[]`,
+    ])
   })
 
   it('unique: added and dropped', async () => {
@@ -414,13 +507,18 @@ describeSharedEngines('alterColumn', (ctx) => {
       seed: seedShop,
       operations: (m) => m.alterColumn(alter('code', { unique: true }, { unique: false })),
     })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."product" ADD CONSTRAINT "product_code_key" UNIQUE ("code")`])
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."product" ADD CONSTRAINT "product_code_key" UNIQUE ("code")`,
+    ])
     expect(result.backwards).toEqual([`ALTER TABLE "public"."product" DROP CONSTRAINT "product_code_key"`])
     expect(findTable(result.after, 'public', 'product')!.uniques.map((u) => u.name)).toEqual(['product_code_key'])
   })
 
   it('index and indexMethod: added, then changed from btree to gin', async () => {
-    const added = await roundTrip(ctx().engine, { start: shop(), operations: (m) => m.alterColumn(alter('code', { index: true }, { index: false })) })
+    const added = await roundTrip(ctx().engine, {
+      start: shop(),
+      operations: (m) => m.alterColumn(alter('code', { index: true }, { index: false })),
+    })
     expect(added.forwards).toEqual([`CREATE INDEX "product_code_idx" ON "public"."product" USING btree ("code")`])
     expect(added.backwards).toEqual([`DROP INDEX "public"."product_code_idx"`])
     const method = await roundTrip(ctx().engine, {
@@ -432,7 +530,9 @@ describeSharedEngines('alterColumn', (ctx) => {
       `DROP INDEX "public"."product_tags_idx"`,
       `CREATE INDEX "product_tags_idx" ON "public"."product" USING gin ("tags")`,
     ])
-    expect(findTable(method.after, 'public', 'product')!.indexes.map((i) => [i.name, i.method])).toEqual([['product_tags_idx', 'gin']])
+    expect(findTable(method.after, 'public', 'product')!.indexes.map((i) => [i.name, i.method])).toEqual([
+      ['product_tags_idx', 'gin'],
+    ])
   })
 
   it('type text to integer uses USING and converts the rows; back to text without USING', async () => {
@@ -443,7 +543,9 @@ describeSharedEngines('alterColumn', (ctx) => {
       afterForwards: async (db) => expect(await rows(db, 'select code from product')).toEqual([{ code: 42 }]),
       afterBackwards: async (db) => expect(await rows(db, 'select code from product')).toEqual([{ code: '42' }]),
     })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."product" ALTER COLUMN "code" TYPE integer USING "code"::integer`])
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."product" ALTER COLUMN "code" TYPE integer USING "code"::integer`,
+    ])
     expect(result.backwards).toEqual([`ALTER TABLE "public"."product" ALTER COLUMN "code" TYPE text`])
   })
 
@@ -451,7 +553,8 @@ describeSharedEngines('alterColumn', (ctx) => {
     const text = await roundTrip(ctx().engine, {
       start: shop(),
       seed: seedShop,
-      operations: (m) => m.alterColumn(alter('name', { columnClass: 'Text', length: null }, { columnClass: 'Varchar', length: 50 })),
+      operations: (m) =>
+        m.alterColumn(alter('name', { columnClass: 'Text', length: null }, { columnClass: 'Varchar', length: 50 })),
     })
     expect(text.forwards[1]).toBe(`ALTER TABLE "public"."product" ALTER COLUMN "name" TYPE text`)
     expect(columnOf(text.after, 'product', 'name')).toMatchObject({ type: 'text', default: `''::text` })
@@ -469,8 +572,10 @@ describeSharedEngines('alterColumn', (ctx) => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
       seed: seedShop,
-      operations: (m) => m.alterColumn(alter('status', { columnClass: 'Text', enum: null }, { columnClass: 'Enum', enum: 'status' })),
-      afterBackwards: async (db) => expect(await rows(db, 'select status::text from product')).toEqual([{ status: 'draft' }]),
+      operations: (m) =>
+        m.alterColumn(alter('status', { columnClass: 'Text', enum: null }, { columnClass: 'Enum', enum: 'status' })),
+      afterBackwards: async (db) =>
+        expect(await rows(db, 'select status::text from product')).toEqual([{ status: 'draft' }]),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."product" ALTER COLUMN "status" DROP DEFAULT`,
@@ -499,7 +604,10 @@ describeSharedEngines('alterColumn', (ctx) => {
       `ALTER TABLE "public"."product" DROP CONSTRAINT "product_pkey"`,
       `ALTER TABLE "public"."product" ADD CONSTRAINT "product_pkey" PRIMARY KEY ("name")`,
     ])
-    expect(findTable(result.after, 'public', 'product')!.primaryKey).toEqual({ name: 'product_pkey', columns: ['name'] })
+    expect(findTable(result.after, 'public', 'product')!.primaryKey).toEqual({
+      name: 'product_pkey',
+      columns: ['name'],
+    })
     expect(findTable(result.back, 'public', 'product')!.primaryKey).toEqual({ name: 'product_pkey', columns: ['id'] })
   })
 
@@ -507,7 +615,14 @@ describeSharedEngines('alterColumn', (ctx) => {
     const result = await roundTrip(ctx().engine, {
       start: blog(),
       seed: seedBlog,
-      operations: (m) => m.alterColumn({ ...post, columnName: 'author', dbColumnName: 'author', params: { onDelete: 'restrict', onUpdate: 'no action' }, oldParams: { onDelete: 'cascade', onUpdate: 'cascade' } }),
+      operations: (m) =>
+        m.alterColumn({
+          ...post,
+          columnName: 'author',
+          dbColumnName: 'author',
+          params: { onDelete: 'restrict', onUpdate: 'no action' },
+          oldParams: { onDelete: 'cascade', onUpdate: 'cascade' },
+        }),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."post" DROP CONSTRAINT "post_author_fkey"`,
@@ -525,7 +640,8 @@ class Diary extends Table {
 }
 const moods = () => model(app('blog', [Diary])).snapshot
 const seedMoods = `insert into diary (name, mood, history) values ('a', 'sad', '{sad,ok}'), ('b', 'ok', null);`
-const enumValues = (schema: import('../../src/runtime/introspect.js').PhysicalSchema, name: string) => schema.enums.find((e) => e.name === name)?.values
+const enumValues = (schema: import('../../src/runtime/introspect.js').PhysicalSchema, name: string) =>
+  schema.enums.find((e) => e.name === name)?.values
 
 describeSharedEngines('enum operations', (ctx) => {
   it('addEnum creates the type (in its schema); backwards drops it', async () => {
@@ -553,7 +669,8 @@ describeSharedEngines('enum operations', (ctx) => {
     const result = await roundTrip(ctx().engine, {
       start: moods(),
       seed: seedMoods,
-      operations: (m) => m.alterEnum({ name: 'mood', values: ['sad', 'ok', 'happy', 'ecstatic'], oldValues: ['sad', 'ok', 'happy'] }),
+      operations: (m) =>
+        m.alterEnum({ name: 'mood', values: ['sad', 'ok', 'happy', 'ecstatic'], oldValues: ['sad', 'ok', 'happy'] }),
       afterBackwards: async (db) =>
         expect(await rows(db, 'select name, mood::text, history::text from diary order by name')).toEqual([
           { name: 'a', mood: 'sad', history: '{sad,ok}' },
@@ -577,11 +694,19 @@ describeSharedEngines('enum operations', (ctx) => {
     const result = await roundTrip(ctx().engine, {
       start: moods(),
       seed: seedMoods,
-      operations: (m) => m.alterEnum({ name: 'mood', values: ['awful', 'sad', 'meh', 'ok', 'happy'], oldValues: ['sad', 'ok', 'happy'] }),
+      operations: (m) =>
+        m.alterEnum({
+          name: 'mood',
+          values: ['awful', 'sad', 'meh', 'ok', 'happy'],
+          oldValues: ['sad', 'ok', 'happy'],
+        }),
       afterForwards: async (db) =>
-        expect(await rows(db, `select array_agg(v::text order by v) as sorted from unnest('{happy,meh,awful,ok,sad}'::mood[]) v`)).toEqual([
-          { sorted: ['awful', 'sad', 'meh', 'ok', 'happy'] },
-        ]),
+        expect(
+          await rows(
+            db,
+            `select array_agg(v::text order by v) as sorted from unnest('{happy,meh,awful,ok,sad}'::mood[]) v`,
+          ),
+        ).toEqual([{ sorted: ['awful', 'sad', 'meh', 'ok', 'happy'] }]),
     })
     expect(result.forwards).toEqual([
       `ALTER TYPE "public"."mood" ADD VALUE IF NOT EXISTS 'awful' BEFORE 'sad'`,
@@ -600,7 +725,9 @@ describeSharedEngines('enum operations', (ctx) => {
           { name: 'a', mood: 'sad' },
           { name: 'b', mood: 'ok' },
         ])
-        await expect(db.exec(`insert into diary (name, mood) values ('c', 'happy')`)).rejects.toMatchObject({ code: '22P02' })
+        await expect(db.exec(`insert into diary (name, mood) values ('c', 'happy')`)).rejects.toMatchObject({
+          code: '22P02',
+        })
       },
     })
     expect(result.forwards[0]).toBe(`ALTER TYPE "public"."mood" RENAME TO "mood__old"`)
@@ -645,15 +772,25 @@ describeSharedEngines('constraint operations', (ctx) => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
       seed: seedShop,
-      operations: (m) => m.addConstraint({ ...product, constraint: { kind: 'unique', name: null, columns: ['name', 'code'], nullsDistinct: false } }),
+      operations: (m) =>
+        m.addConstraint({
+          ...product,
+          constraint: { kind: 'unique', name: null, columns: ['name', 'code'], nullsDistinct: false },
+        }),
       afterForwards: async (db) => {
         await db.exec(`insert into product (name, code, price, stock) values ('ink', null, 1, 1)`)
-        await expect(db.exec(`insert into product (name, code, price, stock) values ('ink', null, 2, 2)`)).rejects.toMatchObject({ code: '23505' })
+        await expect(
+          db.exec(`insert into product (name, code, price, stock) values ('ink', null, 2, 2)`),
+        ).rejects.toMatchObject({ code: '23505' })
       },
     })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."product" ADD CONSTRAINT "product_name_code_key" UNIQUE NULLS NOT DISTINCT ("name", "code")`])
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."product" ADD CONSTRAINT "product_name_code_key" UNIQUE NULLS NOT DISTINCT ("name", "code")`,
+    ])
     expect(result.backwards).toEqual([`ALTER TABLE "public"."product" DROP CONSTRAINT "product_name_code_key"`])
-    expect(findTable(result.after, 'public', 'product')!.uniques).toMatchObject([{ name: 'product_name_code_key', columns: ['name', 'code'], nullsDistinct: false }])
+    expect(findTable(result.after, 'public', 'product')!.uniques).toMatchObject([
+      { name: 'product_name_code_key', columns: ['name', 'code'], nullsDistinct: false },
+    ])
   })
 
   it('addConstraint: a check, generated or named; existing rows are validated', async () => {
@@ -681,7 +818,8 @@ describeSharedEngines('constraint operations', (ctx) => {
       roundTrip(ctx().engine, {
         start: shop(),
         seed: seedShop,
-        operations: (m) => m.addConstraint({ ...product, constraint: { kind: 'check', name: null, expression: 'stock > 100' } }),
+        operations: (m) =>
+          m.addConstraint({ ...product, constraint: { kind: 'check', name: null, expression: 'stock > 100' } }),
       }),
     ).rejects.toMatchObject({ code: '23514' })
   })
@@ -691,29 +829,61 @@ describeSharedEngines('constraint operations', (ctx) => {
       start: model(app('blog', [Membership])).snapshot,
       seed: `insert into membership (account, tag) values (1, 'a'), (1, 'b')`,
       operations: (m) =>
-        m.dropConstraint({ tableClassName: 'Membership', tablename: 'membership', constraint: { kind: 'primaryKey', name: null, columns: ['account', 'tag'] } }),
+        m.dropConstraint({
+          tableClassName: 'Membership',
+          tablename: 'membership',
+          constraint: { kind: 'primaryKey', name: null, columns: ['account', 'tag'] },
+        }),
     })
     expect(result.forwards).toEqual([`ALTER TABLE "public"."membership" DROP CONSTRAINT "membership_pkey"`])
-    expect(result.backwards).toEqual([`ALTER TABLE "public"."membership" ADD CONSTRAINT "membership_pkey" PRIMARY KEY ("account", "tag")`])
-    expect(findTable(result.before, 'public', 'membership')!.primaryKey).toEqual({ name: 'membership_pkey', columns: ['account', 'tag'] })
+    expect(result.backwards).toEqual([
+      `ALTER TABLE "public"."membership" ADD CONSTRAINT "membership_pkey" PRIMARY KEY ("account", "tag")`,
+    ])
+    expect(findTable(result.before, 'public', 'membership')!.primaryKey).toEqual({
+      name: 'membership_pkey',
+      columns: ['account', 'tag'],
+    })
     expect(findTable(result.after, 'public', 'membership')!.primaryKey).toBeNull()
   })
 
   it('composite primary key: added to a table created without one', async () => {
     const result = await roundTrip(ctx().engine, {
       start: model(app('blog', [Membership])).snapshot,
-      setup: (m) => m.dropConstraint({ tableClassName: 'Membership', tablename: 'membership', constraint: { kind: 'primaryKey', name: null, columns: ['account', 'tag'] } }),
+      setup: (m) =>
+        m.dropConstraint({
+          tableClassName: 'Membership',
+          tablename: 'membership',
+          constraint: { kind: 'primaryKey', name: null, columns: ['account', 'tag'] },
+        }),
       operations: (m) =>
-        m.addConstraint({ tableClassName: 'Membership', tablename: 'membership', constraint: { kind: 'primaryKey', name: null, columns: ['tag', 'account'] } }),
+        m.addConstraint({
+          tableClassName: 'Membership',
+          tablename: 'membership',
+          constraint: { kind: 'primaryKey', name: null, columns: ['tag', 'account'] },
+        }),
     })
-    expect(result.forwards).toEqual([`ALTER TABLE "public"."membership" ADD CONSTRAINT "membership_pkey" PRIMARY KEY ("tag", "account")`])
-    expect(findTable(result.after, 'public', 'membership')!.primaryKey).toEqual({ name: 'membership_pkey', columns: ['tag', 'account'] })
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."membership" ADD CONSTRAINT "membership_pkey" PRIMARY KEY ("tag", "account")`,
+    ])
+    expect(findTable(result.after, 'public', 'membership')!.primaryKey).toEqual({
+      name: 'membership_pkey',
+      columns: ['tag', 'account'],
+    })
   })
 })
 
 const productIndex = (index: Partial<import('../../src/migration/snapshot.js').IndexSnapshot>) => ({
   ...product,
-  index: { name: null, keys: [], unique: false, method: 'btree' as const, where: null, nullsDistinct: true, concurrently: false, ...index },
+  index: {
+    name: null,
+    keys: [],
+    unique: false,
+    method: 'btree' as const,
+    where: null,
+    nullsDistinct: true,
+    concurrently: false,
+    ...index,
+  },
 })
 
 describeSharedEngines('index operations', (ctx) => {
@@ -725,7 +895,9 @@ describeSharedEngines('index operations', (ctx) => {
         m.addIndex(productIndex({ keys: [{ column: 'code' }], where: 'code IS NOT NULL' }))
         m.addIndex(productIndex({ keys: [{ expression: 'lower(name)' }], unique: true }))
         m.addIndex(productIndex({ keys: [{ column: 'stock', order: 'desc', nulls: 'last' }, { column: 'price' }] }))
-        m.addIndex(productIndex({ name: 'product_name_pattern', keys: [{ column: 'name', opclass: 'varchar_pattern_ops' }] }))
+        m.addIndex(
+          productIndex({ name: 'product_name_pattern', keys: [{ column: 'name', opclass: 'varchar_pattern_ops' }] }),
+        )
       },
     })
     expect(result.forwards).toEqual([
@@ -753,7 +925,14 @@ describeSharedEngines('index operations', (ctx) => {
       operations: (m) => {
         m.addIndex(productIndex({ keys: [{ column: 'data', opclass: 'jsonb_path_ops' }], method: 'gin' }))
         m.addIndex(productIndex({ keys: [{ column: 'code' }], method: 'hash' }))
-        m.addIndex(productIndex({ keys: [{ column: 'code' }, { column: 'stock' }], unique: true, nullsDistinct: false, where: 'stock > 0' }))
+        m.addIndex(
+          productIndex({
+            keys: [{ column: 'code' }, { column: 'stock' }],
+            unique: true,
+            nullsDistinct: false,
+            where: 'stock > 0',
+          }),
+        )
       },
     })
     expect(result.forwards).toEqual([
@@ -774,19 +953,28 @@ describeSharedEngines('index operations', (ctx) => {
       start: shop(),
       operations: (m) => m.addIndex(productIndex({ keys: [{ column: 'stock' }], concurrently: true })),
     })
-    expect(result.forwards).toEqual([`CREATE INDEX CONCURRENTLY "product_stock_idx" ON "public"."product" USING btree ("stock")`])
+    expect(result.forwards).toEqual([
+      `CREATE INDEX CONCURRENTLY "product_stock_idx" ON "public"."product" USING btree ("stock")`,
+    ])
     expect(result.backwards).toEqual([`DROP INDEX CONCURRENTLY IF EXISTS "public"."product_stock_idx"`])
-    expect(findTable(result.after, 'public', 'product')!.indexes[0]).toMatchObject({ name: 'product_stock_idx', valid: true })
+    expect(findTable(result.after, 'public', 'product')!.indexes[0]).toMatchObject({
+      name: 'product_stock_idx',
+      valid: true,
+    })
   })
 
   it('dropIndex: backwards recreates the partial expression index', async () => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
-      setup: (m) => m.addIndex(productIndex({ keys: [{ expression: 'lower(name)', order: 'desc' }], where: 'stock > 0' })),
-      operations: (m) => m.dropIndex(productIndex({ keys: [{ expression: 'lower(name)', order: 'desc' }], where: 'stock > 0' })),
+      setup: (m) =>
+        m.addIndex(productIndex({ keys: [{ expression: 'lower(name)', order: 'desc' }], where: 'stock > 0' })),
+      operations: (m) =>
+        m.dropIndex(productIndex({ keys: [{ expression: 'lower(name)', order: 'desc' }], where: 'stock > 0' })),
     })
     expect(result.forwards).toEqual([`DROP INDEX "public"."product_lower_name_idx"`])
-    expect(result.backwards).toEqual([`CREATE INDEX "product_lower_name_idx" ON "public"."product" USING btree ((lower(name)) DESC) WHERE stock > 0`])
+    expect(result.backwards).toEqual([
+      `CREATE INDEX "product_lower_name_idx" ON "public"."product" USING btree ((lower(name)) DESC) WHERE stock > 0`,
+    ])
   })
 })
 
@@ -795,8 +983,12 @@ describeSharedEngines('sql and raw operations', (ctx) => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
       operations: (m) => m.sql('CREATE VIEW cheap AS SELECT name FROM product WHERE price < 10', 'DROP VIEW cheap'),
-      afterForwards: async (db) => expect(await rows(db, `select viewname::text from pg_views where schemaname = 'public'`)).toEqual([{ viewname: 'cheap' }]),
-      afterBackwards: async (db) => expect(await rows(db, `select viewname::text from pg_views where schemaname = 'public'`)).toEqual([]),
+      afterForwards: async (db) =>
+        expect(await rows(db, `select viewname::text from pg_views where schemaname = 'public'`)).toEqual([
+          { viewname: 'cheap' },
+        ]),
+      afterBackwards: async (db) =>
+        expect(await rows(db, `select viewname::text from pg_views where schemaname = 'public'`)).toEqual([]),
       compareWithScratch: false,
     })
     expect(result.forwards).toEqual(['CREATE VIEW cheap AS SELECT name FROM product WHERE price < 10'])
@@ -874,15 +1066,24 @@ describeSharedEngines('identifiers that need quoting', (ctx) => {
       afterForwards: async (db) => {
         await db.exec(`insert into "order" ("user", "select", "UserName", "say ""hi""") values ('u', 1, 'U', 'q')`)
         await db.exec(`insert into "We""ird Table" ("Order", "group") values (1, 'g')`)
-        expect(await rows(db, `select o."user", w."group" from "We""ird Table" w join "order" o on o.id = w."Order"`)).toEqual([{ user: 'u', group: 'g' }])
+        expect(
+          await rows(db, `select o."user", w."group" from "We""ird Table" w join "order" o on o.id = w."Order"`),
+        ).toEqual([{ user: 'u', group: 'g' }])
       },
     })
     expect(result.forwards).toContain(`CREATE TABLE "public"."We""ird Table" ()`)
-    expect(result.forwards).toContain(`ALTER TABLE "public"."order" ADD COLUMN "say ""hi""" text CONSTRAINT "order_say ""hi""_key" UNIQUE`)
+    expect(result.forwards).toContain(
+      `ALTER TABLE "public"."order" ADD COLUMN "say ""hi""" text CONSTRAINT "order_say ""hi""_key" UNIQUE`,
+    )
     expect(result.forwards).toContain(`CREATE INDEX "order_UserName_idx" ON "public"."order" USING btree ("UserName")`)
     const long = findTable(result.after, 'public', LONG_TABLE)!
     expect(long).toBeDefined()
-    const names = [...long.uniques.map((u) => u.name), ...long.indexes.map((i) => i.name), long.primaryKey!.name, ...long.foreignKeys.map((f) => f.name)]
+    const names = [
+      ...long.uniques.map((u) => u.name),
+      ...long.indexes.map((i) => i.name),
+      long.primaryKey!.name,
+      ...long.foreignKeys.map((f) => f.name),
+    ]
     expect(names).toHaveLength(7)
     expect(new Set(names).size).toBe(7)
     for (const name of names) expect(bytes(name)).toBeLessThanOrEqual(63)
@@ -890,7 +1091,10 @@ describeSharedEngines('identifiers that need quoting', (ctx) => {
     expect(long.uniques.map((u) => u.name)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^long_table_name_long_table_name_.*_[0-9a-f]{8}_key$/)]),
     )
-    expect(findTable(result.after, 'public', 'We"ird Table')!.foreignKeys[0]).toMatchObject({ name: 'We"ird Table_Order_fkey', referencedTable: 'order' })
+    expect(findTable(result.after, 'public', 'We"ird Table')!.foreignKeys[0]).toMatchObject({
+      name: 'We"ird Table_Order_fkey',
+      referencedTable: 'order',
+    })
   })
 
   it('renaming a table to a 63-byte name and a column with a quote renames every generated name', async () => {
@@ -898,13 +1102,25 @@ describeSharedEngines('identifiers that need quoting', (ctx) => {
       start: model(app('blog', [Order])).snapshot,
       operations: (m) => {
         m.renameTable({ oldClassName: 'Order', newClassName: 'Order', oldTablename: 'order', newTablename: LONG_TABLE })
-        m.renameColumn({ tableClassName: 'Order', tablename: LONG_TABLE, oldColumnName: 'user', newColumnName: 'user', oldDbColumnName: 'user', newDbColumnName: 'the "user"' })
+        m.renameColumn({
+          tableClassName: 'Order',
+          tablename: LONG_TABLE,
+          oldColumnName: 'user',
+          newColumnName: 'user',
+          oldDbColumnName: 'user',
+          newDbColumnName: 'the "user"',
+        })
       },
     })
     expect(result.forwards[0]).toBe(`ALTER TABLE "public"."order" RENAME TO "${LONG_TABLE}"`)
     expect(result.forwards).toContain(`ALTER TABLE "public"."${LONG_TABLE}" RENAME COLUMN "user" TO "the ""user"""`)
     const table = findTable(result.after, 'public', LONG_TABLE)!
-    const names = [...table.uniques.map((u) => u.name), ...table.indexes.map((i) => i.name), ...table.checks.map((c) => c.name), table.primaryKey!.name]
+    const names = [
+      ...table.uniques.map((u) => u.name),
+      ...table.indexes.map((i) => i.name),
+      ...table.checks.map((c) => c.name),
+      table.primaryKey!.name,
+    ]
     expect(new Set(names).size).toBe(names.length)
     for (const name of names) {
       expect(bytes(name)).toBeLessThanOrEqual(63)

@@ -10,29 +10,36 @@ import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/ar
 import { describeSharedEngines, roundTrip } from '../helpers/scenarios.js'
 
 describeSharedEngines('random migrations on a real database', (ctx) => {
-  it('the diff from A to B takes a database built from A to B, and backwards to A', async () => {
-    const kind = ctx().kind
-    await fc.assert(
-      fc.asyncProperty(modelPairArb, async ([specA, specB]) => {
-        const a = tryBuildModel(specA)
-        const b = tryBuildModel(specB)
-        fc.pre(a !== undefined && b !== undefined)
-        const diff = diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true })
-        let result: Awaited<ReturnType<typeof roundTrip>>
-        try {
-          result = await roundTrip(ctx().engine, { start: a!.snapshot, operations: (m) => m.operations.push(...diff.operations) })
-        } catch (error) {
-          // The migration, to read next to the error.
-          if (!process.env.PROPERTY_SHRINK) console.log(diff.operations.map((o) => o.toSource('')).join('\n'))
-          throw error
-        }
-        expect(result.snapshotAfter.tables.length).toBe(b!.snapshot.tables.length)
-      }),
-      {
-        numRuns: Number(process.env.PROPERTY_DB_RUNS ?? (kind === 'pg' ? 40 : 15)),
-        endOnFailure: !process.env.PROPERTY_SHRINK,
-        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-      },
-    )
-  }, process.env.PROPERTY_DB_RUNS ? 3_600_000 : 120_000)
+  it(
+    'the diff from A to B takes a database built from A to B, and backwards to A',
+    async () => {
+      const kind = ctx().kind
+      await fc.assert(
+        fc.asyncProperty(modelPairArb, async ([specA, specB]) => {
+          const a = tryBuildModel(specA)
+          const b = tryBuildModel(specB)
+          fc.pre(a !== undefined && b !== undefined)
+          const diff = diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true })
+          let result: Awaited<ReturnType<typeof roundTrip>>
+          try {
+            result = await roundTrip(ctx().engine, {
+              start: a!.snapshot,
+              operations: (m) => m.operations.push(...diff.operations),
+            })
+          } catch (error) {
+            // The migration, to read next to the error.
+            if (!process.env.PROPERTY_SHRINK) console.log(diff.operations.map((o) => o.toSource('')).join('\n'))
+            throw error
+          }
+          expect(result.snapshotAfter.tables.length).toBe(b!.snapshot.tables.length)
+        }),
+        {
+          numRuns: Number(process.env.PROPERTY_DB_RUNS ?? (kind === 'pg' ? 40 : 15)),
+          endOnFailure: !process.env.PROPERTY_SHRINK,
+          ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+        },
+      )
+    },
+    process.env.PROPERTY_DB_RUNS ? 3_600_000 : 120_000,
+  )
 })

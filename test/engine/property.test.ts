@@ -16,36 +16,46 @@ const runs = Number(process.env.PROPERTY_RUNS ?? 300)
 const source = (diff: AppDiff) => diff.operations.map((o) => o.toSource()).join('\n')
 
 describe('the differ on random pairs of models', () => {
-  it('applying diff(A, B) to A gives B; backwards gives A; a second diff is empty; the source is stable', () => {
-    fc.assert(
-      fc.property(modelPairArb, ([specA, specB]) => {
-        const a = tryBuildModel(specA)
-        const b = tryBuildModel(specB)
-        fc.pre(a !== undefined && b !== undefined)
-        const diff = diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true })
-        const migration = { app: 'blog', id: 'x', operations: diff.operations }
+  it(
+    'applying diff(A, B) to A gives B; backwards gives A; a second diff is empty; the source is stable',
+    () => {
+      fc.assert(
+        fc.property(modelPairArb, ([specA, specB]) => {
+          const a = tryBuildModel(specA)
+          const b = tryBuildModel(specB)
+          fc.pre(a !== undefined && b !== undefined)
+          const diff = diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true })
+          const migration = { app: 'blog', id: 'x', operations: diff.operations }
 
-        // Replay gives B exactly.
-        const replayed = replay([migration], SchemaState.from(a!.snapshot)).toData()
-        expect(canonicalSnapshot(replayed)).toEqual(canonicalSnapshot(b!.snapshot))
-        // Every operation produces SQL forwards and backwards, and backwards returns to A.
-        const state = SchemaState.from(a!.snapshot)
-        plan(migration, state, 'forwards')
-        expect(canonicalSnapshot(state.toData())).toEqual(canonicalSnapshot(b!.snapshot))
-        plan(migration, state, 'backwards')
-        expect(canonicalSnapshot(state.toData())).toEqual(canonicalSnapshot(a!.snapshot))
-        // Nothing is left to migrate.
-        expect(diffDecliningRenames(replayed, b!, { allowDestructive: true }).operations.map((o) => o.describe())).toEqual([])
-        // Same inputs, same bytes; the replayed form of A (as the runner sees it) gives the same file.
-        expect(source(diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true }))).toBe(source(diff))
-        expect(source(diffDecliningRenames(SchemaState.from(a!.snapshot).toData(), b!, { allowDestructive: true }))).toBe(source(diff))
-        // Without allowDestructive, exactly the destructive operations are held back.
-        const safe = diffDecliningRenames(a!.snapshot, b!)
-        expect(safe.operations.some((o) => o.destructive)).toBe(false)
-        expect([...safe.operations, ...safe.held].map((o) => o.describe()).sort()).toEqual(diff.operations.map((o) => o.describe()).sort())
-      }),
-      { numRuns: runs, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
-    )
-    // About 5 ms a run: the time limit grows with PROPERTY_RUNS.
-  }, Math.max(120_000, runs * 20))
+          // Replay gives B exactly.
+          const replayed = replay([migration], SchemaState.from(a!.snapshot)).toData()
+          expect(canonicalSnapshot(replayed)).toEqual(canonicalSnapshot(b!.snapshot))
+          // Every operation produces SQL forwards and backwards, and backwards returns to A.
+          const state = SchemaState.from(a!.snapshot)
+          plan(migration, state, 'forwards')
+          expect(canonicalSnapshot(state.toData())).toEqual(canonicalSnapshot(b!.snapshot))
+          plan(migration, state, 'backwards')
+          expect(canonicalSnapshot(state.toData())).toEqual(canonicalSnapshot(a!.snapshot))
+          // Nothing is left to migrate.
+          expect(
+            diffDecliningRenames(replayed, b!, { allowDestructive: true }).operations.map((o) => o.describe()),
+          ).toEqual([])
+          // Same inputs, same bytes; the replayed form of A (as the runner sees it) gives the same file.
+          expect(source(diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true }))).toBe(source(diff))
+          expect(
+            source(diffDecliningRenames(SchemaState.from(a!.snapshot).toData(), b!, { allowDestructive: true })),
+          ).toBe(source(diff))
+          // Without allowDestructive, exactly the destructive operations are held back.
+          const safe = diffDecliningRenames(a!.snapshot, b!)
+          expect(safe.operations.some((o) => o.destructive)).toBe(false)
+          expect([...safe.operations, ...safe.held].map((o) => o.describe()).sort()).toEqual(
+            diff.operations.map((o) => o.describe()).sort(),
+          )
+        }),
+        { numRuns: runs, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
+      )
+      // About 5 ms a run: the time limit grows with PROPERTY_RUNS.
+    },
+    Math.max(120_000, runs * 20),
+  )
 })

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { Enum, ForeignKey, Integer, Table, Text, Timestamptz, Varchar, check, index, sql, unique } from '../../src/index.js'
+import {
+  Enum,
+  ForeignKey,
+  Integer,
+  Table,
+  Text,
+  Timestamptz,
+  Varchar,
+  check,
+  index,
+  sql,
+  unique,
+} from '../../src/index.js'
 import { plan } from '../../src/migration/replay.js'
 import { SchemaState, canonicalSnapshot } from '../../src/migration/snapshot.js'
 import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
@@ -26,9 +38,13 @@ describe('the SPEC example schema', () => {
     const steps = plan({ app: 'blog', id: 'x', operations: diffs[0]!.operations }, new SchemaState(), 'forwards')
     const text = steps.map((s) => (s.step.kind === 'sql' ? s.step.sql : '')).join(';\n')
     expect(text).toContain(`CREATE TYPE "public"."mood" AS ENUM ('sad', 'ok')`)
-    expect(text).toContain(`ADD COLUMN "title" varchar(200) NOT NULL DEFAULT '' CONSTRAINT "blog_post_title_key" UNIQUE`)
+    expect(text).toContain(
+      `ADD COLUMN "title" varchar(200) NOT NULL DEFAULT '' CONSTRAINT "blog_post_title_key" UNIQUE`,
+    )
     expect(text).toContain(`REFERENCES "public"."author" ("id") ON DELETE CASCADE`)
-    expect(text).toContain(`CREATE INDEX "blog_post_author_created_at_idx" ON "public"."blog_post" USING btree ("author", "created_at")`)
+    expect(text).toContain(
+      `CREATE INDEX "blog_post_author_created_at_idx" ON "public"."blog_post" USING btree ("author", "created_at")`,
+    )
     // Foreign keys come after their target's primary key.
     expect(text.indexOf('"author" ADD COLUMN "id"')).toBeLessThan(text.indexOf('REFERENCES "public"."author"'))
   })

@@ -74,7 +74,14 @@ export interface ColumnSpec {
 export type ConstraintSpec =
   | { kind: 'unique'; columns: string[]; nullsDistinct: boolean }
   | { kind: 'check'; column: string }
-  | { kind: 'index'; keys: { column: string; desc: boolean }[]; expression: string | null; where: string | null; unique: boolean; method: 'btree' | 'hash' }
+  | {
+      kind: 'index'
+      keys: { column: string; desc: boolean }[]
+      expression: string | null
+      where: string | null
+      unique: boolean
+      method: 'btree' | 'hash'
+    }
 
 export interface TableSpec {
   className: string
@@ -160,7 +167,8 @@ const sortable = (c: ColumnSpec) => c.kind !== 'JSON'
 function indexMethods(kind: ColumnClassName): IndexMethod[] {
   if (kind === 'JSON') return []
   if (kind === 'JSONB' || kind === 'Array') return ['btree', 'gin']
-  if (['Integer', 'BigInt', 'SmallInt', 'Date', 'Timestamp', 'Timestamptz'].includes(kind)) return ['btree', 'hash', 'brin']
+  if (['Integer', 'BigInt', 'SmallInt', 'Date', 'Timestamp', 'Timestamptz'].includes(kind))
+    return ['btree', 'hash', 'brin']
   return ['btree', 'hash']
 }
 
@@ -182,7 +190,14 @@ const columnArb = (prop: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<Column
       onDelete: fc.constantFrom<ReferentialAction>('cascade', 'set null', 'restrict', 'no action'),
     })
     .map((r): ColumnSpec => {
-      const spec: ColumnSpec = { prop, kind: r.kind, null: r.null, default: r.default, unique: r.unique, index: r.index }
+      const spec: ColumnSpec = {
+        prop,
+        kind: r.kind,
+        null: r.null,
+        default: r.default,
+        unique: r.unique,
+        index: r.index,
+      }
       if (r.renamed !== undefined) spec.dbColumnName = r.renamed
       if (r.kind === 'Varchar') spec.length = r.length
       if (r.kind === 'Char') spec.length = r.length === 255 ? 1 : r.length
@@ -214,19 +229,40 @@ const constraintArb = (columns: ColumnSpec[]): fc.Arbitrary<ConstraintSpec[]> =>
   const keyable = columns.filter(sortable).map((c) => c.prop)
   const all = columns.map((c) => c.prop)
   if (!all.length) return fc.constant([])
-  const pair = keyable.length >= 2 ? fc.uniqueArray(fc.constantFrom(...keyable), { minLength: 2, maxLength: 2 }) : fc.constant(null)
+  const pair =
+    keyable.length >= 2
+      ? fc.uniqueArray(fc.constantFrom(...keyable), { minLength: 2, maxLength: 2 })
+      : fc.constant(null)
   const one = fc.constantFrom(...all)
   const constraint: fc.Arbitrary<ConstraintSpec | null> = fc.oneof(
-    pair.chain((cols) => (cols ? fc.boolean().map((nd): ConstraintSpec => ({ kind: 'unique', columns: cols, nullsDistinct: nd })) : fc.constant(null))),
+    pair.chain((cols) =>
+      cols
+        ? fc.boolean().map((nd): ConstraintSpec => ({ kind: 'unique', columns: cols, nullsDistinct: nd }))
+        : fc.constant(null),
+    ),
     one.map((column): ConstraintSpec => ({ kind: 'check', column })),
     fc
-      .record({ cols: pair, desc: fc.boolean(), expression: fc.option(one, { nil: null }), where: fc.option(one, { nil: null }), unique: fc.boolean(), hash: fc.boolean() })
+      .record({
+        cols: pair,
+        desc: fc.boolean(),
+        expression: fc.option(one, { nil: null }),
+        where: fc.option(one, { nil: null }),
+        unique: fc.boolean(),
+        hash: fc.boolean(),
+      })
       .map((r): ConstraintSpec | null => {
         if (!r.cols) return null
         const hash = r.hash && !r.unique && !r.expression
         const keys = r.cols.map((column, i) => ({ column, desc: r.desc && i === 0 && !hash }))
         // hash takes one key; the second becomes the predicate.
-        return { kind: 'index', keys: hash ? keys.slice(0, 1) : keys, expression: r.expression, where: r.where, unique: r.unique, method: hash ? 'hash' : 'btree' }
+        return {
+          kind: 'index',
+          keys: hash ? keys.slice(0, 1) : keys,
+          expression: r.expression,
+          where: r.where,
+          unique: r.unique,
+          method: hash ? 'hash' : 'btree',
+        }
       }),
   )
   return fc.array(constraint, { maxLength: 3 }).map((list) => list.filter((c): c is ConstraintSpec => c !== null))
@@ -251,7 +287,8 @@ const tableArb = (className: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<Ta
           // A single key is what foreign keys take the type of: keep it in types that convert to integer.
           const keys = candidates.filter((c) => ['code', 'title', 'order', 'amount'].includes(c.prop))
           if (r.pk === 1 && keys.length) spec.primaryKey = { kind: 'column', prop: keys[0]!.prop }
-          if (r.pk === 2 && candidates.length >= 2) spec.primaryKey = { kind: 'composite', props: [candidates[0]!.prop, candidates[1]!.prop] }
+          if (r.pk === 2 && candidates.length >= 2)
+            spec.primaryKey = { kind: 'composite', props: [candidates[0]!.prop, candidates[1]!.prop] }
           if (r.renamedFrom !== undefined && r.renamedFrom !== className) spec.renamedFrom = r.renamedFrom
           return spec
         }),
@@ -263,9 +300,20 @@ export function modelSpecArbOf(pool: Pool): fc.Arbitrary<ModelSpec> {
   return fc
     .record({
       names: fc.uniqueArray(fc.constantFrom(...pool.classNames), { maxLength: 4 }),
-      enums: fc.record(Object.fromEntries(pool.enumNames.map((n) => [n, fc.uniqueArray(fc.constantFrom(...ENUM_VALUES), { minLength: 1, maxLength: 4 })]))),
+      enums: fc.record(
+        Object.fromEntries(
+          pool.enumNames.map((n) => [
+            n,
+            fc.uniqueArray(fc.constantFrom(...ENUM_VALUES), { minLength: 1, maxLength: 4 }),
+          ]),
+        ),
+      ),
     })
-    .chain((r) => fc.tuple(...r.names.map((name) => tableArb(name, pool))).map((tables): ModelSpec => ({ tables, enums: r.enums as Record<string, string[]> })))
+    .chain((r) =>
+      fc
+        .tuple(...r.names.map((name) => tableArb(name, pool)))
+        .map((tables): ModelSpec => ({ tables, enums: r.enums as Record<string, string[]> })),
+    )
 }
 
 export const modelSpecArb: fc.Arbitrary<ModelSpec> = modelSpecArbOf(DEFAULT_POOL)
@@ -279,8 +327,12 @@ export function mutateArb(a: ModelSpec, pool: Pool = DEFAULT_POOL): fc.Arbitrary
         if (pick <= 5) return fc.constant({ ...c, renamedFrom: undefined })
         if (pick === 6 || (pool.renameOften && pick === 7)) {
           // Renamed to an unused property, with the hint a user writes: the column keeps its type.
-          const free = PROPS.filter((p) => !t.columns.some((x) => x.prop === p) && (!pool.renameWithinFamily || FAMILIES[p]!.includes(c.kind)))
-          return free.length ? fc.constantFrom(...free).map((prop) => ({ ...c, prop, dbColumnName: undefined, renamedFrom: c.prop })) : fc.constant({ ...c, renamedFrom: undefined })
+          const free = PROPS.filter(
+            (p) => !t.columns.some((x) => x.prop === p) && (!pool.renameWithinFamily || FAMILIES[p]!.includes(c.kind)),
+          )
+          return free.length
+            ? fc.constantFrom(...free).map((prop) => ({ ...c, prop, dbColumnName: undefined, renamedFrom: c.prop }))
+            : fc.constant({ ...c, renamedFrom: undefined })
         }
         return columnArb(c.prop, pool).map((x) => ({ ...x, renamedFrom: undefined }))
       }),
@@ -290,7 +342,11 @@ export function mutateArb(a: ModelSpec, pool: Pool = DEFAULT_POOL): fc.Arbitrary
       .record({
         keep: fc.nat(7),
         columns: fc.tuple(...columnArbs),
-        added: unused.length ? fc.uniqueArray(fc.constantFrom(...unused), { maxLength: 1 }).chain((props) => fc.tuple(...props.map((prop) => columnArb(prop, pool)))) : fc.constant<ColumnSpec[]>([]),
+        added: unused.length
+          ? fc
+              .uniqueArray(fc.constantFrom(...unused), { maxLength: 1 })
+              .chain((props) => fc.tuple(...props.map((prop) => columnArb(prop, pool))))
+          : fc.constant<ColumnSpec[]>([]),
         constraints: fc.boolean(),
         pk: fc.boolean(),
         tablename: fc.option(fc.constantFrom(...pool.tablenames(t.className)), { nil: undefined, freq: 2 }),
@@ -300,11 +356,13 @@ export function mutateArb(a: ModelSpec, pool: Pool = DEFAULT_POOL): fc.Arbitrary
       .chain((r): fc.Arbitrary<TableSpec | null> => {
         if (r.keep === 0) return fc.constant(null)
         const props = new Set<string>()
-        const columns = [...r.columns, ...r.added.map((c) => ({ ...c, renamedFrom: undefined }))].filter((c): c is ColumnSpec => {
-          if (!c || props.has(c.prop)) return false
-          props.add(c.prop)
-          return true
-        })
+        const columns = [...r.columns, ...r.added.map((c) => ({ ...c, renamedFrom: undefined }))].filter(
+          (c): c is ColumnSpec => {
+            if (!c || props.has(c.prop)) return false
+            props.add(c.prop)
+            return true
+          },
+        )
         if (!columns.length) return fc.constant(null)
         const kept = (prop: string) => columns.some((c) => c.prop === prop)
         // Keys (primary, unique, index) need a btree-sortable type after the change.
@@ -317,21 +375,38 @@ export function mutateArb(a: ModelSpec, pool: Pool = DEFAULT_POOL): fc.Arbitrary
           base.className = r.rename
           base.renamedFrom = t.className
         }
-        const pkKept = t.primaryKey.kind === 'implicit' || (t.primaryKey.kind === 'column' ? keyable(t.primaryKey.prop) : t.primaryKey.props.every(keyable))
+        const pkKept =
+          t.primaryKey.kind === 'implicit' ||
+          (t.primaryKey.kind === 'column' ? keyable(t.primaryKey.prop) : t.primaryKey.props.every(keyable))
         if (!r.pk && pkKept) base.primaryKey = t.primaryKey
         else base.primaryKey = { kind: 'implicit' }
         const constraintsKept = t.constraints.filter((c) =>
-          c.kind === 'check' ? kept(c.column) : c.kind === 'unique' ? c.columns.every(keyable) : c.keys.every((k) => keyable(k.column)) && (!c.expression || kept(c.expression)) && (!c.where || kept(c.where)),
+          c.kind === 'check'
+            ? kept(c.column)
+            : c.kind === 'unique'
+              ? c.columns.every(keyable)
+              : c.keys.every((k) => keyable(k.column)) &&
+                (!c.expression || kept(c.expression)) &&
+                (!c.where || kept(c.where)),
         )
-        return r.constraints ? fc.constant({ ...base, constraints: constraintsKept }) : constraintArb(columns).map((constraints) => ({ ...base, constraints }))
+        return r.constraints
+          ? fc.constant({ ...base, constraints: constraintsKept })
+          : constraintArb(columns).map((constraints) => ({ ...base, constraints }))
       })
   })
   const unusedTables = pool.classNames.filter((n) => !a.tables.some((t) => t.className === n))
   return fc
     .record({
       tables: fc.tuple(...tableArbs),
-      added: unusedTables.length ? fc.uniqueArray(fc.constantFrom(...unusedTables), { maxLength: 1 }).chain((names) => fc.tuple(...names.map((name) => tableArb(name, pool)))) : fc.constant<TableSpec[]>([]),
-      enums: fc.oneof(fc.constant(a.enums), modelSpecArbOf(pool).map((m) => m.enums)),
+      added: unusedTables.length
+        ? fc
+            .uniqueArray(fc.constantFrom(...unusedTables), { maxLength: 1 })
+            .chain((names) => fc.tuple(...names.map((name) => tableArb(name, pool))))
+        : fc.constant<TableSpec[]>([]),
+      enums: fc.oneof(
+        fc.constant(a.enums),
+        modelSpecArbOf(pool).map((m) => m.enums),
+      ),
     })
     .map(({ tables, added, enums }) => {
       const names = new Set<string>()
@@ -346,7 +421,9 @@ export function mutateArb(a: ModelSpec, pool: Pool = DEFAULT_POOL): fc.Arbitrary
 
 /** A pair of models: mostly B derived from A (so tables and columns change), sometimes unrelated. */
 export const modelPairArb: fc.Arbitrary<[ModelSpec, ModelSpec]> = modelSpecArb.chain((a) =>
-  fc.oneof({ weight: 3, arbitrary: mutateArb(a) }, { weight: 1, arbitrary: modelSpecArb }).map((b): [ModelSpec, ModelSpec] => [a, b]),
+  fc
+    .oneof({ weight: 3, arbitrary: mutateArb(a) }, { weight: 1, arbitrary: modelSpecArb })
+    .map((b): [ModelSpec, ModelSpec] => [a, b]),
 )
 
 function literal(spec: ColumnSpec, enums: Record<string, string[]>): unknown {
@@ -418,7 +495,12 @@ function sqlDefault(spec: ColumnSpec): unknown {
   }
 }
 
-function makeColumn(spec: ColumnSpec, model: ModelSpec, classes: Map<string, TableClass>, primaryKey: boolean): Column<unknown, boolean> {
+function makeColumn(
+  spec: ColumnSpec,
+  model: ModelSpec,
+  classes: Map<string, TableClass>,
+  primaryKey: boolean,
+): Column<unknown, boolean> {
   const o: Record<string, unknown> = { null: spec.null, unique: spec.unique, index: spec.index }
   if (spec.indexMethod) o.indexMethod = spec.indexMethod
   if (spec.dbColumnName) o.dbColumnName = spec.dbColumnName
@@ -428,7 +510,8 @@ function makeColumn(spec: ColumnSpec, model: ModelSpec, classes: Map<string, Tab
     o.null = false
     o.unique = false
   }
-  const value = spec.default === 'literal' ? literal(spec, model.enums) : spec.default === 'sql' ? sqlDefault(spec) : undefined
+  const value =
+    spec.default === 'literal' ? literal(spec, model.enums) : spec.default === 'sql' ? sqlDefault(spec) : undefined
   if (value !== undefined) o.default = value
   switch (spec.kind) {
     case 'Varchar':
@@ -480,7 +563,8 @@ function makeColumn(spec: ColumnSpec, model: ModelSpec, classes: Map<string, Tab
     case 'MacAddr':
       return new MacAddr(o)
     case 'Array': {
-      const base = spec.base === 'Integer' ? new Integer() : spec.base === 'Varchar' ? new Varchar({ length: 20 }) : new Text()
+      const base =
+        spec.base === 'Integer' ? new Integer() : spec.base === 'Varchar' ? new Varchar({ length: 20 }) : new Text()
       return new ArrayColumn(base, o)
     }
     case 'Enum':
@@ -511,9 +595,12 @@ const sqlIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 function tableClasses(spec: ModelSpec, classes: Map<string, TableClass>, targets: Set<string>): TableClass[] {
   const own: TableClass[] = []
   for (const t of spec.tables) {
-    const columns = t.columns.map((c) => (c.kind === 'ForeignKey' && !targets.has(c.target!) ? { ...c, kind: 'Integer' as const, target: undefined } : c))
+    const columns = t.columns.map((c) =>
+      c.kind === 'ForeignKey' && !targets.has(c.target!) ? { ...c, kind: 'Integer' as const, target: undefined } : c,
+    )
     const pkColumn = t.primaryKey.kind === 'column' ? t.primaryKey.prop : undefined
-    const make = () => Object.fromEntries(columns.map((c) => [c.prop, makeColumn(c, spec, classes, c.prop === pkColumn)]))
+    const make = () =>
+      Object.fromEntries(columns.map((c) => [c.prop, makeColumn(c, spec, classes, c.prop === pkColumn)]))
     const cls = class extends Table {
       constructor() {
         super()

@@ -44,7 +44,10 @@ export function recordingLogger(errors: string[], warnings: string[], infos: str
 
 /** What webpack's and rspack's `Stats` give for one run (webpack's and rspack's own types differ). */
 interface StatsLike {
-  toJson(options: { all: false; errors: true; warnings: true }): { errors?: { message: string }[]; warnings?: { message: string }[] }
+  toJson(options: { all: false; errors: true; warnings: true }): {
+    errors?: { message: string }[]
+    warnings?: { message: string }[]
+  }
 }
 
 /** What webpack's and rspack's compilers have in common, for a single run. */
@@ -64,7 +67,12 @@ export function runCompiler(compiler: CompilerLike, errors: string[], warnings: 
 }
 
 /** The errors and warnings of one webpack or rspack run (or watch round), from its callback's arguments. */
-export function collectStats(error: Error | null, stats: StatsLike | undefined, errors: string[], warnings: string[]): void {
+export function collectStats(
+  error: Error | null,
+  stats: StatsLike | undefined,
+  errors: string[],
+  warnings: string[],
+): void {
   if (error) errors.push(messageOf(error))
   const json = stats?.toJson({ all: false, errors: true, warnings: true })
   errors.push(...(json?.errors ?? []).map((problem) => problem.message))

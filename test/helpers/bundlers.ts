@@ -64,7 +64,14 @@ export interface BuildOutcome {
  * Vite's build of the entry as an SSR bundle `<outDir>/entry.mjs`, keeping its warnings and errors;
  * `build` adds to its build options (`watch` for `vite build --watch`).
  */
-function viteConfig(request: BuildRequest, entry: string, outDir: string, errors: string[], warnings: string[], build: BuildEnvironmentOptions = {}): InlineConfig {
+function viteConfig(
+  request: BuildRequest,
+  entry: string,
+  outDir: string,
+  errors: string[],
+  warnings: string[],
+  build: BuildEnvironmentOptions = {},
+): InlineConfig {
   return {
     root: request.root,
     configFile: false,
@@ -83,7 +90,12 @@ function viteConfig(request: BuildRequest, entry: string, outDir: string, errors
 }
 
 /** esbuild's options for an ES module bundle for Node, with the plugin and then `plugins`. */
-function esbuildOptions(request: BuildRequest, entry: string, outFile: string, ...plugins: EsbuildPlugin[]): BuildOptions {
+function esbuildOptions(
+  request: BuildRequest,
+  entry: string,
+  outFile: string,
+  ...plugins: EsbuildPlugin[]
+): BuildOptions {
   return {
     absWorkingDir: request.root,
     entryPoints: [entry],
@@ -119,7 +131,12 @@ function rolldownInput(request: BuildRequest, entry: string, warnings: string[])
 }
 
 /** A webpack or rspack compiler with the same configuration: a Node bundle in CommonJS, unminified. */
-async function webpackLikeCompiler(bundler: 'webpack' | 'rspack', request: BuildRequest, entry: string, outDir: string) {
+async function webpackLikeCompiler(
+  bundler: 'webpack' | 'rspack',
+  request: BuildRequest,
+  entry: string,
+  outDir: string,
+) {
   const config = {
     mode: 'none' as const,
     context: request.root,
@@ -237,7 +254,13 @@ export async function watchWith(bundler: BundlerName, request: BuildRequest): Pr
 
   const finish = () => {
     const cleanErrors = cleanMessages(errors)
-    builds.push({ ok: cleanErrors.length === 0, errors: cleanErrors, warnings: cleanMessages(warnings), outDir, outFile })
+    builds.push({
+      ok: cleanErrors.length === 0,
+      errors: cleanErrors,
+      warnings: cleanMessages(warnings),
+      outDir,
+      outFile,
+    })
     errors.length = 0
     warnings.length = 0
     for (const waiter of waiters.filter((candidate) => builds.length >= candidate.count)) {
@@ -248,7 +271,10 @@ export async function watchWith(bundler: BundlerName, request: BuildRequest): Pr
   const waitForBuild = (count: number) =>
     new Promise<BuildOutcome>((resolve, reject) => {
       if (builds.length >= count) return resolve(builds[count - 1] as BuildOutcome)
-      const timer = setTimeout(() => reject(new Error(`${bundler}: build ${count} did not come (${builds.length} so far)`)), 40_000)
+      const timer = setTimeout(
+        () => reject(new Error(`${bundler}: build ${count} did not come (${builds.length} so far)`)),
+        40_000,
+      )
       waiters.push({
         count,
         resolve: (outcome) => {
@@ -319,7 +345,10 @@ export async function watchWith(bundler: BundlerName, request: BuildRequest): Pr
       return {
         builds,
         waitForBuild,
-        close: () => new Promise<void>((resolve) => (watching ? watching.close(() => compiler.close(() => resolve())) : resolve())),
+        close: () =>
+          new Promise<void>((resolve) =>
+            watching ? watching.close(() => compiler.close(() => resolve())) : resolve(),
+          ),
       }
     }
   }

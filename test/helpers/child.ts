@@ -92,7 +92,10 @@ export function waitForExit(child: ChildProcess): Promise<ChildResult> {
 export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = ''
-    const timer = setTimeout(() => reject(new Error(`child did not print ${JSON.stringify(text)}; got ${seen}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`child did not print ${JSON.stringify(text)}; got ${seen}`)),
+      timeoutMs,
+    )
     child.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString()
       if (seen.includes(text)) {

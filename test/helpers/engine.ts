@@ -18,7 +18,11 @@ export function app(name: string, tables: TableClass[], dependencies: string[] =
 export const emptySnapshot = (): SnapshotData => ({ tables: [], enums: [] })
 
 /** Diffs every app of `to` in order and replays the result onto `from`. */
-export function diffAll(from: SnapshotData, to: ModelSnapshot, options: DiffOptions = {}): { diffs: AppDiff[]; after: SnapshotData } {
+export function diffAll(
+  from: SnapshotData,
+  to: ModelSnapshot,
+  options: DiffOptions = {},
+): { diffs: AppDiff[]; after: SnapshotData } {
   const state = SchemaState.from(from)
   const diffs: AppDiff[] = []
   const apps = [...new Set([...from.tables.map((t) => t.app), ...to.snapshot.tables.map((t) => t.app)])]

@@ -81,7 +81,10 @@ export async function runSteps(engine: Engine, steps: readonly PlannedStep[]): P
 }
 
 /** A migration of `app` recorded by `record`, as a migration file's forwards() would. */
-export function migration(app: string, record: (m: MigrationManager) => void): { app: string; id: string; operations: Operation[] } {
+export function migration(
+  app: string,
+  record: (m: MigrationManager) => void,
+): { app: string; id: string; operations: Operation[] } {
   const manager = new MigrationManager({ migrationId: '2026-01-01T00:00:00:000000', appName: app })
   record(manager)
   return { app, id: manager.migrationId, operations: manager.operations }
@@ -99,7 +102,9 @@ export async function buildFromScratch(engine: Engine, snapshot: SnapshotData): 
 }
 
 export function schemasOf(snapshot: SnapshotData): string[] {
-  return [...new Set(['public', ...snapshot.tables.map((t) => t.schema), ...snapshot.enums.map((e) => e.schema)])].sort()
+  return [
+    ...new Set(['public', ...snapshot.tables.map((t) => t.schema), ...snapshot.enums.map((e) => e.schema)]),
+  ].sort()
 }
 
 /**
@@ -202,7 +207,15 @@ export async function roundTrip(engine: Engine, options: ScenarioOptions): Promi
     await buildFromScratch(engine, snapshotAfter)
     expect(await physical(engine, schemas(snapshotAfter))).toEqual(after)
   }
-  return { forwards: sqlOf(forwardSteps), backwards: sqlOf(backwardSteps), before, after, back, snapshotBefore, snapshotAfter }
+  return {
+    forwards: sqlOf(forwardSteps),
+    backwards: sqlOf(backwardSteps),
+    before,
+    after,
+    back,
+    snapshotBefore,
+    snapshotAfter,
+  }
 }
 
 /** Rows of a query, for data checks. */

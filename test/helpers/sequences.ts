@@ -25,7 +25,16 @@ import type { MigrationSource } from '../../src/runtime/runner.js'
 import { byteLength, snakeCase } from '../../src/schema/naming.js'
 import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
 import { renderMigration } from '../../src/writer/render.js'
-import { type AppModelSpec, type ColumnSpec, type ModelSpec, modelSpecArbOf, mutateArb, type Pool, type TableSpec, tryBuildApps } from './arbitraries.js'
+import {
+  type AppModelSpec,
+  type ColumnSpec,
+  type ModelSpec,
+  modelSpecArbOf,
+  mutateArb,
+  type Pool,
+  type TableSpec,
+  tryBuildApps,
+} from './arbitraries.js'
 
 /** `base` padded to exactly 63 bytes (Postgres' limit) with two-byte characters and an ASCII tail. */
 export function name63(base: string): string {
@@ -36,9 +45,31 @@ export function name63(base: string): string {
 }
 
 /** Reserved words that tables and columns may be named. */
-const RESERVED_TABLES: Record<string, string> = { User: 'authorization', Group: 'grant', Role: 'select', Post: 'from', Item: 'where', Tag: 'table' }
-const RESERVED_COLUMNS: Record<string, string> = { title: 'check', amount: 'limit', code: 'primary', owner: 'user', at: 'default', flag: 'null', data: 'table', uid: 'column' }
-export const RESERVED = new Set(['user', 'group', 'order', ...Object.values(RESERVED_TABLES), ...Object.values(RESERVED_COLUMNS)])
+const RESERVED_TABLES: Record<string, string> = {
+  User: 'authorization',
+  Group: 'grant',
+  Role: 'select',
+  Post: 'from',
+  Item: 'where',
+  Tag: 'table',
+}
+const RESERVED_COLUMNS: Record<string, string> = {
+  title: 'check',
+  amount: 'limit',
+  code: 'primary',
+  owner: 'user',
+  at: 'default',
+  flag: 'null',
+  data: 'table',
+  uid: 'column',
+}
+export const RESERVED = new Set([
+  'user',
+  'group',
+  'order',
+  ...Object.values(RESERVED_TABLES),
+  ...Object.values(RESERVED_COLUMNS),
+])
 
 const tablenames = (className: string) => {
   const snake = snakeCase(className)
@@ -47,11 +78,27 @@ const tablenames = (className: string) => {
 const dbColumnNames = (prop: string) => {
   const snake = snakeCase(prop)
   const reserved = RESERVED_COLUMNS[prop]
-  return [`${snake}_col`, ...(reserved ? [reserved] : []), `${prop[0]!.toUpperCase()}${prop.slice(1)}Col`, `${snake}"q`, name63(snake)]
+  return [
+    `${snake}_col`,
+    ...(reserved ? [reserved] : []),
+    `${prop[0]!.toUpperCase()}${prop.slice(1)}Col`,
+    `${snake}"q`,
+    name63(snake),
+  ]
 }
 
 /** auth's tables are `user` and `group` by default: reserved words already. */
-export const AUTH: Pool = { app: 'auth', classNames: ['User', 'Group', 'Role'], enumNames: ['mood', 'Auth"Level'], foreignTargets: [], tablenames, dbColumnNames, schema: 'extra', renameWithinFamily: true, renameOften: true }
+export const AUTH: Pool = {
+  app: 'auth',
+  classNames: ['User', 'Group', 'Role'],
+  enumNames: ['mood', 'Auth"Level'],
+  foreignTargets: [],
+  tablenames,
+  dbColumnNames,
+  schema: 'extra',
+  renameWithinFamily: true,
+  renameOften: true,
+}
 export const BLOG: Pool = {
   app: 'blog',
   classNames: ['Post', 'Item', 'Tag'],
@@ -97,23 +144,35 @@ function pinReferenced(earlier: readonly AppsSpec[], auth: ModelSpec): ModelSpec
   const latest = new Map<string, TableSpec>()
   for (const version of earlier) {
     for (const t of version.auth.tables) {
-      if (targetable(t) && version.blog.tables.some((b) => b.columns.some((c) => c.kind === 'ForeignKey' && c.target === t.className))) latest.set(t.className, t)
+      if (
+        targetable(t) &&
+        version.blog.tables.some((b) => b.columns.some((c) => c.kind === 'ForeignKey' && c.target === t.className))
+      )
+        latest.set(t.className, t)
       else if (latest.has(t.className)) latest.set(t.className, t)
     }
   }
   const pinned = [...latest.values()]
   if (!pinned.length) return auth
   const names = new Set(pinned.map((t) => t.className))
-  const tables = auth.tables.map((t) => (t.renamedFrom && names.has(t.renamedFrom) ? { ...t, renamedFrom: undefined } : t))
+  const tables = auth.tables.map((t) =>
+    t.renamedFrom && names.has(t.renamedFrom) ? { ...t, renamedFrom: undefined } : t,
+  )
   for (const was of pinned) {
     const at = tables.findIndex((t) => t.className === was.className)
     if (at < 0) {
-      tables.push({ ...was, renamedFrom: undefined, columns: was.columns.map((c) => ({ ...c, renamedFrom: undefined })) })
+      tables.push({
+        ...was,
+        renamedFrom: undefined,
+        columns: was.columns.map((c) => ({ ...c, renamedFrom: undefined })),
+      })
       continue
     }
     const now = tables[at]!
     const key = was.primaryKey.kind === 'column' ? was.primaryKey.prop : undefined
-    let columns = now.columns.map((c) => (key !== undefined && c.renamedFrom === key ? { ...c, renamedFrom: undefined } : c))
+    let columns = now.columns.map((c) =>
+      key !== undefined && c.renamedFrom === key ? { ...c, renamedFrom: undefined } : c,
+    )
     if (key !== undefined) {
       const old = was.columns.find((c) => c.prop === key)!
       const kept = columns.find((c) => c.prop === key)
@@ -137,8 +196,12 @@ export function keepsReferencedKeys(earlier: readonly AppsSpec[], next: AppsSpec
 /** The next version: each app mostly derived from its previous model, sometimes a new one. */
 function nextArb(earlier: readonly AppsSpec[]): fc.Arbitrary<AppsSpec> {
   const previous = earlier[earlier.length - 1]!
-  const next = (spec: ModelSpec, pool: Pool) => fc.oneof({ weight: 5, arbitrary: mutateArb(spec, pool) }, { weight: 1, arbitrary: modelSpecArbOf(pool) })
-  return fc.record({ auth: next(previous.auth, AUTH).map((auth) => pinReferenced(earlier, auth)), blog: next(previous.blog, BLOG) })
+  const next = (spec: ModelSpec, pool: Pool) =>
+    fc.oneof({ weight: 5, arbitrary: mutateArb(spec, pool) }, { weight: 1, arbitrary: modelSpecArbOf(pool) })
+  return fc.record({
+    auth: next(previous.auth, AUTH).map((auth) => pinReferenced(earlier, auth)),
+    blog: next(previous.blog, BLOG),
+  })
 }
 
 /** S0…Sn: `versions` versions, each derived from the one before. */
@@ -189,7 +252,11 @@ export interface WrittenMigration extends MigrationSource {
  * A migration file's text as a module: compiled with esbuild (as the loader does), its import of
  * `unplugin-auto-migrations` bound to this repo's src/ (the loader would bind the built package).
  */
-export function loadMigrationText(text: string): { ID: string; DESCRIPTION: string; forwards: () => Promise<{ operations: Operation[] }> } {
+export function loadMigrationText(text: string): {
+  ID: string
+  DESCRIPTION: string
+  forwards: () => Promise<{ operations: Operation[] }>
+} {
   const { code } = transformSync(text, { loader: 'ts', format: 'cjs', target: 'node20' })
   const module = { exports: {} as Record<string, unknown> }
   const require = (id: string) => {
@@ -217,7 +284,16 @@ export async function writeMigrations(plans: readonly AppPlan[], version: number
     const manager = await file.forwards()
     expect(checksumOf(manager.operations)).toBe(checksumOf(plan.operations))
     expect(renderMigration({ app: plan.app, id, description, operations: manager.operations })).toBe(text)
-    out.push({ app: plan.app, id, description, file: `${plan.app}/migrations/${plan.app}_${id.replace(/[-T:]/g, '_')}.ts`, forwards: file.forwards, text, operations: manager.operations, version })
+    out.push({
+      app: plan.app,
+      id,
+      description,
+      file: `${plan.app}/migrations/${plan.app}_${id.replace(/[-T:]/g, '_')}.ts`,
+      forwards: file.forwards,
+      text,
+      operations: manager.operations,
+      version,
+    })
   }
   return out
 }
@@ -236,60 +312,116 @@ export function replayHistory(migrations: readonly WrittenMigration[]): SchemaSt
  */
 export function expectStructure(db: PhysicalSchema, snapshot: SnapshotData): void {
   const where = (schema: string, name: string) => JSON.stringify([schema, name])
-  expect(db.tables.map((t) => where(t.schema, t.name)).sort()).toEqual(snapshot.tables.map((t) => where(t.schema, t.tablename)).sort())
+  expect(db.tables.map((t) => where(t.schema, t.name)).sort()).toEqual(
+    snapshot.tables.map((t) => where(t.schema, t.tablename)).sort(),
+  )
   const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
   for (const t of snapshot.tables) {
     const p = db.tables.find((x) => x.schema === t.schema && x.name === t.tablename)!
     const label = `${t.app}.${t.className}`
     expect(p.columns.map((c) => `${c.name} ${c.nullable ? 'null' : 'not null'}`).sort(byCode), label).toEqual(
-      t.columns.map((c) => `${c.dbColumnName} ${c.params.null && !c.params.primaryKey ? 'null' : 'not null'}`).sort(byCode),
+      t.columns
+        .map((c) => `${c.dbColumnName} ${c.params.null && !c.params.primaryKey ? 'null' : 'not null'}`)
+        .sort(byCode),
     )
-    const dbName = (table: { columns: { name: string; dbColumnName: string }[] }, prop: string) => table.columns.find((c) => c.name === prop)!.dbColumnName
+    const dbName = (table: { columns: { name: string; dbColumnName: string }[] }, prop: string) =>
+      table.columns.find((c) => c.name === prop)!.dbColumnName
     const composite = t.constraints.find((c) => c.kind === 'primaryKey')
-    const pk = composite ? composite.columns.map((c) => dbName(t, c)) : t.columns.filter((c) => c.params.primaryKey).map((c) => c.dbColumnName)
+    const pk = composite
+      ? composite.columns.map((c) => dbName(t, c))
+      : t.columns.filter((c) => c.params.primaryKey).map((c) => c.dbColumnName)
     expect([...(p.primaryKey?.columns ?? [])].sort(byCode), label).toEqual(pk.sort(byCode))
     const fks = t.columns.flatMap((c) => {
       const ref = c.params.references
       if (c.columnClass !== 'ForeignKey' || !ref) return []
       const target = snapshot.tables.find((x) => x.app === ref.app && x.className === ref.table)!
-      return [{ columns: [c.dbColumnName], referencedSchema: target.schema, referencedTable: target.tablename, referencedColumns: [dbName(target, ref.column)], onDelete: c.params.onDelete ?? 'no action' }]
+      return [
+        {
+          columns: [c.dbColumnName],
+          referencedSchema: target.schema,
+          referencedTable: target.tablename,
+          referencedColumns: [dbName(target, ref.column)],
+          onDelete: c.params.onDelete ?? 'no action',
+        },
+      ]
     })
-    const physicalFks = p.foreignKeys.map((f) => ({ columns: f.columns, referencedSchema: f.referencedSchema, referencedTable: f.referencedTable, referencedColumns: f.referencedColumns, onDelete: f.onDelete }))
+    const physicalFks = p.foreignKeys.map((f) => ({
+      columns: f.columns,
+      referencedSchema: f.referencedSchema,
+      referencedTable: f.referencedTable,
+      referencedColumns: f.referencedColumns,
+      onDelete: f.onDelete,
+    }))
     const key = (f: { columns: string[] }) => f.columns.join(',')
-    expect(physicalFks.sort((a, b) => byCode(key(a), key(b))), label).toEqual(fks.sort((a, b) => byCode(key(a), key(b))))
+    expect(
+      physicalFks.sort((a, b) => byCode(key(a), key(b))),
+      label,
+    ).toEqual(fks.sort((a, b) => byCode(key(a), key(b))))
   }
-  const enums = (list: { schema: string; name: string; values: string[] }[]) => list.map((e) => JSON.stringify([e.schema, e.name, e.values])).sort(byCode)
+  const enums = (list: { schema: string; name: string; values: string[] }[]) =>
+    list.map((e) => JSON.stringify([e.schema, e.name, e.values])).sort(byCode)
   expect(enums(db.enums)).toEqual(enums(snapshot.enums))
 }
 
 /** What a run covered, for the summary line. */
 export function features(model: ModelSnapshot, operations: readonly Operation[]): string[] {
   const out = new Set<string>()
-  const names = model.snapshot.tables.flatMap((t) => [t.tablename, ...t.columns.map((c) => c.dbColumnName)]).concat(model.snapshot.enums.map((e) => e.name), model.snapshot.tables.map((t) => t.schema))
+  const names = model.snapshot.tables
+    .flatMap((t) => [t.tablename, ...t.columns.map((c) => c.dbColumnName)])
+    .concat(
+      model.snapshot.enums.map((e) => e.name),
+      model.snapshot.tables.map((t) => t.schema),
+    )
   if (names.some((n) => RESERVED.has(n))) out.add('reserved word')
   if (names.some((n) => /[A-Z]/.test(n))) out.add('mixed case')
   if (names.some((n) => n.includes('"'))) out.add('double quote')
   if (names.some((n) => byteLength(n) === 63)) out.add('63-byte name')
-  if (model.snapshot.tables.some((t) => t.app === 'blog' && t.columns.some((c) => c.params.references?.app === 'auth'))) out.add('foreign key across apps')
-  if (model.snapshot.tables.some((t) => t.constraints.some((c) => c.kind !== 'check' && c.columns.length > 1))) out.add('composite constraint')
+  if (model.snapshot.tables.some((t) => t.app === 'blog' && t.columns.some((c) => c.params.references?.app === 'auth')))
+    out.add('foreign key across apps')
+  if (model.snapshot.tables.some((t) => t.constraints.some((c) => c.kind !== 'check' && c.columns.length > 1)))
+    out.add('composite constraint')
   if (model.snapshot.enums.length) out.add('enum')
   const referenced = new Set(
-    model.snapshot.tables.flatMap((t) => t.columns.flatMap((c) => (t.app === 'blog' && c.params.references?.app === 'auth' ? [`${c.params.references.table}.${c.params.references.column}`] : []))),
+    model.snapshot.tables.flatMap((t) =>
+      t.columns.flatMap((c) =>
+        t.app === 'blog' && c.params.references?.app === 'auth'
+          ? [`${c.params.references.table}.${c.params.references.column}`]
+          : [],
+      ),
+    ),
   )
   for (const o of operations) {
-    if (o.kind === 'renameTable' && (o.params as { oldClassName: string; newClassName: string }).oldClassName !== (o.params as { newClassName: string }).newClassName) out.add('table rename (hint)')
-    if (o.kind === 'renameColumn' && (o.params as { oldColumnName: string }).oldColumnName !== (o.params as { newColumnName: string }).newColumnName) out.add('column rename (hint)')
+    if (
+      o.kind === 'renameTable' &&
+      (o.params as { oldClassName: string; newClassName: string }).oldClassName !==
+        (o.params as { newClassName: string }).newClassName
+    )
+      out.add('table rename (hint)')
+    if (
+      o.kind === 'renameColumn' &&
+      (o.params as { oldColumnName: string }).oldColumnName !== (o.params as { newColumnName: string }).newColumnName
+    )
+      out.add('column rename (hint)')
     if (o.kind === 'alterColumn' && 'columnClass' in (o.params as { params: object }).params) {
       out.add('type change')
       const { tableClassName, columnName } = o.params as { tableClassName: string; columnName: string }
-      if (o.app === 'auth' && referenced.has(`${tableClassName}.${columnName}`)) out.add('type change of a key blog points at')
+      if (o.app === 'auth' && referenced.has(`${tableClassName}.${columnName}`))
+        out.add('type change of a key blog points at')
     }
     if (o.kind === 'alterEnum') out.add('enum change')
   }
   return [...out]
 }
 
-const col = (prop: string, kind: ColumnSpec['kind'], more: Partial<ColumnSpec> = {}): ColumnSpec => ({ prop, kind, null: false, default: 'none', unique: false, index: false, ...more })
+const col = (prop: string, kind: ColumnSpec['kind'], more: Partial<ColumnSpec> = {}): ColumnSpec => ({
+  prop,
+  kind,
+  null: false,
+  default: 'none',
+  unique: false,
+  index: false,
+  ...more,
+})
 
 /**
  * A hand-written history that has every case at least once: reserved words, mixed case, double
@@ -319,7 +451,17 @@ export const HAND_WRITTEN: AppsSpec[] = (() => {
     primaryKey: { kind: 'column', prop: 'order' },
     constraints: [
       { kind: 'unique', columns: ['order', 'at'], nullsDistinct: false },
-      { kind: 'index', keys: [{ column: 'amount', desc: true }, { column: 'at', desc: false }], expression: 'order', where: 'at', unique: false, method: 'btree' },
+      {
+        kind: 'index',
+        keys: [
+          { column: 'amount', desc: true },
+          { column: 'at', desc: false },
+        ],
+        expression: 'order',
+        where: 'at',
+        unique: false,
+        method: 'btree',
+      },
     ],
   }
   const post0: TableSpec = {
@@ -338,7 +480,10 @@ export const HAND_WRITTEN: AppsSpec[] = (() => {
   const item0: TableSpec = {
     className: 'Item',
     tablename: 'MixedItem',
-    columns: [col('order', 'Enum', { enumName: 'MixedLevel', dbColumnName: 'order"q' }), col('data', 'JSONB', { default: 'literal' })],
+    columns: [
+      col('order', 'Enum', { enumName: 'MixedLevel', dbColumnName: 'order"q' }),
+      col('data', 'JSONB', { default: 'literal' }),
+    ],
     primaryKey: { kind: 'column', prop: 'order' },
     constraints: [],
   }
@@ -347,11 +492,22 @@ export const HAND_WRITTEN: AppsSpec[] = (() => {
     blog: { tables: [post0, item0], enums: { tone: ['a'], MixedLevel: ['b', 'c'] } },
   }
   // Renames by hint (a column to a reserved word, a table keeping its physical name), casts, an enum value added.
-  const user1: TableSpec = { ...user0, columns: [user0.columns[0]!, { ...user0.columns[1]!, prop: 'order', dbColumnName: undefined, renamedFrom: 'title' }, user0.columns[2]!] }
+  const user1: TableSpec = {
+    ...user0,
+    columns: [
+      user0.columns[0]!,
+      { ...user0.columns[1]!, prop: 'order', dbColumnName: undefined, renamedFrom: 'title' },
+      user0.columns[2]!,
+    ],
+  }
   const group1: TableSpec = {
     ...group0,
     tablename: 'MixedGroup',
-    columns: [col('amount', 'Integer', { dbColumnName: name63('amount'), index: true }), col('at', 'Date', { null: true }), group0.columns[2]!],
+    columns: [
+      col('amount', 'Integer', { dbColumnName: name63('amount'), index: true }),
+      col('at', 'Date', { null: true }),
+      group0.columns[2]!,
+    ],
   }
   const tag1: TableSpec = { ...post0, className: 'Tag', renamedFrom: 'Post' }
   const item1: TableSpec = { ...item0, columns: [item0.columns[0]!, col('data', 'JSON', { default: 'literal' })] }
@@ -366,35 +522,87 @@ export const HAND_WRITTEN: AppsSpec[] = (() => {
     renamedFrom: undefined,
     tablename: name63('user'),
     schema: 'extra',
-    columns: [{ ...user1.columns[0]!, kind: 'BigInt', dbColumnName: 'CodeCol' }, { ...user1.columns[1]!, renamedFrom: undefined }, user1.columns[2]!],
+    columns: [
+      { ...user1.columns[0]!, kind: 'BigInt', dbColumnName: 'CodeCol' },
+      { ...user1.columns[1]!, renamedFrom: undefined },
+      user1.columns[2]!,
+    ],
   }
   const tag2: TableSpec = { ...tag1, renamedFrom: undefined }
   // A new Post (the class name Tag had) in public, named like Tag's sequence (`from_id_seq`).
-  const post2: TableSpec = { className: 'Post', tablename: 'from_id_seq', columns: [col('flag', 'Boolean', { null: true })], primaryKey: { kind: 'implicit' }, constraints: [] }
-  const v2: AppsSpec = { auth: { tables: [user2, group1], enums: v1.auth.enums }, blog: { tables: [tag2, item1, post2], enums: v1.blog.enums } }
+  const post2: TableSpec = {
+    className: 'Post',
+    tablename: 'from_id_seq',
+    columns: [col('flag', 'Boolean', { null: true })],
+    primaryKey: { kind: 'implicit' },
+    constraints: [],
+  }
+  const v2: AppsSpec = {
+    auth: { tables: [user2, group1], enums: v1.auth.enums },
+    blog: { tables: [tag2, item1, post2], enums: v1.blog.enums },
+  }
   // The foreign key moves to another table of auth; an enum loses a value; a composite primary key;
   // Tag moves to public, where its sequence's name is taken.
-  const tag3: TableSpec = { ...tag2, schema: undefined, columns: tag2.columns.map((c) => (c.prop === 'owner' ? { ...c, target: 'Group', onDelete: 'restrict' as const } : c)) }
-  const item3: TableSpec = { ...item1, columns: [col('order', 'Enum', { enumName: 'MixedLevel' }), item1.columns[1]!, col('code', 'Varchar', { length: 10 })] }
+  const tag3: TableSpec = {
+    ...tag2,
+    schema: undefined,
+    columns: tag2.columns.map((c) =>
+      c.prop === 'owner' ? { ...c, target: 'Group', onDelete: 'restrict' as const } : c,
+    ),
+  }
+  const item3: TableSpec = {
+    ...item1,
+    columns: [
+      col('order', 'Enum', { enumName: 'MixedLevel' }),
+      item1.columns[1]!,
+      col('code', 'Varchar', { length: 10 }),
+    ],
+  }
   const role3: TableSpec = {
     className: 'Role',
     tablename: 'role"q',
-    columns: [col('title', 'Text'), col('code', 'BigInt', { dbColumnName: 'CodeCol' }), col('at', 'Timestamp', { default: 'literal' })],
+    columns: [
+      col('title', 'Text'),
+      col('code', 'BigInt', { dbColumnName: 'CodeCol' }),
+      col('at', 'Timestamp', { default: 'literal' }),
+    ],
     primaryKey: { kind: 'composite', props: ['title', 'code'] },
     constraints: [{ kind: 'unique', columns: ['code', 'at'], nullsDistinct: true }],
   }
-  const v3: AppsSpec = { auth: { tables: [user2, group1, role3], enums: v1.auth.enums }, blog: { tables: [tag3, item3, post2], enums: { tone: ['a'], MixedLevel: ['b'] } } }
+  const v3: AppsSpec = {
+    auth: { tables: [user2, group1, role3], enums: v1.auth.enums },
+    blog: { tables: [tag3, item3, post2], enums: { tone: ['a'], MixedLevel: ['b'] } },
+  }
   // Free now, the first target keeps its class and key for good (blog's first migrations point at
   // it) but moves back to public under the physical name of Role, which goes; a column takes a
   // dropped column's name; the enum of Group's key loses a value while blog's foreign key to it stays.
   const user4: TableSpec = { ...user2, tablename: 'role"q', schema: undefined }
-  const group4: TableSpec = { ...group1, columns: [col('amount', 'Integer', { dbColumnName: 'at', index: true }), group1.columns[2]!], constraints: [] }
-  const v4: AppsSpec = { auth: { tables: [group4, user4], enums: { mood: ['b'], 'Auth"Level': ['c', 'a'] } }, blog: v3.blog }
+  const group4: TableSpec = {
+    ...group1,
+    columns: [col('amount', 'Integer', { dbColumnName: 'at', index: true }), group1.columns[2]!],
+    constraints: [],
+  }
+  const v4: AppsSpec = {
+    auth: { tables: [group4, user4], enums: { mood: ['b'], 'Auth"Level': ['c', 'a'] } },
+    blog: v3.blog,
+  }
   // blog lets go of Group; then Group, kept for good too, is renamed in the database only, and a new
   // table takes the class name Role again.
   const tag5: TableSpec = { ...tag3, columns: tag3.columns.filter((c) => c.prop !== 'owner'), constraints: [] }
-  const v5: AppsSpec = { auth: { tables: [group4, user4], enums: v4.auth.enums }, blog: { tables: [tag5, item3, post2], enums: v3.blog.enums } }
-  const role6: TableSpec = { className: 'Role', tablename: 'MixedGroup', columns: [col('title', 'Text')], primaryKey: { kind: 'implicit' }, constraints: [] }
-  const v6: AppsSpec = { auth: { tables: [{ ...group4, tablename: name63('role') }, user4, role6], enums: v4.auth.enums }, blog: v5.blog }
+  const v5: AppsSpec = {
+    auth: { tables: [group4, user4], enums: v4.auth.enums },
+    blog: { tables: [tag5, item3, post2], enums: v3.blog.enums },
+  }
+  const role6: TableSpec = {
+    className: 'Role',
+    tablename: 'MixedGroup',
+    columns: [col('title', 'Text')],
+    primaryKey: { kind: 'implicit' },
+    constraints: [],
+  }
+  const v6: AppsSpec = {
+    auth: { tables: [{ ...group4, tablename: name63('role') }, user4, role6], enums: v4.auth.enums },
+    blog: v5.blog,
+  }
   return [v0, v1, v2, v3, v4, v5, v6]
 })()

@@ -10,7 +10,11 @@ import { repo } from '../cli/helpers.js'
 export const hasScript = spawnSync('script', ['--version']).status === 0
 
 /** Runs the bin in a pseudo-terminal and types `answer` at the first (y/N); rejects after 30 s. */
-export function runInTerminal(cwd: string, args: string[], answer: string): Promise<{ code: number | null; output: string }> {
+export function runInTerminal(
+  cwd: string,
+  args: string[],
+  answer: string,
+): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, path.join(repo, 'bin/auto-migrations.js'), ...args].map((a) => `'${a}'`).join(' ')
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] })

@@ -29,7 +29,11 @@ export async function startRecordedDevServer(root: string, config: InlineConfig)
         const send = hot.send.bind(hot) as (payload: unknown) => void
         hot.send = ((payload: { type?: string; updates?: { path: string }[] }) => {
           if (payload.type !== undefined && payload.type !== 'custom') {
-            hmr.push({ environment: name, type: payload.type, paths: (payload.updates ?? []).map((update) => update.path) })
+            hmr.push({
+              environment: name,
+              type: payload.type,
+              paths: (payload.updates ?? []).map((update) => update.path),
+            })
           }
           send(payload)
         }) as typeof hot.send

@@ -39,7 +39,8 @@ export async function fixtureProject(name: string | null): Promise<FixtureProjec
     async leftovers() {
       // The caches kept on purpose (cache/: bundled config and apps, replayed history) are not
       // leftovers; a temporary file in there is.
-      const list = async (dir: string) => readdir(path.join(root, 'node_modules/.auto-migrations', dir)).catch(() => [] as string[])
+      const list = async (dir: string) =>
+        readdir(path.join(root, 'node_modules/.auto-migrations', dir)).catch(() => [] as string[])
       const cached = (await list('cache')).filter((name) => name.endsWith('.tmp')).map((name) => `cache/${name}`)
       return [...(await list('.')).filter((name) => name !== 'cache'), ...cached]
     },

@@ -16,7 +16,9 @@ import { loadMigrationText } from '../helpers/sequences.js'
 const ID = '2026-11-27T10:15:03:123456'
 
 /** Read as data, and evaluated (esbuild, as the loader would for any file): both must agree. */
-async function bothWays(text: string): Promise<{ parsed: Operation[]; evaluated: Operation[]; id: string; description: string }> {
+async function bothWays(
+  text: string,
+): Promise<{ parsed: Operation[]; evaluated: Operation[]; id: string; description: string }> {
   const read = parseMigrationSource(text)
   expect(read).toBeDefined()
   const evaluated = loadMigrationText(text)
@@ -57,7 +59,13 @@ describe('parseMigrationSource', () => {
       columnName: 'body',
       dbColumnName: 'body',
       columnClass: 'Text',
-      params: { default: sql`'a' || E'\\n' || \`x\` || '\${y}'`, null: false, primaryKey: false, unique: false, index: false },
+      params: {
+        default: sql`'a' || E'\\n' || \`x\` || '\${y}'`,
+        null: false,
+        primaryKey: false,
+        unique: false,
+        index: false,
+      },
     })
     manager.sql("insert into t values ('it''s', '\\\\', e'\\t')", 'delete from t')
     manager.sql('select 1')
@@ -84,21 +92,46 @@ describe('parseMigrationSource', () => {
   })
 
   it('leaves anything else to esbuild', () => {
-    const generated = renderMigration({ app: 'blog', id: ID, description: 'd', operations: new MigrationManager({ migrationId: ID, appName: 'blog' }).sql('select 1').operations })
+    const generated = renderMigration({
+      app: 'blog',
+      id: ID,
+      description: 'd',
+      operations: new MigrationManager({ migrationId: ID, appName: 'blog' }).sql('select 1').operations,
+    })
     expect(parseMigrationSource(generated)).toBeDefined()
     const variants: [string, string][] = [
       ['a type annotation', generated.replace('forwards()', 'forwards(): Promise<MigrationManager>')],
       ['another import', `import { x } from './_helpers.js'\n${generated}`],
-      ['an import from elsewhere', generated.replace("from 'unplugin-auto-migrations'", "from 'unplugin-auto-migrations/runtime'")],
+      [
+        'an import from elsewhere',
+        generated.replace("from 'unplugin-auto-migrations'", "from 'unplugin-auto-migrations/runtime'"),
+      ],
       ['a statement', generated.replace('  return manager', '  console.log(1)\n  return manager')],
       ['an expression', generated.replace("'select 1'", "'select ' + 1")],
-      ['a substitution', generated.replace("'select 1'", `sql\`select $\{1}\``).replace('{ MigrationManager }', '{ MigrationManager, sql }')],
+      [
+        'a substitution',
+        generated
+          .replace("'select 1'", `sql\`select $\{1}\``)
+          .replace('{ MigrationManager }', '{ MigrationManager, sql }'),
+      ],
       ['sql not imported', generated.replace("'select 1'", 'sql`select 1`')],
       ['a raw function', generated.replace("manager.sql('select 1')", 'manager.addRaw(async () => {})')],
       ['an unknown method', generated.replace('manager.sql(', 'manager.record(')],
-      ['a prototype key', generated.replace("manager.sql('select 1')", "manager.addTable({ __proto__: null, className: 'A', tablename: 'a' })")],
-      ['a hex number', generated.replace("manager.sql('select 1')", "manager.addTable({ className: 'A', tablename: 'a', n: 0x10 })")],
-      ['an identifier', generated.replace("manager.sql('select 1')", "manager.addTable({ className: ID, tablename: 'a' })")],
+      [
+        'a prototype key',
+        generated.replace(
+          "manager.sql('select 1')",
+          "manager.addTable({ __proto__: null, className: 'A', tablename: 'a' })",
+        ),
+      ],
+      [
+        'a hex number',
+        generated.replace("manager.sql('select 1')", "manager.addTable({ className: 'A', tablename: 'a', n: 0x10 })"),
+      ],
+      [
+        'an identifier',
+        generated.replace("manager.sql('select 1')", "manager.addTable({ className: ID, tablename: 'a' })"),
+      ],
       ['another export', `${generated}export const x = 1\n`],
       ['an unterminated string', generated.replace("'select 1'", "'select 1")],
       ['a legacy octal escape', generated.replace("'select 1'", "'select \\1'")],

@@ -62,7 +62,11 @@ describe('loadMigrationFiles', () => {
     )
     await project.write(
       'src/blog/migrations/blog_d.ts',
-      migration('2026-04-01T00:00:00:000000', "return { operations: [sql('./_second.sql')] }", "import { sql } from './_sql.js'"),
+      migration(
+        '2026-04-01T00:00:00:000000',
+        "return { operations: [sql('./_second.sql')] }",
+        "import { sql } from './_sql.js'",
+      ),
     )
     const migrations = await loadMigrationFiles(blogApp())
     expect(await runForwards(migrations.at(-1)!)).toEqual({ operations: ['select 2'] })
@@ -96,7 +100,10 @@ describe('loadMigrationFiles', () => {
     // Unchanged files were not evaluated again: the very same functions come back.
     expect(again.at(-1)?.forwards).toBe(before.at(-1)?.forwards)
 
-    await project.write(file, migration('2026-03-01T00:00:00:000000', 'return 3', "export const DESCRIPTION = 'edited'"))
+    await project.write(
+      file,
+      migration('2026-03-01T00:00:00:000000', 'return 3', "export const DESCRIPTION = 'edited'"),
+    )
     expect((await loadMigrationFiles(blogApp())).at(-1)?.description).toBe('edited')
     expect((await loadMigrationFiles(blogApp(), { cache })).at(-1)?.description).toBe('edited')
 
@@ -184,7 +191,10 @@ describe('loadMigrationFiles errors', () => {
   })
 
   test('no forwards and a DESCRIPTION that is not a string: INVALID_MIGRATION listing both', async () => {
-    await project.write(`${dir}/blog_x.ts`, "export const ID = '2026-06-01T00:00:00:000000'\nexport const DESCRIPTION = 5\n")
+    await project.write(
+      `${dir}/blog_x.ts`,
+      "export const ID = '2026-06-01T00:00:00:000000'\nexport const DESCRIPTION = 5\n",
+    )
     const error = await rejection(loadMigrationFiles(blogApp()))
     expect(error.code).toBe('INVALID_MIGRATION')
     expect(error.message).toContain('DESCRIPTION is a number')
@@ -202,7 +212,10 @@ describe('loadMigrationFiles errors', () => {
   })
 
   test('a file that does not bundle: MIGRATION_LOAD_FAILED naming the file and line', async () => {
-    await project.write(`${dir}/blog_x.ts`, "export const ID = '2026-06-01T00:00:00:000000'\nexport const x = 1 +* 2\nexport async function forwards() {}\n")
+    await project.write(
+      `${dir}/blog_x.ts`,
+      "export const ID = '2026-06-01T00:00:00:000000'\nexport const x = 1 +* 2\nexport async function forwards() {}\n",
+    )
     const error = await rejection(loadMigrationFiles(blogApp()))
     expect(error.code).toBe('MIGRATION_LOAD_FAILED')
     expect(error.message).toContain(`${project.file(`${dir}/blog_x.ts`)}:2:`)
@@ -217,7 +230,10 @@ describe('loadMigrationFiles errors', () => {
   })
 
   test('a file that throws at top level: MIGRATION_LOAD_FAILED naming the file', async () => {
-    await project.write(`${dir}/blog_x.ts`, migration('2026-06-01T00:00:00:000000', 'return 1', "throw new Error('top')"))
+    await project.write(
+      `${dir}/blog_x.ts`,
+      migration('2026-06-01T00:00:00:000000', 'return 1', "throw new Error('top')"),
+    )
     const error = await rejection(loadMigrationFiles(blogApp()))
     expect(error.code).toBe('MIGRATION_LOAD_FAILED')
     expect(error.message).toContain(`${project.file(`${dir}/blog_x.ts`)}:2:`)

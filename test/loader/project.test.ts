@@ -292,13 +292,15 @@ describe('loadProject errors', () => {
     await loadProject({ root: project.root, cache })
     await project.write('src/blog/util.ts', 'export const = 1\n')
     const error = await rejection(loadProject({ root: project.root, cache }))
-    expect(error.details.watchFiles).toEqual(expect.arrayContaining([
-      project.file('migrations.config.ts'),
-      project.file('src/auth/app.ts'),
-      project.file('src/blog/app.ts'),
-      project.file('src/blog/tables.ts'),
-      project.file('src/blog/util.ts'),
-      project.file('src/blog/prefixes.json'),
-    ]))
+    expect(error.details.watchFiles).toEqual(
+      expect.arrayContaining([
+        project.file('migrations.config.ts'),
+        project.file('src/auth/app.ts'),
+        project.file('src/blog/app.ts'),
+        project.file('src/blog/tables.ts'),
+        project.file('src/blog/util.ts'),
+        project.file('src/blog/prefixes.json'),
+      ]),
+    )
   })
 })

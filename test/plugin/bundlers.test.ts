@@ -61,7 +61,13 @@ describe.each(BUNDLERS)('%s', (bundler) => {
           changes: [
             change(),
             change({ kind: 'destructive', description: 'drop column Post.body' }),
-            change({ app: 'auth', table: 'User', file: `${BASIC}/src/auth/tables.ts`, description: 'add table User', fix: 'npx auto-migrations new auth --auto' }),
+            change({
+              app: 'auth',
+              table: 'User',
+              file: `${BASIC}/src/auth/tables.ts`,
+              description: 'add table User',
+              fix: 'npx auto-migrations new auth --auto',
+            }),
           ],
         }),
       }),
@@ -80,7 +86,9 @@ describe.each(BUNDLERS)('%s', (bundler) => {
     expect(message).toContain('- add column Post.views')
     expect(message).toContain('- destructive: drop column Post.body')
     // Paths are relative to the root: the fixture for most bundlers, the working directory for Rollup's.
-    expect(message).toMatch(/blog:\n {2}- add column Post\.views {2}\((?:test\/fixtures\/plugin-basic\/)?src\/blog\/tables\.ts\)\n/)
+    expect(message).toMatch(
+      /blog:\n {2}- add column Post\.views {2}\((?:test\/fixtures\/plugin-basic\/)?src\/blog\/tables\.ts\)\n/,
+    )
     expect(message).toContain('fix: npx auto-migrations new blog --auto')
     expect(message).toContain('fix: npx auto-migrations new auth --auto')
   })

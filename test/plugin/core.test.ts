@@ -10,7 +10,15 @@ import { AutoMigrationsError } from '../../src/errors.js'
 import { type BuildReporter, PluginCore } from '../../src/plugin/core.js'
 import type { Options } from '../../src/plugin/options.js'
 import { copyProject, removeTemporaryDirectories } from '../helpers/bundlers.js'
-import { BASIC, basicProject, change, type FakeProject, fakeSessions, historyError, writeMigration } from './fake-session.js'
+import {
+  BASIC,
+  basicProject,
+  change,
+  type FakeProject,
+  fakeSessions,
+  historyError,
+  writeMigration,
+} from './fake-session.js'
 
 afterAll(removeTemporaryDirectories)
 
@@ -61,7 +69,9 @@ describe('watch mode file events', () => {
         emit: async () => {
           if (file !== '') return {}
           file = await writeMigration(dir, 'blog', '2026-12-01T00:00:01:000000')
-          return { written: [{ app: 'blog', id: '2026-12-01T00:00:01:000000', file, lines: ['add column Post.views'] }] }
+          return {
+            written: [{ app: 'blog', id: '2026-12-01T00:00:01:000000', file, lines: ['add column Post.views'] }],
+          }
         },
       }),
       {},
@@ -137,7 +147,12 @@ describe('watch mode file events', () => {
 
 describe('one-off builds', () => {
   it("with onDiff 'emit', log what was written, warn about held changes and fail on broken history", async () => {
-    const written = { app: 'blog', id: '1', file: path.join(BASIC, 'src/blog/migrations/blog_1.ts'), lines: ['add column Post.views'] }
+    const written = {
+      app: 'blog',
+      id: '1',
+      file: path.join(BASIC, 'src/blog/migrations/blog_1.ts'),
+      lines: ['add column Post.views'],
+    }
     const { core, sessions } = coreFor(
       basicProject({
         emit: async () => ({

@@ -13,7 +13,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Project, project, removeProjects } from '../cli/helpers.js'
 import { cleanMessages, messageOf } from '../helpers/bundler-messages.js'
 import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
-import { BUNDLERS, buildServer, inDirectory, publicColumns, queryPg, runBundle, type ServerBuild } from './e2e-harness.js'
+import {
+  BUNDLERS,
+  buildServer,
+  inDirectory,
+  publicColumns,
+  queryPg,
+  runBundle,
+  type ServerBuild,
+} from './e2e-harness.js'
 
 let app: Project
 const databases: PgTestDatabase[] = []
@@ -35,7 +43,10 @@ async function freshDatabase(): Promise<string> {
 
 /** tsup's JS API with the esbuild entry, as the README shows; tsup reads the project from the working directory. */
 async function buildWithTsup(outDir: string): Promise<ServerBuild> {
-  const [{ build }, { default: AutoMigrations }] = await Promise.all([import('tsup'), import('unplugin-auto-migrations/esbuild')])
+  const [{ build }, { default: AutoMigrations }] = await Promise.all([
+    import('tsup'),
+    import('unplugin-auto-migrations/esbuild'),
+  ])
   const errors: string[] = []
   // tsup says "Build failed" on the console besides; the messages are read from the failure.
   const quiet = vi.spyOn(console, 'error').mockImplementation(() => {})
@@ -124,41 +135,65 @@ describe('once `auto-migrations new all --auto` has run', () => {
     expect(ids).toHaveLength(2)
   })
 
-  it.each(TARGETS)('%s: the build passes, and its bundle migrates a fresh database, then queries it', async (target) => {
-    const outcome = await build(target)
-    expect(outcome.errors).toEqual([])
-    expect(outcome.warnings).toEqual([])
-    const code = await readFile(outcome.outFile, 'utf8')
-    // The migrations are in the bundle (no file is read at run time); the packages are not.
-    for (const { id } of ids) expect(code).toContain(id)
-    expect(code).not.toMatch(/\bfrom\s*["'][^"']*\/migrations\//)
-    expect(code).toMatch(/from\s*["']unplugin-auto-migrations\/runtime["']/)
-    // Nothing else next to it (Vite would copy PGlite's assets if it had bundled the package).
-    expect(await readdir(path.dirname(outcome.outFile))).toEqual(['entry.mjs'])
+  it.each(TARGETS)(
+    '%s: the build passes, and its bundle migrates a fresh database, then queries it',
+    async (target) => {
+      const outcome = await build(target)
+      expect(outcome.errors).toEqual([])
+      expect(outcome.warnings).toEqual([])
+      const code = await readFile(outcome.outFile, 'utf8')
+      // The migrations are in the bundle (no file is read at run time); the packages are not.
+      for (const { id } of ids) expect(code).toContain(id)
+      expect(code).not.toMatch(/\bfrom\s*["'][^"']*\/migrations\//)
+      expect(code).toMatch(/from\s*["']unplugin-auto-migrations\/runtime["']/)
+      // Nothing else next to it (Vite would copy PGlite's assets if it had bundled the package).
+      expect(await readdir(path.dirname(outcome.outFile))).toEqual(['entry.mjs'])
 
-    const url = await freshDatabase()
-    expect(await runBundle(outcome.outFile, { DATABASE_URL: url })).toEqual({
-      migrations: ids,
-      applied: ids,
-      rows: [{ title: 'Hello', email: 'ada@example.com' }],
-    })
-    expect(await publicColumns(url)).toEqual(['post.author', 'post.body', 'post.id', 'post.title', 'user.email', 'user.id'])
-    const foreignKeys = await queryPg(
-      url,
-      `SELECT conname, confrelid::regclass::text AS target, confdeltype FROM pg_constraint WHERE contype = 'f' AND conrelid = 'post'::regclass`,
-    )
-    expect(foreignKeys).toEqual([{ conname: 'post_author_fkey', target: '"user"', confdeltype: 'c' }])
-    const history = await queryPg<{ app: string; migration_id: string }>(url, 'SELECT app, migration_id FROM auto_migrations ORDER BY id')
-    expect(history.map((row) => ({ app: row.app, id: row.migration_id }))).toEqual(ids)
-  })
+      const url = await freshDatabase()
+      expect(await runBundle(outcome.outFile, { DATABASE_URL: url })).toEqual({
+        migrations: ids,
+        applied: ids,
+        rows: [{ title: 'Hello', email: 'ada@example.com' }],
+      })
+      expect(await publicColumns(url)).toEqual([
+        'post.author',
+        'post.body',
+        'post.id',
+        'post.title',
+        'user.email',
+        'user.id',
+      ])
+      const foreignKeys = await queryPg(
+        url,
+        `SELECT conname, confrelid::regclass::text AS target, confdeltype FROM pg_constraint WHERE contype = 'f' AND conrelid = 'post'::regclass`,
+      )
+      expect(foreignKeys).toEqual([{ conname: 'post_author_fkey', target: '"user"', confdeltype: 'c' }])
+      const history = await queryPg<{ app: string; migration_id: string }>(
+        url,
+        'SELECT app, migration_id FROM auto_migrations ORDER BY id',
+      )
+      expect(history.map((row) => ({ app: row.app, id: row.migration_id }))).toEqual(ids)
+    },
+  )
 
-  it.each(['webpack', 'rspack'] as const)('%s: CommonJS output, packages required, runs too (Node 20.19+ requires ES modules)', async (bundler) => {
-    const outcome = await buildServer(bundler, { root: app.root, entry: 'main.mjs', outDir: path.join(app.root, 'dist', `${bundler}-cjs`), commonjs: true })
-    expect(outcome.errors).toEqual([])
-    expect(await readFile(outcome.outFile, 'utf8')).toContain('require("unplugin-auto-migrations/runtime")')
-    const url = await freshDatabase()
-    expect(await runBundle(outcome.outFile, { DATABASE_URL: url })).toMatchObject({ applied: ids, rows: [{ title: 'Hello', email: 'ada@example.com' }] })
-  })
+  it.each(['webpack', 'rspack'] as const)(
+    '%s: CommonJS output, packages required, runs too (Node 20.19+ requires ES modules)',
+    async (bundler) => {
+      const outcome = await buildServer(bundler, {
+        root: app.root,
+        entry: 'main.mjs',
+        outDir: path.join(app.root, 'dist', `${bundler}-cjs`),
+        commonjs: true,
+      })
+      expect(outcome.errors).toEqual([])
+      expect(await readFile(outcome.outFile, 'utf8')).toContain('require("unplugin-auto-migrations/runtime")')
+      const url = await freshDatabase()
+      expect(await runBundle(outcome.outFile, { DATABASE_URL: url })).toMatchObject({
+        applied: ids,
+        rows: [{ title: 'Hello', email: 'ada@example.com' }],
+      })
+    },
+  )
 
   describe('with an `external` setting that also matches virtual:auto-migrations', () => {
     // A common way to say "every package": it matches `virtual:auto-migrations` too.
@@ -180,7 +215,12 @@ describe('once `auto-migrations new all --auto` has run', () => {
     })
 
     it.each(['webpack', 'rspack'] as const)('%s: the build fails and says how to write externals', async (bundler) => {
-      const outcome = await buildServer(bundler, { root: app.root, entry: 'main.mjs', outDir: path.join(app.root, 'dist', `${bundler}-naive`), external: naive })
+      const outcome = await buildServer(bundler, {
+        root: app.root,
+        entry: 'main.mjs',
+        outDir: path.join(app.root, 'dist', `${bundler}-naive`),
+        external: naive,
+      })
       expect(outcome.ok).toBe(false)
       const message = outcome.errors.join('\n')
       expect(message).toContain('virtual:auto-migrations was made external by the `externals` setting')

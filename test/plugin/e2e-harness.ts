@@ -94,7 +94,10 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
   try {
     switch (bundler) {
       case 'vite': {
-        const [{ build }, { default: AutoMigrations }] = await Promise.all([import('vite'), import('unplugin-auto-migrations/vite')])
+        const [{ build }, { default: AutoMigrations }] = await Promise.all([
+          import('vite'),
+          import('unplugin-auto-migrations/vite'),
+        ])
         await build({
           root,
           configFile: false,
@@ -104,18 +107,33 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
           // An SSR build leaves installed packages external by default; this package is linked
           // into the fixture (outside any node_modules once resolved), which Vite would bundle.
           ssr: { external: true },
-          build: { ssr: entry, outDir, emptyOutDir: true, minify: false, rolldownOptions: { output: { entryFileNames: 'entry.mjs' } } },
+          build: {
+            ssr: entry,
+            outDir,
+            emptyOutDir: true,
+            minify: false,
+            rolldownOptions: { output: { entryFileNames: 'entry.mjs' } },
+          },
         })
         break
       }
       case 'esbuild': {
-        const [esbuild, { default: AutoMigrations }] = await Promise.all([import('esbuild'), import('unplugin-auto-migrations/esbuild')])
-        const result = await esbuild.build({ ...esbuildServerOptions(root, entry, outFile), plugins: [AutoMigrations(request.options)] })
+        const [esbuild, { default: AutoMigrations }] = await Promise.all([
+          import('esbuild'),
+          import('unplugin-auto-migrations/esbuild'),
+        ])
+        const result = await esbuild.build({
+          ...esbuildServerOptions(root, entry, outFile),
+          plugins: [AutoMigrations(request.options)],
+        })
         warnings.push(...result.warnings.map((message) => message.text))
         break
       }
       case 'rollup': {
-        const [{ rollup }, { default: AutoMigrations }] = await Promise.all([import('rollup'), import('unplugin-auto-migrations/rollup')])
+        const [{ rollup }, { default: AutoMigrations }] = await Promise.all([
+          import('rollup'),
+          import('unplugin-auto-migrations/rollup'),
+        ])
         await inDirectory(root, async () => {
           const bundle = await rollup({
             input: entry,
@@ -129,7 +147,10 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
         break
       }
       case 'rolldown': {
-        const [{ rolldown }, { default: AutoMigrations }] = await Promise.all([import('rolldown'), import('unplugin-auto-migrations/rolldown')])
+        const [{ rolldown }, { default: AutoMigrations }] = await Promise.all([
+          import('rolldown'),
+          import('unplugin-auto-migrations/rolldown'),
+        ])
         const bundle = await rolldown({
           input: entry,
           cwd: root,
@@ -149,7 +170,13 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
         const esm = request.commonjs !== true
         if (!esm) outFile = path.join(outDir, 'entry.cjs')
         const output = esm
-          ? { path: outDir, filename: 'entry.mjs', module: true, chunkFormat: 'module' as const, library: { type: 'module' as const } }
+          ? {
+              path: outDir,
+              filename: 'entry.mjs',
+              module: true,
+              chunkFormat: 'module' as const,
+              library: { type: 'module' as const },
+            }
           : { path: outDir, filename: 'entry.cjs', library: { type: 'commonjs2' as const } }
         const config = {
           mode: 'none' as const,
@@ -173,7 +200,10 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
                 experiments: { outputModule: esm },
                 plugins: [(await import('unplugin-auto-migrations/webpack')).default(request.options)],
               })
-            : (await import('@rspack/core')).rspack({ ...config, plugins: [(await import('unplugin-auto-migrations/rspack')).default(request.options)] })
+            : (await import('@rspack/core')).rspack({
+                ...config,
+                plugins: [(await import('unplugin-auto-migrations/rspack')).default(request.options)],
+              })
         await runCompiler(compiler, errors, warnings)
         break
       }
@@ -182,7 +212,11 @@ export async function buildServer(bundler: BundlerName, request: ServerBuildRequ
     // esbuild's BuildFailure carries every message; keep them rather than its summary line.
     // (Rolldown's and Vite's carry theirs as `message`.)
     if (error instanceof Error && 'errors' in error && Array.isArray(error.errors) && error.errors.length > 0) {
-      errors.push(...error.errors.map((problem: { text?: string; message?: string }) => problem.text ?? problem.message ?? String(problem)))
+      errors.push(
+        ...error.errors.map(
+          (problem: { text?: string; message?: string }) => problem.text ?? problem.message ?? String(problem),
+        ),
+      )
     } else {
       errors.push(messageOf(error))
     }
@@ -202,7 +236,11 @@ export async function runBundle(outFile: string, env: Record<string, string>): P
 }
 
 /** One query on a database of the test server. */
-export async function queryPg<R extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+export async function queryPg<R extends Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
@@ -245,7 +283,11 @@ export function restoreAfterAll(): void {
 }
 
 /** Waits until `condition` holds, checking every 25 ms; fails naming `what` after `timeoutMs`. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const started = Date.now()
   while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)

@@ -23,7 +23,11 @@ beforeAll(async () => {
   // The drivers the bundle leaves external, where npm would put them: next to the package.
   await mkdir(app.file('node_modules/@electric-sql'), { recursive: true })
   await symlink(path.join(repo, 'node_modules/pg'), app.file('node_modules/pg'), 'dir')
-  await symlink(path.join(repo, 'node_modules/@electric-sql/pglite'), app.file('node_modules/@electric-sql/pglite'), 'dir')
+  await symlink(
+    path.join(repo, 'node_modules/@electric-sql/pglite'),
+    app.file('node_modules/@electric-sql/pglite'),
+    'dir',
+  )
 })
 
 afterAll(async () => {
@@ -32,7 +36,16 @@ afterAll(async () => {
 })
 
 /** Source folders that only builds and the CLI may use (docs/ARCHITECTURE.md). */
-const BUILD_TIME = ['src/differ/', 'src/loader/', 'src/writer/', 'src/project/', 'src/plugin/', 'src/entries/', 'src/cli/', 'src/app/registry.ts']
+const BUILD_TIME = [
+  'src/differ/',
+  'src/loader/',
+  'src/writer/',
+  'src/project/',
+  'src/plugin/',
+  'src/entries/',
+  'src/cli/',
+  'src/app/registry.ts',
+]
 
 it('bundles the runner and the migrations, and nothing of the build', async () => {
   const outfile = path.join(app.root, 'dist', 'server.mjs')
@@ -52,11 +65,13 @@ it('bundles the runner and the migrations, and nothing of the build', async () =
   expect(result.errors).toEqual([])
 
   const dist = path.join(await realpath(repo), 'dist')
-  const inputs = await Promise.all(Object.keys(result.metafile.inputs).map(async (input) => {
-    // The virtual module's input is named `<namespace>:<id>`; every other one is a file.
-    if (input.includes(':')) return input
-    return realpath(path.resolve(app.root, input))
-  }))
+  const inputs = await Promise.all(
+    Object.keys(result.metafile.inputs).map(async (input) => {
+      // The virtual module's input is named `<namespace>:<id>`; every other one is a file.
+      if (input.includes(':')) return input
+      return realpath(path.resolve(app.root, input))
+    }),
+  )
   // No package but this one: not esbuild, unplugin, magic-string…
   expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([])
   const fromDist = inputs.filter((input) => input.startsWith(`${dist}${path.sep}`))
@@ -66,7 +81,8 @@ it('bundles the runner and the migrations, and nothing of the build', async () =
   const sources = new Set<string>()
   for (const file of fromDist) {
     const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] }
-    for (const source of map.sources) sources.add(path.relative(repo, path.resolve(path.dirname(file), source)).replace(/\\/g, '/'))
+    for (const source of map.sources)
+      sources.add(path.relative(repo, path.resolve(path.dirname(file), source)).replace(/\\/g, '/'))
   }
   expect([...sources].filter((source) => BUILD_TIME.some((dir) => source.startsWith(dir)))).toEqual([])
   expect(sources).toContain('src/runtime/runner.ts')
@@ -74,12 +90,23 @@ it('bundles the runner and the migrations, and nothing of the build', async () =
   const code = await readFile(outfile, 'utf8')
   expect(code).not.toMatch(/esbuild/i)
   expect(code).not.toMatch(/unplugin(?!-auto-migrations)/)
-  for (const marker of ['diffApp', 'bundleAndImport', 'renderMigration', 'loadHistory', 'createUnplugin', 'src/differ', 'src/loader', 'magic-string']) {
+  for (const marker of [
+    'diffApp',
+    'bundleAndImport',
+    'renderMigration',
+    'loadHistory',
+    'createUnplugin',
+    'src/differ',
+    'src/loader',
+    'magic-string',
+  ]) {
     expect(code).not.toContain(marker)
   }
 
   // And it runs: the bundled runner migrates a fresh database.
   database = await withPgDatabase()
-  expect(await runBundle(outfile, { DATABASE_URL: database.url })).toMatchObject({ rows: [{ title: 'Hello', email: 'ada@example.com' }] })
+  expect(await runBundle(outfile, { DATABASE_URL: database.url })).toMatchObject({
+    rows: [{ title: 'Hello', email: 'ada@example.com' }],
+  })
   expect(await publicColumns(database.url)).toContain('post.author')
 })

@@ -52,7 +52,9 @@ async function startDev(root: string): Promise<Dev> {
     ...dev,
     app: async () => (await dev.server.ssrLoadModule('/server.mjs')) as ServerModule,
     said: (level) =>
-      dev.logs.filter((log) => (level === undefined || log.level === level) && log.message.includes('[auto-migrations]')).map((log) => log.message),
+      dev.logs
+        .filter((log) => (level === undefined || log.level === level) && log.message.includes('[auto-migrations]'))
+        .map((log) => log.message),
   }
 }
 
@@ -82,19 +84,32 @@ describe('vite dev on a Postgres database', () => {
     expect(started.applied.map((migration) => migration.app)).toEqual(['auth', 'blog'])
     expect(started.rows).toEqual([{ title: 'Hello', email: 'ada@example.com' }])
     await started.close()
-    expect(await publicColumns(database.url)).toEqual(['post.author', 'post.body', 'post.id', 'post.title', 'user.email', 'user.id'])
+    expect(await publicColumns(database.url)).toEqual([
+      'post.author',
+      'post.body',
+      'post.id',
+      'post.title',
+      'user.email',
+      'user.id',
+    ])
     // Nothing to say about a migrated project.
     expect(dev.said()).toEqual([])
     expect(dev.overlay).toEqual([])
   })
 
   it('a save that adds a column writes exactly one migration, applies it, and updates the module by HMR', async () => {
-    await app.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', "  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n")
+    await app.edit(
+      'src/blog/tables.ts',
+      '  body = new Text({ null: true })\n',
+      '  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n',
+    )
     await until(() => dev.said('info').length > 0, 'the line for the written migration')
     const files = await migrationFiles(app.root, 'blog')
     expect(files).toHaveLength(initial.length + 1)
     const written = files.find((file) => !initial.includes(file)) ?? ''
-    expect(dev.said('info')).toEqual([expect.stringContaining(`blog: add column Post.subtitle  (src/blog/migrations/${written})`)])
+    expect(dev.said('info')).toEqual([
+      expect.stringContaining(`blog: add column Post.subtitle  (src/blog/migrations/${written})`),
+    ])
     const source = await app.read(`src/blog/migrations/${written}`)
     expect(source).toContain("columnName: 'subtitle'")
     expect(source).toContain('length: 120')
@@ -103,11 +118,18 @@ describe('vite dev on a Postgres database', () => {
 
     // The module lists it, through an HMR update (never a full reload).
     const id = /export const ID = '([^']+)'/.exec(source)?.[1]
-    await until(async () => (await dev.app()).migrations.some((migration) => migration.id === id), 'the new migration in the module')
+    await until(
+      async () => (await dev.app()).migrations.some((migration) => migration.id === id),
+      'the new migration in the module',
+    )
     expect((await dev.app()).migrations.map((migration) => migration.app)).toEqual(['auth', 'blog', 'blog'])
     expect(dev.hmr.filter((payload) => payload.type === 'full-reload')).toEqual([])
     // (The path is the module's URL in the SSR graph: the resolved id, `\0` included.)
-    expect(dev.hmr).toContainEqual({ environment: 'ssr', type: 'update', paths: [expect.stringMatching(/^\0?virtual:auto-migrations$/)] })
+    expect(dev.hmr).toContainEqual({
+      environment: 'ssr',
+      type: 'update',
+      paths: [expect.stringMatching(/^\0?virtual:auto-migrations$/)],
+    })
     expect(await (await dev.app()).columnsOf('post')).toContain('subtitle')
     expect(dev.overlay).toEqual([])
   })
@@ -131,7 +153,9 @@ describe('vite dev on a Postgres database', () => {
     expect(overlay?.plugin).toBe('unplugin-auto-migrations')
     expect(overlay?.id).toBe(app.file('src/blog/tables.ts'))
     expect(overlay?.message).toContain('not written automatically')
-    expect(overlay?.message).toContain('- ambiguous: did you rename column Post.title to Post.headline?  (src/blog/tables.ts)')
+    expect(overlay?.message).toContain(
+      '- ambiguous: did you rename column Post.title to Post.headline?  (src/blog/tables.ts)',
+    )
     // On a terminal, that command asks the question.
     expect(overlay?.message).toContain('fix: npx auto-migrations new blog --auto')
     expect(dev.said('warn')).toEqual([expect.stringContaining('did you rename column Post.title to Post.headline?')])
@@ -144,11 +168,17 @@ describe('vite dev on a Postgres database', () => {
     await app.edit('src/blog/tables.ts', '  headline = new Varchar', '  title = new Varchar')
     const before = await migrationFiles(app.root, 'blog')
     const overlays = dev.overlay.length
-    await app.edit('src/blog/tables.ts', "  subtitle = new Varchar({ length: 120, null: true })\n", '  subtitle = new Varchar({ length: 120, null: true \n')
+    await app.edit(
+      'src/blog/tables.ts',
+      '  subtitle = new Varchar({ length: 120, null: true })\n',
+      '  subtitle = new Varchar({ length: 120, null: true \n',
+    )
     await until(() => dev.overlay.length > overlays, 'the overlay for the syntax error')
     const overlay = dev.overlay.at(-1)
     // Where, as esbuild says it: file, line, column, and the line itself.
-    expect(overlay?.message).toMatch(/\[LOAD_FAILED\] .*\n.*src\/blog\/tables\.ts:\d+:\d+: Expected "\}" but found "author"/)
+    expect(overlay?.message).toMatch(
+      /\[LOAD_FAILED\] .*\n.*src\/blog\/tables\.ts:\d+:\d+: Expected "\}" but found "author"/,
+    )
     expect(dev.said('error').at(-1)).toContain('LOAD_FAILED')
     expect(await migrationFiles(app.root, 'blog')).toEqual(before)
 
@@ -158,7 +188,10 @@ describe('vite dev on a Postgres database', () => {
     await app.write(
       'src/blog/tables.ts',
       broken
-        .replace('  subtitle = new Varchar({ length: 120, null: true \n', '  subtitle = new Varchar({ length: 120, null: true })\n  views = new Integer({ default: 0 })\n')
+        .replace(
+          '  subtitle = new Varchar({ length: 120, null: true \n',
+          '  subtitle = new Varchar({ length: 120, null: true })\n  views = new Integer({ default: 0 })\n',
+        )
         .replace('import { ForeignKey, Table, Text, Varchar }', 'import { ForeignKey, Integer, Table, Text, Varchar }'),
     )
     await until(() => dev.said('info').length > infos, 'the line for the written migration')
@@ -201,7 +234,11 @@ describe('vite dev on the embedded database', () => {
     expect(started.rows).toEqual([{ title: 'Hello', email: 'ada@example.com' }])
     expect(embeddedDatabaseRefs(dir)).toBe(1)
 
-    await app.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', "  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n")
+    await app.edit(
+      'src/blog/tables.ts',
+      '  body = new Text({ null: true })\n',
+      '  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n',
+    )
     await until(() => dev !== undefined && dev.said().length > 0, 'the plugin to report')
     expect(dev.said('error')).toEqual([])
     expect(dev.said('info')).toEqual([expect.stringContaining('blog: add column Post.subtitle')])

@@ -22,7 +22,11 @@ beforeAll(async () => {
   await cp(path.join(repo, 'test/fixtures/plugin-e2e-vitest'), app.root, { recursive: true })
   expect((await app.run(['new', 'all', '--auto'])).code).toBe(0)
   // A change the dev server would write a migration for.
-  await app.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', "  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n")
+  await app.edit(
+    'src/blog/tables.ts',
+    '  body = new Text({ null: true })\n',
+    '  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n',
+  )
 })
 
 afterAll(async () => {
@@ -32,12 +36,18 @@ afterAll(async () => {
 
 /** `vitest run` in the project, with this process's Vitest variables left out. */
 async function runVitest(env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(VITEST|TEST$|NODE_ENV$)/.test(name)))
-  return promisify(execFile)(process.execPath, [path.join(repo, 'node_modules/vitest/vitest.mjs'), 'run', '--root', app.root], {
-    cwd: app.root,
-    env: { ...clean, ...env },
-    timeout: 60_000,
-  })
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(VITEST|TEST$|NODE_ENV$)/.test(name)),
+  )
+  return promisify(execFile)(
+    process.execPath,
+    [path.join(repo, 'node_modules/vitest/vitest.mjs'), 'run', '--root', app.root],
+    {
+      cwd: app.root,
+      env: { ...clean, ...env },
+      timeout: 60_000,
+    },
+  )
 }
 
 function listed(stdout: string): { app: string }[] {

@@ -10,7 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import { type Project, project } from '../cli/helpers.js'
 import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
-import { BARE_PACKAGE, esbuildServerOptions, migrationFiles, publicColumns, restoreAfterAll, until } from './e2e-harness.js'
+import {
+  BARE_PACKAGE,
+  esbuildServerOptions,
+  migrationFiles,
+  publicColumns,
+  restoreAfterAll,
+  until,
+} from './e2e-harness.js'
 
 interface Watcher {
   /** Completed builds, with their errors and warnings. */
@@ -43,7 +50,10 @@ afterEach(async () => {
 restoreAfterAll()
 
 async function startEsbuild(outFile: string): Promise<Watcher> {
-  const [esbuild, { default: AutoMigrations }] = await Promise.all([import('esbuild'), import('unplugin-auto-migrations/esbuild')])
+  const [esbuild, { default: AutoMigrations }] = await Promise.all([
+    import('esbuild'),
+    import('unplugin-auto-migrations/esbuild'),
+  ])
   const builds: Watcher['builds'] = []
   const context = await esbuild.context({
     ...esbuildServerOptions(app.root, 'main.mjs', outFile),
@@ -64,7 +74,10 @@ async function startEsbuild(outFile: string): Promise<Watcher> {
 }
 
 async function startRollup(outFile: string): Promise<Watcher> {
-  const [{ watch }, { default: AutoMigrations }] = await Promise.all([import('rollup'), import('unplugin-auto-migrations/rollup')])
+  const [{ watch }, { default: AutoMigrations }] = await Promise.all([
+    import('rollup'),
+    import('unplugin-auto-migrations/rollup'),
+  ])
   // Rollup (and the plugin with it) works in the process's directory, as from its CLI.
   process.chdir(app.root)
   const builds: Watcher['builds'] = []
@@ -91,41 +104,54 @@ async function startRollup(outFile: string): Promise<Watcher> {
 it.each([
   ['esbuild', startEsbuild],
   ['rollup', startRollup],
-] as const)('%s watch: saving tables.ts writes the migration, applies it, and rebuilds with it', async (_name, start) => {
-  const outFile = path.join(app.root, 'dist', 'watch.mjs')
-  const before = await migrationFiles(app.root, 'blog')
-  watcher = await start(outFile)
-  const current = watcher
-  await until(() => current.builds.length > 0, 'the first build')
-  expect(current.builds[0]).toEqual({ errors: [], warnings: [] })
-  // Nothing to write for a migrated project.
-  expect(await migrationFiles(app.root, 'blog')).toEqual(before)
+] as const)(
+  '%s watch: saving tables.ts writes the migration, applies it, and rebuilds with it',
+  async (_name, start) => {
+    const outFile = path.join(app.root, 'dist', 'watch.mjs')
+    const before = await migrationFiles(app.root, 'blog')
+    watcher = await start(outFile)
+    const current = watcher
+    await until(() => current.builds.length > 0, 'the first build')
+    expect(current.builds[0]).toEqual({ errors: [], warnings: [] })
+    // Nothing to write for a migrated project.
+    expect(await migrationFiles(app.root, 'blog')).toEqual(before)
 
-  await app.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', "  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n")
-  // (The atomic write goes through a hidden temporary file first.)
-  const visible = async () => (await migrationFiles(app.root, 'blog')).filter((file) => !file.startsWith('.'))
-  await until(async () => (await visible()).length > before.length, 'the migration file')
-  const files = await visible()
-  expect(files).toHaveLength(before.length + 1)
-  const written = files.find((file) => !before.includes(file)) ?? ''
-  const source = await app.read(`src/blog/migrations/${written}`)
-  expect(source).toContain("columnName: 'subtitle'")
-  const id = /export const ID = '([^']+)'/.exec(source)?.[1] ?? 'no ID'
-  // The rebuilt bundle has it.
-  await until(async () => (await readFile(outFile, 'utf8').catch(() => '')).includes(id), 'a bundle with the migration')
-  await until(async () => (await publicColumns(database.url)).includes('post.subtitle'), 'the column in the dev database')
-  expect(vi.mocked(console.info).mock.calls.flat().join('\n')).toContain('blog: add column Post.subtitle')
+    await app.edit(
+      'src/blog/tables.ts',
+      '  body = new Text({ null: true })\n',
+      '  body = new Text({ null: true })\n  subtitle = new Varchar({ length: 120, null: true })\n',
+    )
+    // (The atomic write goes through a hidden temporary file first.)
+    const visible = async () => (await migrationFiles(app.root, 'blog')).filter((file) => !file.startsWith('.'))
+    await until(async () => (await visible()).length > before.length, 'the migration file')
+    const files = await visible()
+    expect(files).toHaveLength(before.length + 1)
+    const written = files.find((file) => !before.includes(file)) ?? ''
+    const source = await app.read(`src/blog/migrations/${written}`)
+    expect(source).toContain("columnName: 'subtitle'")
+    const id = /export const ID = '([^']+)'/.exec(source)?.[1] ?? 'no ID'
+    // The rebuilt bundle has it.
+    await until(
+      async () => (await readFile(outFile, 'utf8').catch(() => '')).includes(id),
+      'a bundle with the migration',
+    )
+    await until(
+      async () => (await publicColumns(database.url)).includes('post.subtitle'),
+      'the column in the dev database',
+    )
+    expect(vi.mocked(console.info).mock.calls.flat().join('\n')).toContain('blog: add column Post.subtitle')
 
-  // Then quiet: neither the written file nor the rebuild starts another round. (The watcher may
-  // still report the written file once, after the build that already has it: the count must settle
-  // within 4 s and then stay. It used to be read once, so a late report on a loaded machine failed.)
-  let builds = -1
-  for (let waited = 0; waited < 10 && current.builds.length !== builds; waited++) {
-    builds = current.builds.length
-    await sleep(400)
-  }
-  await sleep(800)
-  expect(current.builds.length).toBe(builds)
-  expect(current.builds.at(-1)).toEqual({ errors: [], warnings: [] })
-  expect(await migrationFiles(app.root, 'blog')).toEqual(files)
-})
+    // Then quiet: neither the written file nor the rebuild starts another round. (The watcher may
+    // still report the written file once, after the build that already has it: the count must settle
+    // within 4 s and then stay. It used to be read once, so a late report on a loaded machine failed.)
+    let builds = -1
+    for (let waited = 0; waited < 10 && current.builds.length !== builds; waited++) {
+      builds = current.builds.length
+      await sleep(400)
+    }
+    await sleep(800)
+    expect(current.builds.length).toBe(builds)
+    expect(current.builds.at(-1)).toEqual({ errors: [], warnings: [] })
+    expect(await migrationFiles(app.root, 'blog')).toEqual(files)
+  },
+)

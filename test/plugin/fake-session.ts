@@ -106,15 +106,22 @@ export function change(overrides: Partial<ChangeReport> = {}): ChangeReport {
 }
 
 export function historyError(): AutoMigrationsError {
-  return new AutoMigrationsError('DUPLICATE_MIGRATION_ID', 'Two migrations of app blog have the ID 2026-11-27T10:15:03:123456.', {
-    app: 'blog',
-    migrationId: '2026-11-27T10:15:03:123456',
-  })
+  return new AutoMigrationsError(
+    'DUPLICATE_MIGRATION_ID',
+    'Two migrations of app blog have the ID 2026-11-27T10:15:03:123456.',
+    {
+      app: 'blog',
+      migrationId: '2026-11-27T10:15:03:123456',
+    },
+  )
 }
 
 /** Writes a migration file the way the engine would (the content is what the fixture runtime reads). */
 export async function writeMigration(dir: string, app: string, id: string): Promise<string> {
   const file = path.join(dir, `${app}_${id.replace(/[-:]/g, '_')}.ts`)
-  await writeFile(file, `export const ID: string = '${id}'\nexport const DESCRIPTION = ''\nexport async function forwards() {\n  return []\n}\n`)
+  await writeFile(
+    file,
+    `export const ID: string = '${id}'\nexport const DESCRIPTION = ''\nexport async function forwards() {\n  return []\n}\n`,
+  )
   return file
 }

@@ -24,12 +24,30 @@ describe('plugin messages', () => {
   it('group changes by app, with the table file relative to the root and each distinct fix', () => {
     const changes = [
       post({}),
-      post({ kind: 'ambiguous', description: 'ambiguous: did you rename Post.title to Post.name?', fix: 'npx auto-migrations new blog --rename Post.title=name' }),
+      post({
+        kind: 'ambiguous',
+        description: 'ambiguous: did you rename Post.title to Post.name?',
+        fix: 'npx auto-migrations new blog --rename Post.title=name',
+      }),
       post({ kind: 'destructive', description: 'drop column Post.body' }),
-      post({ app: 'auth', table: 'User', file: '/elsewhere/user.ts', description: 'add table User', fix: 'npx auto-migrations new auth --auto' }),
-      post({ app: 'auth', table: undefined, file: undefined, description: 'add enum mood', fix: 'npx auto-migrations new auth --auto' }),
+      post({
+        app: 'auth',
+        table: 'User',
+        file: '/elsewhere/user.ts',
+        description: 'add table User',
+        fix: 'npx auto-migrations new auth --auto',
+      }),
+      post({
+        app: 'auth',
+        table: undefined,
+        file: undefined,
+        description: 'add enum mood',
+        fix: 'npx auto-migrations new auth --auto',
+      }),
     ]
-    expect(describeChanges(changes, '/p', unmigratedHeading(changes))).toBe(`5 un-migrated changes in 2 apps; the commands below write their migrations:
+    expect(
+      describeChanges(changes, '/p', unmigratedHeading(changes)),
+    ).toBe(`5 un-migrated changes in 2 apps; the commands below write their migrations:
 
 blog:
   - add column Post.views  (src/blog/tables.ts)
@@ -45,7 +63,9 @@ auth:
   })
 
   it('say when changes were held rather than written', () => {
-    expect(heldHeading([post({})])).toBe('1 change not written automatically (ambiguous or destructive): run the command shown to resolve it.')
+    expect(heldHeading([post({})])).toBe(
+      '1 change not written automatically (ambiguous or destructive): run the command shown to resolve it.',
+    )
   })
 
   it('name the code, the app, the migration and the file of each history problem', () => {
@@ -65,10 +85,20 @@ auth:
   it('log one line per operation written', () => {
     expect(
       describeWritten(
-        [{ app: 'blog', id: '1', file: '/p/src/blog/migrations/blog_1.ts', lines: ['add table Author', 'add column Post.author'] }],
+        [
+          {
+            app: 'blog',
+            id: '1',
+            file: '/p/src/blog/migrations/blog_1.ts',
+            lines: ['add table Author', 'add column Post.author'],
+          },
+        ],
         '/p',
       ),
-    ).toEqual(['blog: add table Author  (src/blog/migrations/blog_1.ts)', 'blog: add column Post.author  (src/blog/migrations/blog_1.ts)'])
+    ).toEqual([
+      'blog: add table Author  (src/blog/migrations/blog_1.ts)',
+      'blog: add column Post.author  (src/blog/migrations/blog_1.ts)',
+    ])
   })
 
   it('turn an unexpected failure into an AutoMigrationsError that keeps the cause', () => {

@@ -15,11 +15,21 @@ describe('plugin options', () => {
   })
 
   it('write and apply migrations by default in dev and watch mode', () => {
-    expect(resolveOptions({}, { watchMode: true })).toMatchObject({ onDiff: 'emit', apply: true, allowDestructive: false })
+    expect(resolveOptions({}, { watchMode: true })).toMatchObject({
+      onDiff: 'emit',
+      apply: true,
+      allowDestructive: false,
+    })
   })
 
   it('keep what the user chose', () => {
-    const chosen: Options = { config: 'db/registry.ts', onDiff: 'warn', apply: false, allowDestructive: true, virtualModuleId: '~db' }
+    const chosen: Options = {
+      config: 'db/registry.ts',
+      onDiff: 'warn',
+      apply: false,
+      allowDestructive: true,
+      virtualModuleId: '~db',
+    }
     expect(resolveOptions(chosen, { watchMode: true })).toEqual({ ...chosen, watchMode: true })
   })
 

@@ -77,7 +77,9 @@ export function close() { return migrator.close(); }
     })
     expect(code).toContain('import config from "C:/p/migrations.config.ts";')
     expect(code).toContain('import * as migration0 from "C:/p/it\'s \\"here\\".ts";')
-    expect(code).toContain('{ app: "o\\"dd", id: migration0.ID, description: migration0.DESCRIPTION, file: "it\'s \\"here\\".ts",')
+    expect(code).toContain(
+      '{ app: "o\\"dd", id: migration0.ID, description: migration0.DESCRIPTION, file: "it\'s \\"here\\".ts",',
+    )
     expect(code).toContain('root: "C:/p",')
   })
 

@@ -16,7 +16,15 @@ import { vitePlugin } from '../../src/plugin/vite.js'
 import type { InternalOptions } from '../../src/plugin/options.js'
 import { copyProject, removeTemporaryDirectories } from '../helpers/bundlers.js'
 import { type RecordedDevServer, startRecordedDevServer } from '../helpers/vite-dev.js'
-import { BASIC, basicProject, change, type FakeProject, fakeSessions, historyError, writeMigration } from './fake-session.js'
+import {
+  BASIC,
+  basicProject,
+  change,
+  type FakeProject,
+  fakeSessions,
+  historyError,
+  writeMigration,
+} from './fake-session.js'
 
 afterAll(removeTemporaryDirectories)
 
@@ -40,17 +48,29 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 async function startDev(project: (root: string) => Partial<FakeProject>, options: InternalOptions = {}) {
   const root = await copyProject(BASIC, 'dev')
-  const sessions = fakeSessions(basicProject({ root, watchFiles: [path.join(root, 'src/blog/tables.ts')], ...project(root) }))
+  const sessions = fakeSessions(
+    basicProject({ root, watchFiles: [path.join(root, 'src/blog/tables.ts')], ...project(root) }),
+  )
   const recorded = await startRecordedDevServer(root, {
     // This file runs under Vitest, where the plugin otherwise stands still.
-    plugins: [vitePlugin({ runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30, ...options })],
+    plugins: [
+      vitePlugin({
+        runInVitest: true,
+        __openSession: sessions.open,
+        __runtimeId: path.join(root, 'runtime.mjs'),
+        __debounceMs: 30,
+        ...options,
+      }),
+    ],
   })
   open = recorded.server
   const dev: DevServer = {
     ...recorded,
     root,
     async migrations() {
-      const module = (await recorded.server.ssrLoadModule('virtual:auto-migrations')) as { migrations: { app: string; id: string }[] }
+      const module = (await recorded.server.ssrLoadModule('virtual:auto-migrations')) as {
+        migrations: { app: string; id: string }[]
+      }
       return module.migrations
     },
   }
@@ -80,7 +100,9 @@ it('writes the migration on save, logs a line per change, and updates the module
   expect(dev.logs.filter((log) => log.message.includes('[auto-migrations]'))).toEqual([
     {
       level: 'info',
-      message: expect.stringContaining('blog: add column Post.views  (src/blog/migrations/blog_2026_12_01T00_00_01_000000.ts)'),
+      message: expect.stringContaining(
+        'blog: add column Post.views  (src/blog/migrations/blog_2026_12_01T00_00_01_000000.ts)',
+      ),
     },
   ])
   expect((await dev.migrations()).map((migration) => migration.id)).toEqual([
@@ -106,7 +128,13 @@ it('updates the module when a migration file is added by hand', async () => {
 it('shows held changes and broken history in the terminal and the overlay, and keeps serving', async () => {
   const dev = await startDev(() => ({
     emit: async () => ({
-      held: [change({ kind: 'ambiguous', description: 'ambiguous: did you rename Post.title to Post.name?', fix: 'npx auto-migrations new blog --rename Post.title=name' })],
+      held: [
+        change({
+          kind: 'ambiguous',
+          description: 'ambiguous: did you rename Post.title to Post.name?',
+          fix: 'npx auto-migrations new blog --rename Post.title=name',
+        }),
+      ],
       errors: [historyError()],
     }),
   }))
@@ -160,7 +188,13 @@ async function browserMessages(url: string): Promise<{ type: string; err?: { mes
     socket.onmessage = (event) => messages.push(JSON.parse(event.data))
     socket.onopen = () => setTimeout(() => { console.log(JSON.stringify(messages)); socket.close() }, 300)
     socket.onerror = () => { console.log('[]'); process.exit(1) }`
-  const { stdout } = await promisify(execFile)(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script, url])
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--experimental-websocket',
+    '--no-warnings',
+    '-e',
+    script,
+    url,
+  ])
   return JSON.parse(stdout) as { type: string; err?: { message: string } }[]
 }
 
@@ -169,9 +203,18 @@ it('replays the overlay to every browser that connects after the problem, until 
   const tables = path.join(root, 'src/blog/tables.ts')
   const held = [change({ kind: 'destructive', description: 'drop column Post.body' })]
   const sessions = fakeSessions(
-    basicProject({ root, watchFiles: [tables], emit: async () => ({ held: readFileSync(tables, 'utf8').includes('resolved') ? [] : held }) }),
+    basicProject({
+      root,
+      watchFiles: [tables],
+      emit: async () => ({ held: readFileSync(tables, 'utf8').includes('resolved') ? [] : held }),
+    }),
   )
-  const seams: InternalOptions = { runInVitest: true, __openSession: sessions.open, __runtimeId: path.join(root, 'runtime.mjs'), __debounceMs: 30 }
+  const seams: InternalOptions = {
+    runInVitest: true,
+    __openSession: sessions.open,
+    __runtimeId: path.join(root, 'runtime.mjs'),
+    __debounceMs: 30,
+  }
   const server = await createServer({
     root,
     configFile: false,

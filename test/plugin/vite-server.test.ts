@@ -52,7 +52,12 @@ describe('the Vite server context', () => {
     context.showError({ message: '1 change not written', id: '/p/src/blog/tables.ts' })
     const payload = {
       type: 'error',
-      err: { message: '1 change not written', stack: '', plugin: 'unplugin-auto-migrations', id: '/p/src/blog/tables.ts' },
+      err: {
+        message: '1 change not written',
+        stack: '',
+        plugin: 'unplugin-auto-migrations',
+        id: '/p/src/blog/tables.ts',
+      },
     }
     expect(stand.sent).toEqual([payload])
     expect(stand.connect()).toEqual([payload])
@@ -69,7 +74,11 @@ describe('the Vite server context', () => {
 
   it('adds to the watcher only the files outside the root', () => {
     const stand = standInServer()
-    createViteServerContext(stand.server, '\0virtual:auto-migrations').watch(['/p/src/blog/tables.ts', '/shared/tables.ts', '/p-other/x.ts'])
+    createViteServerContext(stand.server, '\0virtual:auto-migrations').watch([
+      '/p/src/blog/tables.ts',
+      '/shared/tables.ts',
+      '/p-other/x.ts',
+    ])
     expect(stand.watched).toEqual(['/shared/tables.ts', '/p-other/x.ts'])
   })
 

@@ -9,7 +9,15 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import type { EmitResult } from '../../src/project/types.js'
-import { type BundlerName, BUNDLERS, copyProject, removeTemporaryDirectories, runOutput, type Watching, watchWith } from '../helpers/bundlers.js'
+import {
+  type BundlerName,
+  BUNDLERS,
+  copyProject,
+  removeTemporaryDirectories,
+  runOutput,
+  type Watching,
+  watchWith,
+} from '../helpers/bundlers.js'
 import { BASIC, basicProject, change, fakeSessions } from './fake-session.js'
 
 afterAll(removeTemporaryDirectories)
@@ -31,7 +39,9 @@ function scriptedEngine(root: string) {
     try {
       await sleep(30)
       const source = readFileSync(tables, 'utf8')
-      const held = source.includes('drop column') ? [change({ kind: 'destructive', description: 'drop column Post.body' })] : []
+      const held = source.includes('drop column')
+        ? [change({ kind: 'destructive', description: 'drop column Post.body' })]
+        : []
       const declared = source.match(/(?<!drop )column \w+/g) ?? []
       const migrated = readdirSync(dir)
         .map((name) => readFileSync(path.join(dir, name), 'utf8'))
@@ -63,7 +73,9 @@ async function bundleWithMigrations(watching: Watching, count: number): Promise<
     const newest = watching.builds.length
     const build = watching.builds[newest - 1]
     // A build still writing the file can make the run fail: the next build is waited for then.
-    const output = build?.ok ? ((await runOutput(build.outFile).catch(() => undefined)) as { migrations: unknown[] } | undefined) : undefined
+    const output = build?.ok
+      ? ((await runOutput(build.outFile).catch(() => undefined)) as { migrations: unknown[] } | undefined)
+      : undefined
     if (output?.migrations.length === count) return output
     // Builds that finished while this one was read (and made it unreadable: each empties the output
     // folder) are read next; otherwise the next build is waited for.

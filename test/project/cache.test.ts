@@ -30,7 +30,8 @@ async function check(p: Project, historyCache = true): Promise<CheckResult> {
 const cold = (p: Project) => check(p, false)
 
 const cacheDir = (p: Project) => p.file('node_modules/.auto-migrations/cache')
-const historyFile = async (p: Project) => historyCacheFile(await realpath(p.root), await realpath(p.file('migrations.config.ts')))
+const historyFile = async (p: Project) =>
+  historyCacheFile(await realpath(p.root), await realpath(p.file('migrations.config.ts')))
 
 /**
  * A hand-written blog migration that counts how often it is evaluated (global counter): loads of
@@ -46,7 +47,10 @@ export async function forwards() {
 }
 `
 async function addCounted(p: Project): Promise<() => number> {
-  await p.write('src/blog/migrations/blog_2099_01_01T00_00_00_000000.ts', COUNTED.replaceAll('__ROOT__', JSON.stringify(p.root)))
+  await p.write(
+    'src/blog/migrations/blog_2099_01_01T00_00_00_000000.ts',
+    COUNTED.replaceAll('__ROOT__', JSON.stringify(p.root)),
+  )
   return () => (globalThis as unknown as { __amEvaluations?: Record<string, number> }).__amEvaluations?.[p.root] ?? 0
 }
 
@@ -55,7 +59,11 @@ async function migratedProject(): Promise<{ p: Project; evaluations: () => numbe
   const p = await project('cli-two-apps')
   expect((await p.run(['new', 'all', '--auto', '--no-cache'])).code).toBe(0)
   const evaluations = await addCounted(p)
-  await p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', 'title = new Varchar({ length: 200 })\n  views = new Varchar({ null: true })')
+  await p.edit(
+    'src/blog/tables.ts',
+    'title = new Varchar({ length: 200 })',
+    'title = new Varchar({ length: 200 })\n  views = new Varchar({ null: true })',
+  )
   return { p, evaluations }
 }
 
@@ -157,10 +165,15 @@ describe('history cache', () => {
       'src/auth/migrations/auth_2099_01_01T00_00_00_000000.ts',
       COUNTED.replaceAll('__ROOT__', JSON.stringify(p.root)).replace("appName: 'blog'", "appName: 'auth'"),
     )
-    const evaluations = () => (globalThis as unknown as { __amEvaluations?: Record<string, number> }).__amEvaluations?.[p.root] ?? 0
+    const evaluations = () =>
+      (globalThis as unknown as { __amEvaluations?: Record<string, number> }).__amEvaluations?.[p.root] ?? 0
     await check(p)
     const before = evaluations()
-    await p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', 'title = new Varchar({ length: 200 })\n  views = new Varchar({ null: true })')
+    await p.edit(
+      'src/blog/tables.ts',
+      'title = new Varchar({ length: 200 })',
+      'title = new Varchar({ length: 200 })\n  views = new Varchar({ null: true })',
+    )
     expect((await p.run(['new', 'blog', '--auto'])).code).toBe(0)
     expect(evaluations()).toBe(before)
     expect(await check(p)).toMatchObject({ ok: true, changes: [], errors: [] })
@@ -178,7 +191,10 @@ describe('history cache', () => {
     const rewritten = async () => {
       const text = await readFile(file, 'utf8')
       const withoutTimes = (t: string) => t.slice(t.indexOf('\n') + 1).replace(/,\d+\]/g, ']')
-      return withoutTimes(text) === withoutTimes(good) && readHistoryCache(file, await realpath(p.file('migrations.config.ts'))) !== undefined
+      return (
+        withoutTimes(text) === withoutTimes(good) &&
+        readHistoryCache(file, await realpath(p.file('migrations.config.ts'))) !== undefined
+      )
     }
 
     // Valid JSON, edited (a table dropped from the cached state): fails its integrity hash.
@@ -231,18 +247,28 @@ describe('history cache', () => {
     expect(evaluations()).toBe(before)
 
     // A session writes a second foreign key into auth, then auth's model stops keying that column.
-    await p.edit('src/blog/tables.ts', '  author = new ForeignKey(() => User)', "  author = new ForeignKey(() => User)\n  editor = new ForeignKey(() => User, { targetColumn: 'email', null: true })")
+    await p.edit(
+      'src/blog/tables.ts',
+      '  author = new ForeignKey(() => User)',
+      "  author = new ForeignKey(() => User)\n  editor = new ForeignKey(() => User, { targetColumn: 'email', null: true })",
+    )
     const session = await openProjectSession({ root: p.root })
     sessions.push(session)
     await session.check()
     expect((await session.emit({ allowDestructive: false, apply: false })).written.map((w) => w.app)).toEqual(['blog'])
-    await p.edit('src/blog/tables.ts', "  editor = new ForeignKey(() => User, { targetColumn: 'email', null: true })", '')
+    await p.edit(
+      'src/blog/tables.ts',
+      "  editor = new ForeignKey(() => User, { targetColumn: 'email', null: true })",
+      '',
+    )
     await p.edit('src/auth/tables.ts', 'unique: true', 'unique: false')
     const result = await session.check()
     expect(evaluations()).toBe(before)
     expect(result.ok).toBe(false)
     expect(result.errors.map((e) => e.code)).toEqual(['KEPT_FOR_DEPENDENT_APP'])
-    expect(result.errors[0]!.message).toContain(`App "auth" can't change its column email, which is unique, into another kind of key or none`)
+    expect(result.errors[0]!.message).toContain(
+      `App "auth" can't change its column email, which is unique, into another kind of key or none`,
+    )
     expect((await cold(p)).errors.map((e) => e.message)).toEqual(result.errors.map((e) => e.message))
   })
 })
@@ -252,7 +278,11 @@ describe('bundled config and apps kept on disk', () => {
     const { p } = await migratedProject()
     await check(p)
     await p.edit('src/blog/tables.ts', 'views = new Varchar({ null: true })', 'views = new Text({ null: true })')
-    await p.edit('src/blog/tables.ts', 'import { ForeignKey, Table, Varchar }', 'import { ForeignKey, Table, Text, Varchar }')
+    await p.edit(
+      'src/blog/tables.ts',
+      'import { ForeignKey, Table, Varchar }',
+      'import { ForeignKey, Table, Text, Varchar }',
+    )
     const result = await check(p)
     expect(result).toEqual(await cold(p))
     expect(result.changes.map((c) => c.description)).toEqual(['add column Post.views'])
@@ -261,13 +291,25 @@ describe('bundled config and apps kept on disk', () => {
   it('a new file that an import now resolves to is seen (tables.tsx next to tables.ts)', async () => {
     const { p } = await migratedProject()
     await check(p)
-    await p.write('src/blog/tables.tsx', (await p.read('src/blog/tables.ts')).replace('views = new Varchar({ null: true })', 'likes = new Varchar({ null: true })'))
+    await p.write(
+      'src/blog/tables.tsx',
+      (await p.read('src/blog/tables.ts')).replace(
+        'views = new Varchar({ null: true })',
+        'likes = new Varchar({ null: true })',
+      ),
+    )
     await p.edit('src/blog/app.ts', "from './tables.js'", "from './tables'")
     await check(p)
     await rm(p.file('src/blog/tables.tsx'))
     const before = await check(p)
     expect(before.changes.map((c) => c.description)).toEqual(['add column Post.views'])
-    await p.write('src/blog/tables.tsx', (await p.read('src/blog/tables.ts')).replace('views = new Varchar({ null: true })', 'likes = new Varchar({ null: true })'))
+    await p.write(
+      'src/blog/tables.tsx',
+      (await p.read('src/blog/tables.ts')).replace(
+        'views = new Varchar({ null: true })',
+        'likes = new Varchar({ null: true })',
+      ),
+    )
     const after = await check(p)
     expect(after).toEqual(await cold(p))
     expect(after.changes.map((c) => c.description)).toEqual(['add column Post.likes'])
@@ -284,10 +326,12 @@ describe('the last clean check (verdict cache)', () => {
       'migrations.config.ts',
       `const counts = globalThis as unknown as { __amConfigRuns?: Record<string, number> }\ncounts.__amConfigRuns ??= {}\ncounts.__amConfigRuns[${JSON.stringify(p.root)}] = (counts.__amConfigRuns[${JSON.stringify(p.root)}] ?? 0) + 1\n${config}`,
     )
-    const configRuns = () => (globalThis as unknown as { __amConfigRuns?: Record<string, number> }).__amConfigRuns?.[p.root] ?? 0
+    const configRuns = () =>
+      (globalThis as unknown as { __amConfigRuns?: Record<string, number> }).__amConfigRuns?.[p.root] ?? 0
     return { p, configRuns }
   }
-  const verdicts = async (p: Project) => (await readdir(cacheDir(p)).catch(() => [])).filter((name) => name.startsWith('verdict-'))
+  const verdicts = async (p: Project) =>
+    (await readdir(cacheDir(p)).catch(() => [])).filter((name) => name.startsWith('verdict-'))
 
   it('a clean check is given again without loading anything: same watch files, same migration entries', async () => {
     const { p, configRuns } = await cleanProject()
@@ -317,7 +361,9 @@ describe('the last clean check (verdict cache)', () => {
     await utimes(p.file('src/blog/tables.ts'), old, old)
     const cli = await p.run(['check'])
     expect(cli.code).toBe(0)
-    expect(cli.stdout).toContain('No changes: every app\'s migrations match its tables (no file changed since the last check).')
+    expect(cli.stdout).toContain(
+      "No changes: every app's migrations match its tables (no file changed since the last check).",
+    )
     expect(configRuns()).toBe(before)
   })
 
@@ -325,38 +371,42 @@ describe('the last clean check (verdict cache)', () => {
     const { p } = await cleanProject()
     const [blogFile] = await p.migrationFiles('blog')
     const newColumn = 'title = new Varchar({ length: 200 })\n  views = new Varchar({ null: true })'
-    const steps: { what: string; change: () => Promise<unknown>; undo: () => Promise<unknown>; expected: string[] }[] = [
-      {
-        what: 'a table edited',
-        change: () => p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', newColumn),
-        undo: () => p.edit('src/blog/tables.ts', newColumn, 'title = new Varchar({ length: 200 })'),
-        expected: ['add column Post.views'],
-      },
-      {
-        what: 'a migration edited (same size)',
-        change: () => p.edit(`src/blog/migrations/${blogFile}`, 'length: 200', 'length: 300'),
-        undo: () => p.edit(`src/blog/migrations/${blogFile}`, 'length: 300', 'length: 200'),
-        expected: ['alter column Post.title (length)'],
-      },
-      {
-        what: 'a migration removed',
-        change: () => rm(p.file(`src/blog/migrations/${blogFile}`)),
-        undo: async () => {
-          await p.run(['new', 'blog', '--auto'])
+    const steps: { what: string; change: () => Promise<unknown>; undo: () => Promise<unknown>; expected: string[] }[] =
+      [
+        {
+          what: 'a table edited',
+          change: () => p.edit('src/blog/tables.ts', 'title = new Varchar({ length: 200 })', newColumn),
+          undo: () => p.edit('src/blog/tables.ts', newColumn, 'title = new Varchar({ length: 200 })'),
+          expected: ['add column Post.views'],
         },
-        expected: ['add table Post', 'add column Post.id', 'add column Post.title', 'add column Post.author'],
-      },
-      {
-        what: 'a file an import now resolves to (tables.tsx next to tables.ts)',
-        change: async () => {
-          await p.edit('src/blog/app.ts', "from './tables.js'", "from './tables'")
-          expect(await check(p)).toMatchObject({ ok: true })
-          await p.write('src/blog/tables.tsx', (await p.read('src/blog/tables.ts')).replace('title = new Varchar({ length: 200 })', newColumn))
+        {
+          what: 'a migration edited (same size)',
+          change: () => p.edit(`src/blog/migrations/${blogFile}`, 'length: 200', 'length: 300'),
+          undo: () => p.edit(`src/blog/migrations/${blogFile}`, 'length: 300', 'length: 200'),
+          expected: ['alter column Post.title (length)'],
         },
-        undo: () => rm(p.file('src/blog/tables.tsx')),
-        expected: ['add column Post.views'],
-      },
-    ]
+        {
+          what: 'a migration removed',
+          change: () => rm(p.file(`src/blog/migrations/${blogFile}`)),
+          undo: async () => {
+            await p.run(['new', 'blog', '--auto'])
+          },
+          expected: ['add table Post', 'add column Post.id', 'add column Post.title', 'add column Post.author'],
+        },
+        {
+          what: 'a file an import now resolves to (tables.tsx next to tables.ts)',
+          change: async () => {
+            await p.edit('src/blog/app.ts', "from './tables.js'", "from './tables'")
+            expect(await check(p)).toMatchObject({ ok: true })
+            await p.write(
+              'src/blog/tables.tsx',
+              (await p.read('src/blog/tables.ts')).replace('title = new Varchar({ length: 200 })', newColumn),
+            )
+          },
+          undo: () => rm(p.file('src/blog/tables.tsx')),
+          expected: ['add column Post.views'],
+        },
+      ]
     for (const step of steps) {
       const clean = await check(p)
       expect(clean, `before: ${step.what}`).toMatchObject({ ok: true, changes: [] })
@@ -364,7 +414,10 @@ describe('the last clean check (verdict cache)', () => {
       const after = await check(p)
       expect(after.ok, step.what).toBe(false)
       expect(after.unchanged, step.what).toBeUndefined()
-      expect(after.changes.map((c) => c.description), step.what).toEqual(step.expected)
+      expect(
+        after.changes.map((c) => c.description),
+        step.what,
+      ).toEqual(step.expected)
       expect(after).toEqual(await cold(p))
       // A check that is not clean leaves no verdict behind.
       expect(await verdicts(p), step.what).toEqual([])
@@ -377,7 +430,11 @@ describe('the last clean check (verdict cache)', () => {
     const { p } = await cleanProject()
     expect(await check(p)).toMatchObject({ ok: true })
     await addCounted(p)
-    await p.edit('src/blog/migrations/blog_2099_01_01T00_00_00_000000.ts', "appName: 'blog' })", "appName: 'blog' }).dropColumn({ tableClassName: 'Post', tablename: 'post', columnName: 'title', dbColumnName: 'title' })")
+    await p.edit(
+      'src/blog/migrations/blog_2099_01_01T00_00_00_000000.ts',
+      "appName: 'blog' })",
+      "appName: 'blog' }).dropColumn({ tableClassName: 'Post', tablename: 'post', columnName: 'title', dbColumnName: 'title' })",
+    )
     const result = await check(p)
     expect(result).toEqual(await cold(p))
     expect(result.changes.map((c) => c.description)).toEqual(['add column Post.title'])

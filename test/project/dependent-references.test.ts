@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest'
 import { ForeignKey, Table, Text, Varchar } from '../../src/index.js'
 import { SchemaState } from '../../src/migration/snapshot.js'
-import { checkReferencedKeys, type DependentReference, referencesOf, unbuildableReferences } from '../../src/project/dependent-references.js'
+import {
+  checkReferencedKeys,
+  type DependentReference,
+  referencesOf,
+  unbuildableReferences,
+} from '../../src/project/dependent-references.js'
 import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
 
 class User extends Table {
@@ -23,7 +28,12 @@ const history = SchemaState.from(start.snapshot)
 /** blog's first migration, as the differ writes it. */
 const blogMigration = () => {
   const { diffs } = diffAll(emptySnapshot(), start)
-  return { app: 'blog', id: '2026-01-01T00:00:00:000000', file: '/project/src/blog/migrations/blog_1.ts', operations: diffs.find((d) => d.app === 'blog')!.operations }
+  return {
+    app: 'blog',
+    id: '2026-01-01T00:00:00:000000',
+    file: '/project/src/blog/migrations/blog_1.ts',
+    operations: diffs.find((d) => d.app === 'blog')!.operations,
+  }
 }
 
 /** A class that the model reads as `User` (the class name is the table's identity). */
@@ -37,8 +47,18 @@ describe('keys kept for dependent apps', () => {
     const migration = blogMigration()
     const refs = referencesOf([migration, { ...migration, id: '2026-01-02T00:00:00:000000' }])
     expect(refs).toEqual([
-      { app: 'blog', migrationId: migration.id, file: migration.file, target: { app: 'auth', table: 'User', column: 'id' } },
-      { app: 'blog', migrationId: migration.id, file: migration.file, target: { app: 'auth', table: 'User', column: 'email' } },
+      {
+        app: 'blog',
+        migrationId: migration.id,
+        file: migration.file,
+        target: { app: 'auth', table: 'User', column: 'id' },
+      },
+      {
+        app: 'blog',
+        migrationId: migration.id,
+        file: migration.file,
+        target: { app: 'auth', table: 'User', column: 'email' },
+      },
     ])
     // auth's own foreign keys (none here) and keys within blog are not references to another app.
     expect(referencesOf([{ ...migration, app: 'auth' }]).map((r) => r.target.app)).toEqual([])
@@ -88,10 +108,16 @@ describe('keys kept for dependent apps', () => {
       email = new Varchar({ length: 320, primaryKey: true })
     }
     expect(check(authNow(asUser(Kept)))).toBeUndefined()
-    expect(check(authNow(asUser(Gone)))?.message).toContain(`App "auth" can't drop or rename its column email: migration`)
+    expect(check(authNow(asUser(Gone)))?.message).toContain(
+      `App "auth" can't drop or rename its column email: migration`,
+    )
     const toEmail = refs().filter((r) => r.target.column === 'email')
-    expect(checkReferencedKeys(toEmail, history, authNow(asUser(PrimaryNow)), '/project')?.message).toContain(`App "auth" can't change its column email, which is unique, into another kind of key or none`)
-    expect(check(authNow(asUser(NotKey)))?.message).toContain(`App "auth" can't change its column email, which is unique, into another kind of key or none`)
+    expect(checkReferencedKeys(toEmail, history, authNow(asUser(PrimaryNow)), '/project')?.message).toContain(
+      `App "auth" can't change its column email, which is unique, into another kind of key or none`,
+    )
+    expect(check(authNow(asUser(NotKey)))?.message).toContain(
+      `App "auth" can't change its column email, which is unique, into another kind of key or none`,
+    )
   })
 
   it('a target the history itself no longer has is for another check: the history is unbuildable for a new database', () => {
@@ -102,7 +128,9 @@ describe('keys kept for dependent apps', () => {
     expect(unbuildable[0]!.message).toContain(
       'Migration 2026-01-01T00:00:00:000000 of app "blog" (src/blog/migrations/blog_1.ts) points a foreign key at User.id of app "auth", but the migrations of "auth" no longer have a table class User.',
     )
-    expect(unbuildable[0]!.message).toContain("a new database can't be built from this history (databases that already ran it are not affected")
+    expect(unbuildable[0]!.message).toContain(
+      "a new database can't be built from this history (databases that already ran it are not affected",
+    )
     // A history that keeps them is buildable.
     expect(unbuildableReferences(refs(), history, '/project')).toEqual([])
     class NotKey extends Table {
@@ -110,6 +138,8 @@ describe('keys kept for dependent apps', () => {
     }
     const unkeyed = unbuildableReferences(refs(), SchemaState.from(authNow(asUser(NotKey))), '/project')
     expect(unkeyed).toHaveLength(1)
-    expect(unkeyed[0]!.message).toContain('points a foreign key at User.email of app "auth", but the migrations of "auth" leave User.email without a primary key or unique constraint.')
+    expect(unkeyed[0]!.message).toContain(
+      'points a foreign key at User.email of app "auth", but the migrations of "auth" leave User.email without a primary key or unique constraint.',
+    )
   })
 })

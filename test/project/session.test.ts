@@ -35,7 +35,9 @@ describe('ProjectSession.check', () => {
       description: 'add table Post',
       fix: 'npx auto-migrations new blog --auto',
     })
-    expect(result.watchFiles).toEqual(expect.arrayContaining([p.file('migrations.config.ts'), p.file('src/blog/app.ts'), p.file('src/blog/tables.ts')]))
+    expect(result.watchFiles).toEqual(
+      expect.arrayContaining([p.file('migrations.config.ts'), p.file('src/blog/app.ts'), p.file('src/blog/tables.ts')]),
+    )
   })
 
   it('is ok once migrated, and lists the migration files among the watch files', async () => {
@@ -49,7 +51,10 @@ describe('ProjectSession.check', () => {
 
   it('returns broken history and a missing config as errors, never throws', async () => {
     const p = await project('cli-blog')
-    await p.write('src/blog/migrations/blog_2026_01_01T00_00_00_000000.ts', "export const ID = '2026-01-01T00:00:00:000000'\nexport async function forwards() {\n  throw new Error('nope')\n}\n")
+    await p.write(
+      'src/blog/migrations/blog_2026_01_01T00_00_00_000000.ts',
+      "export const ID = '2026-01-01T00:00:00:000000'\nexport async function forwards() {\n  throw new Error('nope')\n}\n",
+    )
     const session = await open(p)
     const broken = await session.check()
     expect(broken.ok).toBe(false)
@@ -106,7 +111,11 @@ describe('ProjectSession.emit', () => {
     const session = await open(p)
     const result = await session.emit({ allowDestructive: false, apply: true })
     expect(result.errors).toEqual([])
-    await p.edit('src/blog/tables.ts', 'views = new Integer({ default: 0 })', 'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })')
+    await p.edit(
+      'src/blog/tables.ts',
+      'views = new Integer({ default: 0 })',
+      'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })',
+    )
     const second = await session.emit({ allowDestructive: false, apply: true })
     expect(second.errors).toEqual([])
     expect(second.written).toHaveLength(1)
@@ -117,7 +126,15 @@ describe('ProjectSession.emit', () => {
       const columns = await engine.query<{ column_name: string }>(
         "select column_name from information_schema.columns where table_name = 'post' order by column_name",
       )
-      expect(columns.rows.map((r) => r.column_name)).toEqual(['author', 'body', 'created_at', 'id', 'likes', 'title', 'views'])
+      expect(columns.rows.map((r) => r.column_name)).toEqual([
+        'author',
+        'body',
+        'created_at',
+        'id',
+        'likes',
+        'title',
+        'views',
+      ])
       const history = await engine.query<{ app: string }>('select app from auto_migrations')
       expect(history.rows).toHaveLength(2)
     } finally {
@@ -144,7 +161,10 @@ describe('ProjectSession.migrationEntries', () => {
   it('runs calls one at a time, so two emits never write the same change twice', async () => {
     const p = await project('cli-blog')
     const session = await open(p)
-    const [a, b] = await Promise.all([session.emit({ allowDestructive: false, apply: false }), session.emit({ allowDestructive: false, apply: false })])
+    const [a, b] = await Promise.all([
+      session.emit({ allowDestructive: false, apply: false }),
+      session.emit({ allowDestructive: false, apply: false }),
+    ])
     expect(a.written.length + b.written.length).toBe(1)
     expect(await p.migrationFiles()).toHaveLength(1)
   })

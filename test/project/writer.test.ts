@@ -23,7 +23,9 @@ describe('newMigrationId', () => {
     const now = new Date('2026-11-27T10:15:03.123Z')
     expect(newMigrationId(['2026-11-27T10:15:03:123000'], now)).toBe('2026-11-27T10:15:03:123001')
     // A clock set back, or a merged branch from the future.
-    expect(newMigrationId(['2027-01-01T00:00:00:000000', '2026-01-01T00:00:00:000000'], now)).toBe('2027-01-01T00:00:00:000001')
+    expect(newMigrationId(['2027-01-01T00:00:00:000000', '2026-01-01T00:00:00:000000'], now)).toBe(
+      '2027-01-01T00:00:00:000001',
+    )
     // Microseconds carry into the seconds, minutes… and the year.
     expect(newMigrationId(['2026-12-31T23:59:59:999999'], now)).toBe('2027-01-01T00:00:00:000000')
     expect(newMigrationId(['2026-01-01T00:00:00:000000'], now)).toBe('2026-11-27T10:15:03:123000')
@@ -57,13 +59,21 @@ class Post extends Table {
 
 function operationsFor(...tables: TableClass[]) {
   const model = modelSnapshot(createRegistry([defineApp({ name: 'blog', tables })]))
-  return { model, operations: diffApp({ tables: [], enums: [] }, model.snapshot, 'blog', { hints: model.hints }).operations }
+  return {
+    model,
+    operations: diffApp({ tables: [], enums: [] }, model.snapshot, 'blog', { hints: model.hints }).operations,
+  }
 }
 
 describe('renderMigration', () => {
   it('renders the SPEC layout, importing sql only when a value is a SQL expression', () => {
     const { operations } = operationsFor(Author)
-    const text = renderMigration({ app: 'blog', id: '2026-11-27T10:15:03:123456', description: 'add author', operations })
+    const text = renderMigration({
+      app: 'blog',
+      id: '2026-11-27T10:15:03:123456',
+      description: 'add author',
+      operations,
+    })
     expect(text).toBe(
       [
         "import { MigrationManager } from 'unplugin-auto-migrations'",
@@ -80,21 +90,41 @@ describe('renderMigration', () => {
         '',
       ].join('\n'),
     )
-    const withSql = renderMigration({ app: 'blog', id: '2026-11-27T10:15:03:123456', description: '', operations: operationsFor(Author, Post).operations })
+    const withSql = renderMigration({
+      app: 'blog',
+      id: '2026-11-27T10:15:03:123456',
+      description: '',
+      operations: operationsFor(Author, Post).operations,
+    })
     expect(withSql.split('\n')[0]).toBe("import { MigrationManager, sql } from 'unplugin-auto-migrations'")
   })
 
   it('is deterministic: the same input gives the same bytes', () => {
-    const input = { app: 'blog', id: '2026-11-27T10:15:03:123456', description: 'x', operations: operationsFor(Author, Post).operations }
-    expect(renderMigration(input)).toBe(renderMigration({ ...input, operations: operationsFor(Author, Post).operations }))
+    const input = {
+      app: 'blog',
+      id: '2026-11-27T10:15:03:123456',
+      description: 'x',
+      operations: operationsFor(Author, Post).operations,
+    }
+    expect(renderMigration(input)).toBe(
+      renderMigration({ ...input, operations: operationsFor(Author, Post).operations }),
+    )
   })
 
   it('gives a file whose operations replay to the model', async () => {
     const { model, operations } = operationsFor(Author, Post)
-    const text = renderMigration({ app: 'blog', id: '2026-11-27T10:15:03:123456', description: "the author's\nfirst", operations })
+    const text = renderMigration({
+      app: 'blog',
+      id: '2026-11-27T10:15:03:123456',
+      description: "the author's\nfirst",
+      operations,
+    })
     // Evaluate the file as a module with our MigrationManager and sql standing in for the package.
     const body = text.replace(/^import .*\n/, '').replace(/export /g, '')
-    const forwards = new Function('MigrationManager', 'sql', `${body}\nreturn { ID, DESCRIPTION, forwards }`)(MigrationManager, sql) as {
+    const forwards = new Function('MigrationManager', 'sql', `${body}\nreturn { ID, DESCRIPTION, forwards }`)(
+      MigrationManager,
+      sql,
+    ) as {
       ID: string
       DESCRIPTION: string
       forwards: () => Promise<MigrationManager>

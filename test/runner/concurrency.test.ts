@@ -16,9 +16,13 @@ afterEach(async () => {
 it('8 processes running migrate at once on one Postgres database apply every migration exactly once, and none fails', async () => {
   db = await withPgDatabase()
   const count = 12
-  const results = await Promise.all(Array.from({ length: 8 }, () => run(process.execPath, [child, db!.url, String(count)])))
+  const results = await Promise.all(
+    Array.from({ length: 8 }, () => run(process.execPath, [child, db!.url, String(count)])),
+  )
   const applied = results.flatMap((r) => JSON.parse(r.stdout) as string[])
-  expect(applied.sort()).toEqual(Array.from({ length: count }, (_, i) => `2026-11-27T10:00:00:${String(i).padStart(6, '0')}`))
+  expect(applied.sort()).toEqual(
+    Array.from({ length: count }, (_, i) => `2026-11-27T10:00:00:${String(i).padStart(6, '0')}`),
+  )
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   try {

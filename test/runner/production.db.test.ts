@@ -132,7 +132,8 @@ function start(command: string[], cwd = repo): Child {
 }
 
 /** A server process migrating at start-up (production-child.mjs); `url` '-' reads it from stdin. */
-const migrateChild = (url: string, options: Partial<MigratorOptions> = {}) => start([CHILD, url, JSON.stringify(options)])
+const migrateChild = (url: string, options: Partial<MigratorOptions> = {}) =>
+  start([CHILD, url, JSON.stringify(options)])
 
 /** The JSON line a child printed last: `{ applied }` or `{ error }`. */
 function outcome(exited: Exited): { applied?: string[]; error?: { code: string; message: string } } {
@@ -140,7 +141,9 @@ function outcome(exited: Exited): { applied?: string[]; error?: { code: string; 
   try {
     return JSON.parse(last)
   } catch {
-    throw new Error(`child printed no result (code ${exited.code}, signal ${exited.signal}):\n${exited.stdout}\n${exited.stderr}`)
+    throw new Error(
+      `child printed no result (code ${exited.code}, signal ${exited.signal}):\n${exited.stdout}\n${exited.stderr}`,
+    )
   }
 }
 
@@ -159,21 +162,42 @@ interface Observed {
 }
 
 async function observe(client: pg.Client): Promise<Observed> {
-  const exists = async (table: string) => (await client.query<{ found: boolean }>('select to_regclass($1) is not null as found', [table])).rows[0]!.found
+  const exists = async (table: string) =>
+    (await client.query<{ found: boolean }>('select to_regclass($1) is not null as found', [table])).rows[0]!.found
   const history = (await exists('public.auto_migrations'))
-    ? (await client.query<{ migration_id: string }>('select migration_id from auto_migrations order by id')).rows.map((r) => r.migration_id)
+    ? (await client.query<{ migration_id: string }>('select migration_id from auto_migrations order by id')).rows.map(
+        (r) => r.migration_id,
+      )
     : []
   const progress = new Map(
     (await exists('public.auto_migrations_progress'))
-      ? (await client.query<{ migration_id: string; steps_done: number }>('select migration_id, steps_done from auto_migrations_progress')).rows.map((r) => [r.migration_id, r.steps_done] as const)
+      ? (
+          await client.query<{ migration_id: string; steps_done: number }>(
+            'select migration_id, steps_done from auto_migrations_progress',
+          )
+        ).rows.map((r) => [r.migration_id, r.steps_done] as const)
       : [],
   )
   const counts = new Map(
-    (await exists('public.counter')) ? (await client.query<{ label: string; n: number }>('select label, count(*)::int as n from counter group by label')).rows.map((r) => [r.label, r.n] as const) : [],
+    (await exists('public.counter'))
+      ? (
+          await client.query<{ label: string; n: number }>(
+            'select label, count(*)::int as n from counter group by label',
+          )
+        ).rows.map((r) => [r.label, r.n] as const)
+      : [],
   )
-  const tables = new Set((await client.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = 'public'`)).rows.map((r) => r.name))
+  const tables = new Set(
+    (
+      await client.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = 'public'`)
+    ).rows.map((r) => r.name),
+  )
   const columns = new Set(
-    (await client.query<{ name: string }>(`select table_name || '.' || column_name as name from information_schema.columns where table_schema = 'public'`)).rows.map((r) => r.name),
+    (
+      await client.query<{ name: string }>(
+        `select table_name || '.' || column_name as name from information_schema.columns where table_schema = 'public'`,
+      )
+    ).rows.map((r) => r.name),
   )
   const indexes = new Map(
     (
@@ -229,8 +253,13 @@ function expectComplete(seen: Observed, migrations: readonly HistoryMigration[],
   expect(seen.history, when).toEqual(ids(migrations))
   expect([...seen.progress.keys()], when).toEqual([])
   expectAgree(seen, migrations, when)
-  expect([...seen.indexes].filter(([, valid]) => !valid), `${when}: INVALID indexes`).toEqual([])
-  expect(Object.fromEntries(seen.counts), when).toEqual(Object.fromEntries(migrations.flatMap(countersOf).map((label) => [label, 1])))
+  expect(
+    [...seen.indexes].filter(([, valid]) => !valid),
+    `${when}: INVALID indexes`,
+  ).toEqual([])
+  expect(Object.fromEntries(seen.counts), when).toEqual(
+    Object.fromEntries(migrations.flatMap(countersOf).map((label) => [label, 1])),
+  )
 }
 
 /** Resolves once no statement of a runner (tagged `/* auto-migrations …`) is still active in the database. */
@@ -268,30 +297,43 @@ describe('through PgBouncer in transaction mode', () => {
     await bouncer?.stop()
   })
 
-  it.each([8, 32])('%i processes calling migrate() at once apply every migration exactly once, and all exit 0', async (count) => {
-    const db = await database()
-    // Loading the runtime takes a while (longer on 2 cores with 32 processes): every process loads
-    // first, then all get the URL at once.
-    const runners = Array.from({ length: count }, () => migrateChild('-', { lockTimeoutMs: 60_000 }))
-    await Promise.all(runners.map((r) => r.ready))
-    for (const r of runners) r.process.stdin!.end(`${bouncer.url(db.name)}\n`)
-    const exits = await Promise.all(runners.map((r) => r.exited))
-    for (const exited of exits) expect(exited, `stdout:\n${exited.stdout}\nstderr:\n${exited.stderr}`).toMatchObject({ code: 0, signal: null })
-    // Each migration applied by exactly one process: no double runs, and none left out.
-    expect(exits.flatMap((e) => outcome(e).applied ?? []).sort()).toEqual(ids(HISTORY))
-    const client = await session(db.url)
-    expectComplete(await observe(client), HISTORY, `${count} processes through PgBouncer`)
-    await expectDirectRunTakesTheLock(db.url)
-  })
+  it.each([8, 32])(
+    '%i processes calling migrate() at once apply every migration exactly once, and all exit 0',
+    async (count) => {
+      const db = await database()
+      // Loading the runtime takes a while (longer on 2 cores with 32 processes): every process loads
+      // first, then all get the URL at once.
+      const runners = Array.from({ length: count }, () => migrateChild('-', { lockTimeoutMs: 60_000 }))
+      await Promise.all(runners.map((r) => r.ready))
+      for (const r of runners) r.process.stdin!.end(`${bouncer.url(db.name)}\n`)
+      const exits = await Promise.all(runners.map((r) => r.exited))
+      for (const exited of exits)
+        expect(exited, `stdout:\n${exited.stdout}\nstderr:\n${exited.stderr}`).toMatchObject({ code: 0, signal: null })
+      // Each migration applied by exactly one process: no double runs, and none left out.
+      expect(exits.flatMap((e) => outcome(e).applied ?? []).sort()).toEqual(ids(HISTORY))
+      const client = await session(db.url)
+      expectComplete(await observe(client), HISTORY, `${count} processes through PgBouncer`)
+      await expectDirectRunTakesTheLock(db.url)
+    },
+  )
 
   it('8 CLI processes `forwards --database <PgBouncer URL>` at once apply every migration exactly once, and all exit 0', async () => {
     const db = await database()
     const p = await project('runner/production-project')
     for (const m of HISTORY) await p.write(`src/${APP}/migrations/${fileOf(m)}`, migrationFile(m))
-    const runners = Array.from({ length: 8 }, () => start([BIN, 'forwards', '--database', bouncer.url(db.name)], p.root))
+    const runners = Array.from({ length: 8 }, () =>
+      start([BIN, 'forwards', '--database', bouncer.url(db.name)], p.root),
+    )
     const exits = await Promise.all(runners.map((r) => r.exited))
-    for (const exited of exits) expect(exited, `stdout:\n${exited.stdout}\nstderr:\n${exited.stderr}`).toMatchObject({ code: 0, signal: null, stderr: '' })
-    const applied = exits.flatMap((e) => [...e.stdout.matchAll(new RegExp(`^applied ${APP} (\\S+) `, 'gm'))].map((match) => match[1]))
+    for (const exited of exits)
+      expect(exited, `stdout:\n${exited.stdout}\nstderr:\n${exited.stderr}`).toMatchObject({
+        code: 0,
+        signal: null,
+        stderr: '',
+      })
+    const applied = exits.flatMap((e) =>
+      [...e.stdout.matchAll(new RegExp(`^applied ${APP} (\\S+) `, 'gm'))].map((match) => match[1]),
+    )
     expect(applied.sort()).toEqual(ids(HISTORY))
     const client = await session(db.url)
     expectComplete(await observe(client), HISTORY, '8 CLI processes through PgBouncer')
@@ -303,7 +345,11 @@ describe('through PgBouncer in transaction mode', () => {
 
 /** A small history of one of the tests below, in the shape of production-history.mjs. */
 const history = (...migrations: Call[][]): HistoryMigration[] =>
-  migrations.map((ops, i) => ({ id: `2026-12-02T10:00:00:${String(i + 1).padStart(6, '0')}`, description: `step ${i + 1}`, ops }))
+  migrations.map((ops, i) => ({
+    id: `2026-12-02T10:00:00:${String(i + 1).padStart(6, '0')}`,
+    description: `step ${i + 1}`,
+    ops,
+  }))
 const counterTable: Call = ['sql', 'CREATE TABLE counter (label text NOT NULL)']
 
 /** Rejects when `promise` takes longer than `ms` (a runner that waits forever fails the test fast). */
@@ -316,7 +362,12 @@ function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
 }
 
 /** Polls `query` until its first row's `n` is positive; returns that row. */
-async function waitFor<R extends { n: number }>(client: pg.Client, query: string, params: unknown[] = [], timeoutMs = 5_000): Promise<R> {
+async function waitFor<R extends { n: number }>(
+  client: pg.Client,
+  query: string,
+  params: unknown[] = [],
+  timeoutMs = 5_000,
+): Promise<R> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const row = (await client.query<R>(query, params)).rows[0]
@@ -328,7 +379,10 @@ async function waitFor<R extends { n: number }>(client: pg.Client, query: string
 
 describe('a table held by another session', () => {
   // The second migration inserts a row, then alters the table the other session holds.
-  const LOCKED = history([counterTable, ...table('t', column('t', 'n', 'Integer', { default: 0 }))], [count('before_alter'), column('t', 'extra', 'Integer', { default: 0 })])
+  const LOCKED = history(
+    [counterTable, ...table('t', column('t', 'n', 'Integer', { default: 0 }))],
+    [count('before_alter'), column('t', 'extra', 'Integer', { default: 0 })],
+  )
   const DDL_LOCK_TIMEOUT_MS = 1_000
 
   async function failsOnTheLock(run: Promise<MigrateResult>, started: number) {
@@ -336,7 +390,12 @@ describe('a table held by another session', () => {
     const elapsed = Date.now() - started
     expect(isAutoMigrationsError(error, 'MIGRATION_FAILED'), String(error)).toBe(true)
     const { message, details } = error as Error & { details: Record<string, unknown> }
-    expect(details).toMatchObject({ pgCode: '55P03', migrationId: LOCKED[1]!.id, operation: 'add column T.extra', applied: [] })
+    expect(details).toMatchObject({
+      pgCode: '55P03',
+      migrationId: LOCKED[1]!.id,
+      operation: 'add column T.extra',
+      applied: [],
+    })
     expect(details.sql).toMatch(/^ALTER TABLE "public"."t" ADD COLUMN "extra" /)
     expect(message).toContain('operation "add column T.extra"')
     expect(message).toContain(`[55P03]\nSQL: ${details.sql}`)
@@ -368,7 +427,10 @@ describe('a table held by another session', () => {
     await blocker.query('BEGIN')
     await blocker.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE')
     const started = Date.now()
-    await failsOnTheLock(migrator({ database: db.url, ddlLockTimeoutMs: DDL_LOCK_TIMEOUT_MS }, LOCKED).migrate(), started)
+    await failsOnTheLock(
+      migrator({ database: db.url, ddlLockTimeoutMs: DDL_LOCK_TIMEOUT_MS }, LOCKED).migrate(),
+      started,
+    )
     await rerunsOnceFree(db.url, blocker)
   })
 
@@ -395,7 +457,11 @@ describe('a table held by another session', () => {
     const readerStarted = Date.now()
     const read = reader.query('SELECT count(*) FROM t').then(() => Date.now())
     read.catch(() => undefined)
-    const { blockers } = await waitFor<{ n: number; blockers: number[] }>(watcher, 'select 1 as n, pg_blocking_pids($1) as blockers where cardinality(pg_blocking_pids($1)) > 0', [readerPid])
+    const { blockers } = await waitFor<{ n: number; blockers: number[] }>(
+      watcher,
+      'select 1 as n, pg_blocking_pids($1) as blockers where cardinality(pg_blocking_pids($1)) > 0',
+      [readerPid],
+    )
     expect(blockers).toContain(runnerPid)
     const gaveUp = started + (await failsOnTheLock(run, started))
     const readerDone = await within(2_000, read, 'the reader queued behind the migration')
@@ -403,7 +469,10 @@ describe('a table held by another session', () => {
     // the report still holds its lock (it ends below).
     expect(readerDone - readerStarted).toBeLessThan(DDL_LOCK_TIMEOUT_MS + 500)
     expect(Math.abs(gaveUp - readerDone)).toBeLessThan(750)
-    expect((await watcher.query<{ state: string }>('select state from pg_stat_activity where pid = $1', [blockerPid])).rows[0]?.state).toBe('idle in transaction')
+    expect(
+      (await watcher.query<{ state: string }>('select state from pg_stat_activity where pid = $1', [blockerPid]))
+        .rows[0]?.state,
+    ).toBe('idle in transaction')
     await rerunsOnceFree(db.url, blocker)
   })
 })
@@ -446,7 +515,9 @@ describe('SIGKILL at random moments', () => {
 
   it(`${KILLS} runners killed with SIGKILL mid-run: each rerun finishes, history and schema always agree, every data statement ran once`, async () => {
     const seed = Number(process.env.KILL_SEED ?? Math.floor(Math.random() * 2 ** 31))
-    console.log(`SIGKILL seed ${seed} (replay: KILL_SEED=${seed} npx vitest run test/runner/production.db.test.ts -t SIGKILL)`)
+    console.log(
+      `SIGKILL seed ${seed} (replay: KILL_SEED=${seed} npx vitest run test/runner/production.db.test.ts -t SIGKILL)`,
+    )
     const random = seeded(seed)
     const options = { lockLeaseMs: LEASE_MS, lockTimeoutMs: 10_000 }
 
@@ -498,12 +569,20 @@ describe('SIGKILL at random moments', () => {
       const rerunStarted = Date.now()
       const rerun = migrator({ database: db.url, lockTimeoutMs: 10_000 })
       const result = await rerun.migrate()
-      expect(result.applied.map((a) => a.id), when).toEqual(ids(HISTORY.slice(HISTORY.length - result.applied.length)))
+      expect(
+        result.applied.map((a) => a.id),
+        when,
+      ).toEqual(ids(HISTORY.slice(HISTORY.length - result.applied.length)))
       expectComplete(await observe(client), HISTORY, `${when}, after the rerun`)
-      expect((await rerun.status()).filter((s) => s.state !== 'ran'), when).toEqual([])
+      expect(
+        (await rerun.status()).filter((s) => s.state !== 'ran'),
+        when,
+      ).toEqual([])
       if (result.applied.length > 0) midRun++
       if (!lookFirst) seen = `${HISTORY.length - result.applied.length}/${HISTORY.length} ran, rerun at once`
-      log.push(`kill ${String(kill).padStart(2)} after ${String(delay).padStart(4)} ms (${exited.signal ?? `exit ${exited.code}`}): ${seen}; rerun ${Date.now() - rerunStarted} ms, iteration ${Date.now() - started} ms`)
+      log.push(
+        `kill ${String(kill).padStart(2)} after ${String(delay).padStart(4)} ms (${exited.signal ?? `exit ${exited.code}`}): ${seen}; rerun ${Date.now() - rerunStarted} ms, iteration ${Date.now() - started} ms`,
+      )
       await rerun.close()
       // (The databases are dropped after the test, all at once.)
     }
@@ -517,7 +596,11 @@ describe('SIGKILL at random moments', () => {
 
 describe('pg_terminate_backend mid-run', () => {
   // The second migration's statement sleeps as long as `control` says: long on the first run, not at all on the rerun.
-  const SLOW = history([counterTable, count('first')], [count('second_before'), ['sql', 'SELECT pg_sleep(seconds) FROM control'], count('second_after')], [count('third')])
+  const SLOW = history(
+    [counterTable, count('first')],
+    [count('second_before'), ['sql', 'SELECT pg_sleep(seconds) FROM control'], count('second_after')],
+    [count('third')],
+  )
   const TERMINATE = {
     'the session running the migration': (pid: number) => `select pg_terminate_backend(${pid})`,
     "every session of the database but the test's own": () =>
@@ -551,7 +634,11 @@ describe('pg_terminate_backend mid-run', () => {
       expect(seen.lockToken).toBeNull()
       expectAgree(seen, SLOW, `after terminating ${which}`)
       await client.query('UPDATE control SET seconds = 0')
-      const rerun = await within(5_000, migrator({ database: db.url, lockTimeoutMs: 4_000 }, SLOW).migrate(), 'the rerun')
+      const rerun = await within(
+        5_000,
+        migrator({ database: db.url, lockTimeoutMs: 4_000 }, SLOW).migrate(),
+        'the rerun',
+      )
       expect(rerun.applied.map((a) => a.id)).toEqual(ids(SLOW.slice(1)))
       expectComplete(await observe(client), SLOW, `rerun after terminating ${which}`)
     })
@@ -559,7 +646,11 @@ describe('pg_terminate_backend mid-run', () => {
 
   it("of the runner's idle pool connections, again and again while an index builds for longer than its lease: the run goes on, the lease never lapses, a second runner gets LOCK_TIMEOUT", async () => {
     const INDEXED = history(
-      [counterTable, ...table('big', column('big', 'n', 'Integer', { default: 0 })), ['sql', 'INSERT INTO big (n) SELECT g FROM generate_series(1, 1000) AS g']],
+      [
+        counterTable,
+        ...table('big', column('big', 'n', 'Integer', { default: 0 })),
+        ['sql', 'INSERT INTO big (n) SELECT g FROM generate_series(1, 1000) AS g'],
+      ],
       [count('index_before'), index('big', 'big_n_idx', ['n']), count('index_after')],
       [count('last')],
     )
@@ -570,7 +661,10 @@ describe('pg_terminate_backend mid-run', () => {
     const holder = await session(db.url)
     await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ')
     await holder.query('SELECT 1')
-    const first = migrator({ database: `${db.url}?application_name=am_first`, lockLeaseMs: LEASE_MS }, INDEXED).migrate()
+    const first = migrator(
+      { database: `${db.url}?application_name=am_first`, lockLeaseMs: LEASE_MS },
+      INDEXED,
+    ).migrate()
     first.catch(() => undefined)
     const { pid: buildPid } = await waitFor<{ n: number; pid: number }>(
       client,
@@ -578,7 +672,9 @@ describe('pg_terminate_backend mid-run', () => {
     )
     const buildStarted = Date.now()
     const token = (await client.query<{ token: string }>('select token from auto_migrations_lock')).rows[0]!.token
-    const second = rejection(migrator({ database: `${db.url}?application_name=am_second`, lockTimeoutMs: 1_500 }, INDEXED).migrate())
+    const second = rejection(
+      migrator({ database: `${db.url}?application_name=am_second`, lockTimeoutMs: 1_500 }, INDEXED).migrate(),
+    )
     let terminated = 0
     while (Date.now() - buildStarted < 3 * LEASE_MS) {
       const { rows } = await client.query<{ n: number }>(
@@ -586,11 +682,18 @@ describe('pg_terminate_backend mid-run', () => {
         [buildPid],
       )
       terminated += rows[0]!.n
-      const lease = (await client.query<{ token: string; live: boolean }>('select token, expires_at > clock_timestamp() as live from auto_migrations_lock')).rows[0]
+      const lease = (
+        await client.query<{ token: string; live: boolean }>(
+          'select token, expires_at > clock_timestamp() as live from auto_migrations_lock',
+        )
+      ).rows[0]
       expect(lease).toEqual({ token, live: true })
       await sleep(50)
     }
-    expect((await client.query<{ state: string }>('select state from pg_stat_activity where pid = $1', [buildPid])).rows[0]?.state).toBe('active')
+    expect(
+      (await client.query<{ state: string }>('select state from pg_stat_activity where pid = $1', [buildPid])).rows[0]
+        ?.state,
+    ).toBe('active')
     await holder.query('COMMIT')
     const secondError = await within(5_000, second, 'the second runner')
     expect(isAutoMigrationsError(secondError, 'LOCK_TIMEOUT'), String(secondError)).toBe(true)
@@ -613,7 +716,11 @@ describe('a server that accepts and never answers', () => {
     const endpoint = `127.0.0.1:${hole.port}`
 
     let started = Date.now()
-    const error = await within(5_000, rejection(migrator({ database: `${hole.url('x')}?connect_timeout=1` }).migrate()), 'migrate() on the silent server')
+    const error = await within(
+      5_000,
+      rejection(migrator({ database: `${hole.url('x')}?connect_timeout=1` }).migrate()),
+      'migrate() on the silent server',
+    )
     let elapsed = Date.now() - started
     expect(isAutoMigrationsError(error, 'CONNECT_TIMEOUT'), String(error)).toBe(true)
     expect((error as Error).message).toContain(endpoint)
@@ -623,7 +730,11 @@ describe('a server that accepts and never answers', () => {
     const engine = new PgEngine(hole.url('x'), { connectTimeoutMs: 500 })
     closers.push(() => engine.close())
     started = Date.now()
-    const viaEngine = await within(5_000, rejection(migrator({ database: engine }).migrate()), 'migrate() through PgEngine')
+    const viaEngine = await within(
+      5_000,
+      rejection(migrator({ database: engine }).migrate()),
+      'migrate() through PgEngine',
+    )
     elapsed = Date.now() - started
     expect(isAutoMigrationsError(viaEngine, 'CONNECT_TIMEOUT'), String(viaEngine)).toBe(true)
     expect((viaEngine as Error).message).toContain(endpoint)
@@ -637,24 +748,29 @@ describe('the database migrate() is given', () => {
   it('an auto_migrations table of another shape: HISTORY_TABLE_CONFLICT naming the table, nothing applied, the table untouched', async () => {
     const db = await database()
     const client = await session(db.url)
-    await client.query(`create table auto_migrations (id serial, name text); insert into auto_migrations (name) values ('theirs')`)
+    await client.query(
+      `create table auto_migrations (id serial, name text); insert into auto_migrations (name) values ('theirs')`,
+    )
     const error = await rejection(migrator({ database: db.url }).migrate())
     expect(isAutoMigrationsError(error, 'HISTORY_TABLE_CONFLICT'), String(error)).toBe(true)
     expect((error as Error).message).toContain('"public"."auto_migrations"')
     expect((error as { details: Record<string, unknown> }).details.table).toBe('"public"."auto_migrations"')
-    const { rows } = await client.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = 'public' and tablename not like 'auto_migrations%'`)
+    const { rows } = await client.query<{ name: string }>(
+      `select tablename as name from pg_tables where schemaname = 'public' and tablename not like 'auto_migrations%'`,
+    )
     expect(rows).toEqual([])
     expect((await client.query('select * from auto_migrations')).rows).toEqual([{ id: 1, name: 'theirs' }])
   })
 
-  it("migrate(url), migrate(pool) and migrate(client) migrate the database given; the configured one stays untouched", async () => {
+  it('migrate(url), migrate(pool) and migrate(client) migrate the database given; the configured one stays untouched', async () => {
     const SHORT = HISTORY.slice(0, 5)
     const [configured, byUrl, byPool, byClient] = await Promise.all([database(), database(), database(), database()])
     const m = migrator({ database: configured.url }, SHORT)
     const pool = quietOnTermination(new pg.Pool({ connectionString: byPool.url }))
     closers.push(() => pool.end())
     const client = await session(byClient.url)
-    for (const target of [byUrl.url, pool, client] as const) expect((await m.migrate(target)).applied.map((a) => a.id)).toEqual(ids(SHORT))
+    for (const target of [byUrl.url, pool, client] as const)
+      expect((await m.migrate(target)).applied.map((a) => a.id)).toEqual(ids(SHORT))
     // The pool and the client passed in stay open.
     expect((await pool.query('select 1 as one')).rows).toEqual([{ one: 1 }])
     expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }])

@@ -46,7 +46,10 @@ import {
   writeMigrations,
 } from '../helpers/sequences.js'
 
-type Engines = { main: EngineContext & { cleanup(): Promise<void> }; scratch: EngineContext & { cleanup(): Promise<void> } }
+type Engines = {
+  main: EngineContext & { cleanup(): Promise<void> }
+  scratch: EngineContext & { cleanup(): Promise<void> }
+}
 
 /** Tables and enums: the migrated database may keep a schema a table has left. */
 const contents = (schema: PhysicalSchema) => ({ tables: schema.tables, enums: schema.enums })
@@ -66,7 +69,14 @@ async function history(specs: AppsSpec[], seen: Map<string, number>): Promise<Ve
     if (!model || !keepsReferencedKeys(accepted, spec)) continue
     // What blog ever pointed at is kept (the product refuses a model that does not keep it).
     const replayed = replayHistory(written)
-    expect(checkReferencedKeys(referencesOf(written.map((m) => ({ ...m, file: m.file ?? m.id }))), replayed, model.snapshot, '/')).toBeUndefined()
+    expect(
+      checkReferencedKeys(
+        referencesOf(written.map((m) => ({ ...m, file: m.file ?? m.id }))),
+        replayed,
+        model.snapshot,
+        '/',
+      ),
+    ).toBeUndefined()
     const plans = planVersion(replayed, model)
     const migrations = await writeMigrations(plans, versions.length)
     written = [...written, ...migrations]
@@ -74,7 +84,11 @@ async function history(specs: AppsSpec[], seen: Map<string, number>): Promise<Ve
     expect(canonicalSnapshot(replayHistory(written).toData())).toEqual(canonicalSnapshot(model.snapshot))
     versions.push({ model, migrations })
     accepted.push(spec)
-    for (const f of features(model, migrations.flatMap((m) => m.operations))) seen.set(f, (seen.get(f) ?? 0) + 1)
+    for (const f of features(
+      model,
+      migrations.flatMap((m) => m.operations),
+    ))
+      seen.set(f, (seen.get(f) ?? 0) + 1)
   }
   return versions
 }
@@ -103,7 +117,9 @@ async function roundTrip(engines: Engines, versions: Version[]): Promise<number>
   // runs it): the same schema as the one migrated version by version.
   await resetDatabase(scratch.engine)
   await createMigrator({ apps: APPS, migrations: all, database: scratch.engine }).migrate()
-  expect(contents(await physical(scratch.engine, SCHEMAS)), 'the whole history run on an empty database').toEqual(contents(after.at(-1)!))
+  expect(contents(await physical(scratch.engine, SCHEMAS)), 'the whole history run on an empty database').toEqual(
+    contents(after.at(-1)!),
+  )
   const migrator = createMigrator({ apps: APPS, migrations: all, database: main.engine })
   expect((await migrator.status()).map((s) => s.state)).toEqual(all.map(() => 'ran'))
 
@@ -157,33 +173,42 @@ for (const kind of ['pg', 'pglite'] as EngineKind[]) {
       await roundTrip(engines!, versions)
     })
 
-    it('migrate() takes the database through S0…Sn; rollback({ steps: 1 }) takes it back through every Si', async () => {
-      const runs = Number(process.env.PROPERTY_DB_RUNS ?? 8)
-      const seen = new Map<string, number>()
-      let executed = 0
-      let versionCount = 0
-      let migrationCount = 0
-      const started = performance.now()
-      await fc.assert(
-        fc.asyncProperty(sequenceArb({ min: 4, max: 6 }), async (specs) => {
-          const versions = await history(specs, seen)
-          fc.pre(versions.length >= 2)
-          try {
-            migrationCount += await roundTrip(engines!, versions)
-          } catch (error) {
-            // The files of the failing history, to read next to the error.
-            if (!process.env.PROPERTY_SHRINK) console.log(versions.flatMap((v) => v.migrations.map((m) => `// ${m.file}\n${m.text}`)).join('\n'))
-            throw error
-          }
-          versionCount += versions.length
-          executed++
-        }),
-        { numRuns: runs, endOnFailure: !process.env.PROPERTY_SHRINK, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
-      )
-      const summary = [...seen].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, n]) => `${f} ${n}`)
-      console.log(
-        `[${kind}] ${executed} runs, ${versionCount} versions, ${migrationCount} migrations applied and rolled back in ${Math.round(performance.now() - started)} ms; versions with: ${summary.join(', ')}`,
-      )
-    }, process.env.PROPERTY_DB_RUNS ? 3_600_000 : 120_000)
+    it(
+      'migrate() takes the database through S0…Sn; rollback({ steps: 1 }) takes it back through every Si',
+      async () => {
+        const runs = Number(process.env.PROPERTY_DB_RUNS ?? 8)
+        const seen = new Map<string, number>()
+        let executed = 0
+        let versionCount = 0
+        let migrationCount = 0
+        const started = performance.now()
+        await fc.assert(
+          fc.asyncProperty(sequenceArb({ min: 4, max: 6 }), async (specs) => {
+            const versions = await history(specs, seen)
+            fc.pre(versions.length >= 2)
+            try {
+              migrationCount += await roundTrip(engines!, versions)
+            } catch (error) {
+              // The files of the failing history, to read next to the error.
+              if (!process.env.PROPERTY_SHRINK)
+                console.log(versions.flatMap((v) => v.migrations.map((m) => `// ${m.file}\n${m.text}`)).join('\n'))
+              throw error
+            }
+            versionCount += versions.length
+            executed++
+          }),
+          {
+            numRuns: runs,
+            endOnFailure: !process.env.PROPERTY_SHRINK,
+            ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+          },
+        )
+        const summary = [...seen].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, n]) => `${f} ${n}`)
+        console.log(
+          `[${kind}] ${executed} runs, ${versionCount} versions, ${migrationCount} migrations applied and rolled back in ${Math.round(performance.now() - started)} ms; versions with: ${summary.join(', ')}`,
+        )
+      },
+      process.env.PROPERTY_DB_RUNS ? 3_600_000 : 120_000,
+    )
   })
 }

@@ -9,7 +9,12 @@ import { readHistory } from '../../src/runtime/history.js'
 import { describeEngines } from '../helpers/databases.js'
 import { isAutoMigrationsError } from '../../src/errors.js'
 
-function source(app: string, id: string, record: (m: MigrationManager) => void, file = `${app}_${id}.ts`): MigrationSource {
+function source(
+  app: string,
+  id: string,
+  record: (m: MigrationManager) => void,
+  file = `${app}_${id}.ts`,
+): MigrationSource {
   return {
     app,
     id,
@@ -29,17 +34,51 @@ const ID3 = '2026-11-27T10:00:00:000003'
 
 const addAuthor = source('blog', ID1, (m) => {
   m.addTable({ className: 'Author', tablename: 'author' })
-  m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: 'id', dbColumnName: 'id', columnClass: 'Serial', params: { default: null, null: false, primaryKey: true, unique: false, index: false } })
-  m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: 'name', dbColumnName: 'name', columnClass: 'Varchar', params: { length: 255, default: '', null: false, primaryKey: false, unique: false, index: false } })
+  m.addColumn({
+    tableClassName: 'Author',
+    tablename: 'author',
+    columnName: 'id',
+    dbColumnName: 'id',
+    columnClass: 'Serial',
+    params: { default: null, null: false, primaryKey: true, unique: false, index: false },
+  })
+  m.addColumn({
+    tableClassName: 'Author',
+    tablename: 'author',
+    columnName: 'name',
+    dbColumnName: 'name',
+    columnClass: 'Varchar',
+    params: { length: 255, default: '', null: false, primaryKey: false, unique: false, index: false },
+  })
 })
 const addUser = source('auth', ID2, (m) => {
   m.addTable({ className: 'User', tablename: 'user' })
-  m.addColumn({ tableClassName: 'User', tablename: 'user', columnName: 'id', dbColumnName: 'id', columnClass: 'Serial', params: { default: null, null: false, primaryKey: true, unique: false, index: false } })
+  m.addColumn({
+    tableClassName: 'User',
+    tablename: 'user',
+    columnName: 'id',
+    dbColumnName: 'id',
+    columnClass: 'Serial',
+    params: { default: null, null: false, primaryKey: true, unique: false, index: false },
+  })
 })
 const addAuthorUser = source('blog', ID3, (m) => {
   m.addColumn({
-    tableClassName: 'Author', tablename: 'author', columnName: 'user', dbColumnName: 'user_id', columnClass: 'ForeignKey',
-    params: { references: { app: 'auth', table: 'User', column: 'id' }, onDelete: 'cascade', onUpdate: 'cascade', default: null, null: true, primaryKey: false, unique: false, index: false },
+    tableClassName: 'Author',
+    tablename: 'author',
+    columnName: 'user',
+    dbColumnName: 'user_id',
+    columnClass: 'ForeignKey',
+    params: {
+      references: { app: 'auth', table: 'User', column: 'id' },
+      onDelete: 'cascade',
+      onUpdate: 'cascade',
+      default: null,
+      null: true,
+      primaryKey: false,
+      unique: false,
+      index: false,
+    },
   })
 })
 const apps = [
@@ -67,19 +106,34 @@ describeEngines('runner', (ctx) => {
   it('a migration that fails half-way leaves the schema and history as before, and the error names the file, operation, SQL and code', async () => {
     const { engine } = ctx()
     const broken = source('blog', ID3, (m) => {
-      m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: 'bio', dbColumnName: 'bio', columnClass: 'Text', params: { default: '', null: false, primaryKey: false, unique: false, index: false } })
+      m.addColumn({
+        tableClassName: 'Author',
+        tablename: 'author',
+        columnName: 'bio',
+        dbColumnName: 'bio',
+        columnClass: 'Text',
+        params: { default: '', null: false, primaryKey: false, unique: false, index: false },
+      })
       m.sql('SELECT * FROM no_such_table')
     })
     await createMigrator({ apps, migrations: [addAuthor, addUser], database: engine }).migrate()
     const before = await introspect(engine, { schemas: ['public'] })
     const error = await createMigrator({ apps, migrations: [addAuthor, addUser, broken], database: engine })
       .migrate()
-      .then(() => undefined, (e: unknown) => e)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(isAutoMigrationsError(error, 'MIGRATION_FAILED')).toBe(true)
     const e = error as { message: string; details: Record<string, unknown> }
     expect(e.message).toContain(`blog_${ID3}.ts`)
     expect(e.message).toContain('SELECT * FROM no_such_table')
-    expect(e.details).toMatchObject({ app: 'blog', migrationId: ID3, pgCode: '42P01', sql: 'SELECT * FROM no_such_table' })
+    expect(e.details).toMatchObject({
+      app: 'blog',
+      migrationId: ID3,
+      pgCode: '42P01',
+      sql: 'SELECT * FROM no_such_table',
+    })
     // Nothing ran before it in this call.
     expect(e.details.applied).toEqual([])
     expect(await introspect(engine, { schemas: ['public'] })).toEqual(before)
@@ -91,7 +145,10 @@ describeEngines('runner', (ctx) => {
     const broken = source('blog', ID3, (m) => m.sql('SELECT * FROM no_such_table'))
     const error = await createMigrator({ apps, migrations: [addAuthor, addUser, broken], database: engine })
       .migrate()
-      .then(() => undefined, (e: unknown) => e)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(isAutoMigrationsError(error, 'MIGRATION_FAILED')).toBe(true)
     const applied = (error as { details: { applied?: { app: string; id: string }[] } }).details.applied
     expect(applied?.map((m) => `${m.app} ${m.id}`)).toEqual([`auth ${ID2}`, `blog ${ID1}`])
@@ -112,8 +169,14 @@ describeEngines('runner', (ctx) => {
 
   it('an older migration that appears after newer ones ran is applied and reported; a vanished one is reported missing', async () => {
     const { engine } = ctx()
-    await createMigrator({ apps, migrations: [addUser, addAuthorUser.id ? addAuthor : addAuthor], database: engine }).migrate()
-    const late = source('blog', '2026-11-27T09:00:00:000000', (m) => m.sql('CREATE TABLE late (x int)', 'DROP TABLE late'))
+    await createMigrator({
+      apps,
+      migrations: [addUser, addAuthorUser.id ? addAuthor : addAuthor],
+      database: engine,
+    }).migrate()
+    const late = source('blog', '2026-11-27T09:00:00:000000', (m) =>
+      m.sql('CREATE TABLE late (x int)', 'DROP TABLE late'),
+    )
     const result = await createMigrator({ apps, migrations: [addAuthor, late], database: engine }).migrate()
     expect(result.applied).toMatchObject([{ app: 'blog', id: '2026-11-27T09:00:00:000000', outOfOrder: true }])
     expect(result.missing).toEqual([{ app: 'auth', id: ID2 }])
@@ -132,7 +195,11 @@ describeEngines('runner', (ctx) => {
     await migrator.rollback({ app: 'blog', steps: 2 })
     const tables = (await introspect(engine, { schemas: ['public'] })).tables.map((t) => t.name)
     expect(tables).toEqual(['user'])
-    expect((await migrator.status()).map((s) => `${s.app}:${s.state}`)).toEqual(['auth:ran', 'blog:pending', 'blog:pending'])
+    expect((await migrator.status()).map((s) => `${s.app}:${s.state}`)).toEqual([
+      'auth:ran',
+      'blog:pending',
+      'blog:pending',
+    ])
   })
 
   it('fake records migrations without running them', async () => {
@@ -143,21 +210,39 @@ describeEngines('runner', (ctx) => {
     expect((await migrator.status()).map((s) => s.state)).toEqual(['ran', 'ran'])
   })
 
-  const concurrentIndex = (unique: boolean) => ({ name: null, keys: [{ column: 'name' }], unique, method: 'btree' as const, where: null, nullsDistinct: true, concurrently: true })
+  const concurrentIndex = (unique: boolean) => ({
+    name: null,
+    keys: [{ column: 'name' }],
+    unique,
+    method: 'btree' as const,
+    where: null,
+    nullsDistinct: true,
+    concurrently: true,
+  })
   const failure = async (run: Promise<unknown>, code = 'MIGRATION_FAILED') => {
-    const error = await run.then(() => undefined, (e: unknown) => e)
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(isAutoMigrationsError(error) && error.code).toBe(code)
     return error as Error & { details: Record<string, unknown> }
   }
-  const indexNames = async (engine: Parameters<typeof introspect>[0]) => (await introspect(engine, { schemas: ['public'] })).tables.find((t) => t.name === 'author')!.indexes.map((i) => i.name)
+  const indexNames = async (engine: Parameters<typeof introspect>[0]) =>
+    (await introspect(engine, { schemas: ['public'] })).tables
+      .find((t) => t.name === 'author')!
+      .indexes.map((i) => i.name)
 
   it('a unique index built CONCURRENTLY that fails on duplicates leaves no INVALID index behind: nothing was applied', async () => {
     const { engine } = ctx()
     const migrator = createMigrator({ apps, migrations: [addUser, addAuthor], database: engine })
     await migrator.migrate()
     await engine.exec(`INSERT INTO author (name) VALUES ('same'), ('same')`)
-    const unique = source('blog', ID3, (m) => m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(true) }))
-    const error = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, unique], database: engine }).migrate())
+    const unique = source('blog', ID3, (m) =>
+      m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(true) }),
+    )
+    const error = await failure(
+      createMigrator({ apps, migrations: [addUser, addAuthor, unique], database: engine }).migrate(),
+    )
     expect(error.message).toMatch(/could not create unique index .*\[23505\]/)
     expect(error.message).toContain('Nothing of this migration was applied.')
     expect(await indexNames(engine)).toEqual([])
@@ -173,17 +258,37 @@ describeEngines('runner', (ctx) => {
     await createMigrator({ apps, migrations: [addUser, addAuthor], database: engine }).migrate()
     const mixed = (last: string) =>
       source('blog', ID3, (m) => {
-        m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: 'bio', dbColumnName: 'bio', columnClass: 'Text', params: { default: null, null: true, primaryKey: false, unique: false, index: false } })
+        m.addColumn({
+          tableClassName: 'Author',
+          tablename: 'author',
+          columnName: 'bio',
+          dbColumnName: 'bio',
+          columnClass: 'Text',
+          params: { default: null, null: true, primaryKey: false, unique: false, index: false },
+        })
         m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(false) })
         m.sql(last)
       })
-    const error = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('SELECT * FROM no_such_table')], database: engine }).migrate())
+    const error = await failure(
+      createMigrator({
+        apps,
+        migrations: [addUser, addAuthor, mixed('SELECT * FROM no_such_table')],
+        database: engine,
+      }).migrate(),
+    )
     expect(error.message).toContain('2 of its 3 steps committed before')
     expect(error.message).toContain('status shows it as partial, and the next run resumes at the step that failed')
     expect(await indexNames(engine)).toEqual(['author_name_idx'])
     expect((await readHistory(engine)).length).toBe(2)
-    const fixed = createMigrator({ apps, migrations: [addUser, addAuthor, mixed('UPDATE author SET bio = name')], database: engine })
-    expect((await fixed.status()).find((s) => s.id === ID3)).toMatchObject({ state: 'partial', steps: { done: 2, total: 3, direction: 'forwards' } })
+    const fixed = createMigrator({
+      apps,
+      migrations: [addUser, addAuthor, mixed('UPDATE author SET bio = name')],
+      database: engine,
+    })
+    expect((await fixed.status()).find((s) => s.id === ID3)).toMatchObject({
+      state: 'partial',
+      steps: { done: 2, total: 3, direction: 'forwards' },
+    })
     expect((await fixed.migrate()).applied.map((m) => m.id)).toEqual([ID3])
     expect((await fixed.status()).map((s) => s.state)).toEqual(['ran', 'ran', 'ran'])
     expect(await indexNames(engine)).toEqual(['author_name_idx'])
@@ -195,14 +300,31 @@ describeEngines('runner', (ctx) => {
     await createMigrator({ apps, migrations: [addUser, addAuthor], database: engine }).migrate()
     const mixed = (column: string) =>
       source('blog', ID3, (m) => {
-        m.addColumn({ tableClassName: 'Author', tablename: 'author', columnName: column, dbColumnName: column, columnClass: 'Text', params: { default: null, null: true, primaryKey: false, unique: false, index: false } })
+        m.addColumn({
+          tableClassName: 'Author',
+          tablename: 'author',
+          columnName: column,
+          dbColumnName: column,
+          columnClass: 'Text',
+          params: { default: null, null: true, primaryKey: false, unique: false, index: false },
+        })
         m.addIndex({ tableClassName: 'Author', tablename: 'author', index: concurrentIndex(false) })
         m.sql('SELECT * FROM no_such_table')
       })
     await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('bio')], database: engine }).migrate())
-    const changed = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('about')], database: engine }).migrate(), 'MIGRATION_PARTIAL')
-    expect(changed.message).toContain('stopped forwards after 2 of its 3 steps, and the steps that committed are no longer the same in the file')
-    const back = await failure(createMigrator({ apps, migrations: [addUser, addAuthor, mixed('bio')], database: engine }).rollback({ app: 'blog' }), 'MIGRATION_PARTIAL')
+    const changed = await failure(
+      createMigrator({ apps, migrations: [addUser, addAuthor, mixed('about')], database: engine }).migrate(),
+      'MIGRATION_PARTIAL',
+    )
+    expect(changed.message).toContain(
+      'stopped forwards after 2 of its 3 steps, and the steps that committed are no longer the same in the file',
+    )
+    const back = await failure(
+      createMigrator({ apps, migrations: [addUser, addAuthor, mixed('bio')], database: engine }).rollback({
+        app: 'blog',
+      }),
+      'MIGRATION_PARTIAL',
+    )
     expect(back.message).toContain('run forwards to finish it first')
   })
 
@@ -218,7 +340,9 @@ describeEngines('runner', (ctx) => {
     const error = await failure(createMigrator({ apps, migrations: [mood, widen(true)], database: engine }).migrate())
     expect(error.message).toContain('1 of its 2 steps committed before')
     await createMigrator({ apps, migrations: [mood, widen(false)], database: engine }).migrate()
-    expect((await engine.query<{ v: string }>(`SELECT unnest(enum_range(NULL::mood))::text AS v`)).rows.map((r) => r.v)).toEqual(['a', 'b'])
+    expect(
+      (await engine.query<{ v: string }>(`SELECT unnest(enum_range(NULL::mood))::text AS v`)).rows.map((r) => r.v),
+    ).toEqual(['a', 'b'])
     expect((await readHistory(engine)).length).toBe(2)
   })
 
@@ -226,7 +350,19 @@ describeEngines('runner', (ctx) => {
     const { engine, kind } = ctx()
     if (kind === 'pglite') return // PGlite accepts CONCURRENTLY too, but the point is the server
     const concurrent = source('blog', ID3, (m) => {
-      m.addIndex({ tableClassName: 'Author', tablename: 'author', index: { name: null, keys: [{ column: 'name' }], unique: false, method: 'btree', where: null, nullsDistinct: true, concurrently: true } })
+      m.addIndex({
+        tableClassName: 'Author',
+        tablename: 'author',
+        index: {
+          name: null,
+          keys: [{ column: 'name' }],
+          unique: false,
+          method: 'btree',
+          where: null,
+          nullsDistinct: true,
+          concurrently: true,
+        },
+      })
     })
     const migrator = createMigrator({ apps, migrations: [addAuthor, addUser, concurrent], database: engine })
     await migrator.migrate()
@@ -236,7 +372,7 @@ describeEngines('runner', (ctx) => {
   })
 })
 
-it('a migrator that adopts another one\'s database (an HMR update of the virtual module) reuses the same handle', async () => {
+it("a migrator that adopts another one's database (an HMR update of the virtual module) reuses the same handle", async () => {
   const first = createMigrator({ apps, migrations: [], database: 'postgres://postgres@127.0.0.1:5432/test' })
   const second = createMigrator({ apps, migrations: [], database: 'postgres://postgres@127.0.0.1:5432/test' })
   const handle = await first.getDatabase()

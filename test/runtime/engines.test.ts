@@ -90,4 +90,3 @@ describeEngines('engine', (ctx) => {
     await expect(engine.exec('select 1')).rejects.toMatchObject({ code: 'DATABASE_ERROR' })
   })
 })
-

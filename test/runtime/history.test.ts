@@ -55,7 +55,12 @@ describeEngines('history table', (ctx) => {
       durationMs: 12,
     })
     await insertHistoryRow(engine, 'public', { app: 'auth', migrationId: '2026-11-27T10:15:03:123456', checksum: 'c2' })
-    await insertHistoryRow(engine, 'public', { app: 'blog', migrationId: '2026-11-28T00:00:00:000000', checksum: 'c3', durationMs: null })
+    await insertHistoryRow(engine, 'public', {
+      app: 'blog',
+      migrationId: '2026-11-28T00:00:00:000000',
+      checksum: 'c3',
+      durationMs: null,
+    })
 
     const rows = await readHistory(engine, 'public')
     expect(rows.map((r) => [r.app, r.migrationId, r.description, r.checksum, r.durationMs])).toEqual([
@@ -78,7 +83,9 @@ describeEngines('history table', (ctx) => {
     const { engine } = ctx()
     await ensureHistoryTable(engine, 'public')
     await insertHistoryRow(engine, 'public', { app: 'blog', migrationId: 'x', checksum: 'a' })
-    await expect(insertHistoryRow(engine, 'public', { app: 'blog', migrationId: 'x', checksum: 'b' })).rejects.toMatchObject({
+    await expect(
+      insertHistoryRow(engine, 'public', { app: 'blog', migrationId: 'x', checksum: 'b' }),
+    ).rejects.toMatchObject({
       code: '23505',
     })
   })

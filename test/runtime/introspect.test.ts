@@ -58,7 +58,9 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         await engine.exec(DDL)
         await ensureHistoryTable(engine, 'public')
         results[kind] = await introspect(engine, { schemas: ['public', 'Sales', 'absent'] })
-        const { rows } = await engine.query<{ n: number }>(`select count(*)::int as n from pg_constraint where contype = 'n'`)
+        const { rows } = await engine.query<{ n: number }>(
+          `select count(*)::int as n from pg_constraint where contype = 'n'`,
+        )
         notNullConstraints[kind] = rows[0]?.n ?? 0
       }),
     )
@@ -82,7 +84,11 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
       { schema: 'Sales', name: 'status', values: ['draft', 'paid', 'void'] },
       { schema: 'public', name: 'Mood', values: ['sad', 'ok', 'happy'] },
     ])
-    expect(schema.tables.map((t) => `${t.schema}.${t.name}`)).toEqual([`Sales.${LONG}`, 'public.Author', 'public.order'])
+    expect(schema.tables.map((t) => `${t.schema}.${t.name}`)).toEqual([
+      `Sales.${LONG}`,
+      'public.Author',
+      'public.order',
+    ])
   })
 
   it('reads columns in order with Postgres’ types and normalised defaults, and tells serials apart', () => {
@@ -108,7 +114,16 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         generated: null,
         collation: null,
       },
-      { name: 'email', type: 'text', nullable: true, default: null, serial: false, identity: null, generated: null, collation: null },
+      {
+        name: 'email',
+        type: 'text',
+        nullable: true,
+        default: null,
+        serial: false,
+        identity: null,
+        generated: null,
+        collation: null,
+      },
       {
         name: 'created_at',
         type: 'timestamp with time zone',
@@ -137,7 +152,13 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
     const author = findTable(schema, 'public', 'Author')
     expect(author?.primaryKey).toEqual({ name: 'Author_pkey', columns: ['id'] })
     expect(author?.uniques).toEqual([
-      { name: 'Author_email_key', columns: ['email'], nullsDistinct: false, deferrable: false, initiallyDeferred: false },
+      {
+        name: 'Author_email_key',
+        columns: ['email'],
+        nullsDistinct: false,
+        deferrable: false,
+        initiallyDeferred: false,
+      },
     ])
     const order = findTable(schema, 'public', 'order')
     expect(order?.uniques).toEqual([

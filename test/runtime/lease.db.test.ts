@@ -16,7 +16,11 @@ const holdLock = fileURLToPath(new URL('../fixtures/runner/hold-lock.mjs', impor
 
 /** A real process that takes the lock, resolving once it holds it; kill() sends SIGKILL. */
 function lockHolder(url: string, leaseMs: number, sleepSeconds?: number) {
-  const child = spawn(process.execPath, [holdLock, url, String(leaseMs), ...(sleepSeconds ? [String(sleepSeconds)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    [holdLock, url, String(leaseMs), ...(sleepSeconds ? [String(sleepSeconds)] : [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const locked = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve())
     child.on('exit', (code) => reject(new Error(`lock holder exited with ${code}`)))
@@ -118,7 +122,11 @@ describe('the Postgres migration lock', () => {
     await holder.kill()
     const watcher = engine()
     const stillRunning = async () =>
-      (await watcher.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where state = 'active' and query like '/* auto-migrations % */ SELECT pg_sleep%'`)).rows[0]?.n ?? 0
+      (
+        await watcher.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where state = 'active' and query like '/* auto-migrations % */ SELECT pg_sleep%'`,
+        )
+      ).rows[0]?.n ?? 0
     expect(await stillRunning()).toBe(1)
     const lock = await engine().lock({ timeoutMs: 10_000 })
     expect(await stillRunning()).toBe(0)
@@ -142,7 +150,9 @@ describe('the Postgres migration lock', () => {
     expect(isAutoMigrationsError(lock.lost(), 'LOCK_LOST')).toBe(true)
     await lock.release()
     // Its release frees nothing of the new holder's.
-    expect((await e.query<{ token: string }>('select token from auto_migrations_lock')).rows[0]?.token).toBe('someone-else')
+    expect((await e.query<{ token: string }>('select token from auto_migrations_lock')).rows[0]?.token).toBe(
+      'someone-else',
+    )
   })
 
   it('waiters poll instead of blocking, so the holder can CREATE INDEX CONCURRENTLY without deadlock', async () => {
@@ -152,7 +162,9 @@ describe('the Postgres migration lock', () => {
     const waiters = [engine().lock({ timeoutMs: 20_000 }), engine().lock({ timeoutMs: 20_000 })]
     await sleep(100)
     await holder.exec('create index concurrently big_id_idx on big (id)')
-    const { rows } = await holder.query<{ valid: boolean }>(`select indisvalid as valid from pg_index where indexrelid = 'big_id_idx'::regclass`)
+    const { rows } = await holder.query<{ valid: boolean }>(
+      `select indisvalid as valid from pg_index where indexrelid = 'big_id_idx'::regclass`,
+    )
     expect(rows[0]?.valid).toBe(true)
     await lock.release()
     // Each waiter releases as soon as it gets the lock (they may get it in either order).

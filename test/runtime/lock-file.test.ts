@@ -142,7 +142,12 @@ describe('directory ownership through <dir>.lock', () => {
     const exited = waitForExit(child)
     await waitForOutput(child, 'locked')
     expect(readLock(dir).pid).toBe(child.pid)
-    expect(isAutoMigrationsError(catchError(() => acquireDirectoryLock(dir)), 'EMBEDDED_DB_LOCKED')).toBe(true)
+    expect(
+      isAutoMigrationsError(
+        catchError(() => acquireDirectoryLock(dir)),
+        'EMBEDDED_DB_LOCKED',
+      ),
+    ).toBe(true)
     child.kill('SIGKILL')
     await exited
     expect(readLock(dir).pid).toBe(child.pid)

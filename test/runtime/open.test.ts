@@ -97,7 +97,10 @@ describe('PgEngine connection timeout', () => {
     const silent = createServer((socket) => sockets.push(socket))
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     const { port } = silent.address() as AddressInfo
-    for (const source of [`postgres://postgres@127.0.0.1:${port}/test`, { host: '127.0.0.1', port, user: 'postgres', database: 'test' }]) {
+    for (const source of [
+      `postgres://postgres@127.0.0.1:${port}/test`,
+      { host: '127.0.0.1', port, user: 'postgres', database: 'test' },
+    ]) {
       const engine = new PgEngine(source, { connectTimeoutMs: 300 })
       const started = Date.now()
       await expect(engine.query('select 1')).rejects.toThrow(/timeout/i)

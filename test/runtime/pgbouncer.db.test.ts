@@ -27,7 +27,8 @@ async function client(url: string): Promise<pg.Client> {
   return c
 }
 
-const backendPid = async (c: pg.Client): Promise<number> => (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid
+const backendPid = async (c: pg.Client): Promise<number> =>
+  (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid
 
 describe('startPgBouncer', () => {
   it('reaches a fresh database of the test server', async () => {

@@ -134,12 +134,21 @@ export const appNewCommand: Command = {
   async run(ctx, args) {
     const [name, ...extra] = args.positionals
     if (!name) throw new AutoMigrationsError('USAGE', 'Which name? Usage: auto-migrations app new <name>')
-    if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations app new <name>`)
+    if (extra.length > 0)
+      throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations app new <name>`)
     if (!APP_NAME.test(name)) {
-      throw new AutoMigrationsError('USAGE', `"${name}" is not a valid app name: use lowercase letters, digits and underscores, starting with a letter (it goes into file names and the history table).`)
+      throw new AutoMigrationsError(
+        'USAGE',
+        `"${name}" is not a valid app name: use lowercase letters, digits and underscores, starting with a letter (it goes into file names and the history table).`,
+      )
     }
     const dir = path.join(ctx.root, 'src', name)
-    if (existsSync(dir)) throw new AutoMigrationsError('APP_EXISTS', `${ctx.show(dir)} already exists: choose another name, or register that app yourself.`, { app: name, file: dir })
+    if (existsSync(dir))
+      throw new AutoMigrationsError(
+        'APP_EXISTS',
+        `${ctx.show(dir)} already exists: choose another name, or register that app yourself.`,
+        { app: name, file: dir },
+      )
 
     let configFile: string | undefined
     try {
@@ -151,7 +160,9 @@ export const appNewCommand: Command = {
     const appFile = path.join(dir, 'app.ts')
     let entry = path.relative(path.dirname(configPath), appFile).split(path.sep).join('/')
     if (!entry.startsWith('.')) entry = `./${entry}`
-    const configText = configFile ? registerAppInConfig(await readFile(configFile, 'utf8'), entry, configFile) : configFileSource(entry)
+    const configText = configFile
+      ? registerAppInConfig(await readFile(configFile, 'utf8'), entry, configFile)
+      : configFileSource(entry)
     const gitignore = path.join(ctx.root, '.gitignore')
     const ignoreText = ignoreEmbeddedDatabase(await readIfExists(gitignore))
 
@@ -168,8 +179,11 @@ export const appNewCommand: Command = {
     if (ignoreText !== undefined) await write(gitignore, ignoreText)
 
     ctx.out(`Created app "${name}":`)
-    for (const file of written) ctx.out(`  ${file === configPath && configFile ? 'registered in' : 'wrote'} ${ctx.show(file)}`)
-    ctx.out(`Next: declare tables in ${ctx.show(path.join(dir, 'tables.ts'))}, register them in app.ts, then run npx auto-migrations new ${name} --auto`)
+    for (const file of written)
+      ctx.out(`  ${file === configPath && configFile ? 'registered in' : 'wrote'} ${ctx.show(file)}`)
+    ctx.out(
+      `Next: declare tables in ${ctx.show(path.join(dir, 'tables.ts'))}, register them in app.ts, then run npx auto-migrations new ${name} --auto`,
+    )
     return 0
   },
 }

@@ -21,23 +21,37 @@ import { formatChanges, printErrors } from '../report.js'
 export const checkCommand: Command = {
   words: ['check'],
   usage: 'check [--scratch] [--no-cache]',
-  summary: 'exit 1 when any app has an un-migrated change or broken history (for CI); --scratch also builds an empty database from every migration',
+  summary:
+    'exit 1 when any app has an un-migrated change or broken history (for CI); --scratch also builds an empty database from every migration',
   options: { 'no-cache': 'boolean', scratch: 'boolean' },
   async run(ctx, args) {
-    if (args.positionals.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${args.positionals[0]}". Usage: auto-migrations ${this.usage}`)
-    const session = await openProjectSession({ root: ctx.root, ...(ctx.config === undefined ? {} : { configFile: ctx.config }), historyCache: !flag(args, 'no-cache') })
+    if (args.positionals.length > 0)
+      throw new AutoMigrationsError(
+        'USAGE',
+        `Unexpected argument "${args.positionals[0]}". Usage: auto-migrations ${this.usage}`,
+      )
+    const session = await openProjectSession({
+      root: ctx.root,
+      ...(ctx.config === undefined ? {} : { configFile: ctx.config }),
+      historyCache: !flag(args, 'no-cache'),
+    })
     let ok: boolean
     /** Only histories a new database can't be built from: --scratch still builds one to show where. */
     let onlyUnbuildable = false
     try {
       const result = await session.check()
-      onlyUnbuildable = result.changes.length === 0 && result.errors.length > 0 && result.errors.every((e) => e.code === 'UNBUILDABLE_HISTORY')
+      onlyUnbuildable =
+        result.changes.length === 0 &&
+        result.errors.length > 0 &&
+        result.errors.every((e) => e.code === 'UNBUILDABLE_HISTORY')
       printErrors(ctx, result.errors)
       for (const line of formatChanges(ctx, result.changes)) ctx.out(line)
       ok = result.ok
       if (ok) {
         // Said when nothing was loaded, so that a surprising "No changes" can be checked with --no-cache.
-        ctx.out(`No changes: every app's migrations match its tables${result.unchanged ? ' (no file changed since the last check)' : ''}.`)
+        ctx.out(
+          `No changes: every app's migrations match its tables${result.unchanged ? ' (no file changed since the last check)' : ''}.`,
+        )
       }
     } finally {
       await session.close()
@@ -46,7 +60,9 @@ export const checkCommand: Command = {
     const problem = await buildFromScratch(ctx)
     if (problem) {
       printErrors(ctx, [problem])
-      ctx.err('The migrations do not build an empty database. Apps run one after another in dependency order: see "Decisions" in the README.')
+      ctx.err(
+        'The migrations do not build an empty database. Apps run one after another in dependency order: see "Decisions" in the README.',
+      )
       return 1
     }
     ctx.out('Built an empty database from every migration.')

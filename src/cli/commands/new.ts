@@ -33,27 +33,41 @@ export function parseRenames(values: readonly string[], history: ProjectState, a
     const match = /^([^.=]+)(?:\.([^.=]+))?=([^.=]+)$/.exec(value)
     const [, table, from, to] = match ?? []
     if (!table || !to || !NAME.test(table) || !NAME.test(to) || (from !== undefined && !NAME.test(from))) {
-      throw new AutoMigrationsError('USAGE', `--rename ${value}: write Table.oldColumn=newColumn (property names), or OldTable=NewTable (class names).`)
+      throw new AutoMigrationsError(
+        'USAGE',
+        `--rename ${value}: write Table.oldColumn=newColumn (property names), or OldTable=NewTable (class names).`,
+      )
     }
     if (from !== undefined) {
       const owners = tables.filter((t) => t.className === table)
-      if (owners.length === 0) throw new AutoMigrationsError('USAGE', `--rename ${value}: no table class ${table} in ${appsText(apps)}.`, { table })
+      if (owners.length === 0)
+        throw new AutoMigrationsError('USAGE', `--rename ${value}: no table class ${table} in ${appsText(apps)}.`, {
+          table,
+        })
       for (const t of owners) {
         if (!t.columns.some((c) => c.name === to)) {
-          throw new AutoMigrationsError('USAGE', `--rename ${value}: table ${table} has no column "${to}" (use the property name).`, { app: t.app, table, column: to })
+          throw new AutoMigrationsError(
+            'USAGE',
+            `--rename ${value}: table ${table} has no column "${to}" (use the property name).`,
+            { app: t.app, table, column: to },
+          )
         }
         hints.columns.set(`${t.app}.${table}.${to}`, from)
       }
     } else {
       const owners = tables.filter((t) => t.className === to)
-      if (owners.length === 0) throw new AutoMigrationsError('USAGE', `--rename ${value}: no table class ${to} in ${appsText(apps)}.`, { table: to })
+      if (owners.length === 0)
+        throw new AutoMigrationsError('USAGE', `--rename ${value}: no table class ${to} in ${appsText(apps)}.`, {
+          table: to,
+        })
       for (const t of owners) hints.tables.set(`${t.app}.${to}`, table)
     }
   }
   return hints
 }
 
-const appsText = (apps: readonly string[]) => (apps.length === 1 ? `app "${apps[0]}"` : `apps ${apps.map((a) => `"${a}"`).join(', ')}`)
+const appsText = (apps: readonly string[]) =>
+  apps.length === 1 ? `app "${apps[0]}"` : `apps ${apps.map((a) => `"${a}"`).join(', ')}`
 
 /** How to resolve a question without a terminal. */
 function questionHelp(question: RenameQuestion): string {
@@ -78,7 +92,8 @@ export const newCommand: Command = {
   async run(ctx, args) {
     const [target, ...extra] = args.positionals
     if (!target) throw new AutoMigrationsError('USAGE', 'Which app? Usage: auto-migrations new <app|all> [--auto]')
-    if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
+    if (extra.length > 0)
+      throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
     const auto = flag(args, 'auto')
     const renames = stringsOption(args, 'rename')
     if (!auto && renames.length > 0) throw new AutoMigrationsError('USAGE', '--rename only applies with --auto.')
@@ -87,7 +102,11 @@ export const newCommand: Command = {
     // The engine is imported here, not at the top: the CLI starts faster for the other commands.
     const { loadProjectState, requireApp } = await import('../../project/history.js')
     const { autoDescription, fixCommand, questionDescription, writeMigration } = await import('../../project/plan.js')
-    const history = await loadProjectState({ root: ctx.root, configFile: ctx.config, historyCache: !flag(args, 'no-cache') })
+    const history = await loadProjectState({
+      root: ctx.root,
+      configFile: ctx.config,
+      historyCache: !flag(args, 'no-cache'),
+    })
     const targets = target === 'all' ? history.apps : [requireApp(history, target)]
     const blocking = [...targets.flatMap((a) => a.errors), ...(auto && history.modelError ? [history.modelError] : [])]
     if (blocking.length > 0) {
@@ -123,7 +142,9 @@ export const newCommand: Command = {
       if (!confirmed && prompt) {
         ctx.out(`${plan.app}: ${destructive.length === 1 ? 'this change loses' : 'these changes lose'} data:`)
         for (const o of destructive) ctx.out(`  - ${o.describe()}`)
-        confirmed = isYes(await prompt(`Write ${destructive.length === 1 ? 'it' : 'them'} into the migration of ${plan.app}? (y/N)`))
+        confirmed = isYes(
+          await prompt(`Write ${destructive.length === 1 ? 'it' : 'them'} into the migration of ${plan.app}? (y/N)`),
+        )
       }
       decisions.push({
         app,
@@ -137,7 +158,10 @@ export const newCommand: Command = {
     for (const d of decisions) {
       const name = d.app.app.name
       if (d.write.length > 0) {
-        const written = await writeMigration(d.app, d.write, { description: description ?? autoDescription(d.write), now: ctx.io.now() })
+        const written = await writeMigration(d.app, d.write, {
+          description: description ?? autoDescription(d.write),
+          now: ctx.io.now(),
+        })
         ctx.out(`${name}: wrote ${ctx.show(written.file)}`)
         for (const line of written.lines) ctx.out(`  - ${line}`)
       } else if (d.held.length === 0 && d.questions.length === 0) {
@@ -167,13 +191,23 @@ export const newCommand: Command = {
  */
 async function answerRenames(
   history: ProjectState,
-  options: { hints: RenameHints; apps: string[]; prompt: ((q: string) => Promise<string>) | undefined; declineAll: boolean },
+  options: {
+    hints: RenameHints
+    apps: string[]
+    prompt: ((q: string) => Promise<string>) | undefined
+    declineAll: boolean
+  },
 ): Promise<AppPlan[]> {
   const { emptyAnswers } = await import('../../differ/renames.js')
   const { planNewMigrations } = await import('../../project/plan.js')
   const answers = emptyAnswers()
   for (;;) {
-    const plans = planNewMigrations(history, { answers, hints: options.hints, allowDestructive: true, apps: options.apps })
+    const plans = planNewMigrations(history, {
+      answers,
+      hints: options.hints,
+      allowDestructive: true,
+      apps: options.apps,
+    })
     const open = plans.flatMap((p) => p.questions)
     if (open.length === 0) return plans
     if (options.declineAll) {

@@ -34,7 +34,12 @@ const soundApps = (history: ProjectHistory): AppHistory[] => history.apps.filter
  * Prints the errors of the apps in `scope` and says nothing ran; true when there were any. With
  * --json, stdout gets them as one error document too: the first one's code, every one in `details.errors`.
  */
-function blockedByHistory(ctx: CommandContext, history: ProjectHistory, scope: ReadonlySet<string> | undefined, json = false): boolean {
+function blockedByHistory(
+  ctx: CommandContext,
+  history: ProjectHistory,
+  scope: ReadonlySet<string> | undefined,
+  json = false,
+): boolean {
   const errors = history.apps.filter((a) => !scope || scope.has(a.app.name)).flatMap((a) => a.errors)
   if (errors.length === 0) return false
   printErrors(ctx, errors)
@@ -70,7 +75,10 @@ function databaseError(error: unknown, database: DatabaseOption): unknown {
   const code = (error as { code?: unknown }).code
   if (typeof code !== 'string') return error
   // Node's connect errors can be AggregateErrors (one per address tried) with an empty message.
-  const message = error.message || (error instanceof AggregateError ? error.errors.map((e) => String((e as Error)?.message ?? e)).join('; ') : '') || code
+  const message =
+    error.message ||
+    (error instanceof AggregateError ? error.errors.map((e) => String((e as Error)?.message ?? e)).join('; ') : '') ||
+    code
   return new AutoMigrationsError(
     'DATABASE_ERROR',
     `Could not use ${describeDatabase(database)}: ${message} [${code}]. Check --database, or the database in the config.`,
@@ -83,7 +91,11 @@ function databaseError(error: unknown, database: DatabaseOption): unknown {
  * Opens a runner on the command's database, runs `fn`, and closes the database whatever happened
  * (a failure to close does not hide the command's own error).
  */
-async function withMigrator<T>(ctx: CommandContext, history: ProjectHistory, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
+async function withMigrator<T>(
+  ctx: CommandContext,
+  history: ProjectHistory,
+  fn: (migrator: Migrator) => Promise<T>,
+): Promise<T> {
   const { projectMigrator } = await import('../../project/apply.js')
   const database: DatabaseOption = ctx.database ?? history.project.config.database
   const options: ProjectMigratorOptions = { apps: soundApps(history).map((a) => a.app.name) }
@@ -106,7 +118,8 @@ async function withMigrator<T>(ctx: CommandContext, history: ProjectHistory, fn:
 
 const noun = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
-const named = (m: { app: string; id: string; description?: string }) => `${m.app} ${m.id}${m.description ? ` ${m.description}` : ''}`
+const named = (m: { app: string; id: string; description?: string }) =>
+  `${m.app} ${m.id}${m.description ? ` ${m.description}` : ''}`
 
 const migrationKey = (m: { app: string; id: string }) => `${m.app}\u0000${m.id}`
 
@@ -115,7 +128,9 @@ const appliedLine = (m: AppliedMigration, fake: boolean) =>
 
 /** A migration ID of `app`, given as its ID or its file name (as `sql` takes it). */
 function migrationIdOf(app: AppHistory, given: string, option: string): string {
-  const found = app.migrations.find((m) => m.id === given || m.file.endsWith(`/${given}`) || m.file.endsWith(`\\${given}`))
+  const found = app.migrations.find(
+    (m) => m.id === given || m.file.endsWith(`/${given}`) || m.file.endsWith(`\\${given}`),
+  )
   if (found) return found.id
   const ids = app.migrations.map((m) => m.id)
   throw new AutoMigrationsError(
@@ -126,7 +141,8 @@ function migrationIdOf(app: AppHistory, given: string, option: string): string {
 }
 
 function noExtra(extra: readonly string[], usage: string): void {
-  if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${usage}`)
+  if (extra.length > 0)
+    throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${usage}`)
 }
 
 async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): Promise<number> {
@@ -137,7 +153,10 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
   const json = flag(args, 'json')
   const appName = target === undefined || target === 'all' ? undefined : target
   if (to !== undefined && appName === undefined) {
-    throw new AutoMigrationsError('USAGE', '--to needs an app: auto-migrations forwards <app> --to ID (it stops after that migration of the app).')
+    throw new AutoMigrationsError(
+      'USAGE',
+      '--to needs an app: auto-migrations forwards <app> --to ID (it stops after that migration of the app).',
+    )
   }
 
   const { loadHistory, requireApp } = await import('../../project/history.js')
@@ -160,7 +179,12 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
     }
     let result: Awaited<ReturnType<Migrator['migrate']>>
     try {
-      result = await migrator.migrate({ ...(appName === undefined ? {} : { app: appName }), ...(toId === undefined ? {} : { to: toId }), fake, onApplied: (m) => report([m]) })
+      result = await migrator.migrate({
+        ...(appName === undefined ? {} : { app: appName }),
+        ...(toId === undefined ? {} : { to: toId }),
+        fake,
+        onApplied: (m) => report([m]),
+      })
     } catch (error) {
       // What this run applied before the failure (the runner says so on its error): it stays applied.
       const known = asAutoMigrationsError(error)
@@ -170,17 +194,26 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
       if (known && !Array.isArray(listed)) known.details.applied = [...printed.values()]
       const stays = printed.size
       const partly = typeof known?.details.stepsCommitted === 'number' && known.details.stepsCommitted > 0
-      const failed = partly ? 'the one that failed stopped part-way (status shows it as partial; forwards resumes it)' : 'the one that failed was not applied'
-      if (!json && stays > 0) ctx.err(`${stays === 1 ? 'The migration above stays' : `The ${stays} migrations above stay`} applied; ${failed}.`)
+      const failed = partly
+        ? 'the one that failed stopped part-way (status shows it as partial; forwards resumes it)'
+        : 'the one that failed was not applied'
+      if (!json && stays > 0)
+        ctx.err(
+          `${stays === 1 ? 'The migration above stays' : `The ${stays} migrations above stay`} applied; ${failed}.`,
+        )
       throw known ?? error
     }
     report(result.applied)
     for (const m of result.applied.filter((a) => a.outOfOrder)) {
-      ctx.err(`warning: ${m.app} ${m.id} was applied out of order: a newer migration of ${m.app} had already run (a merged branch?). Check that they don't conflict.`)
+      ctx.err(
+        `warning: ${m.app} ${m.id} was applied out of order: a newer migration of ${m.app} had already run (a merged branch?). Check that they don't conflict.`,
+      )
     }
     const missing = result.missing.filter((m) => !scope || scope.has(m.app))
     for (const m of missing) {
-      ctx.err(`warning: ${m.app} ${m.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`)
+      ctx.err(
+        `warning: ${m.app} ${m.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`,
+      )
     }
     if (json) printJson(ctx, { applied: result.applied, missing })
     else if (result.applied.length === 0) ctx.out('Nothing to apply.')
@@ -192,14 +225,21 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
 async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const [appName, ...extra] = args.positionals
   if (appName === undefined || appName === 'all') {
-    throw new AutoMigrationsError('USAGE', `Which app? backwards reverses the migrations of one app. Usage: auto-migrations ${this.usage}`)
+    throw new AutoMigrationsError(
+      'USAGE',
+      `Which app? backwards reverses the migrations of one app. Usage: auto-migrations ${this.usage}`,
+    )
   }
   noExtra(extra, this.usage)
   const to = stringOption(args, 'to')
   const stepsText = stringOption(args, 'steps')
-  if (to !== undefined && stepsText !== undefined) throw new AutoMigrationsError('USAGE', 'Give --to ID or --steps N, not both.')
+  if (to !== undefined && stepsText !== undefined)
+    throw new AutoMigrationsError('USAGE', 'Give --to ID or --steps N, not both.')
   if (stepsText !== undefined && !/^[1-9]\d*$/.test(stepsText)) {
-    throw new AutoMigrationsError('USAGE', `--steps ${stepsText}: give how many migrations to reverse, a whole number from 1.`)
+    throw new AutoMigrationsError(
+      'USAGE',
+      `--steps ${stepsText}: give how many migrations to reverse, a whole number from 1.`,
+    )
   }
   const steps = stepsText === undefined ? 1 : Number(stepsText)
   const yes = flag(args, 'yes')
@@ -216,7 +256,9 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
     // A changed migration blocks every run: the runner raises CHECKSUM_CHANGED before it touches anything.
     const changed = status.some((s) => s.state === 'changed')
     // The runner's choice, shown before it runs: the app's migrations that ran, newest last.
-    const ran = status.filter((s) => s.app === appName && s.state === 'ran' && s.file !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const ran = status
+      .filter((s) => s.app === appName && s.state === 'ran' && s.file !== undefined)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const targets = toId !== undefined ? ran.filter((s) => s.id > toId) : ran.slice(-steps)
     if (!changed && targets.length === 0) {
       ctx.out(`Nothing to reverse in ${appName}${toId === undefined ? '' : ` after ${toId}`}.`)
@@ -225,7 +267,9 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
     if (!changed && !yes) {
       const list = [...targets].reverse().map((m) => `  - ${m.id}${m.description ? ` ${m.description}` : ''}`)
       const question = `Reverse ${noun(targets.length, 'migration')} of ${appName}?`
-      const what = fake ? 'only their history rows are deleted; the schema stays as it is (--fake)' : 'dropped tables and columns lose their data'
+      const what = fake
+        ? 'only their history rows are deleted; the schema stays as it is (--fake)'
+        : 'dropped tables and columns lose their data'
       if (!ctx.io.prompt) {
         ctx.err(`${question} (newest first; ${what}):`)
         for (const line of list) ctx.err(line)
@@ -249,14 +293,20 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
     } catch (error) {
       // Each migration is reversed in its own transaction: say which ones were, before the failure.
       const after = await migrator.status().catch(() => undefined)
-      const reversed = after ? targets.filter((t) => after.some((s) => s.app === t.app && s.id === t.id && s.state === 'pending')).reverse() : []
+      const reversed = after
+        ? targets.filter((t) => after.some((s) => s.app === t.app && s.id === t.id && s.state === 'pending')).reverse()
+        : []
       for (const m of reversed) ctx.out(`${fake ? 'unrecorded' : 'reversed'} ${named(m)}`)
-      if (reversed.length > 0) ctx.err(`${reversed.length === 1 ? 'The migration above stays' : `The ${reversed.length} migrations above stay`} reversed; the one that failed was not.`)
+      if (reversed.length > 0)
+        ctx.err(
+          `${reversed.length === 1 ? 'The migration above stays' : `The ${reversed.length} migrations above stay`} reversed; the one that failed was not.`,
+        )
       throw error
     }
     for (const m of result.reversed) ctx.out(`${fake ? 'unrecorded' : 'reversed'} ${named(m)}`)
     if (result.reversed.length === 0) ctx.out(`Nothing to reverse in ${appName}.`)
-    else if (fake) ctx.out(`Deleted ${noun(result.reversed.length, 'history row')} without reversing the schema (--fake).`)
+    else if (fake)
+      ctx.out(`Deleted ${noun(result.reversed.length, 'history row')} without reversing the schema (--fake).`)
     return 0
   })
 }
@@ -266,7 +316,10 @@ const STATE_ORDER = ['ran', 'pending', 'partial', 'changed', 'missing'] as const
 /** Status rows by app, apps in dependency order (then apps only the history knows, by name), each in ID order. */
 function byApp(rows: readonly MigrationStatus[], apps: readonly string[]): [string, MigrationStatus[]][] {
   const order = [...apps, ...[...new Set(rows.map((r) => r.app))].filter((a) => !apps.includes(a)).sort()]
-  return order.map((app) => [app, rows.filter((r) => r.app === app).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))])
+  return order.map((app) => [
+    app,
+    rows.filter((r) => r.app === app).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  ])
 }
 
 /** The status table: one row per migration, grouped by app in dependency order, each app in ID order. */
@@ -277,7 +330,13 @@ export function statusTable(rows: readonly MigrationStatus[], apps: readonly str
   for (const [app, own] of groups) {
     if (own.length === 0) cells.push([app, '(no migrations)', '', '', ''])
     for (const r of own) {
-      cells.push([app, r.id, r.steps ? `partial (${r.steps.done}/${r.steps.total} steps)` : r.state, r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-', r.description])
+      cells.push([
+        app,
+        r.id,
+        r.steps ? `partial (${r.steps.done}/${r.steps.total} steps)` : r.state,
+        r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-',
+        r.description,
+      ])
     }
   }
   const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)))
@@ -317,7 +376,10 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   if (appName !== undefined) requireApp(history, appName)
   const inScope = (app: string) => appName === undefined || app === appName
   const broken = history.apps.filter((a) => inScope(a.app.name) && a.errors.length > 0)
-  printErrors(ctx, broken.flatMap((a) => a.errors))
+  printErrors(
+    ctx,
+    broken.flatMap((a) => a.errors),
+  )
   const listed = history.apps.filter((a) => inScope(a.app.name) && a.errors.length === 0).map((a) => a.app.name)
   if (broken.length > 0 && listed.length === 0) {
     if (json) printJson(ctx, [])
@@ -330,19 +392,27 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   if (json) {
     // The rows say it all (state "changed", "missing"); the errors of broken apps went to stderr.
     printJson(ctx, statusJson(ctx, shown, listed))
-    if (broken.length > 0) ctx.err(`Not listed (their migration files did not load, see above): ${broken.map((a) => a.app.name).join(', ')}.`)
+    if (broken.length > 0)
+      ctx.err(
+        `Not listed (their migration files did not load, see above): ${broken.map((a) => a.app.name).join(', ')}.`,
+      )
     return shown.some((r) => r.state === 'changed') || broken.length > 0 ? 1 : 0
   }
   const table = statusTable(shown, listed)
   for (const line of table) ctx.out(line)
   if (table.length > 0) ctx.out()
 
-  const counts = STATE_ORDER.map((state) => [state, shown.filter((r) => r.state === state).length] as const).filter(([, n]) => n > 0)
+  const counts = STATE_ORDER.map((state) => [state, shown.filter((r) => r.state === state).length] as const).filter(
+    ([, n]) => n > 0,
+  )
   if (counts.length > 0) ctx.out(`${counts.map(([state, n]) => `${n} ${state}`).join(', ')}.`)
   else if (table.length > 0) ctx.out('No migrations yet.')
   else ctx.out('The config lists no apps yet: create one with npx auto-migrations app new <name>.')
   const pending = shown.filter((r) => r.state === 'pending')
-  if (pending.length > 0) ctx.out(`Apply ${pending.length === 1 ? 'it' : 'them'} with: npx auto-migrations forwards${appName === undefined ? '' : ` ${appName}`}`)
+  if (pending.length > 0)
+    ctx.out(
+      `Apply ${pending.length === 1 ? 'it' : 'them'} with: npx auto-migrations forwards${appName === undefined ? '' : ` ${appName}`}`,
+    )
   for (const r of shown.filter((s) => s.state === 'partial')) {
     ctx.err(
       `warning: ${r.app} ${r.id} stopped ${r.steps?.direction ?? 'forwards'} between its steps outside a transaction (a crash or a failure); ` +
@@ -350,7 +420,9 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
     )
   }
   for (const r of shown.filter((s) => s.state === 'missing')) {
-    ctx.err(`warning: ${r.app} ${r.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`)
+    ctx.err(
+      `warning: ${r.app} ${r.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`,
+    )
   }
   const changed = shown.filter((r) => r.state === 'changed')
   for (const r of changed) {
@@ -369,7 +441,8 @@ export const runnerCommands: Command[] = [
   {
     words: ['forwards'],
     usage: 'forwards [app|all] [--to ID] [--fake] [--json]',
-    summary: 'run pending migrations: of every app, or of one app and the apps it depends on (--to: stop after that migration)',
+    summary:
+      'run pending migrations: of every app, or of one app and the apps it depends on (--to: stop after that migration)',
     help: [
       '',
       'Prints a line per migration as it commits: applied <app> <id> <description> (<ms> ms).',
@@ -385,7 +458,8 @@ export const runnerCommands: Command[] = [
   {
     words: ['backwards'],
     usage: 'backwards <app> [--to ID | --steps N] [--yes] [--fake]',
-    summary: 'reverse the latest migration of an app (--steps N: the latest N; --to ID: every one after ID); asks first unless --yes',
+    summary:
+      'reverse the latest migration of an app (--steps N: the latest N; --to ID: every one after ID); asks first unless --yes',
     options: { to: 'string', steps: 'string', yes: 'boolean', fake: 'boolean' },
     run: backwards,
   },
@@ -395,7 +469,7 @@ export const runnerCommands: Command[] = [
     summary: 'list migrations as ran / pending / changed / missing (exit 1 when one changed after it ran)',
     help: [
       '',
-      '--json: one JSON array on stdout, a row per migration in the table\'s order:',
+      "--json: one JSON array on stdout, a row per migration in the table's order:",
       '  [{"app", "id", "description", "state", "ranOn" (ISO 8601 or null), "file" (relative to the project, or null), "steps" ({done, total, direction} of a partial migration, or null)}]',
       '  Exit codes as without it. On failure, {"error": {"code", "message", "details"}} on stdout instead.',
     ],

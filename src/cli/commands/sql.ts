@@ -15,8 +15,10 @@ export const sqlCommand: Command = {
   options: { backwards: 'boolean' },
   async run(ctx, args) {
     const [appName, wanted, ...extra] = args.positionals
-    if (!appName) throw new AutoMigrationsError('USAGE', 'Which app? Usage: auto-migrations sql <app> [ID] [--backwards]')
-    if (extra.length > 0) throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
+    if (!appName)
+      throw new AutoMigrationsError('USAGE', 'Which app? Usage: auto-migrations sql <app> [ID] [--backwards]')
+    if (extra.length > 0)
+      throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
     const direction = flag(args, 'backwards') ? 'backwards' : 'forwards'
 
     const { loadHistory, requireApp } = await import('../../project/history.js')
@@ -32,9 +34,18 @@ export const sqlCommand: Command = {
       return 1
     }
     if (target.migrations.length === 0) {
-      throw new AutoMigrationsError('UNKNOWN_MIGRATION', `App "${appName}" has no migrations yet. Write one with: npx auto-migrations new ${appName} --auto`, { app: appName })
+      throw new AutoMigrationsError(
+        'UNKNOWN_MIGRATION',
+        `App "${appName}" has no migrations yet. Write one with: npx auto-migrations new ${appName} --auto`,
+        { app: appName },
+      )
     }
-    const at = wanted === undefined ? target.migrations.length - 1 : target.migrations.findIndex((m) => m.id === wanted || m.file.endsWith(`/${wanted}`) || m.file.endsWith(`\\${wanted}`))
+    const at =
+      wanted === undefined
+        ? target.migrations.length - 1
+        : target.migrations.findIndex(
+            (m) => m.id === wanted || m.file.endsWith(`/${wanted}`) || m.file.endsWith(`\\${wanted}`),
+          )
     const migration = target.migrations[at]
     if (!migration) {
       throw new AutoMigrationsError(

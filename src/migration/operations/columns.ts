@@ -13,7 +13,14 @@ import {
 } from '../../sql/ddl.js'
 import { generatedName } from '../../schema/naming.js'
 import { qualifiedName, quoteIdent, quoteLiteral } from '../../sql/quote.js'
-import type { ArrayBase, ColumnClassName, ColumnParams, ColumnSnapshot, SchemaState, TableSnapshot } from '../snapshot.js'
+import type {
+  ArrayBase,
+  ColumnClassName,
+  ColumnParams,
+  ColumnSnapshot,
+  SchemaState,
+  TableSnapshot,
+} from '../snapshot.js'
 import { cloneData, sameValue } from '../snapshot.js'
 import { Operation, type Step, requireColumn, requireTable, sqlStep } from './operation.js'
 
@@ -106,7 +113,8 @@ export class RenameColumn extends Operation<RenameColumnParams> {
     for (const other of state.tables.values()) {
       for (const c of other.columns) {
         const ref = c.params.references
-        if (ref && ref.app === this.app && ref.table === p.tableClassName && ref.column === p.oldColumnName) ref.column = p.newColumnName
+        if (ref && ref.app === this.app && ref.table === p.tableClassName && ref.column === p.oldColumnName)
+          ref.column = p.newColumnName
       }
     }
   }
@@ -117,7 +125,9 @@ export class RenameColumn extends Operation<RenameColumnParams> {
     if (column.dbColumnName === p.newDbColumnName) return []
     const after = {
       ...before,
-      columns: before.columns.map((c) => (c === column ? { ...c, name: p.newColumnName, dbColumnName: p.newDbColumnName } : c)),
+      columns: before.columns.map((c) =>
+        c === column ? { ...c, name: p.newColumnName, dbColumnName: p.newDbColumnName } : c,
+      ),
       constraints: before.constraints.map((c) =>
         c.kind === 'check' ? c : { ...c, columns: c.columns.map((n) => (n === p.oldColumnName ? p.newColumnName : n)) },
       ),
@@ -127,7 +137,9 @@ export class RenameColumn extends Operation<RenameColumnParams> {
       })),
     }
     return [
-      sqlStep(`ALTER TABLE ${tableName(before)} RENAME COLUMN ${quoteIdent(column.dbColumnName)} TO ${quoteIdent(p.newDbColumnName)}`),
+      sqlStep(
+        `ALTER TABLE ${tableName(before)} RENAME COLUMN ${quoteIdent(column.dbColumnName)} TO ${quoteIdent(p.newDbColumnName)}`,
+      ),
       ...renameGeneratedObjectsSql(before, after).map((s) => sqlStep(s)),
     ]
   }
@@ -162,15 +174,37 @@ export interface AlterColumnParams {
 }
 
 const TEXT_FAMILY = new Set<ColumnClassName>(['Varchar', 'Char', 'Text'])
-const NUMBER_FAMILY = new Set<ColumnClassName>(['SmallInt', 'Integer', 'BigInt', 'Serial', 'BigSerial', 'Real', 'DoublePrecision', 'Numeric'])
-const NUMBER_RANK: Partial<Record<ColumnClassName, number>> = { SmallInt: 1, Integer: 2, Serial: 2, BigInt: 3, BigSerial: 3, Numeric: 4, Real: 4, DoublePrecision: 5 }
+const NUMBER_FAMILY = new Set<ColumnClassName>([
+  'SmallInt',
+  'Integer',
+  'BigInt',
+  'Serial',
+  'BigSerial',
+  'Real',
+  'DoublePrecision',
+  'Numeric',
+])
+const NUMBER_RANK: Partial<Record<ColumnClassName, number>> = {
+  SmallInt: 1,
+  Integer: 2,
+  Serial: 2,
+  BigInt: 3,
+  BigSerial: 3,
+  Numeric: 4,
+  Real: 4,
+  DoublePrecision: 5,
+}
 
 /** Whether Postgres converts between the two classes without `USING` (an assignment cast exists). */
 export function castsImplicitly(from: ColumnClassName, to: ColumnClassName): boolean {
   if (from === to) return true
   if (TEXT_FAMILY.has(from) && TEXT_FAMILY.has(to)) return true
   if (NUMBER_FAMILY.has(from) && NUMBER_FAMILY.has(to)) return true
-  if ((from === 'Timestamp' || from === 'Timestamptz' || from === 'Date') && (to === 'Timestamp' || to === 'Timestamptz')) return true
+  if (
+    (from === 'Timestamp' || from === 'Timestamptz' || from === 'Date') &&
+    (to === 'Timestamp' || to === 'Timestamptz')
+  )
+    return true
   // Everything converts to text through its output function (an assignment cast).
   return TEXT_FAMILY.has(to) && from !== 'Array' && from !== 'Bytea'
 }
@@ -222,7 +256,12 @@ export class AlterColumn extends Operation<AlterColumnParams> {
     return `alter column ${this.params.tableClassName}.${this.params.columnName} (${keys})`
   }
   override get destructive(): boolean {
-    const before: ColumnSnapshot = { name: '', dbColumnName: '', columnClass: 'Text', params: { null: true, default: null, primaryKey: false, unique: false, index: false } }
+    const before: ColumnSnapshot = {
+      name: '',
+      dbColumnName: '',
+      columnClass: 'Text',
+      params: { null: true, default: null, primaryKey: false, unique: false, index: false },
+    }
     const after = cloneData(before)
     applyChange(before, this.params.oldParams)
     applyChange(after, this.params.params)
@@ -237,14 +276,16 @@ const REQUIRED_PARAMS = new Set(['null', 'default', 'primaryKey', 'unique', 'ind
 function applyChange(column: ColumnSnapshot, change: ColumnChange): void {
   for (const [key, value] of Object.entries(change)) {
     if (key === 'columnClass') column.columnClass = value as ColumnClassName
-    else if (value === undefined || (value === null && !REQUIRED_PARAMS.has(key))) delete (column.params as unknown as Record<string, unknown>)[key]
+    else if (value === undefined || (value === null && !REQUIRED_PARAMS.has(key)))
+      delete (column.params as unknown as Record<string, unknown>)[key]
     else (column.params as unknown as Record<string, unknown>)[key] = cloneData(value)
   }
 }
 
 /** The stored type: `serial` and `bigserial` are integer and bigint with an owned sequence. */
 const storageType = (type: string): string => (type === 'serial' ? 'integer' : type === 'bigserial' ? 'bigint' : type)
-const isSerial = (column: ColumnSnapshot): boolean => column.columnClass === 'Serial' || column.columnClass === 'BigSerial'
+const isSerial = (column: ColumnSnapshot): boolean =>
+  column.columnClass === 'Serial' || column.columnClass === 'BigSerial'
 
 /**
  * A statement on the sequence a serial column owns. Its name is Postgres' choice (suffixed on a
@@ -256,18 +297,35 @@ function ownedSequenceSql(table: TableSnapshot, column: ColumnSnapshot, before: 
 }
 
 /** Columns of the state whose foreign key targets `column` of `table`. */
-function referencingColumns(state: SchemaState, table: TableSnapshot, column: ColumnSnapshot): { table: TableSnapshot; column: ColumnSnapshot }[] {
+function referencingColumns(
+  state: SchemaState,
+  table: TableSnapshot,
+  column: ColumnSnapshot,
+): { table: TableSnapshot; column: ColumnSnapshot }[] {
   const out: { table: TableSnapshot; column: ColumnSnapshot }[] = []
   for (const other of state.tables.values()) {
     for (const c of other.columns) {
       const ref = c.params.references
-      if (c.columnClass === 'ForeignKey' && ref && ref.app === table.app && ref.table === table.className && ref.column === column.name) out.push({ table: other, column: c })
+      if (
+        c.columnClass === 'ForeignKey' &&
+        ref &&
+        ref.app === table.app &&
+        ref.table === table.className &&
+        ref.column === column.name
+      )
+        out.push({ table: other, column: c })
     }
   }
   return out
 }
 
-function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable: TableSnapshot, after: ColumnSnapshot, state: SchemaState): string[] {
+function alterColumnSql(
+  table: TableSnapshot,
+  before: ColumnSnapshot,
+  afterTable: TableSnapshot,
+  after: ColumnSnapshot,
+  state: SchemaState,
+): string[] {
   const t = tableName(table)
   const col = quoteIdent(after.dbColumnName)
   const a = before.params
@@ -287,21 +345,32 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
   const target = storageType(newType)
   // Compared as stored: a foreign key as its target column, an array by its elements.
   const stored = (c: ColumnSnapshot): { columnClass: ColumnClassName; base?: ArrayBase } =>
-    c.columnClass === 'ForeignKey' ? foreignKeyTarget(c.params, state).column : { columnClass: c.columnClass, base: c.params.base }
+    c.columnClass === 'ForeignKey'
+      ? foreignKeyTarget(c.params, state).column
+      : { columnClass: c.columnClass, base: c.params.base }
   const elements = (c: { columnClass: ColumnClassName; base?: ArrayBase }): ColumnClassName =>
     c.columnClass === 'Array' && c.base ? elements(c.base) : c.columnClass
   const from = stored(before)
   const to = stored(after)
   const arrays = from.columnClass === 'Array' && to.columnClass === 'Array'
   const viaText = elements(from) === 'Enum' || elements(to) === 'Enum'
-  const implicit = arrays ? castsImplicitly(elements(from), elements(to)) : castsImplicitly(from.columnClass, to.columnClass)
+  const implicit = arrays
+    ? castsImplicitly(elements(from), elements(to))
+    : castsImplicitly(from.columnClass, to.columnClass)
   const using = (column: string) =>
-    implicit && !viaText ? '' : viaText ? ` USING ${column}::text${arrays ? '[]' : ''}::${target}` : ` USING ${column}::${target}`
+    implicit && !viaText
+      ? ''
+      : viaText
+        ? ` USING ${column}::text${arrays ? '[]' : ''}::${target}`
+        : ` USING ${column}::${target}`
   // Foreign keys that point at this column take its type: they are dropped, converted and re-added.
   const referencing = storageChanged ? referencingColumns(state, table, before) : []
 
   // Dependent objects go first: a type change may be refused while they exist.
-  for (const r of referencing) out.push(`ALTER TABLE ${tableName(r.table)} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(r.table, r.column))}`)
+  for (const r of referencing)
+    out.push(
+      `ALTER TABLE ${tableName(r.table)} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(r.table, r.column))}`,
+    )
   if (before.columnClass === 'ForeignKey' && (after.columnClass !== 'ForeignKey' || fkChanged)) {
     out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, before))}`)
   }
@@ -311,7 +380,8 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
   if (a.unique && !a.primaryKey && (!b.unique || b.primaryKey)) {
     out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.columnUnique(table, before))}`)
   }
-  if (a.primaryKey && !b.primaryKey) out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.primaryKey(table))}`)
+  if (a.primaryKey && !b.primaryKey)
+    out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.primaryKey(table))}`)
   const hadDefault = a.default !== null && !isSerial(before)
   if ((hadDefault && (defaultChanged || typeChanged)) || (isSerial(before) && !isSerial(after))) {
     out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`)
@@ -323,7 +393,8 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
     out.push(`ALTER TABLE ${tableName(r.table)} ALTER COLUMN ${fk} TYPE ${target}${using(fk)}`)
   }
   if (isSerial(before) && !isSerial(after)) out.push(ownedSequenceSql(table, before, 'DROP SEQUENCE '))
-  else if (isSerial(before) && isSerial(after) && storageChanged) out.push(ownedSequenceSql(table, before, 'ALTER SEQUENCE ', ` AS ${target}`))
+  else if (isSerial(before) && isSerial(after) && storageChanged)
+    out.push(ownedSequenceSql(table, before, 'ALTER SEQUENCE ', ` AS ${target}`))
   else if (!isSerial(before) && isSerial(after)) {
     // What `serial` does: a sequence owned by the column, as its default, started after the rows.
     const sequence = qualifiedName(table.schema, generatedName(table.tablename, [after.dbColumnName], 'seq'))
@@ -344,11 +415,16 @@ function alterColumnSql(table: TableSnapshot, before: ColumnSnapshot, afterTable
     out.push(`ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.primaryKey(afterTable))} PRIMARY KEY (${col})`)
   }
   if (b.unique && !b.primaryKey && (!a.unique || a.primaryKey)) {
-    out.push(`ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.columnUnique(afterTable, after))} UNIQUE (${col})`)
+    out.push(
+      `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.columnUnique(afterTable, after))} UNIQUE (${col})`,
+    )
   }
-  if (b.index && (!a.index || a.indexMethod !== b.indexMethod || typeChanged)) out.push(columnIndexSql(afterTable, after))
+  if (b.index && (!a.index || a.indexMethod !== b.indexMethod || typeChanged))
+    out.push(columnIndexSql(afterTable, after))
   if (after.columnClass === 'ForeignKey' && (before.columnClass !== 'ForeignKey' || fkChanged)) {
-    out.push(`ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(afterTable, after))} FOREIGN KEY (${col}) ${referencesSql(b, state)}`)
+    out.push(
+      `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(afterTable, after))} FOREIGN KEY (${col}) ${referencesSql(b, state)}`,
+    )
   }
   for (const r of referencing) {
     out.push(

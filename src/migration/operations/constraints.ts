@@ -1,7 +1,22 @@
 /** Table-level constraints (composite primary key, unique, check) and indexes. */
 import { AutoMigrationsError } from '../../errors.js'
-import { addConstraintSql, createIndexSql, derivedName, dropConstraintSql, dropIndexSql, indexValidSql, tableName } from '../../sql/ddl.js'
-import { type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, cloneData, sameValue } from '../snapshot.js'
+import {
+  addConstraintSql,
+  createIndexSql,
+  derivedName,
+  dropConstraintSql,
+  dropIndexSql,
+  indexValidSql,
+  tableName,
+} from '../../sql/ddl.js'
+import {
+  type ConstraintSnapshot,
+  type IndexSnapshot,
+  type SchemaState,
+  type TableSnapshot,
+  cloneData,
+  sameValue,
+} from '../snapshot.js'
 import { Operation, type Step, requireTable, sqlStep } from './operation.js'
 
 export interface ConstraintParams {
@@ -13,16 +28,27 @@ export interface ConstraintParams {
 const sameDeclaration = sameValue
 
 function describeConstraint(c: ConstraintSnapshot): string {
-  return c.kind === 'check' ? `check (${c.expression})` : `${c.kind === 'primaryKey' ? 'primary key' : 'unique'} (${c.columns.join(', ')})`
+  return c.kind === 'check'
+    ? `check (${c.expression})`
+    : `${c.kind === 'primaryKey' ? 'primary key' : 'unique'} (${c.columns.join(', ')})`
 }
 
 export class AddConstraint extends Operation<ConstraintParams> {
   readonly kind = 'addConstraint' as const
   apply(state: SchemaState): void {
-    requireTable(state, this.app, this.params.tableClassName, 'addConstraint').constraints.push(cloneData(this.params.constraint))
+    requireTable(state, this.app, this.params.tableClassName, 'addConstraint').constraints.push(
+      cloneData(this.params.constraint),
+    )
   }
   toSql(state: SchemaState): Step[] {
-    return [sqlStep(addConstraintSql(requireTable(state, this.app, this.params.tableClassName, 'addConstraint'), this.params.constraint))]
+    return [
+      sqlStep(
+        addConstraintSql(
+          requireTable(state, this.app, this.params.tableClassName, 'addConstraint'),
+          this.params.constraint,
+        ),
+      ),
+    ]
   }
   reverse(): Operation {
     return new DropConstraint(this.app, this.params)
@@ -120,7 +146,11 @@ export class DropIndex extends Operation<IndexParams> {
     // running the migration again safe.
     const concurrently = this.params.index.concurrently
     return [
-      sqlStep(dropIndexSql(table, derivedName.index(table, this.params.index), concurrently, concurrently), !concurrently, concurrently ? { table: tableName(table) } : {}),
+      sqlStep(
+        dropIndexSql(table, derivedName.index(table, this.params.index), concurrently, concurrently),
+        !concurrently,
+        concurrently ? { table: tableName(table) } : {},
+      ),
     ]
   }
   reverse(): Operation {

@@ -19,7 +19,11 @@ export interface AlterEnumParams extends EnumParams {
 function requireEnum(state: SchemaState, app: string, name: string, operation: string) {
   const found = state.findEnum(app, name)
   if (!found) {
-    throw new AutoMigrationsError('REPLAY_FAILED', `${operation}: enum "${name}" of app "${app}" does not exist at this point of the history.`, { app })
+    throw new AutoMigrationsError(
+      'REPLAY_FAILED',
+      `${operation}: enum "${name}" of app "${app}" does not exist at this point of the history.`,
+      { app },
+    )
   }
   return found
 }
@@ -28,15 +32,26 @@ export class AddEnum extends Operation<EnumParams> {
   readonly kind = 'addEnum' as const
   apply(state: SchemaState): void {
     if (state.findEnum(this.app, this.params.name)) {
-      throw new AutoMigrationsError('REPLAY_FAILED', `addEnum: enum "${this.params.name}" of app "${this.app}" already exists.`, { app: this.app })
+      throw new AutoMigrationsError(
+        'REPLAY_FAILED',
+        `addEnum: enum "${this.params.name}" of app "${this.app}" already exists.`,
+        { app: this.app },
+      )
     }
-    state.enums.set(tableKey(this.app, this.params.name), { app: this.app, name: this.params.name, schema: this.params.schema ?? 'public', values: [...this.params.values] })
+    state.enums.set(tableKey(this.app, this.params.name), {
+      app: this.app,
+      name: this.params.name,
+      schema: this.params.schema ?? 'public',
+      values: [...this.params.values],
+    })
   }
   toSql(): Step[] {
     const schema = this.params.schema ?? 'public'
     return [
       ...(schema === 'public' ? [] : [sqlStep(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)]),
-      sqlStep(`CREATE TYPE ${qualifiedName(schema, this.params.name)} AS ENUM (${this.params.values.map(quoteLiteral).join(', ')})`),
+      sqlStep(
+        `CREATE TYPE ${qualifiedName(schema, this.params.name)} AS ENUM (${this.params.values.map(quoteLiteral).join(', ')})`,
+      ),
     ]
   }
   reverse(): Operation {
@@ -92,18 +107,28 @@ export class AlterEnum extends Operation<AlterEnumParams> {
       values.forEach((value, at) => {
         if (current.includes(value)) return
         const next = values.slice(at + 1).find((v) => current.includes(v))
-        steps.push(sqlStep(`ALTER TYPE ${type} ADD VALUE IF NOT EXISTS ${quoteLiteral(value)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`, false))
+        steps.push(
+          sqlStep(
+            `ALTER TYPE ${type} ADD VALUE IF NOT EXISTS ${quoteLiteral(value)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`,
+            false,
+          ),
+        )
         current.splice(next !== undefined ? current.indexOf(next) : current.length, 0, value)
       })
       return steps
     }
     // Removing or reordering values: Postgres can't, so build a new type and convert every column.
     const old = `${e.name}__old`
-    const steps = [sqlStep(`ALTER TYPE ${type} RENAME TO ${quoteIdent(old)}`), sqlStep(`CREATE TYPE ${type} AS ENUM (${values.map(quoteLiteral).join(', ')})`)]
+    const steps = [
+      sqlStep(`ALTER TYPE ${type} RENAME TO ${quoteIdent(old)}`),
+      sqlStep(`CREATE TYPE ${type} AS ENUM (${values.map(quoteLiteral).join(', ')})`),
+    ]
     const usesEnum = (table: TableSnapshot, column: ColumnSnapshot) =>
       table.app === this.app &&
       ((column.columnClass === 'Enum' && column.params.enum === e.name) ||
-        (column.columnClass === 'Array' && column.params.base?.columnClass === 'Enum' && column.params.base.enum === e.name))
+        (column.columnClass === 'Array' &&
+          column.params.base?.columnClass === 'Enum' &&
+          column.params.base.enum === e.name))
     // A foreign key (of any app) to an enum column has the enum's type too: its constraint goes while
     // both sides change type (Postgres refuses keys of two types), and comes back after.
     const storedAs = (column: ColumnSnapshot, table: TableSnapshot): [TableSnapshot, ColumnSnapshot] => {
@@ -121,21 +146,35 @@ export class AlterEnum extends Operation<AlterEnumParams> {
     for (const table of state.tables.values()) {
       for (const column of table.columns) {
         if (usesEnum(table, column)) converted.push({ table, column })
-        else if (column.columnClass === 'ForeignKey' && usesEnum(...storedAs(column, table))) keys.push({ table, column })
+        else if (column.columnClass === 'ForeignKey' && usesEnum(...storedAs(column, table)))
+          keys.push({ table, column })
       }
     }
-    for (const k of keys) steps.push(sqlStep(`ALTER TABLE ${tableName(k.table)} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(k.table, k.column))}`))
+    for (const k of keys)
+      steps.push(
+        sqlStep(
+          `ALTER TABLE ${tableName(k.table)} DROP CONSTRAINT ${quoteIdent(derivedName.foreignKey(k.table, k.column))}`,
+        ),
+      )
     for (const { table, column } of [...converted, ...keys]) {
       const col = quoteIdent(column.dbColumnName)
       const t = tableName(table)
       const target = columnType(column, state, table.app)
       const def = defaultSql(column, column.params.default, state, table.app)
       if (def !== null) steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`))
-      steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target} USING ${col}::text${column.columnClass === 'Array' ? '[]' : ''}::${target}`))
+      steps.push(
+        sqlStep(
+          `ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target} USING ${col}::text${column.columnClass === 'Array' ? '[]' : ''}::${target}`,
+        ),
+      )
       if (def !== null) steps.push(sqlStep(`ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${def}`))
     }
     for (const k of keys) {
-      steps.push(sqlStep(`ALTER TABLE ${tableName(k.table)} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(k.table, k.column))} FOREIGN KEY (${quoteIdent(k.column.dbColumnName)}) ${referencesSql(k.column.params, state)}`))
+      steps.push(
+        sqlStep(
+          `ALTER TABLE ${tableName(k.table)} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(k.table, k.column))} FOREIGN KEY (${quoteIdent(k.column.dbColumnName)}) ${referencesSql(k.column.params, state)}`,
+        ),
+      )
     }
     steps.push(sqlStep(`DROP TYPE ${qualifiedName(e.schema, old)}`))
     return steps

@@ -37,7 +37,11 @@ export type Step =
     }
   | { kind: 'raw'; run: (db: Queryable) => Promise<void> | void; transactional: true }
 
-export const sqlStep = (sql: string, transactional = true, outside: { cleanup?: string; probe?: string; table?: string } = {}): Step => ({
+export const sqlStep = (
+  sql: string,
+  transactional = true,
+  outside: { cleanup?: string; probe?: string; table?: string } = {},
+): Step => ({
   kind: 'sql',
   sql,
   transactional,

@@ -59,6 +59,10 @@ export class RawOperation extends Operation<RawParams> {
     throw new AutoMigrationsError('INVALID_MIGRATION', 'Raw functions are written by hand, not generated.')
   }
   override fingerprint(): unknown {
-    return { kind: this.kind, forwards: this.params.forwards?.toString() ?? null, backwards: this.params.backwards?.toString() ?? null }
+    return {
+      kind: this.kind,
+      forwards: this.params.forwards?.toString() ?? null,
+      backwards: this.params.backwards?.toString() ?? null,
+    }
   }
 }

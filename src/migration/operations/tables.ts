@@ -1,8 +1,24 @@
 /** Table operations: add, drop, rename, move to another schema. */
-import { addConstraintSql, columnDefinitionSql, columnIndexSql, constraintBodySql, derivedName, renameGeneratedObjectsSql, tableName } from '../../sql/ddl.js'
+import {
+  addConstraintSql,
+  columnDefinitionSql,
+  columnIndexSql,
+  constraintBodySql,
+  derivedName,
+  renameGeneratedObjectsSql,
+  tableName,
+} from '../../sql/ddl.js'
 import { quoteIdent, quoteLiteral } from '../../sql/quote.js'
 import { generatedName } from '../../schema/naming.js'
-import { type ColumnSnapshot, type ConstraintSnapshot, type IndexSnapshot, type SchemaState, type TableSnapshot, cloneData, tableKey } from '../snapshot.js'
+import {
+  type ColumnSnapshot,
+  type ConstraintSnapshot,
+  type IndexSnapshot,
+  type SchemaState,
+  type TableSnapshot,
+  cloneData,
+  tableKey,
+} from '../snapshot.js'
 import { AutoMigrationsError } from '../../errors.js'
 import { Operation, type Step, requireTable, sqlStep } from './operation.js'
 import { createIndexStep } from './constraints.js'
@@ -56,9 +72,12 @@ export function createTableSql(table: TableSnapshot, state: SchemaState): Step[]
     })
     const body = [
       ...table.columns.map((c) => columnDefinitionSql(table, c, state)),
-      ...table.constraints.filter((c) => !later.includes(c)).map((c) => `CONSTRAINT ${quoteIdent(derivedName.constraint(table, c))} ${constraintBodySql(table, c)}`),
+      ...table.constraints
+        .filter((c) => !later.includes(c))
+        .map((c) => `CONSTRAINT ${quoteIdent(derivedName.constraint(table, c))} ${constraintBodySql(table, c)}`),
     ]
-    const steps: Step[] = table.schema === 'public' ? [] : [sqlStep(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`)]
+    const steps: Step[] =
+      table.schema === 'public' ? [] : [sqlStep(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`)]
     steps.push(sqlStep(`CREATE TABLE ${tableName(table)} (${body.length ? `\n  ${body.join(',\n  ')}\n` : ''})`))
     for (const c of later) steps.push(sqlStep(addConstraintSql(table, c)))
     for (const c of table.columns) if (c.params.index) steps.push(sqlStep(columnIndexSql(table, c)))
@@ -75,10 +94,14 @@ export class AddTable extends Operation<TableDefinitionParams> {
   apply(state: SchemaState): void {
     const key = tableKey(this.app, this.params.className)
     if (state.tables.has(key)) {
-      throw new AutoMigrationsError('REPLAY_FAILED', `addTable: table ${this.params.className} of app "${this.app}" already exists.`, {
-        app: this.app,
-        table: this.params.className,
-      })
+      throw new AutoMigrationsError(
+        'REPLAY_FAILED',
+        `addTable: table ${this.params.className} of app "${this.app}" already exists.`,
+        {
+          app: this.app,
+          table: this.params.className,
+        },
+      )
     }
     state.tables.set(key, definitionOf(this.app, this.params))
   }
@@ -180,7 +203,10 @@ export interface ChangeTableSchemaParams {
  * takes the first of a few deterministic names that is free in both schemas.
  */
 function freeSequenceNameSql(table: TableSnapshot, column: ColumnSnapshot, newSchema: string): string {
-  const candidates = [generatedName(table.tablename, [column.dbColumnName], 'seq'), ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => generatedName(table.tablename, [column.dbColumnName, String(n)], 'seq'))]
+  const candidates = [
+    generatedName(table.tablename, [column.dbColumnName], 'seq'),
+    ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => generatedName(table.tablename, [column.dbColumnName, String(n)], 'seq')),
+  ]
   return [
     'DO $am$ DECLARE',
     `  seq regclass := pg_get_serial_sequence(${quoteLiteral(tableName(table))}, ${quoteLiteral(column.dbColumnName)})::regclass;`,
@@ -210,7 +236,9 @@ export class ChangeTableSchema extends Operation<ChangeTableSchemaParams> {
     const table = requireTable(state, this.app, this.params.className, 'changeTableSchema')
     return [
       sqlStep(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.params.newSchema)}`),
-      ...table.columns.filter((c) => c.columnClass === 'Serial' || c.columnClass === 'BigSerial').map((c) => sqlStep(freeSequenceNameSql(table, c, this.params.newSchema))),
+      ...table.columns
+        .filter((c) => c.columnClass === 'Serial' || c.columnClass === 'BigSerial')
+        .map((c) => sqlStep(freeSequenceNameSql(table, c, this.params.newSchema))),
       sqlStep(`ALTER TABLE ${tableName(table)} SET SCHEMA ${quoteIdent(this.params.newSchema)}`),
     ]
   }
@@ -222,4 +250,3 @@ export class ChangeTableSchema extends Operation<ChangeTableSchemaParams> {
     return `move table ${this.params.className} from schema ${this.params.oldSchema} to ${this.params.newSchema}`
   }
 }
-

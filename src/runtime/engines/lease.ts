@@ -108,7 +108,13 @@ async function tryTake(db: Queryable, s: LeaseSettings, token: string, holder: s
 }
 
 /** Resolves once no statement of the run tagged `previous` is active on the server, or at the deadline. */
-async function waitForOldStatements(db: Queryable, s: LeaseSettings, token: string, previous: string, deadline: number): Promise<void> {
+async function waitForOldStatements(
+  db: Queryable,
+  s: LeaseSettings,
+  token: string,
+  previous: string,
+  deadline: number,
+): Promise<void> {
   for (;;) {
     const { rows } = await db.query<{ pid: number }>(
       `${statementTag(token)} SELECT pid FROM pg_stat_activity WHERE state <> 'idle' AND pid <> pg_backend_pid() AND query LIKE $1 LIMIT 1`,
@@ -136,7 +142,8 @@ async function timeoutError(db: Queryable, s: LeaseSettings): Promise<AutoMigrat
       [s.name],
     )
     const row = rows[0]
-    if (row?.holder) holder = ` It is held by ${row.holder} since ${row.since}${row.left !== null && row.left > 0 ? `; its lease runs ${row.left} ms more unless renewed` : ''}.`
+    if (row?.holder)
+      holder = ` It is held by ${row.holder} since ${row.since}${row.left !== null && row.left > 0 ? `; its lease runs ${row.left} ms more unless renewed` : ''}.`
   } catch {
     // The diagnosis is a courtesy; the timeout is the error.
   }
@@ -152,7 +159,11 @@ async function timeoutError(db: Queryable, s: LeaseSettings): Promise<AutoMigrat
  * Takes the lease, polling until `timeoutMs`, and keeps renewing it until released. `db` runs each
  * statement on its own (autocommit): a pool, a transaction pooler, or one client.
  */
-export async function takeLease(db: Queryable, options: LockOptions = {}, pollMs = DEFAULT_LOCK_POLL_MS): Promise<MigrationLock> {
+export async function takeLease(
+  db: Queryable,
+  options: LockOptions = {},
+  pollMs = DEFAULT_LOCK_POLL_MS,
+): Promise<MigrationLock> {
   const s = settingsOf(options, pollMs)
   const token = randomBytes(12).toString('hex')
   const holder = `${hostname()} pid ${process.pid}`
@@ -167,7 +178,10 @@ export async function takeLease(db: Queryable, options: LockOptions = {}, pollMs
     // Jitter, so that many processes started together do not poll in lockstep.
     await sleep(Math.min(left, s.pollMs * (0.5 + Math.random())))
   }
-  const free = () => db.exec(`${statementTag(token)} UPDATE ${s.table} SET token = NULL, holder = NULL, expires_at = NULL WHERE name = ${quoteLiteral(s.name)} AND token = ${quoteLiteral(token)}`)
+  const free = () =>
+    db.exec(
+      `${statementTag(token)} UPDATE ${s.table} SET token = NULL, holder = NULL, expires_at = NULL WHERE name = ${quoteLiteral(s.name)} AND token = ${quoteLiteral(token)}`,
+    )
   try {
     if (taken.previous !== null) await waitForOldStatements(db, s, token, taken.previous, deadline)
   } catch (error) {
@@ -193,11 +207,14 @@ class Lease implements MigrationLock {
   ) {
     this.fence = fenceSql(s, token)
     this.tag = statementTag(token)
-    this.#timer = setInterval(() => {
-      this.#renewing ??= this.#renew().finally(() => {
-        this.#renewing = undefined
-      })
-    }, Math.max(100, Math.floor(s.leaseMs / 3)))
+    this.#timer = setInterval(
+      () => {
+        this.#renewing ??= this.#renew().finally(() => {
+          this.#renewing = undefined
+        })
+      },
+      Math.max(100, Math.floor(s.leaseMs / 3)),
+    )
     // A run that ends without release (a crash) must not keep the process alive.
     this.#timer.unref()
   }

@@ -30,7 +30,10 @@ function hasFunctions(value: object, ...names: string[]): boolean {
 export function isEngine(value: unknown): value is Engine {
   if (typeof value !== 'object' || value === null) return false
   const kind = (value as { kind?: unknown }).kind
-  return (kind === 'pg' || kind === 'pglite') && hasFunctions(value, 'query', 'exec', 'transaction', 'execBatch', 'lock', 'close')
+  return (
+    (kind === 'pg' || kind === 'pglite') &&
+    hasFunctions(value, 'query', 'exec', 'transaction', 'execBatch', 'lock', 'close')
+  )
 }
 
 /** A PGlite instance, duck-typed (it may come from another copy of the package than ours). */
@@ -72,7 +75,10 @@ function borrowed(engine: Engine): Engine {
  * - a PGlite instance, a `pg.Pool` or a `pg.Client`: wrapped (not closed by us);
  * - any other object: a `pg` PoolConfig.
  */
-export async function openEngine(option: DatabaseOption, { root, connectTimeoutMs }: OpenEngineOptions): Promise<Engine> {
+export async function openEngine(
+  option: DatabaseOption,
+  { root, connectTimeoutMs }: OpenEngineOptions,
+): Promise<Engine> {
   const pgOptions = connectTimeoutMs === undefined ? {} : { connectTimeoutMs }
   if (option === undefined || option === '') return PgliteEngine.open(path.resolve(root, DEFAULT_EMBEDDED_DIR))
   if (typeof option === 'string') {
@@ -91,7 +97,10 @@ export async function openEngine(option: DatabaseOption, { root, connectTimeoutM
   if ('pglite' in option) {
     const dir = (option as { pglite: unknown }).pglite
     if (typeof dir !== 'string' || dir === '') {
-      throw new AutoMigrationsError('INVALID_CONFIG', '`database: { pglite }` needs a directory path (a non-empty string).')
+      throw new AutoMigrationsError(
+        'INVALID_CONFIG',
+        '`database: { pglite }` needs a directory path (a non-empty string).',
+      )
     }
     return PgliteEngine.open(path.resolve(root, dir))
   }
@@ -105,8 +114,17 @@ export async function openEngine(option: DatabaseOption, { root, connectTimeoutM
  */
 export function embeddedDirOf(option: DatabaseOption, root: string): string | undefined {
   if (option === undefined || option === '') return path.resolve(root, DEFAULT_EMBEDDED_DIR)
-  if (typeof option === 'string') return option.startsWith('pglite:') && option.length > 'pglite:'.length ? path.resolve(root, option.slice('pglite:'.length)) : undefined
-  if (typeof option === 'object' && option !== null && !isEngine(option) && !isPgliteInstance(option) && 'pglite' in option) {
+  if (typeof option === 'string')
+    return option.startsWith('pglite:') && option.length > 'pglite:'.length
+      ? path.resolve(root, option.slice('pglite:'.length))
+      : undefined
+  if (
+    typeof option === 'object' &&
+    option !== null &&
+    !isEngine(option) &&
+    !isPgliteInstance(option) &&
+    'pglite' in option
+  ) {
     const dir = (option as { pglite: unknown }).pglite
     return typeof dir === 'string' && dir !== '' ? path.resolve(root, dir) : undefined
   }

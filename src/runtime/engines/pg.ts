@@ -11,7 +11,14 @@
 import pg from 'pg'
 import type { PoolConfig } from 'pg'
 import { AutoMigrationsError } from '../../errors.js'
-import { BatchError, type Engine, type LockOptions, type MigrationLock, type Queryable, type QueryResult } from './engine.js'
+import {
+  BatchError,
+  type Engine,
+  type LockOptions,
+  type MigrationLock,
+  type Queryable,
+  type QueryResult,
+} from './engine.js'
 import { takeLease } from './lease.js'
 import { DEFAULT_LOCK_POLL_MS } from './lock-defaults.js'
 import { Mutex } from './mutex.js'
@@ -77,7 +84,11 @@ function ignoreError(): void {
 /** The server a source points at, for error messages (never the password). */
 function endpointOf(source: PgSource): string {
   const config: { host?: string; port?: number | string; connectionString?: string } =
-    typeof source === 'string' ? { connectionString: source } : isPool(source) ? (source as unknown as { options: PoolConfig }).options : (source as PoolConfig)
+    typeof source === 'string'
+      ? { connectionString: source }
+      : isPool(source)
+        ? (source as unknown as { options: PoolConfig }).options
+        : (source as PoolConfig)
   let host = config.host
   let port = config.port
   if (config.connectionString) {
@@ -107,7 +118,9 @@ function isConnectTimeout(error: unknown): boolean {
   return (
     error instanceof Error &&
     (error as { code?: unknown }).code === undefined &&
-    /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message)
+    /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(
+      error.message,
+    )
   )
 }
 
@@ -127,7 +140,10 @@ export class PgEngine implements Engine {
   constructor(source: PgSource, options: PgEngineOptions = {}) {
     this.#lockPollMs = options.lockPollMs ?? DEFAULT_LOCK_POLL_MS
     this.#endpoint = endpointOf(source)
-    const connectionTimeoutMillis = options.connectTimeoutMs ?? (typeof source === 'string' ? urlConnectTimeout(source) : undefined) ?? DEFAULT_CONNECT_TIMEOUT_MS
+    const connectionTimeoutMillis =
+      options.connectTimeoutMs ??
+      (typeof source === 'string' ? urlConnectTimeout(source) : undefined) ??
+      DEFAULT_CONNECT_TIMEOUT_MS
     if (typeof source === 'string') {
       this.#pool = new pg.Pool({ connectionString: source, connectionTimeoutMillis })
       this.#ownsPool = true
@@ -168,7 +184,9 @@ export class PgEngine implements Engine {
   execBatch(statements: readonly string[]): Promise<void> {
     // No marker before the first statement: the batch's text then starts with the run's tag comment,
     // which is how pg_stat_activity shows whose statement it is.
-    const text = statements.map((sql, index) => (index === 0 ? sql : `SELECT ${index} AS ${MARKER};\n${sql}`)).join(';\n')
+    const text = statements
+      .map((sql, index) => (index === 0 ? sql : `SELECT ${index} AS ${MARKER};\n${sql}`))
+      .join(';\n')
     return this.#withClient(
       (client, broken) =>
         new Promise<void>((resolve, reject) => {
@@ -180,7 +198,8 @@ export class PgEngine implements Engine {
           query.on('error', (error: Error) => {
             // A connection the server ended (57P0x) or that broke (no code) must not go back to the pool.
             const code = (error as { code?: unknown }).code
-            if (code === undefined || (typeof code === 'string' && (code.startsWith('57P0') || code.startsWith('08')))) broken(error)
+            if (code === undefined || (typeof code === 'string' && (code.startsWith('57P0') || code.startsWith('08'))))
+              broken(error)
             reject(new BatchError(reached, error))
           })
           query.on('end', () => resolve())
@@ -251,11 +270,16 @@ export class PgEngine implements Engine {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new AutoMigrationsError('DATABASE_ERROR', 'This Postgres engine was closed; open a new one.')
+    if (this.#closed)
+      throw new AutoMigrationsError('DATABASE_ERROR', 'This Postgres engine was closed; open a new one.')
   }
 }
 
-async function runTransaction<T>(client: PgQueryTarget, fn: (tx: Queryable) => Promise<T>, onBroken: (error: Error) => void): Promise<T> {
+async function runTransaction<T>(
+  client: PgQueryTarget,
+  fn: (tx: Queryable) => Promise<T>,
+  onBroken: (error: Error) => void,
+): Promise<T> {
   await client.query('BEGIN')
   let result: T
   try {

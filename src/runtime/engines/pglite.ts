@@ -16,7 +16,14 @@ import * as fs from 'node:fs'
 import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite'
 import { AutoMigrationsError } from '../../errors.js'
 import { acquireDirectoryLock, canonicalDir, type DirectoryLock } from '../lock-file.js'
-import { BatchError, type Engine, type LockOptions, type MigrationLock, type Queryable, type QueryResult } from './engine.js'
+import {
+  BatchError,
+  type Engine,
+  type LockOptions,
+  type MigrationLock,
+  type Queryable,
+  type QueryResult,
+} from './engine.js'
 import { DEFAULT_LOCK_NAME, DEFAULT_LOCK_TIMEOUT_MS } from './lock-defaults.js'
 import { Mutex } from './mutex.js'
 
