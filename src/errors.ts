@@ -19,7 +19,6 @@ export type ErrorCode =
   | 'APP_DUPLICATE'
   | 'TABLE_IN_TWO_APPS'
   | 'FK_APP_NOT_DEPENDENCY'
-  | 'KEPT_FOR_DEPENDENT_APP'
   | 'CONFIG_NOT_FOUND'
   | 'INVALID_CONFIG'
   // loading and history
@@ -29,7 +28,8 @@ export type ErrorCode =
   | 'INVALID_MIGRATION'
   | 'DUPLICATE_MIGRATION_ID'
   | 'REPLAY_FAILED'
-  | 'UNBUILDABLE_HISTORY'
+  | 'MIGRATION_CYCLE'
+  | 'MIGRATION_DEPENDENCY_MISSING'
   | 'IRREVERSIBLE'
   // runner
   | 'MIGRATION_FAILED'
@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'MIGRATION_PARTIAL'
   | 'EMBEDDED_DB_LOCKED'
   | 'UNKNOWN_MIGRATION'
+  | 'ROLLBACK_BLOCKED'
   | 'DATABASE_ERROR'
   // differ / cli
   | 'AMBIGUOUS_CHANGE'

@@ -57,3 +57,62 @@ export function closure(start: string, needsOf: (name: string) => readonly strin
   }
   return out
 }
+
+/**
+ * Every node after the nodes it needs; of the nodes ready at each point, the first by `before` (so
+ * the order is the caller's preference wherever the needs allow it).
+ */
+export function priorityOrder<N extends GraphNode>(
+  nodes: readonly N[],
+  before: (a: N, b: N) => number,
+  problems: OrderProblems,
+): N[] {
+  const index = new Map(nodes.map((n) => [n.name, n]))
+  const waiting = new Map<string, number>()
+  const dependents = new Map<string, N[]>()
+  for (const node of nodes) {
+    const needs = new Set(node.needs)
+    for (const need of needs) {
+      if (!index.has(need)) throw problems.missing(node.name, need)
+      const list = dependents.get(need)
+      if (list) list.push(node)
+      else dependents.set(need, [node])
+    }
+    waiting.set(node.name, needs.size)
+  }
+  const ready = nodes.filter((n) => waiting.get(n.name) === 0)
+  const out: N[] = []
+  while (ready.length > 0) {
+    let best = 0
+    for (let i = 1; i < ready.length; i++) if (before(ready[i]!, ready[best]!) < 0) best = i
+    const node = ready[best]!
+    ready[best] = ready[ready.length - 1]!
+    ready.pop()
+    out.push(node)
+    for (const dependent of dependents.get(node.name) ?? []) {
+      const left = waiting.get(dependent.name)! - 1
+      waiting.set(dependent.name, left)
+      if (left === 0) ready.push(dependent)
+    }
+  }
+  if (out.length < nodes.length)
+    throw problems.cycle(
+      cycleAmong(
+        nodes.filter((n) => waiting.get(n.name)! > 0),
+        index,
+      ),
+    )
+  return out
+}
+
+/** A cycle among nodes that all wait on one another (each has a need among them). */
+function cycleAmong<N extends GraphNode>(stuck: readonly N[], index: ReadonlyMap<string, N>): string[] {
+  const inStuck = new Set(stuck.map((n) => n.name))
+  const path: string[] = []
+  let node = stuck[0]!
+  while (!path.includes(node.name)) {
+    path.push(node.name)
+    node = index.get([...node.needs].sort().find((need) => inStuck.has(need))!)!
+  }
+  return [...path.slice(path.indexOf(node.name)), node.name]
+}

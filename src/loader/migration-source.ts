@@ -44,6 +44,8 @@ const DATA_METHODS: ReadonlyMap<string, { min: number; max: number }> = new Map(
 export interface MigrationSourceExports {
   ID: string
   DESCRIPTION: string
+  /** Absent in files written before the migration graph (SPEC §3). */
+  DEPENDS_ON?: unknown
   forwards: () => MigrationManager
 }
 
@@ -140,6 +142,7 @@ class Reader {
 
     const id = this.exportedString('ID')
     const description = this.exportedString('DESCRIPTION')
+    const dependsOn = this.optionalExport('DEPENDS_ON')
 
     // export async function forwards() {
     this.word('export')
@@ -209,7 +212,22 @@ class Reader {
       for (const { method, args } of calls) target[method]!.apply(manager, copy ? cloneData(args) : args)
       return manager
     }
-    return { ID: id, DESCRIPTION: description, forwards }
+    return { ID: id, DESCRIPTION: description, ...(dependsOn ? { DEPENDS_ON: dependsOn.value } : {}), forwards }
+  }
+
+  /** `export const NAME = <literal>` when the next export is that one; else nothing is read. */
+  optionalExport(name: string): { value: unknown } | undefined {
+    const start = this.#at
+    this.word('export')
+    if (this.identifier() !== 'const') {
+      this.#at = start
+      return undefined
+    }
+    this.word(name)
+    this.punct(CH_EQUALS)
+    const value = this.value(false)
+    this.maybe(CH_SEMICOLON)
+    return { value }
   }
 
   /** `export const NAME = '…'` */

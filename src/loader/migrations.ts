@@ -24,6 +24,8 @@ export interface LoadedMigrationFile {
   id: string
   /** The exported `DESCRIPTION`; '' when there is none. */
   description: string
+  /** The exported `DEPENDS_ON` (app → migration ID); undefined in files written before it existed. */
+  dependsOn: Record<string, string> | undefined
   /** The exported `forwards`; call it through `runForwards`, which names the file if it throws. */
   forwards: () => unknown
 }
@@ -131,7 +133,7 @@ export async function loadAppMigrations(
       failureCode: 'MIGRATION_LOAD_FAILED',
       what: `the migrations of app "${app.name}" (${dir})`,
       keepNames: false,
-      pick: ['ID', 'DESCRIPTION', 'forwards'],
+      pick: ['ID', 'DESCRIPTION', 'DEPENDS_ON', 'forwards'],
       preread: true,
       cache: options.cache,
       cacheKey: `migrations:${app.name}:${dir}`,
@@ -201,7 +203,7 @@ export async function runForwards(migration: LoadedMigrationFile): Promise<unkno
 }
 
 function migrationOf(namespace: Record<string, unknown> | undefined, file: string, app: string): LoadedMigrationFile {
-  const { ID: id, DESCRIPTION: description, forwards } = namespace ?? {}
+  const { ID: id, DESCRIPTION: description, DEPENDS_ON: dependsOn, forwards } = namespace ?? {}
   const problems: string[] = []
   if (id === undefined) {
     problems.push(`it exports no ID (add: export const ID = '${exampleId()}')`)
@@ -216,6 +218,11 @@ function migrationOf(namespace: Record<string, unknown> | undefined, file: strin
   }
   if (description !== undefined && typeof description !== 'string') {
     problems.push(`its DESCRIPTION is ${describeValue(description)}, not a string`)
+  }
+  if (dependsOn !== undefined && !isDependsOn(dependsOn)) {
+    problems.push(
+      `its DEPENDS_ON is ${describeValue(dependsOn)}, not an object of app names and migration IDs (like { auth: '${exampleId()}' })`,
+    )
   }
   if (forwards === undefined) {
     problems.push('it exports no forwards() function (add: export async function forwards() { … return manager })')
@@ -234,8 +241,18 @@ function migrationOf(namespace: Record<string, unknown> | undefined, file: strin
     file,
     id: id as string,
     description: (description as string | undefined) ?? '',
+    dependsOn: dependsOn === undefined ? undefined : { ...(dependsOn as Record<string, string>) },
     forwards: forwards as () => unknown,
   }
+}
+
+function isDependsOn(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((id) => typeof id === 'string' && MIGRATION_ID_PATTERN.test(id))
+  )
 }
 
 function exampleId(): string {

@@ -92,8 +92,9 @@ export function generateVirtualModule(input: VirtualModuleInput): string {
     input.migrations.forEach((entry, index) => {
       const module = `migration${index}`
       // The ID and description come from the file itself: migrations are keyed by their exported ID.
+      // DEPENDS_ON is read at build time (the graph is known then), so a file without it needs no export.
       lines.push(
-        `  { app: ${JSON.stringify(entry.app)}, id: ${module}.ID, description: ${module}.DESCRIPTION, file: ${JSON.stringify(displayPath(entry.file, input.root))}, forwards: ${module}.forwards },`,
+        `  { app: ${JSON.stringify(entry.app)}, id: ${module}.ID, description: ${module}.DESCRIPTION, file: ${JSON.stringify(displayPath(entry.file, input.root))}${entry.dependsOn ? `, dependsOn: ${JSON.stringify(entry.dependsOn)}` : ''}, forwards: ${module}.forwards },`,
       )
     })
     lines.push('];')

@@ -76,6 +76,7 @@ export function projectMigrator(history: ProjectHistory, options: ProjectMigrato
           id: m.id,
           file: m.file,
           description: m.description,
+          ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
           forwards: () => ({ operations: m.operations }),
         })),
       ),

@@ -30,7 +30,7 @@ import type { RegisteredApp } from '../app/registry.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../migration/snapshot.js'
 import { ENGINE_BUILD } from '../version.js'
-import type { DependentReference } from './dependent-references.js'
+import type { DependentReference } from './references.js'
 
 export { diskCachesEnabled as historyCacheEnabled } from '../version.js'
 
@@ -45,6 +45,8 @@ export interface CachedMigration {
   id: string
   file: string
   description: string
+  /** The file's `DEPENDS_ON`; absent for a file written before it existed. */
+  dependsOn?: Record<string, string> | undefined
 }
 
 /** A file's path, content hash, size, mtimeMs, ctimeMs, inode and when it was hashed (epoch ms). */
@@ -79,8 +81,10 @@ export interface CachedApp {
   /** Local files other than the migrations that loading them read (helpers), sorted. */
   inputs: FileRecord[]
   migrations: CachedMigration[]
-  /** Foreign keys the app's migrations point at other apps' tables (see dependent-references.ts). */
+  /** Foreign keys the app's migrations point at other apps' tables (see references.ts). */
   references: DependentReference[]
+  /** Its migrations' table renames (old class name, new), in order. */
+  renamedTables: (readonly [string, string])[]
   /** The app's tables and enums once every app is replayed. */
   tables: TableSnapshot[]
   enums: EnumSnapshot[]

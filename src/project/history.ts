@@ -28,12 +28,8 @@ import type { Operation } from '../migration/operations/index.js'
 import { type RecordedMigration, replay } from '../migration/replay.js'
 import { cloneData, SchemaState, tableKey } from '../migration/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../schema/to-snapshot.js'
-import {
-  checkReferencedKeys,
-  type DependentReference,
-  referencesOf,
-  unbuildableReferences,
-} from './dependent-references.js'
+import { type DependentReference, referencesOf } from './references.js'
+import { migrationOrder } from '../core/migration-graph.js'
 import { userError } from './errors.js'
 import {
   appKey,
@@ -58,6 +54,8 @@ export interface MigrationRecord {
   id: string
   file: string
   description: string
+  /** The file's `DEPENDS_ON`; undefined for a file written before it existed (SPEC §3). */
+  dependsOn?: Record<string, string> | undefined
 }
 
 export interface HistoryMigration extends MigrationRecord, RecordedMigration {
@@ -71,6 +69,8 @@ export interface AppState<M extends MigrationRecord = MigrationRecord> {
   migrations: M[]
   /** Why the app's history can't be trusted; the app is then not diffed. */
   errors: AutoMigrationsError[]
+  /** Every renameTable of its migrations (old class name, new), in order: who pointed at a table by an older name. */
+  renamedTables: (readonly [string, string])[]
 }
 
 export interface AppHistory extends AppState<HistoryMigration> {}
@@ -79,7 +79,7 @@ export interface ProjectState<A extends AppState = AppState> {
   project: LoadedProject
   /** Every app, in dependency order. */
   apps: A[]
-  /** Every sound app's migrations replayed, app by app in dependency order, each in ID order. */
+  /** Every sound app's migrations replayed in the order of the migration graph (core/migration-graph.ts). */
   state: SchemaState
   /** The table classes as a snapshot; undefined when the model is invalid (see `errors`). */
   model: ModelSnapshot | undefined
@@ -87,12 +87,6 @@ export interface ProjectState<A extends AppState = AppState> {
   modelError: AutoMigrationsError | undefined
   /** Foreign keys that sound apps' migrations point at other apps' tables. */
   references: DependentReference[]
-  /**
-   * Histories a new database can't be built from (a dependent app's migration points at what its
-   * dependency's migrations removed): errors for `check` and builds, not for the dev server, which
-   * keeps writing and applying (its database ran the history already).
-   */
-  newDatabaseErrors: AutoMigrationsError[]
   /** Broken history and an invalid model, in the order found. */
   errors: AutoMigrationsError[]
   /** The project's watch files and every migration file. */
@@ -215,6 +209,8 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   const inputs: string[][] = []
   const pure: boolean[] = []
   const references: DependentReference[][] = []
+  // Apps whose migrations were loaded (not taken from the cache): replayed once all are known.
+  const loaded: number[] = []
   const watch = new Set(project.watchFiles)
   const state = new SchemaState()
   // Apps replayed after reused ones may change their tables (renames that foreign keys follow):
@@ -227,7 +223,12 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
         for (const table of entry.tables)
           state.tables.set(tableKey(table.app, table.className), share ? table : cloneData(table))
         for (const e of entry.enums) state.enums.set(tableKey(e.app, e.name), share ? e : cloneData(e))
-        histories.push({ app, migrations: entry.migrations.map((m) => ({ app: app.name, ...m })), errors: [] })
+        histories.push({
+          app,
+          migrations: entry.migrations.map((m) => ({ app: app.name, ...m })),
+          errors: [],
+          renamedTables: entry.renamedTables,
+        })
         inputs.push(entry.inputs.map(([file]) => file))
         pure.push(entry.pure)
         references.push(entry.references)
@@ -239,22 +240,19 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
       )
       for (const migration of history.migrations) watch.add(migration.file)
       inputs.push(appInputs)
-      pure.push(noForeignKeysInto(state, app.name))
+      pure.push(true)
       references.push(history.errors.length ? [] : referencesOf(history.migrations))
-      if (history.errors.length === 0) {
-        try {
-          replay(history.migrations, state)
-        } catch (error) {
-          history.errors.push(userError(error))
-        }
-      }
+      loaded.push(at)
       histories.push(history)
     }
   } finally {
     hashes.release()
   }
+  const interleaved = replayInGraphOrder(apps, histories, loaded, state, pure)
+  if (interleaved) memory?.forget()
   for (const history of histories) errors.push(...history.errors)
-  if (cacheFile && errors.length === 0) {
+  // A history whose apps interleave is replayed as a whole each time: the cache chains apps one by one.
+  if (cacheFile && errors.length === 0 && !interleaved) {
     const next = await cacheOf(project, {
       histories,
       state,
@@ -291,19 +289,8 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
     } catch (error) {
       modelError = userError(error)
     }
-    if (model) {
-      modelError = checkReferencedKeys(allReferences, state, model.snapshot, project.root)
-      if (modelError) model = undefined
-    }
     if (modelError) errors.push(modelError)
   }
-  // (An app whose own history is broken is reported as such, not through its dependents.)
-  const broken = new Set(histories.filter((h) => h.errors.length > 0).map((h) => h.app.name))
-  const newDatabaseErrors = unbuildableReferences(
-    allReferences.filter((r) => !broken.has(r.target.app)),
-    state,
-    project.root,
-  )
   return {
     project,
     apps: histories,
@@ -311,10 +298,62 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
     model,
     modelError,
     references: allReferences,
-    newDatabaseErrors,
     errors,
     watchFiles: [...watch].sort(),
   }
+}
+
+/**
+ * Replays the loaded apps' migrations onto `state` (which holds the reused apps already), in the
+ * order of the migration graph. While no migration needs one of a later app, that is app by app,
+ * and `pure` says for each loaded app whether its replay changed an earlier app's tables; otherwise
+ * the apps interleave (true is returned) and the whole graph order is replayed. A graph that cannot
+ * be ordered is an error of the app whose file is wrong; the rest replays app by app.
+ */
+function replayInGraphOrder(
+  apps: readonly RegisteredApp[],
+  histories: readonly AppState[],
+  loaded: readonly number[],
+  state: SchemaState,
+  pure: boolean[],
+): boolean {
+  let order: MigrationRecord[] | undefined
+  try {
+    order = migrationOrder(
+      apps,
+      histories.flatMap((h) => h.migrations),
+    )
+  } catch (error) {
+    const failed = userError(error)
+    const owner = histories.find((h) => h.app.name === failed.details.app) ?? histories[0]
+    owner?.errors.push(failed)
+  }
+  const rank = new Map(apps.map((a, i) => [a.name, i]))
+  const interleaved = order?.some((m, i, all) => i > 0 && rank.get(m.app)! < rank.get(all[i - 1]!.app)!) ?? false
+  if (!interleaved || !order) {
+    for (const at of loaded) {
+      const history = histories[at] as AppHistory
+      pure[at] = noForeignKeysInto(state, history.app.name)
+      if (history.errors.length > 0) continue
+      try {
+        replay(history.migrations, state)
+      } catch (error) {
+        history.errors.push(userError(error))
+      }
+    }
+    return false
+  }
+  const sound = new Set(loaded.filter((at) => histories[at]!.errors.length === 0).map((at) => apps[at]!.name))
+  for (const migration of order as HistoryMigration[]) {
+    if (!sound.has(migration.app)) continue
+    try {
+      replay([migration], state)
+    } catch (error) {
+      histories.find((h) => h.app.name === migration.app)!.errors.push(userError(error))
+      sound.delete(migration.app)
+    }
+  }
+  return true
 }
 
 const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], record[4]) < RACY_MS
@@ -401,8 +440,14 @@ async function cacheOf(
       dirMtimeMs: before.dirMtimeMs,
       files: after.files,
       inputs: after.inputs,
-      migrations: history.migrations.map((m) => ({ id: m.id, file: m.file, description: m.description })),
+      migrations: history.migrations.map((m) => ({
+        id: m.id,
+        file: m.file,
+        description: m.description,
+        ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+      })),
       references: run.references[at]!,
+      renamedTables: history.renamedTables,
       tables,
       enums,
     })
@@ -416,7 +461,7 @@ async function loadAppHistory(
   cache: LoaderCache | undefined,
   read?: (file: string) => string | undefined,
 ): Promise<{ history: AppHistory; inputs: string[] }> {
-  const history: AppHistory = { app, migrations: [], errors: [] }
+  const history: AppHistory = { app, migrations: [], errors: [], renamedTables: [] }
   let files: LoadedMigrationFile[]
   let inputs: string[]
   try {
@@ -470,8 +515,14 @@ async function loadAppHistory(
       id: file.id,
       file: file.file,
       description: file.description,
+      dependsOn: file.dependsOn,
       operations: manager.operations,
     })
+    for (const o of manager.operations)
+      if (o.kind === 'renameTable') {
+        const p = o.params as { oldClassName: string; newClassName: string }
+        history.renamedTables.push([p.oldClassName, p.newClassName])
+      }
   }
   return { history, inputs }
 }
@@ -517,18 +568,30 @@ export function rememberWritten(
       const follows = migration.operations.some((o) => o.kind === 'renameTable' || o.kind === 'renameColumn')
       if ((follows && !noForeignKeysInto(state, app.name)) || !referencesOnly(state, app.name, before))
         throw new Error('not independent')
+      // A migration that needs one of a later app interleaves the apps: the cache chains them one by one.
+      if (Object.keys(migration.dependsOn ?? {}).some((other) => !before.has(other))) throw new Error('interleaves')
       replay([{ app: migration.app, id: migration.id, file: migration.file, operations: migration.operations }], state)
       if (!referencesOnly(state, app.name, before)) throw new Error('not independent')
       entry.files = [...entry.files, record].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
       entry.migrations = [
         ...entry.migrations,
-        { id: migration.id, file: migration.file, description: migration.description },
+        {
+          id: migration.id,
+          file: migration.file,
+          description: migration.description,
+          ...(migration.dependsOn ? { dependsOn: migration.dependsOn } : {}),
+        },
       ].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
       const known = new Set(entry.references.map((r) => JSON.stringify(r.target)))
       entry.references = [
         ...entry.references,
         ...referencesOf([migration]).filter((r) => !known.has(JSON.stringify(r.target))),
       ]
+      for (const o of migration.operations)
+        if (o.kind === 'renameTable') {
+          const p = o.params as { oldClassName: string; newClassName: string }
+          entry.renamedTables = [...entry.renamedTables, [p.oldClassName, p.newClassName]]
+        }
       entry.tables = [...state.tables.values()].filter((t) => t.app === app.name)
       entry.enums = [...state.enums.values()].filter((e) => e.app === app.name)
       let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key

@@ -12,7 +12,8 @@ import { AutoMigrationsError } from '../errors.js'
 import type { Operation } from '../migration/operations/index.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
 import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
-import type { AppState, ProjectState } from './history.js'
+import { type Draft, resolveDependencies } from './depends-on.js'
+import type { AppState, ProjectState, WrittenRecord } from './history.js'
 import type { ChangeReport, WrittenMigration } from './types.js'
 
 export interface PlanOptions {
@@ -194,58 +195,82 @@ export interface WriteMigrationOptions {
   description?: string | undefined
   /** The clock, for the ID (tests pass a fixed one). */
   now?: Date | undefined
+  /** Write a migration for a plan without operations too (`auto-migrations new <app>` without --auto). */
+  empty?: boolean | undefined
+}
+
+/** A migration just written: what the session remembers of it, and its exact text. */
+export interface WrittenFile extends WrittenMigration, WrittenRecord {}
+
+/** A new ID for `app`, later than every one it has and `taken`, whose file name is free. */
+function freshId(app: AppState, taken: readonly string[], now: Date): string {
+  const dir = app.app.migrationsPath
+  const ids = [...app.migrations.map((m) => m.id), ...taken]
+  let id = newMigrationId(ids, now)
+  // A hand-made file may already use the name (its ID differing from its name): never overwrite it.
+  while (dir !== undefined && existsSync(path.join(dir, migrationFileName(app.app.name, id))))
+    id = newMigrationId([...ids, id], now)
+  return id
 }
 
 /**
- * Writes one migration file for `app` (atomically), with an ID later than every one the app has.
- * An empty `operations` writes an empty migration (`auto-migrations new <app>` without --auto).
+ * Writes one migration file per plan with operations (atomically), in app order, each with an ID
+ * later than every one its app has and the `DEPENDS_ON` it needs (./depends-on.ts; a plan may
+ * become two files). A write that fails stops the rest: its error lists what was written before.
  */
-export async function writeMigration(
-  app: AppState,
-  operations: readonly Operation[],
-  options: WriteMigrationOptions = {},
-): Promise<WrittenMigration> {
-  const dir = app.app.migrationsPath
-  if (dir === undefined) {
-    throw new AutoMigrationsError(
-      'INVALID_APP',
-      `App "${app.app.name}" was not loaded from a file, so it has no migrations folder.`,
-      { app: app.app.name },
-    )
-  }
-  const ids = app.migrations.map((m) => m.id)
-  let id = newMigrationId(ids, options.now ?? new Date())
-  // A hand-made file may already use the name (its ID differing from its name): never overwrite it.
-  while (existsSync(path.join(dir, migrationFileName(app.app.name, id))))
-    id = newMigrationId([...ids, id], options.now ?? new Date())
-  const file = path.join(dir, migrationFileName(app.app.name, id))
-  const description = options.description ?? autoDescription(operations)
-  const text = renderMigration({ app: app.app.name, id, description, operations })
-  try {
-    await writeFileAtomic(file, text)
-  } catch (error) {
-    throw new AutoMigrationsError(
-      'WRITE_FAILED',
-      `Could not write migration ${file}: ${error instanceof Error ? error.message : String(error)}`,
-      { app: app.app.name, file, migrationId: id },
-      { cause: error },
-    )
-  }
-  return { app: app.app.name, id, file, lines: operations.map((o) => o.describe()) }
-}
-
-/** Writes one migration per plan that has operations, in dependency order. */
 export async function writeMigrations(
   history: ProjectState,
-  plans: readonly AppPlan[],
+  plans: readonly { app: string; operations: readonly Operation[] }[],
   options: WriteMigrationOptions = {},
-): Promise<WrittenMigration[]> {
-  const written: WrittenMigration[] = []
+): Promise<WrittenFile[]> {
+  const now = options.now ?? new Date()
+  const drafts: Draft[] = []
   for (const plan of plans) {
-    if (plan.operations.length === 0) continue
+    if (plan.operations.length === 0 && !options.empty) continue
     const app = history.apps.find((a) => a.app.name === plan.app)
     if (!app) continue
-    written.push(await writeMigration(app, plan.operations, options))
+    if (app.app.migrationsPath === undefined) {
+      throw new AutoMigrationsError(
+        'INVALID_APP',
+        `App "${app.app.name}" was not loaded from a file, so it has no migrations folder.`,
+        { app: app.app.name },
+      )
+    }
+    drafts.push({ app, id: freshId(app, [], now), operations: plan.operations, dependsOn: {} })
+  }
+  const resolved = resolveDependencies(history, drafts, (app, taken) => freshId(app, taken, now))
+  const written: WrittenFile[] = []
+  for (const draft of resolved) {
+    const name = draft.app.app.name
+    const file = path.join(draft.app.app.migrationsPath!, migrationFileName(name, draft.id))
+    const description = options.description ?? autoDescription(draft.operations)
+    const text = renderMigration({
+      app: name,
+      id: draft.id,
+      description,
+      dependsOn: draft.dependsOn,
+      operations: draft.operations,
+    })
+    try {
+      await writeFileAtomic(file, text)
+    } catch (error) {
+      throw new AutoMigrationsError(
+        'WRITE_FAILED',
+        `Could not write migration ${file}: ${error instanceof Error ? error.message : String(error)}`,
+        { app: name, file, migrationId: draft.id, written: written.map((w) => w.file) },
+        { cause: error },
+      )
+    }
+    written.push({
+      app: name,
+      id: draft.id,
+      file,
+      lines: draft.operations.map((o) => o.describe()),
+      description,
+      dependsOn: draft.dependsOn,
+      operations: draft.operations,
+      text,
+    })
   }
   return written
 }

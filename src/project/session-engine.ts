@@ -6,4 +6,3 @@
 export { LoaderCache, loadMigrationFiles, loadProject } from '../loader/index.js'
 export { loadHistory, loadProjectState, rememberWritten, saveRemembered } from './history.js'
 export { TableFiles, autoDescription, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'
-export { renderMigration } from '../writer/index.js'

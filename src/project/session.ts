@@ -18,6 +18,7 @@ import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
 import { HistoryMemory, historyCacheEnabled } from './history-cache.js'
 import type { ProjectHistory, ProjectState, WrittenRecord } from './history.js'
+import type { WrittenFile } from './plan.js'
 import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
 import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
 
@@ -107,7 +108,7 @@ class Session implements ProjectSession {
       const { history } = loaded
       const { planNewMigrations, reportPlans } = await this.#work()
       const changes = await reportPlans(history, planNewMigrations(history))
-      const errors = [...history.errors, ...history.newDatabaseErrors]
+      const errors = history.errors
       const ok = changes.length === 0 && errors.length === 0
       if (verdicts) this.#recordVerdict(history, ok)
       return { ok, changes, errors, watchFiles: history.watchFiles }
@@ -119,45 +120,17 @@ class Session implements ProjectSession {
       const loaded = await this.#load()
       if ('error' in loaded) return { written: [], held: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       const { history } = loaded
-      const {
-        TableFiles,
-        autoDescription,
-        heldReports,
-        planNewMigrations,
-        rememberWritten,
-        renderMigration,
-        saveRemembered,
-        writeMigrations,
-      } = await this.#work()
+      const { TableFiles, heldReports, planNewMigrations, rememberWritten, saveRemembered, writeMigrations } =
+        await this.#work()
       const plans = planNewMigrations(history, { allowDestructive: options.allowDestructive })
       const errors = [...history.errors]
-      const written: EmitResult['written'] = []
-      const remembered: WrittenRecord[] = []
-      // App by app: a write that fails for one app (a read-only folder) still reports the others.
-      for (const plan of plans) {
-        try {
-          for (const migration of await writeMigrations(history, [plan])) {
-            written.push(migration)
-            const description = autoDescription(plan.operations)
-            const text = renderMigration({
-              app: migration.app,
-              id: migration.id,
-              description,
-              operations: plan.operations,
-            })
-            remembered.push({
-              app: migration.app,
-              id: migration.id,
-              file: migration.file,
-              description,
-              operations: plan.operations,
-              text,
-            })
-          }
-        } catch (error) {
-          errors.push(userError(error))
-        }
+      let written: WrittenFile[] = []
+      try {
+        written = await writeMigrations(history, plans)
+      } catch (error) {
+        errors.push(userError(error))
       }
+      const remembered: WrittenRecord[] = written
       const reload = options.apply && written.length > 0 && errors.length === 0
       // The next load finds what was just written in memory instead of loading its app again (an
       // apply loads everything again below, which leaves the memory up to date anyway).
@@ -180,7 +153,12 @@ class Session implements ProjectSession {
       }
       const held = await heldReports(history, plans, new TableFiles(history))
       const watchFiles = [...new Set([...history.watchFiles, ...written.map((w) => w.file)])].sort()
-      return { written, held, errors, watchFiles }
+      return {
+        written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })),
+        held,
+        errors,
+        watchFiles,
+      }
     })
   }
 
@@ -191,6 +169,7 @@ class Session implements ProjectSession {
         return this.#verdict.entries.map((e) => ({
           ...e,
           ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}),
+          ...(e.dependsOn ? { dependsOn: { ...e.dependsOn } } : {}),
         }))
       const { loadMigrationFiles, loadProject, loadProjectState } = await this.#work()
       const cache = this.#cache!
@@ -212,7 +191,7 @@ class Session implements ProjectSession {
       for (const app of project.registry.apps) {
         const dependencies = dependenciesOf(project.registry, app.name)
         for (const m of await loadMigrationFiles(app, { root: project.root, cache }))
-          entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
+          entries.push(entryOf(app.name, dependencies, m))
       }
       return entries
     })
@@ -308,7 +287,7 @@ function entriesOf(history: ProjectState): MigrationEntry[] {
   const entries: MigrationEntry[] = []
   for (const { app, migrations } of history.apps) {
     const dependencies = dependenciesOf(history.project.registry, app.name)
-    for (const m of migrations) entries.push({ app: app.name, id: m.id, file: m.file, dependencies })
+    for (const m of migrations) entries.push(entryOf(app.name, dependencies, m))
   }
   return entries
 }
@@ -316,4 +295,12 @@ function entriesOf(history: ProjectState): MigrationEntry[] {
 /** Every app `app` depends on, directly or not, in registry order. */
 function dependenciesOf(registry: Registry, app: string): string[] {
   return registry.apps.filter((other) => dependsOn(registry, app, other.name)).map((other) => other.name)
+}
+
+function entryOf(
+  app: string,
+  dependencies: string[],
+  m: { id: string; file: string; dependsOn?: Record<string, string> | undefined },
+): MigrationEntry {
+  return { app, id: m.id, file: m.file, dependencies, ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}) }
 }

@@ -58,6 +58,8 @@ export interface MigrationEntry {
   app: string
   id: string
   file: string
-  /** Every app `app` depends on, directly or not (its migrations run after theirs). */
+  /** Every app `app` depends on, directly or not. */
   dependencies?: string[]
+  /** The file's `DEPENDS_ON`; absent for a file written before it existed. */
+  dependsOn?: Record<string, string>
 }

@@ -2,15 +2,16 @@
  * The runner: applies, reverses and tracks migrations on a database. One class, a small surface
  * (`migrate`, `rollback`, `status`), the engine and the history table behind it.
  *
- * Order: apps in dependency order, each app's migrations in ID order; that "logical order" is also the
- * replay order, so each operation's SQL is generated from the schema as it is at that point of history.
+ * Order: the migration graph's (core/migration-graph.ts: each migration after what it needs, an app's
+ * own in ID order, otherwise by app order); that is also the replay order, so each operation's SQL is
+ * generated from the schema as it is at that point of history.
  * Safety: the whole run holds the migration lock (a fenced lease on Postgres, see engines/lease.ts);
  * each migration runs in one transaction together with its history row (run-migration.ts); a migration
  * whose checksum changed after it ran blocks the run.
  */
 import { existsSync } from 'node:fs'
 import { orderByDependencies } from '../core/app-order.js'
-import { closure } from '../core/graph.js'
+import { MigrationGraph } from '../core/migration-graph.js'
 import { AutoMigrationsError } from '../errors.js'
 import { checksumOf } from '../migration/manager.js'
 import type { Operation } from '../migration/operations/index.js'
@@ -37,6 +38,8 @@ export interface MigrationSource {
   description?: string
   /** For error messages. */
   file?: string
+  /** The file's `DEPENDS_ON` (app → migration ID); absent for a file written before it existed. */
+  dependsOn?: Readonly<Record<string, string>> | undefined
   forwards: () => unknown
 }
 
@@ -118,10 +121,21 @@ export interface RollbackOptions {
   /** How many migrations to reverse (default 1, unless `to` is given). */
   steps?: number
   fake?: boolean
+  /**
+   * Also reverse, first, the applied migrations of other apps that depend on them (else such a
+   * dependent makes the rollback fail with ROLLBACK_BLOCKED, naming it).
+   */
+  cascade?: boolean
+  /** Only say what would be reversed (newest first), reversing nothing. */
+  preview?: boolean
 }
 
 interface Recorded {
   source: MigrationSource
+  app: string
+  id: string
+  file: string | undefined
+  dependsOn: Readonly<Record<string, string>> | undefined
   operations: readonly Operation[]
   checksum: string
   description: string
@@ -144,6 +158,8 @@ export class Migrator {
   readonly #options: MigratorOptions
   readonly #apps: AppInfo[]
   #recorded: Promise<Recorded[]> | undefined
+  /** The migration graph of what `#load` recorded (set with it). */
+  #graph: MigrationGraph<Recorded> | undefined
   #engine: Promise<Engine> | undefined
 
   constructor(options: MigratorOptions) {
@@ -184,13 +200,11 @@ export class Migrator {
   /** Every migration in logical order: apps by dependency, then ID. forwards() runs once per migration. */
   #load(): Promise<Recorded[]> {
     this.#recorded ??= (async () => {
-      const rank = new Map(this.#apps.map((a, i) => [a.name, i]))
-      const sorted = [...this.#options.migrations].sort(
-        (a, b) => (rank.get(a.app) ?? 0) - (rank.get(b.app) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-      )
+      const known = new Set(this.#apps.map((a) => a.name))
+      const sorted = this.#options.migrations
       const out: Recorded[] = []
       for (const source of sorted) {
-        if (!rank.has(source.app)) {
+        if (!known.has(source.app)) {
           throw new AutoMigrationsError(
             'APP_MISSING',
             `Migration ${source.id} belongs to app "${source.app}", which is not registered.`,
@@ -217,12 +231,17 @@ export class Migrator {
         }
         out.push({
           source,
+          app: source.app,
+          id: source.id,
+          file: source.file,
+          dependsOn: source.dependsOn,
           operations: manager.operations,
           checksum: checksumOf(manager.operations),
           description: source.description ?? manager.description ?? '',
         })
       }
-      return out
+      this.#graph = new MigrationGraph(this.#apps, out)
+      return this.#graph.order
     })()
     return this.#recorded
   }
@@ -282,12 +301,13 @@ export class Migrator {
   async migrate(optionsOrDatabase: MigrateOptions | DatabaseOption = {}): Promise<MigrateResult> {
     const options = asOptions<MigrateOptions>(optionsOrDatabase)
     const recorded = await this.#load()
+    // One app: its migrations (up to `to`) and what they need, of any app.
     const scope = options.app
-      ? closure(options.app, (name) => this.#apps.find((a) => a.name === name)?.dependencies)
+      ? this.#graph!.withNeeds(
+          recorded.filter((m) => m.app === options.app && !(options.to !== undefined && m.id > options.to)),
+        )
       : undefined
-    const wanted = (m: Recorded) =>
-      (!scope || scope.has(m.source.app)) &&
-      !(options.to !== undefined && m.source.app === options.app && m.source.id > options.to)
+    const wanted = (m: Recorded) => !scope || scope.has(m)
     const nothingPending = (ran: Map<string, HistoryRow>) =>
       !recorded.some((m) => wanted(m) && !ran.has(keyOfMigration(m)))
     const applied: AppliedMigration[] = []
@@ -380,19 +400,34 @@ export class Migrator {
             migrationId: options.to,
           })
         }
-        const targets =
+        const chosen =
           options.to !== undefined
             ? ranOfApp.filter((m) => m.source.id > options.to!)
             : ranOfApp.slice(-Math.max(0, options.steps ?? 1))
-        for (const m of recorded.filter((r) => r.source.app === options.app)) {
+        // Applied migrations of other apps that need what goes: reversed first (cascade), or refused.
+        const dependents = [...this.#graph!.withDependents(chosen)].filter(
+          (m) => !chosen.includes(m) && ran.has(keyOfMigration(m)),
+        )
+        if (dependents.length > 0 && !options.cascade)
+          throw rollbackBlocked(
+            options.app,
+            chosen,
+            dependents,
+            recorded.filter((m) => ran.has(keyOfMigration(m))),
+            this.#graph!,
+          )
+        const going = new Set([...chosen, ...dependents])
+        const targets = recorded.filter((m) => going.has(m))
+        for (const m of recorded.filter((r) => r.app === options.app || going.has(r))) {
           const stopped = progress.get(keyOfMigration(m))
           if (stopped?.direction === 'forwards')
             throw partialError(runOf(m, 'backwards'), stopped, ': run forwards to finish it first, then reverse it.')
         }
-        if (targets.length === 0) return { reversed: [] }
+        if (options.preview)
+          return { reversed: [...targets].reverse().map((m) => ({ app: m.app, id: m.id, description: m.description })) }
         // The schema as the database has it, the targets last (they come off the top): every other
         // migration that ran, whatever its app (reversing a key's type change must reach the foreign
-        // keys of apps after it), then the targets, in logical order.
+        // keys of apps after it), then the targets, in graph order.
         const others = recorded.filter((m) => ran.has(keyOfMigration(m)) && !targets.includes(m))
         const state = replay([...others, ...targets].map(recordedMigration))
         try {
@@ -520,4 +555,26 @@ function asOptions<T extends { database?: DatabaseOption }>(value: T | DatabaseO
 
 export function createMigrator(options: MigratorOptions): Migrator {
   return new Migrator(options)
+}
+
+/** ROLLBACK_BLOCKED: what depends on the migrations to reverse, and the command that reverses it first. */
+function rollbackBlocked(
+  app: string,
+  chosen: readonly Recorded[],
+  dependents: readonly Recorded[],
+  applied: readonly Recorded[],
+  graph: MigrationGraph<Recorded>,
+): AutoMigrationsError {
+  const first = dependents[0]!
+  const needed = chosen.find((c) => graph.withNeeds([first]).has(c)) ?? chosen[0]!
+  const earliest = dependents.filter((d) => d.app === first.app).reduce((a, b) => (b.id < a.id ? b : a))
+  const steps = applied.filter((m) => m.app === first.app && m.id >= earliest.id).length
+  const names = dependents.map((d) => `${d.app} ${d.id}${d.description ? ` (${d.description})` : ''}`)
+  const one = dependents.length === 1
+  return new AutoMigrationsError(
+    'ROLLBACK_BLOCKED',
+    `Cannot reverse ${app} ${needed.id}: ${names.join(', ')} ${one ? 'depends' : 'depend'} on it and ${one ? 'has' : 'have'} run. ` +
+      `Reverse ${one ? 'it' : 'them'} first (npx auto-migrations backwards ${first.app} --steps ${steps}), or pass --cascade to reverse ${one ? 'it' : 'them'} too.`,
+    { app, migrationId: needed.id, file: needed.file, dependents: dependents.map((d) => ({ app: d.app, id: d.id })) },
+  )
 }

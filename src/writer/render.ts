@@ -12,6 +12,8 @@ export interface MigrationFileInput {
   app: string
   id: string
   description: string
+  /** The migrations of other apps it needs (SPEC §3), app → ID; written even when empty. */
+  dependsOn: Readonly<Record<string, string>>
   operations: readonly Operation[]
 }
 
@@ -34,6 +36,7 @@ export function renderMigration(input: MigrationFileInput): string {
     '',
     `export const ID = ${formatValue(input.id)}`,
     `export const DESCRIPTION = ${formatValue(input.description)}`,
+    `export const DEPENDS_ON = ${formatValue(input.dependsOn)}`,
     '',
     'export async function forwards() {',
     `  const manager = new MigrationManager({ migrationId: ID, appName: ${formatValue(input.app)}, description: DESCRIPTION })`,

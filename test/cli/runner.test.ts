@@ -170,7 +170,7 @@ describe('auto-migrations forwards / status', () => {
     ])
     expect(await tables(url)).toEqual(['auto_migrations', 'user'])
 
-    // blog needs auth: auth's pending migration runs first.
+    // blog's migration depends on auth's first (its DEPENDS_ON), not on auth's later one.
     const blog = await p.run(['forwards', 'blog', '--database', url])
     expect(blog.code).toBe(0)
     expect(
@@ -178,8 +178,9 @@ describe('auto-migrations forwards / status', () => {
         .split('\n')
         .filter((l) => l.startsWith('applied'))
         .map((l) => l.split(' ').slice(1, 3).join(' ')),
-    ).toEqual([`auth ${ID2}`, `blog ${ID1}`])
+    ).toEqual([`blog ${ID1}`])
     expect(await tables(url)).toEqual(['auto_migrations', 'post', 'user'])
+    expect(await history(url)).toEqual([`auth ${ID1}`, `blog ${ID1}`])
 
     const status = await p.run(['status', 'blog', '--database', url])
     expect(status.stdout).toMatch(statusRow('blog', ID1, 'ran'))
@@ -462,19 +463,57 @@ describe('auto-migrations backwards (failures)', () => {
     const url = await freshDatabase()
     const p = await project('cli-two-apps')
     expect((await p.run(['new', 'all', '--auto'], { now: at(1) })).code).toBe(0)
+    expect((await p.run(['new', 'auth', '--desc', 'broken'], { now: at(2) })).code).toBe(0)
+    expect((await p.run(['new', 'auth', '--desc', 'later'], { now: at(3) })).code).toBe(0)
+    const broken = (await p.migrationFiles('auth'))[1]!
+    await p.edit(
+      `src/auth/migrations/${broken}`,
+      '  return manager',
+      "  manager.sql('SELECT 1', 'SELECT 1/0')\n  return manager",
+    )
+    expect((await p.run(['forwards', '--database', url])).code).toBe(0)
+
+    const back = await p.run(['backwards', 'auth', '--steps', '2', '--yes', '--database', url])
+    expect(back.code).toBe(1)
+    expect(back.stdout.trim()).toBe(`reversed auth ${ID3} later`)
+    expect(back.stderr).toContain('The migration above stays reversed; the one that failed was not.')
+    expect(back.stderr).toMatch(
+      /error \[MIGRATION_FAILED\]: Migration auth 2026-01-02T00:00:00:000000 \(.*auth_2026_01_02T00_00_00_000000\.ts\) failed backwards, operation ".+": .+ \[22012\]\nSQL: SELECT 1\/0/,
+    )
+    expect(await history(url)).toEqual([`auth ${ID1}`, `auth ${ID2}`, `blog ${ID1}`])
+  })
+
+  it('refuses to reverse a migration that an applied migration of another app depends on, unless --cascade', async () => {
+    const url = await freshDatabase()
+    const p = await project('cli-two-apps')
+    expect((await p.run(['new', 'all', '--auto'], { now: at(1) })).code).toBe(0)
     expect((await p.run(['new', 'auth', '--desc', 'later'], { now: at(2) })).code).toBe(0)
     expect((await p.run(['forwards', '--database', url])).code).toBe(0)
 
-    // blog's post.author references auth's user: dropping user's key fails.
-    const back = await p.run(['backwards', 'auth', '--steps', '2', '--yes', '--database', url])
-    expect(back.code).toBe(1)
-    expect(back.stdout.trim()).toBe(`reversed auth ${ID2} later`)
-    expect(back.stderr).toContain('The migration above stays reversed; the one that failed was not.')
-    expect(back.stderr).toMatch(
-      /error \[MIGRATION_FAILED\]: Migration auth 2026-01-01T00:00:00:000000 \(.*auth_2026_01_01T00_00_00_000000\.ts\) failed backwards, operation ".+": .+ \[2BP01\]\nSQL: /,
+    // auth's later migration has no dependents: it reverses alone.
+    const alone = await p.run(['backwards', 'auth', '--yes', '--database', url])
+    expect(alone.code).toBe(0)
+    expect(alone.stdout.trim()).toBe(`reversed auth ${ID2} later`)
+
+    // blog's post.author points at auth's user, written in auth's first migration.
+    const blocked = await p.run(['backwards', 'auth', '--yes', '--database', url])
+    expect(blocked.code).toBe(1)
+    expect(blocked.stderr).toContain(
+      `error [ROLLBACK_BLOCKED]: Cannot reverse auth ${ID1}: blog ${ID1} (add table Post, add column Post.id and 2 more) depends on it and has run. ` +
+        'Reverse it first (npx auto-migrations backwards blog --steps 1), or pass --cascade to reverse it too.',
     )
     expect(await history(url)).toEqual([`auth ${ID1}`, `blog ${ID1}`])
-    expect(await tables(url)).toEqual(['auto_migrations', 'post', 'user'])
+
+    const cascade = await p.run(['backwards', 'auth', '--cascade', '--yes', '--database', url])
+    expect(cascade.code).toBe(0)
+    expect(
+      cascade.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('reversed'))
+        .map((l) => l.split(' ').slice(1, 3).join(' ')),
+    ).toEqual([`blog ${ID1}`, `auth ${ID1}`])
+    expect(await history(url)).toEqual([])
+    expect(await tables(url)).toEqual(['auto_migrations'])
   })
 })
 

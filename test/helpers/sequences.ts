@@ -277,13 +277,15 @@ export async function writeMigrations(plans: readonly AppPlan[], version: number
     if (!plan.operations.length) continue
     const id = migrationId(version, plan.app)
     const description = `version ${version} of ${plan.app}: "it's" \\ ${plan.operations.length} operations`
-    const text = renderMigration({ app: plan.app, id, description, operations: plan.operations })
+    const text = renderMigration({ app: plan.app, id, description, dependsOn: {}, operations: plan.operations })
     const file = loadMigrationText(text)
     expect(file.ID).toBe(id)
     expect(file.DESCRIPTION).toBe(description)
     const manager = await file.forwards()
     expect(checksumOf(manager.operations)).toBe(checksumOf(plan.operations))
-    expect(renderMigration({ app: plan.app, id, description, operations: manager.operations })).toBe(text)
+    expect(renderMigration({ app: plan.app, id, description, dependsOn: {}, operations: manager.operations })).toBe(
+      text,
+    )
     out.push({
       app: plan.app,
       id,

@@ -40,12 +40,12 @@ describe('parseMigrationSource', () => {
         fc.pre(a !== undefined && b !== undefined)
         const { operations } = diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true })
         const description = `it's a "test" \\ with\nlines \u2028 and ünïcödé ${operations.length}`
-        const text = renderMigration({ app: 'blog', id: ID, description, operations })
+        const text = renderMigration({ app: 'blog', id: ID, description, dependsOn: {}, operations })
         const { parsed, id, description: read } = await bothWays(text)
         expect(id).toBe(ID)
         expect(read).toBe(description)
         // Same bytes when written again.
-        expect(renderMigration({ app: 'blog', id: ID, description, operations: parsed })).toBe(text)
+        expect(renderMigration({ app: 'blog', id: ID, description, dependsOn: {}, operations: parsed })).toBe(text)
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
     )
@@ -69,7 +69,13 @@ describe('parseMigrationSource', () => {
     })
     manager.sql("insert into t values ('it''s', '\\\\', e'\\t')", 'delete from t')
     manager.sql('select 1')
-    const text = renderMigration({ app: 'blog', id: ID, description: '', operations: manager.operations })
+    const text = renderMigration({
+      app: 'blog',
+      id: ID,
+      description: '',
+      dependsOn: {},
+      operations: manager.operations,
+    })
     const { parsed } = await bothWays(text)
     expect(checksumOf(parsed)).toBe(checksumOf(manager.operations))
 
@@ -96,6 +102,7 @@ describe('parseMigrationSource', () => {
       app: 'blog',
       id: ID,
       description: 'd',
+      dependsOn: {},
       operations: new MigrationManager({ migrationId: ID, appName: 'blog' }).sql('select 1').operations,
     })
     expect(parseMigrationSource(generated)).toBeDefined()

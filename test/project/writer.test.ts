@@ -72,6 +72,7 @@ describe('renderMigration', () => {
       app: 'blog',
       id: '2026-11-27T10:15:03:123456',
       description: 'add author',
+      dependsOn: {},
       operations,
     })
     expect(text).toBe(
@@ -80,6 +81,7 @@ describe('renderMigration', () => {
         '',
         "export const ID = '2026-11-27T10:15:03:123456'",
         "export const DESCRIPTION = 'add author'",
+        'export const DEPENDS_ON = {}',
         '',
         'export async function forwards() {',
         "  const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION })",
@@ -94,6 +96,7 @@ describe('renderMigration', () => {
       app: 'blog',
       id: '2026-11-27T10:15:03:123456',
       description: '',
+      dependsOn: {},
       operations: operationsFor(Author, Post).operations,
     })
     expect(withSql.split('\n')[0]).toBe("import { MigrationManager, sql } from 'unplugin-auto-migrations'")
@@ -104,6 +107,7 @@ describe('renderMigration', () => {
       app: 'blog',
       id: '2026-11-27T10:15:03:123456',
       description: 'x',
+      dependsOn: {},
       operations: operationsFor(Author, Post).operations,
     }
     expect(renderMigration(input)).toBe(
@@ -117,6 +121,7 @@ describe('renderMigration', () => {
       app: 'blog',
       id: '2026-11-27T10:15:03:123456',
       description: "the author's\nfirst",
+      dependsOn: {},
       operations,
     })
     // Evaluate the file as a module with our MigrationManager and sql standing in for the package.

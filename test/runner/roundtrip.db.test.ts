@@ -23,7 +23,6 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SnapshotData } from '../../src/migration/snapshot.js'
 import { canonicalSnapshot } from '../../src/migration/snapshot.js'
-import { checkReferencedKeys, referencesOf } from '../../src/project/dependent-references.js'
 import { readHistory } from '../../src/runtime/history.js'
 import type { PhysicalSchema } from '../../src/runtime/introspect.js'
 import { createMigrator } from '../../src/runtime/runner.js'
@@ -67,16 +66,7 @@ async function history(specs: AppsSpec[], seen: Map<string, number>): Promise<Ve
   for (const spec of specs) {
     const model = buildVersion(spec)
     if (!model || !keepsReferencedKeys(accepted, spec)) continue
-    // What blog ever pointed at is kept (the product refuses a model that does not keep it).
     const replayed = replayHistory(written)
-    expect(
-      checkReferencedKeys(
-        referencesOf(written.map((m) => ({ ...m, file: m.file ?? m.id }))),
-        replayed,
-        model.snapshot,
-        '/',
-      ),
-    ).toBeUndefined()
     const plans = planVersion(replayed, model)
     const migrations = await writeMigrations(plans, versions.length)
     written = [...written, ...migrations]

@@ -3,10 +3,9 @@
  * history (a migration that throws, duplicate IDs, an invalid model); 0 otherwise.
  *
  * `--scratch` also builds an empty embedded database (in a temporary folder) from every migration,
- * as a new deployment or a new developer's machine would. Apps' migrations run one app after another
- * in dependency order, so a history can be sound app by app and still not build from scratch (an app
- * dropped or re-keyed a table that a dependent app's earlier migration references): the replay that
- * `check` does follows schemas, and only Postgres says whether the SQL runs.
+ * in the order of the migration graph, as a new deployment or a new developer's machine would: the
+ * replay that `check` does follows schemas, and only Postgres says whether the SQL runs (hand-written
+ * SQL, a DEPENDS_ON edited by hand).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -36,14 +35,8 @@ export const checkCommand: Command = {
       historyCache: !flag(args, 'no-cache'),
     })
     let ok: boolean
-    /** Only histories a new database can't be built from: --scratch still builds one to show where. */
-    let onlyUnbuildable = false
     try {
       const result = await session.check()
-      onlyUnbuildable =
-        result.changes.length === 0 &&
-        result.errors.length > 0 &&
-        result.errors.every((e) => e.code === 'UNBUILDABLE_HISTORY')
       printErrors(ctx, result.errors)
       for (const line of formatChanges(ctx, result.changes)) ctx.out(line)
       ok = result.ok
@@ -56,12 +49,12 @@ export const checkCommand: Command = {
     } finally {
       await session.close()
     }
-    if (!flag(args, 'scratch') || (!ok && !onlyUnbuildable)) return ok ? 0 : 1
+    if (!flag(args, 'scratch') || !ok) return ok ? 0 : 1
     const problem = await buildFromScratch(ctx)
     if (problem) {
       printErrors(ctx, [problem])
       ctx.err(
-        'The migrations do not build an empty database. Apps run one after another in dependency order: see "Decisions" in the README.',
+        'The migrations do not build an empty database (they run in the order of the migration graph: see "Migration files" in the README).',
       )
       return 1
     }

@@ -101,7 +101,7 @@ export const newCommand: Command = {
 
     // The engine is imported here, not at the top: the CLI starts faster for the other commands.
     const { loadProjectState, requireApp } = await import('../../project/history.js')
-    const { autoDescription, fixCommand, questionDescription, writeMigration } = await import('../../project/plan.js')
+    const { fixCommand, questionDescription, writeMigrations } = await import('../../project/plan.js')
     const history = await loadProjectState({
       root: ctx.root,
       configFile: ctx.config,
@@ -120,10 +120,13 @@ export const newCommand: Command = {
     }
 
     if (!auto) {
-      for (const app of targets) {
-        const written = await writeMigration(app, [], { description: description ?? '', now: ctx.io.now() })
-        ctx.out(`${app.app.name}: wrote ${ctx.show(written.file)} (empty: add operations to its forwards())`)
-      }
+      const empty = targets.map((a) => ({ app: a.app.name, operations: [] }))
+      for (const written of await writeMigrations(history, empty, {
+        description: description ?? '',
+        now: ctx.io.now(),
+        empty: true,
+      }))
+        ctx.out(`${written.app}: wrote ${ctx.show(written.file)} (empty: add operations to its forwards())`)
       return 0
     }
 
@@ -154,17 +157,20 @@ export const newCommand: Command = {
       })
     }
 
+    const written = await writeMigrations(
+      history,
+      decisions.map((d) => ({ app: d.app.app.name, operations: d.write })),
+      { description, now: ctx.io.now() },
+    )
     let incomplete = false
     for (const d of decisions) {
       const name = d.app.app.name
-      if (d.write.length > 0) {
-        const written = await writeMigration(d.app, d.write, {
-          description: description ?? autoDescription(d.write),
-          now: ctx.io.now(),
-        })
-        ctx.out(`${name}: wrote ${ctx.show(written.file)}`)
-        for (const line of written.lines) ctx.out(`  - ${line}`)
-      } else if (d.held.length === 0 && d.questions.length === 0) {
+      const files = written.filter((w) => w.app === name)
+      for (const file of files) {
+        ctx.out(`${name}: wrote ${ctx.show(file.file)}`)
+        for (const line of file.lines) ctx.out(`  - ${line}`)
+      }
+      if (files.length === 0 && d.held.length === 0 && d.questions.length === 0) {
         ctx.out(`No changes in ${name}`)
       }
       if (d.held.length > 0 || d.questions.length > 0) {

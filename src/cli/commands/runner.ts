@@ -251,21 +251,23 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
   if (blockedByHistory(ctx, history, dependencyClosure(history, appName))) return 1
   const toId = to === undefined ? undefined : migrationIdOf(app, to, '--to')
 
+  const cascade = flag(args, 'cascade')
   return withMigrator(ctx, history, async (migrator) => {
     const status = await migrator.status()
     // A changed migration blocks every run: the runner raises CHECKSUM_CHANGED before it touches anything.
     const changed = status.some((s) => s.state === 'changed')
-    // The runner's choice, shown before it runs: the app's migrations that ran, newest last.
-    const ran = status
-      .filter((s) => s.app === appName && s.state === 'ran' && s.file !== undefined)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    const targets = toId !== undefined ? ran.filter((s) => s.id > toId) : ran.slice(-steps)
+    const options = { app: appName, ...(toId === undefined ? { steps } : { to: toId }), fake, cascade }
+    // The runner's choice, shown before it runs (newest first); it refuses here when another app's
+    // applied migration depends on one of them and there is no --cascade.
+    const targets = changed ? [] : (await migrator.rollback({ ...options, preview: true })).reversed
     if (!changed && targets.length === 0) {
       ctx.out(`Nothing to reverse in ${appName}${toId === undefined ? '' : ` after ${toId}`}.`)
       return 0
     }
     if (!changed && !yes) {
-      const list = [...targets].reverse().map((m) => `  - ${m.id}${m.description ? ` ${m.description}` : ''}`)
+      const list = targets.map(
+        (m) => `  - ${m.app === appName ? '' : `${m.app} `}${m.id}${m.description ? ` ${m.description}` : ''}`,
+      )
       const question = `Reverse ${noun(targets.length, 'migration')} of ${appName}?`
       const what = fake
         ? 'only their history rows are deleted; the schema stays as it is (--fake)'
@@ -286,7 +288,6 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
         return 1
       }
     }
-    const options = { app: appName, ...(toId === undefined ? { steps } : { to: toId }), fake }
     let result: Awaited<ReturnType<Migrator['rollback']>>
     try {
       result = await migrator.rollback(options)
@@ -294,7 +295,7 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
       // Each migration is reversed in its own transaction: say which ones were, before the failure.
       const after = await migrator.status().catch(() => undefined)
       const reversed = after
-        ? targets.filter((t) => after.some((s) => s.app === t.app && s.id === t.id && s.state === 'pending')).reverse()
+        ? targets.filter((t) => after.some((s) => s.app === t.app && s.id === t.id && s.state === 'pending'))
         : []
       for (const m of reversed) ctx.out(`${fake ? 'unrecorded' : 'reversed'} ${named(m)}`)
       if (reversed.length > 0)
@@ -313,32 +314,29 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
 
 const STATE_ORDER = ['ran', 'pending', 'partial', 'changed', 'missing'] as const
 
-/** Status rows by app, apps in dependency order (then apps only the history knows, by name), each in ID order. */
-function byApp(rows: readonly MigrationStatus[], apps: readonly string[]): [string, MigrationStatus[]][] {
-  const order = [...apps, ...[...new Set(rows.map((r) => r.app))].filter((a) => !apps.includes(a)).sort()]
-  return order.map((app) => [
-    app,
-    rows.filter((r) => r.app === app).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-  ])
+/**
+ * Status rows in the order migrations run (the runner gives them in the order of the migration
+ * graph, rows only the history knows last), then a row for each app without migrations.
+ */
+function inRunOrder(rows: readonly MigrationStatus[]): MigrationStatus[] {
+  const missing = rows.filter((r) => r.state === 'missing').sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0))
+  return [...rows.filter((r) => r.state !== 'missing'), ...missing]
 }
 
-/** The status table: one row per migration, grouped by app in dependency order, each app in ID order. */
+/** The status table: one row per migration, in the order they run (see inRunOrder). */
 export function statusTable(rows: readonly MigrationStatus[], apps: readonly string[]): string[] {
-  const groups = byApp(rows, apps)
-  if (groups.length === 0) return []
+  if (rows.length === 0 && apps.length === 0) return []
   const cells: string[][] = [['app', 'migration', 'state', 'ran on (UTC)', 'description']]
-  for (const [app, own] of groups) {
-    if (own.length === 0) cells.push([app, '(no migrations)', '', '', ''])
-    for (const r of own) {
-      cells.push([
-        app,
-        r.id,
-        r.steps ? `partial (${r.steps.done}/${r.steps.total} steps)` : r.state,
-        r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-',
-        r.description,
-      ])
-    }
+  for (const r of inRunOrder(rows)) {
+    cells.push([
+      r.app,
+      r.id,
+      r.steps ? `partial (${r.steps.done}/${r.steps.total} steps)` : r.state,
+      r.ranOn ? r.ranOn.toISOString().slice(0, 19).replace('T', ' ') : '-',
+      r.description,
+    ])
   }
+  for (const app of apps) if (!rows.some((r) => r.app === app)) cells.push([app, '(no migrations)', '', '', ''])
   const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)))
   return cells.map((row) =>
     row
@@ -352,18 +350,16 @@ export function statusTable(rows: readonly MigrationStatus[], apps: readonly str
  * `status --json`: the rows in the table's order, every key always there (null when unknown), the
  * file relative to the project root as messages show it.
  */
-function statusJson(ctx: CommandContext, rows: readonly MigrationStatus[], apps: readonly string[]) {
-  return byApp(rows, apps).flatMap(([, own]) =>
-    own.map((r) => ({
-      app: r.app,
-      id: r.id,
-      description: r.description,
-      state: r.state,
-      ranOn: r.ranOn?.toISOString() ?? null,
-      file: r.file ? ctx.show(r.file) : null,
-      steps: r.steps ?? null,
-    })),
-  )
+function statusJson(ctx: CommandContext, rows: readonly MigrationStatus[]) {
+  return inRunOrder(rows).map((r) => ({
+    app: r.app,
+    id: r.id,
+    description: r.description,
+    state: r.state,
+    ranOn: r.ranOn?.toISOString() ?? null,
+    file: r.file ? ctx.show(r.file) : null,
+    steps: r.steps ?? null,
+  }))
 }
 
 async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Promise<number> {
@@ -391,7 +387,7 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   const shown = rows.filter((r) => inScope(r.app) && !broken.some((a) => a.app.name === r.app))
   if (json) {
     // The rows say it all (state "changed", "missing"); the errors of broken apps went to stderr.
-    printJson(ctx, statusJson(ctx, shown, listed))
+    printJson(ctx, statusJson(ctx, shown))
     if (broken.length > 0)
       ctx.err(
         `Not listed (their migration files did not load, see above): ${broken.map((a) => a.app.name).join(', ')}.`,
@@ -457,10 +453,10 @@ export const runnerCommands: Command[] = [
   },
   {
     words: ['backwards'],
-    usage: 'backwards <app> [--to ID | --steps N] [--yes] [--fake]',
+    usage: 'backwards <app> [--to ID | --steps N] [--cascade] [--yes] [--fake]',
     summary:
-      'reverse the latest migration of an app (--steps N: the latest N; --to ID: every one after ID); asks first unless --yes',
-    options: { to: 'string', steps: 'string', yes: 'boolean', fake: 'boolean' },
+      'reverse the latest migration of an app (--steps N: the latest N; --to ID: every one after ID; --cascade: first the applied migrations of other apps that depend on them); asks first unless --yes',
+    options: { to: 'string', steps: 'string', yes: 'boolean', fake: 'boolean', cascade: 'boolean' },
     run: backwards,
   },
   {

@@ -1,7 +1,7 @@
 /**
  * `auto-migrations sql <app> [ID] [--backwards]`: the SQL a migration runs, without a database.
- * History is replayed in the runner's order (app by app in dependency order, each in ID order) up to
- * the migration, so each statement is generated against the schema as it is at that point.
+ * History is replayed in the runner's order (the migration graph) up to the migration, so each
+ * statement is generated against the schema as it is at that point on a new database.
  */
 import { AutoMigrationsError } from '../../errors.js'
 import { flag } from '../args.js'
@@ -23,12 +23,13 @@ export const sqlCommand: Command = {
 
     const { loadHistory, requireApp } = await import('../../project/history.js')
     const { plan, replay } = await import('../../migration/replay.js')
-    const { SchemaState } = await import('../../migration/snapshot.js')
+    const { migrationOrder } = await import('../../core/migration-graph.js')
     const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
     const target = requireApp(history, appName)
     const index = history.apps.indexOf(target)
     // Only the history this migration stands on matters; a broken later app doesn't.
     const broken = history.apps.slice(0, index + 1).flatMap((a) => a.errors)
+
     if (broken.length > 0) {
       printErrors(ctx, broken)
       return 1
@@ -55,10 +56,12 @@ export const sqlCommand: Command = {
       )
     }
 
-    const state = new SchemaState()
-    for (const earlier of history.apps.slice(0, index)) replay(earlier.migrations, state)
+    const order = migrationOrder(
+      history.project.registry.apps,
+      history.apps.flatMap((a) => a.migrations),
+    )
     // Backwards starts from the schema after the migration.
-    replay(target.migrations.slice(0, direction === 'backwards' ? at + 1 : at), state)
+    const state = replay(order.slice(0, order.indexOf(migration) + (direction === 'backwards' ? 1 : 0)))
     const steps = plan(migration, state, direction)
 
     ctx.out(`-- ${appName} ${migration.id} ${direction}${migration.description ? `: ${migration.description}` : ''}`)
