@@ -54,8 +54,11 @@ export function planNewMigrations(history: ProjectState, options: PlanOptions = 
   const model = history.model
   if (!model) return []
   const hints = mergeHints(model.hints, options.hints)
-  // Read-only: the differ copies whatever it puts into operations.
-  const from = history.state.view()
+  // Each app is diffed against the schema after the earlier apps' new operations, so a foreign key
+  // follows a table another app renames in the same save. Read-only until an app has operations:
+  // the differ copies whatever it puts into operations.
+  let state = history.state
+  let from = state.view()
   const plans: AppPlan[] = []
   for (const { app, errors } of history.apps) {
     if (errors.length > 0) continue
@@ -66,6 +69,11 @@ export function planNewMigrations(history: ProjectState, options: PlanOptions = 
       allowDestructive: options.allowDestructive ?? false,
     })
     plans.push({ app: app.name, operations: diff.operations, questions: diff.questions, held: diff.held })
+    if (diff.operations.length > 0) {
+      if (state === history.state) state = state.clone()
+      for (const o of diff.operations) o.apply(state)
+      from = state.view()
+    }
   }
   return plans
 }

@@ -22,11 +22,12 @@ interface MigrationWithOperations {
 
 /** The table and key column of another app (or its own) that an operation points a foreign key at. */
 export const targetOf = (o: Operation): ForeignKeyTarget | undefined =>
-  o instanceof AddColumn
+  // An alterColumn that lets a foreign key go sets `references` to null.
+  (o instanceof AddColumn
     ? o.params.params.references
     : o instanceof AlterColumn
       ? o.params.params.references
-      : undefined
+      : undefined) ?? undefined
 
 const targetKey = (t: ForeignKeyTarget) => `${t.app}\u0000${t.table}\u0000${t.column}`
 

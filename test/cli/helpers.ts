@@ -3,13 +3,14 @@
  * import resolves to this repo's build through a node_modules link, as an installed package would),
  * and `run()` to call the CLI in-process with captured output and scripted answers.
  */
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { main } from '../../src/cli/main.js'
 import { LOCK_TABLE } from '../../src/runtime/engines/lease.js'
 import { PROGRESS_TABLE } from '../../src/runtime/history.js'
+import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -114,3 +115,16 @@ export const madeByMigrations = (tables: readonly string[]): string[] =>
   tables.filter((t) => t !== LOCK_TABLE && t !== PROGRESS_TABLE)
 
 export const MIGRATION_FILE = /^blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts$/
+
+const databases: PgTestDatabase[] = []
+
+/** A new database on the Postgres server, dropped by removeDatabases(). */
+export async function freshDatabase(): Promise<string> {
+  const database = await withPgDatabase()
+  databases.push(database)
+  return database.url
+}
+
+export async function removeDatabases(): Promise<void> {
+  await Promise.all(databases.splice(0).map((d) => d.cleanup()))
+}

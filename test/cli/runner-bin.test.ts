@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type PgTestDatabase, freshPglite, withPgDatabase } from '../helpers/databases.js'
+import { freshPglite, type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
 import { hasScript, runInTerminal } from '../helpers/terminal.js'
 import { project, removeProjects, repo } from './helpers.js'
 

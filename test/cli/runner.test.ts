@@ -7,21 +7,12 @@ import { existsSync } from 'node:fs'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
-import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
-import { type Project, madeByMigrations, project, removeProjects } from './helpers.js'
-
-const databases: PgTestDatabase[] = []
+import { freshDatabase, madeByMigrations, type Project, project, removeDatabases, removeProjects } from './helpers.js'
 
 afterEach(async () => {
   await removeProjects()
-  await Promise.all(databases.splice(0).map((d) => d.cleanup()))
+  await removeDatabases()
 })
-
-async function freshDatabase(): Promise<string> {
-  const database = await withPgDatabase()
-  databases.push(database)
-  return database.url
-}
 
 async function query<R = Record<string, unknown>>(url: string, text: string): Promise<R[]> {
   const client = new pg.Client({ connectionString: url })

@@ -1,12 +1,15 @@
 /**
- * Random histories of two apps for the runner's round trip (test/runner/roundtrip.db.test.ts):
- * sequences of schema versions S0…Sn of apps `auth` and `blog` (blog depends on auth and its foreign
- * keys may point at auth's tables), each version derived from the previous one as in modelPairArb,
+ * Random histories of three apps for the runner's round trip (test/runner/roundtrip.db.test.ts):
+ * sequences of schema versions S0…Sn of apps `auth`, `blog` (depends on auth, and its foreign keys
+ * may point at auth's tables) and `shop` (depends on both, and points at either), each version
+ * derived from the previous one as in modelPairArb, so tables that other apps point at are dropped,
+ * renamed and re-keyed while foreign keys come and go,
  * with names that need quoting (reserved words, mixed case, a double quote, 63-byte names, multi-byte
  * characters) and renames through `renamedFrom` hints.
  *
  * Each version's migrations are written as the product writes them: every app diffed by
- * `planNewMigrations` against the replayed history, rendered by `renderMigration`, and read back from
+ * `planNewMigrations` against the replayed history, given its `DEPENDS_ON` by `resolveDependencies`
+ * (split in two where the product would), rendered by `renderMigration`, and read back from
  * that source (compiled with esbuild, `unplugin-auto-migrations` bound to this repo's src/), so what
  * the runner runs is what a migration file says.
  */
@@ -19,7 +22,11 @@ import { checksumOf } from '../../src/migration/manager.js'
 import type { Operation } from '../../src/migration/operations/index.js'
 import { replay } from '../../src/migration/replay.js'
 import { type SchemaState, type SnapshotData, stableStringify } from '../../src/migration/snapshot.js'
+import { migrationOrder } from '../../src/core/migration-graph.js'
+import { resolveDependencies } from '../../src/project/depends-on.js'
+import type { ProjectState } from '../../src/project/history.js'
 import { type AppPlan, planNewMigrations } from '../../src/project/plan.js'
+import { referencesOf } from '../../src/project/references.js'
 import type { PhysicalSchema } from '../../src/runtime/introspect.js'
 import type { MigrationSource } from '../../src/runtime/runner.js'
 import { byteLength, snakeCase } from '../../src/schema/naming.js'
@@ -52,6 +59,8 @@ const RESERVED_TABLES: Record<string, string> = {
   Post: 'from',
   Item: 'where',
   Tag: 'table',
+  Order: 'offset',
+  Line: 'having',
 }
 const RESERVED_COLUMNS: Record<string, string> = {
   title: 'check',
@@ -112,86 +121,46 @@ export const BLOG: Pool = {
   renameOften: true,
   preferredProps: ['owner', 'owner', 'parent'],
 }
+export const SHOP: Pool = {
+  app: 'shop',
+  classNames: ['Order', 'Line'],
+  enumNames: ['status'],
+  foreignTargets: [...AUTH.classNames, ...BLOG.classNames],
+  tablenames,
+  dbColumnNames,
+  schema: 'shop',
+  renameWithinFamily: true,
+  renameOften: true,
+  preferredProps: ['owner', 'parent'],
+}
 export const APPS = [
   { name: 'auth', dependencies: [] as string[] },
   { name: 'blog', dependencies: ['auth'] },
+  { name: 'shop', dependencies: ['auth', 'blog'] },
 ]
 /** Every schema a model of these pools can use. */
-export const SCHEMAS = ['public', AUTH.schema, BLOG.schema].sort()
+export const SCHEMAS = ['public', AUTH.schema, BLOG.schema, SHOP.schema].sort()
 
 export interface AppsSpec {
   auth: ModelSpec
   blog: ModelSpec
+  /** Absent in the hand-written history: no tables. */
+  shop?: ModelSpec
 }
+
+const NO_TABLES: ModelSpec = { tables: [], enums: {} }
 
 export const appModels = (s: AppsSpec): AppModelSpec[] => [
   { name: 'auth', spec: s.auth },
   { name: 'blog', spec: s.blog, dependencies: ['auth'] },
+  { name: 'shop', spec: s.shop ?? NO_TABLES, dependencies: ['auth', 'blog'] },
 ]
 
-const appsSpecArb: fc.Arbitrary<AppsSpec> = fc.record({ auth: modelSpecArbOf(AUTH), blog: modelSpecArbOf(BLOG) })
-
-const targetable = (t: TableSpec) => t.primaryKey.kind !== 'composite'
-
-/**
- * The discipline the product needs across apps (see src/project/dependent-references.ts): an auth
- * table that blog's foreign keys pointed at in any earlier version keeps its class name and its
- * primary key (property, key; its type may change) for good, since on a database built from scratch all of auth's
- * migrations run before blog's first. Its physical names, schema and other columns may change.
- */
-function pinReferenced(earlier: readonly AppsSpec[], auth: ModelSpec): ModelSpec {
-  // The latest definition of each auth table that blog pointed at.
-  const latest = new Map<string, TableSpec>()
-  for (const version of earlier) {
-    for (const t of version.auth.tables) {
-      if (
-        targetable(t) &&
-        version.blog.tables.some((b) => b.columns.some((c) => c.kind === 'ForeignKey' && c.target === t.className))
-      )
-        latest.set(t.className, t)
-      else if (latest.has(t.className)) latest.set(t.className, t)
-    }
-  }
-  const pinned = [...latest.values()]
-  if (!pinned.length) return auth
-  const names = new Set(pinned.map((t) => t.className))
-  const tables = auth.tables.map((t) =>
-    t.renamedFrom && names.has(t.renamedFrom) ? { ...t, renamedFrom: undefined } : t,
-  )
-  for (const was of pinned) {
-    const at = tables.findIndex((t) => t.className === was.className)
-    if (at < 0) {
-      tables.push({
-        ...was,
-        renamedFrom: undefined,
-        columns: was.columns.map((c) => ({ ...c, renamedFrom: undefined })),
-      })
-      continue
-    }
-    const now = tables[at]!
-    const key = was.primaryKey.kind === 'column' ? was.primaryKey.prop : undefined
-    let columns = now.columns.map((c) =>
-      key !== undefined && c.renamedFrom === key ? { ...c, renamedFrom: undefined } : c,
-    )
-    if (key !== undefined) {
-      const old = was.columns.find((c) => c.prop === key)!
-      const kept = columns.find((c) => c.prop === key)
-      // Its type may change (a database built from scratch gives blog's foreign key the new type).
-      const column = { ...(kept ?? old), renamedFrom: undefined }
-      columns = kept ? columns.map((c) => (c.prop === key ? column : c)) : [...columns, column]
-    }
-    tables[at] = { ...now, columns, primaryKey: was.primaryKey }
-  }
-  return { ...auth, tables }
-}
-
-/**
- * Whether `next` keeps what blog pointed at in `earlier` (see pinReferenced): versions are skipped
- * when the model reader refuses them, so the versions before may not be the ones it was derived from.
- */
-export function keepsReferencedKeys(earlier: readonly AppsSpec[], next: AppsSpec): boolean {
-  return stableStringify(pinReferenced(earlier, next.auth)) === stableStringify(next.auth)
-}
+const appsSpecArb: fc.Arbitrary<AppsSpec> = fc.record({
+  auth: modelSpecArbOf(AUTH),
+  blog: modelSpecArbOf(BLOG),
+  shop: modelSpecArbOf(SHOP),
+})
 
 /** The next version: each app mostly derived from its previous model, sometimes a new one. */
 function nextArb(earlier: readonly AppsSpec[]): fc.Arbitrary<AppsSpec> {
@@ -199,8 +168,9 @@ function nextArb(earlier: readonly AppsSpec[]): fc.Arbitrary<AppsSpec> {
   const next = (spec: ModelSpec, pool: Pool) =>
     fc.oneof({ weight: 5, arbitrary: mutateArb(spec, pool) }, { weight: 1, arbitrary: modelSpecArbOf(pool) })
   return fc.record({
-    auth: next(previous.auth, AUTH).map((auth) => pinReferenced(earlier, auth)),
+    auth: next(previous.auth, AUTH),
     blog: next(previous.blog, BLOG),
+    shop: next(previous.shop ?? NO_TABLES, SHOP),
   })
 }
 
@@ -235,13 +205,15 @@ export function planVersion(history: SchemaState, model: ModelSnapshot): AppPlan
   }
 }
 
-/** IDs that sort in the order versions are written: one per version and app. */
-export function migrationId(version: number, app: string): string {
+/** IDs that sort in the order versions are written: per version and app, and a second one for a split. */
+export function migrationId(version: number, app: string, second = false): string {
   const minute = String(version).padStart(2, '0')
-  return `2026-03-01T10:${minute}:00:${String(APPS.findIndex((a) => a.name === app) + 1).padStart(6, '0')}`
+  const n = APPS.findIndex((a) => a.name === app) + 1 + (second ? 10 : 0)
+  return `2026-03-01T10:${minute}:00:${String(n).padStart(6, '0')}`
 }
 
 export interface WrittenMigration extends MigrationSource {
+  file: string
   /** The migration file's text. */
   text: string
   operations: readonly Operation[]
@@ -255,6 +227,7 @@ export interface WrittenMigration extends MigrationSource {
 export function loadMigrationText(text: string): {
   ID: string
   DESCRIPTION: string
+  DEPENDS_ON: Record<string, string>
   forwards: () => Promise<{ operations: Operation[] }>
 } {
   const { code } = transformSync(text, { loader: 'ts', format: 'cjs', target: 'node20' })
@@ -268,29 +241,65 @@ export function loadMigrationText(text: string): {
 }
 
 /**
- * Writes version `version`'s migrations: renders each app's operations, reads the file back, and
- * checks it records the same operations (same checksum) and renders to the same bytes again.
+ * The project as the product loads it from `written`: each app's migrations with their `DEPENDS_ON`
+ * and table renames, the foreign keys they point across apps, and the replayed state.
  */
-export async function writeMigrations(plans: readonly AppPlan[], version: number): Promise<WrittenMigration[]> {
+function projectOf(written: readonly WrittenMigration[]): ProjectState {
+  return {
+    apps: APPS.map((a) => {
+      const migrations = written.filter((m) => m.app === a.name)
+      const renamedTables = migrations.flatMap((m) =>
+        m.operations.flatMap((o) => {
+          if (o.kind !== 'renameTable') return []
+          const p = o.params as { oldClassName: string; newClassName: string }
+          return [[p.oldClassName, p.newClassName] as const]
+        }),
+      )
+      return { app: { name: a.name, dependencies: a.dependencies }, migrations, errors: [], renamedTables }
+    }),
+    references: referencesOf(written),
+    state: replayHistory(written),
+  } as unknown as ProjectState
+}
+
+/**
+ * Writes version `version`'s migrations after `earlier`: gives them their `DEPENDS_ON` (a plan may
+ * become two migrations), renders each, reads the file back, and checks it records the same
+ * operations (same checksum) and renders to the same bytes again.
+ */
+export async function writeMigrations(
+  plans: readonly AppPlan[],
+  version: number,
+  earlier: readonly WrittenMigration[],
+): Promise<WrittenMigration[]> {
+  const project = projectOf(earlier)
+  const drafts = plans
+    .filter((plan) => plan.operations.length > 0)
+    .map((plan) => ({
+      app: project.apps.find((a) => a.app.name === plan.app)!,
+      id: migrationId(version, plan.app),
+      operations: plan.operations,
+      dependsOn: {},
+    }))
   const out: WrittenMigration[] = []
-  for (const plan of plans) {
-    if (!plan.operations.length) continue
-    const id = migrationId(version, plan.app)
-    const description = `version ${version} of ${plan.app}: "it's" \\ ${plan.operations.length} operations`
-    const text = renderMigration({ app: plan.app, id, description, dependsOn: {}, operations: plan.operations })
+  for (const draft of resolveDependencies(project, drafts, (app) => migrationId(version, app.app.name, true))) {
+    const app = draft.app.app.name
+    const { id, dependsOn } = draft
+    const description = `version ${version} of ${app}: "it's" \\ ${draft.operations.length} operations`
+    const text = renderMigration({ app, id, description, dependsOn, operations: draft.operations })
     const file = loadMigrationText(text)
     expect(file.ID).toBe(id)
     expect(file.DESCRIPTION).toBe(description)
+    expect(file.DEPENDS_ON).toEqual(dependsOn)
     const manager = await file.forwards()
-    expect(checksumOf(manager.operations)).toBe(checksumOf(plan.operations))
-    expect(renderMigration({ app: plan.app, id, description, dependsOn: {}, operations: manager.operations })).toBe(
-      text,
-    )
+    expect(checksumOf(manager.operations)).toBe(checksumOf(draft.operations))
+    expect(renderMigration({ app, id, description, dependsOn, operations: manager.operations })).toBe(text)
     out.push({
-      app: plan.app,
+      app,
       id,
       description,
-      file: `${plan.app}/migrations/${plan.app}_${id.replace(/[-T:]/g, '_')}.ts`,
+      dependsOn,
+      file: `${app}/migrations/${app}_${id.replace(/[-T:]/g, '_')}.ts`,
       forwards: file.forwards,
       text,
       operations: manager.operations,
@@ -300,11 +309,9 @@ export async function writeMigrations(plans: readonly AppPlan[], version: number
   return out
 }
 
-/** Replays migrations as the product does: app by app in dependency order, each app's in ID order. */
+/** Replays migrations as the product does: in the order of the migration graph. */
 export function replayHistory(migrations: readonly WrittenMigration[]): SchemaState {
-  const rank = (app: string) => APPS.findIndex((a) => a.name === app)
-  const sorted = [...migrations].sort((a, b) => rank(a.app) - rank(b.app) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  return replay(sorted)
+  return replay(migrationOrder(APPS, migrations))
 }
 
 /**
@@ -366,8 +373,13 @@ export function expectStructure(db: PhysicalSchema, snapshot: SnapshotData): voi
 }
 
 /** What a run covered, for the summary line. */
-export function features(model: ModelSnapshot, operations: readonly Operation[]): string[] {
+export function features(model: ModelSnapshot, migrations: readonly WrittenMigration[]): string[] {
   const out = new Set<string>()
+  const operations = migrations.flatMap((m) => m.operations)
+  const rank = (app: string) => APPS.findIndex((a) => a.name === app)
+  if (migrations.some((m) => Object.keys(m.dependsOn ?? {}).some((app) => rank(app) > rank(m.app))))
+    out.add('depends on a dependent app')
+  if (migrations.some((m, i) => migrations.findIndex((x) => x.app === m.app) !== i)) out.add('split in two')
   const names = model.snapshot.tables
     .flatMap((t) => [t.tablename, ...t.columns.map((c) => c.dbColumnName)])
     .concat(
@@ -378,7 +390,7 @@ export function features(model: ModelSnapshot, operations: readonly Operation[])
   if (names.some((n) => /[A-Z]/.test(n))) out.add('mixed case')
   if (names.some((n) => n.includes('"'))) out.add('double quote')
   if (names.some((n) => byteLength(n) === 63)) out.add('63-byte name')
-  if (model.snapshot.tables.some((t) => t.app === 'blog' && t.columns.some((c) => c.params.references?.app === 'auth')))
+  if (model.snapshot.tables.some((t) => t.columns.some((c) => (c.params.references?.app ?? t.app) !== t.app)))
     out.add('foreign key across apps')
   if (model.snapshot.tables.some((t) => t.constraints.some((c) => c.kind !== 'check' && c.columns.length > 1)))
     out.add('composite constraint')
@@ -606,5 +618,20 @@ export const HAND_WRITTEN: AppsSpec[] = (() => {
     auth: { tables: [{ ...group4, tablename: name63('role') }, user4, role6], enums: v4.auth.enums },
     blog: v5.blog,
   }
-  return [v0, v1, v2, v3, v4, v5, v6]
+  // In one version blog lets go of both auth tables it pointed at, and auth drops User and gives
+  // Group the class name User: auth's migration depends on blog's. Then blog points at it again.
+  const tag7: TableSpec = { ...tag5, columns: tag5.columns.filter((c) => c.kind !== 'ForeignKey') }
+  const group7: TableSpec = { ...group4, className: 'User', renamedFrom: 'Group', tablename: name63('role') }
+  const v7: AppsSpec = {
+    auth: { tables: [group7, role6], enums: v4.auth.enums },
+    blog: { tables: [tag7, item3, post2], enums: v3.blog.enums },
+  }
+  const v8: AppsSpec = {
+    auth: { tables: [{ ...group7, renamedFrom: undefined }, role6], enums: v4.auth.enums },
+    blog: {
+      tables: [{ ...tag7, columns: [...tag7.columns, col('owner', 'ForeignKey', { target: 'User' })] }, item3, post2],
+      enums: v3.blog.enums,
+    },
+  }
+  return [v0, v1, v2, v3, v4, v5, v6, v7, v8]
 })()

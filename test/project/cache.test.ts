@@ -264,7 +264,8 @@ describe('history cache', () => {
     )
     await p.edit('src/auth/tables.ts', 'unique: true', 'unique: false')
     await session.check()
-    const written = (await session.emit({ allowDestructive: true, apply: false })).written
+    const emitted = await session.emit({ allowDestructive: true, apply: false })
+    const written = emitted.written
     expect(evaluations()).toBe(before)
     const [auth, blog] = ['auth', 'blog'].map((app) => written.find((w) => w.app === app)!)
     expect(await readFile(auth!.file, 'utf8')).toContain(`export const DEPENDS_ON = { blog: '${blog!.id}' }`)
