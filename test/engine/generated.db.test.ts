@@ -24,7 +24,8 @@ import type { SnapshotData } from '../../src/migration/snapshot.js'
 import { findTable } from '../../src/runtime/introspect.js'
 import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
 import { app, model } from '../helpers/engine.js'
-import { describeSharedEngines, roundTrip, rows } from '../helpers/scenarios.js'
+import { describeEngines } from '../helpers/databases.js'
+import { roundTrip, rows } from '../helpers/scenarios.js'
 
 /** The migration `diffApp` writes from `from` to the model `to` (destructive changes allowed). */
 const generated = (from: SnapshotData, to: ModelSnapshot) => (m: MigrationManager) => {
@@ -33,7 +34,7 @@ const generated = (from: SnapshotData, to: ModelSnapshot) => (m: MigrationManage
   m.operations.push(...diff.operations)
 }
 
-describeSharedEngines('generated migrations', (ctx) => {
+describeEngines('generated migrations', { database: 'shared' }, (ctx) => {
   it('Serial to Integer drops the sequence; back to Serial creates one that continues after the rows', async () => {
     class Ticket extends Table {
       id = new Serial({ primaryKey: true })
@@ -228,7 +229,7 @@ describeSharedEngines('generated migrations', (ctx) => {
   })
 })
 
-describeSharedEngines('generated migrations: names that other renames give up', (ctx) => {
+describeEngines('generated migrations: names that other renames give up', { database: 'shared' }, (ctx) => {
   it('a chain of table renames frees each name before it is taken; forwards and backwards', async () => {
     // Group becomes Crew in table "team" while Team moves to "member": "team" must be free first.
     class Group extends Table {
@@ -414,7 +415,7 @@ describeSharedEngines('generated migrations: names that other renames give up', 
   })
 })
 
-describeSharedEngines('generated migrations: order of drops and additions', (ctx) => {
+describeEngines('generated migrations: order of drops and additions', { database: 'shared' }, (ctx) => {
   it('replacing the implicit id by an explicit primary key drops the old key first', async () => {
     class Country extends Table {
       code = new Varchar({ length: 2 })
@@ -738,7 +739,7 @@ describe('generated names', () => {
   })
 })
 
-describeSharedEngines('generated names', (ctx) => {
+describeEngines('generated names', { database: 'shared' }, (ctx) => {
   it('named, they are accepted and both created', async () => {
     class Price extends Table {
       price = new Integer()
