@@ -231,14 +231,26 @@ describe('columns', () => {
     }
     const diff = evolve(band1, [Band]).diff()
     expect(kinds(diff.operations)).toEqual(['renameColumn'])
-    expect(diff.operations[0]!.params).toEqual({
+    const renamed = {
       tableClassName: 'Band',
       tablename: 'band',
       oldColumnName: 'name',
       newColumnName: 'title',
       oldDbColumnName: 'name',
       newDbColumnName: 'title',
-    })
+    }
+    expect(diff.operations[0]!.params).toEqual(renamed)
+    // The same model without renamedFrom, and the hint `--rename Band.name=title` gives.
+    const hinted = evolve(band1, () => {
+      class Band extends Table {
+        title = new Varchar()
+        label = new Varchar()
+        genre = new Varchar()
+      }
+      return [Band]
+    }).diff({ hints: { tables: new Map(), columns: new Map([['blog.Band.title', 'name']]) } })
+    expect(hinted.questions).toEqual([])
+    expect(hinted.operations.map((o) => o.params)).toEqual([renamed])
   })
 
   it('a dropped and an added column of different classes are not asked about', () => {

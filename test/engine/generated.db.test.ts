@@ -198,15 +198,12 @@ describeEngines('generated migrations', { database: 'shared' }, (ctx) => {
       },
     )
     const result = await roundTrip(ctx().engine, { start: change.from, operations: change.migration() })
-    expect(
-      result.forwards.indexOf(
-        `ALTER TABLE "public"."category" ADD COLUMN "id" serial CONSTRAINT "category_pkey" PRIMARY KEY`,
-      ),
-    ).toBeLessThan(
-      result.forwards.indexOf(
-        `ALTER TABLE "public"."post" ADD CONSTRAINT "post_category_fkey" FOREIGN KEY ("category") REFERENCES "public"."category" ("id") ON DELETE CASCADE ON UPDATE CASCADE`,
-      ),
-    )
+    const key = `ALTER TABLE "public"."category" ADD COLUMN "id" serial CONSTRAINT "category_pkey" PRIMARY KEY`
+    const foreignKey = `ALTER TABLE "public"."post" ADD CONSTRAINT "post_category_fkey" FOREIGN KEY ("category") REFERENCES "public"."category" ("id") ON DELETE CASCADE ON UPDATE CASCADE`
+    // Both are written (indexOf of a missing one is -1, which is "before" anything) …
+    expect(result.forwards).toEqual(expect.arrayContaining([key, foreignKey]))
+    // … and the key comes first.
+    expect(result.forwards.indexOf(key)).toBeLessThan(result.forwards.indexOf(foreignKey))
   })
 
   it('a renamed table that foreign keys point at: no foreign key is rewritten, backwards too', async () => {
