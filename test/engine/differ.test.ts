@@ -21,12 +21,8 @@ import {
   unique,
 } from '../../src/index.js'
 import type { Operation } from '../../src/migration/operations/index.js'
-import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
-
-/** The snapshot an app's history describes after migrating to `tables`. */
-function migratedTo(...tables: (abstract new () => Table)[]): SnapshotData {
-  return diffAll(emptySnapshot(), model(app('blog', tables)), { allowDestructive: true }).after
-}
+import { app, emptySnapshot, model } from '../helpers/engine.js'
+import { type Version, evolve } from '../helpers/evolve.js'
 
 const kinds = (ops: Operation[]) => ops.map((o) => o.kind)
 const replayed = (from: SnapshotData, ops: Operation[]) =>
@@ -53,42 +49,42 @@ describe('tables', () => {
     class Manager extends Table {
       name = new Varchar()
     }
-    const from = migratedTo(Band, Manager)
-    const to = model(app('blog', [Band]))
-    const held = diffApp(from, to.snapshot, 'blog')
+    const change = evolve([Band, Manager], [Band])
+    const held = change.diff()
     expect(held.operations).toEqual([])
     expect(kinds(held.held)).toEqual(['dropTable'])
-    const allowed = diffApp(from, to.snapshot, 'blog', { allowDestructive: true })
+    const allowed = change.diff({ allowDestructive: true })
     expect(kinds(allowed.operations)).toEqual(['dropTable'])
     expect((allowed.operations[0]!.params as { columns: unknown[] }).columns).toHaveLength(2)
-    expect(canon(replayed(from, allowed.operations))).toEqual(canon(to.snapshot))
+    expect(canon(replayed(change.from, allowed.operations))).toEqual(canon(change.to.snapshot))
   })
 
+  /** The Band the rename and move tests start from. */
+  const band1: Version = () => {
+    class Band extends Table {
+      name = new Varchar()
+    }
+    return [Band]
+  }
+
   const renameCase = () => {
-    const v1 = (() => {
-      class Band extends Table {
-        name = new Varchar()
-      }
-      return Band
-    })()
     class Act extends Table {
       name = new Varchar()
     }
-    return { from: migratedTo(v1), to: model(app('blog', [Act])) }
+    return evolve(band1, [Act])
   }
 
   it('a table rename is a question; unanswered, nothing is written for either table', () => {
-    const { from, to } = renameCase()
-    const diff = diffApp(from, to.snapshot, 'blog', { allowDestructive: true })
+    const diff = renameCase().diff({ allowDestructive: true })
     expect(diff.questions.map((q) => q.text)).toEqual(['Did you rename table Band to Act? (y/N)'])
     expect(diff.operations).toEqual([])
   })
 
   it('a confirmed table rename writes renameTable and keeps the columns', () => {
-    const { from, to } = renameCase()
+    const change = renameCase()
     const answers = emptyAnswers()
     answers.accepted.add(tableRenameKey('blog', 'Band', 'Act'))
-    const diff = diffApp(from, to.snapshot, 'blog', { answers })
+    const diff = change.diff({ answers })
     expect(kinds(diff.operations)).toEqual(['renameTable'])
     expect(diff.operations[0]!.params).toMatchObject({
       oldClassName: 'Band',
@@ -96,49 +92,35 @@ describe('tables', () => {
       oldTablename: 'band',
       newTablename: 'act',
     })
-    expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
+    expect(canon(replayed(change.from, diff.operations))).toEqual(canon(change.to.snapshot))
   })
 
   it('a declined table rename is an add and a (destructive) drop', () => {
-    const { from, to } = renameCase()
     const answers = emptyAnswers()
     answers.declined.add(tableRenameKey('blog', 'Band', 'Act'))
-    const diff = diffApp(from, to.snapshot, 'blog', { answers, allowDestructive: true })
+    const diff = renameCase().diff({ answers, allowDestructive: true })
     expect(kinds(diff.operations)).toEqual(['dropTable', 'addTable', 'addColumn', 'addColumn'])
     expect(diff.questions).toEqual([])
   })
 
   it('static renamedFrom renames without asking', () => {
-    const v1 = (() => {
-      class Band extends Table {
-        name = new Varchar()
-      }
-      return Band
-    })()
     class Act extends Table {
       static override renamedFrom = 'Band'
       name = new Varchar()
     }
-    const from = migratedTo(v1)
-    const to = model(app('blog', [Act]))
-    const diff = diffApp(from, to.snapshot, 'blog', { hints: to.hints })
+    const diff = evolve(band1, [Act]).diff()
     expect(kinds(diff.operations)).toEqual(['renameTable'])
   })
 
   it('changing static tablename renames the database table only', () => {
-    const v1 = (() => {
+    const change = evolve(band1, () => {
       class Band extends Table {
+        static override tablename = 'music_band'
         name = new Varchar()
       }
-      return Band
-    })()
-    class Band extends Table {
-      static override tablename = 'music_band'
-      name = new Varchar()
-    }
-    const from = migratedTo(v1)
-    const to = model(app('blog', [Band]))
-    const diff = diffApp(from, to.snapshot, 'blog')
+      return [Band]
+    })
+    const diff = change.diff()
     expect(kinds(diff.operations)).toEqual(['renameTable'])
     expect(diff.operations[0]!.params).toMatchObject({
       oldClassName: 'Band',
@@ -146,23 +128,18 @@ describe('tables', () => {
       oldTablename: 'band',
       newTablename: 'music_band',
     })
-    expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
+    expect(canon(replayed(change.from, diff.operations))).toEqual(canon(change.to.snapshot))
   })
 
   it('changing static schema moves the table', () => {
-    const v1 = (() => {
+    const change = evolve(band1, () => {
       class Band extends Table {
+        static override schema = 'music'
         name = new Varchar()
       }
-      return Band
-    })()
-    class Band extends Table {
-      static override schema = 'music'
-      name = new Varchar()
-    }
-    const from = migratedTo(v1)
-    const to = model(app('blog', [Band]))
-    const diff = diffApp(from, to.snapshot, 'blog')
+      return [Band]
+    })
+    const diff = change.diff()
     expect(kinds(diff.operations)).toEqual(['changeTableSchema'])
     expect(diff.operations[0]!.params).toEqual({
       className: 'Band',
@@ -170,19 +147,20 @@ describe('tables', () => {
       oldSchema: 'public',
       newSchema: 'music',
     })
-    expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
+    expect(canon(replayed(change.from, diff.operations))).toEqual(canon(change.to.snapshot))
   })
 })
 
 describe('columns', () => {
-  const Band1 = (() => {
+  /** The Band every test starts from. */
+  const band1: Version = () => {
     class Band extends Table {
       name = new Varchar()
       label = new Varchar()
       genre = new Varchar()
     }
-    return Band
-  })()
+    return [Band]
+  }
 
   it('adding a column writes addColumn with every param', () => {
     class Band extends Table {
@@ -191,8 +169,7 @@ describe('columns', () => {
       genre = new Varchar()
       members = new Integer({ default: 4 })
     }
-    const from = migratedTo(Band1)
-    const diff = diffApp(from, model(app('blog', [Band])).snapshot, 'blog')
+    const diff = evolve(band1, [Band]).diff()
     expect(kinds(diff.operations)).toEqual(['addColumn'])
     expect(diff.operations[0]!.toSource()).toBe(
       `manager.addColumn({
@@ -211,8 +188,7 @@ describe('columns', () => {
       name = new Varchar()
       label = new Varchar()
     }
-    const from = migratedTo(Band1)
-    const diff = diffApp(from, model(app('blog', [Band])).snapshot, 'blog')
+    const diff = evolve(band1, [Band]).diff()
     expect(diff.operations).toEqual([])
     expect(kinds(diff.held)).toEqual(['dropColumn'])
   })
@@ -223,9 +199,8 @@ describe('columns', () => {
       company = new Varchar()
       style = new Varchar()
     }
-    const from = migratedTo(Band1)
-    const to = model(app('blog', [Band]))
-    const first = diffApp(from, to.snapshot, 'blog', { allowDestructive: true })
+    const change = evolve(band1, [Band])
+    const first = change.diff({ allowDestructive: true })
     expect(first.questions.map((q) => q.text)).toEqual([
       'Did you rename column "name" to "title" on table Band? (y/N)',
       'Did you rename column "label" to "company" on table Band? (y/N)',
@@ -236,7 +211,7 @@ describe('columns', () => {
     answers.declined.add(columnRenameKey('blog', 'Band', 'label', 'company'))
     answers.accepted.add(columnRenameKey('blog', 'Band', 'genre', 'style'))
     // After declining label→company, "company" might still be "genre" renamed: Piccolo asks again.
-    const second = diffApp(from, to.snapshot, 'blog', { answers, allowDestructive: true })
+    const second = change.diff({ answers, allowDestructive: true })
     expect(second.questions).toEqual([])
     expect(kinds(second.operations)).toEqual(['renameColumn', 'renameColumn', 'dropColumn', 'addColumn'])
     expect(second.operations.map((o) => o.describe())).toEqual([
@@ -245,7 +220,7 @@ describe('columns', () => {
       'drop column Band.label',
       'add column Band.company',
     ])
-    expect(canon(replayed(from, second.operations))).toEqual(canon(to.snapshot))
+    expect(canon(replayed(change.from, second.operations))).toEqual(canon(change.to.snapshot))
   })
 
   it('renamedFrom on a column renames without asking; --rename hints do the same', () => {
@@ -254,18 +229,28 @@ describe('columns', () => {
       label = new Varchar()
       genre = new Varchar()
     }
-    const from = migratedTo(Band1)
-    const to = model(app('blog', [Band]))
-    const diff = diffApp(from, to.snapshot, 'blog', { hints: to.hints })
+    const diff = evolve(band1, [Band]).diff()
     expect(kinds(diff.operations)).toEqual(['renameColumn'])
-    expect(diff.operations[0]!.params).toEqual({
+    const renamed = {
       tableClassName: 'Band',
       tablename: 'band',
       oldColumnName: 'name',
       newColumnName: 'title',
       oldDbColumnName: 'name',
       newDbColumnName: 'title',
-    })
+    }
+    expect(diff.operations[0]!.params).toEqual(renamed)
+    // The same model without renamedFrom, and the hint `--rename Band.name=title` gives.
+    const hinted = evolve(band1, () => {
+      class Band extends Table {
+        title = new Varchar()
+        label = new Varchar()
+        genre = new Varchar()
+      }
+      return [Band]
+    }).diff({ hints: { tables: new Map(), columns: new Map([['blog.Band.title', 'name']]) } })
+    expect(hinted.questions).toEqual([])
+    expect(hinted.operations.map((o) => o.params)).toEqual([renamed])
   })
 
   it('a dropped and an added column of different classes are not asked about', () => {
@@ -274,8 +259,7 @@ describe('columns', () => {
       label = new Varchar()
       members = new Integer()
     }
-    const from = migratedTo(Band1)
-    const diff = diffApp(from, model(app('blog', [Band])).snapshot, 'blog', { allowDestructive: true })
+    const diff = evolve(band1, [Band]).diff({ allowDestructive: true })
     expect(diff.questions).toEqual([])
     expect(kinds(diff.operations)).toEqual(['dropColumn', 'addColumn'])
   })
@@ -286,9 +270,8 @@ describe('columns', () => {
       label = new Varchar()
       genre = new Varchar()
     }
-    const from = migratedTo(Band1)
-    const to = model(app('blog', [Band]))
-    const diff = diffApp(from, to.snapshot, 'blog')
+    const change = evolve(band1, [Band])
+    const diff = change.diff()
     expect(kinds(diff.operations)).toEqual(['renameColumn'])
     expect(diff.operations[0]!.params).toMatchObject({
       oldColumnName: 'name',
@@ -296,7 +279,7 @@ describe('columns', () => {
       oldDbColumnName: 'name',
       newDbColumnName: 'band_name',
     })
-    expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
+    expect(canon(replayed(change.from, diff.operations))).toEqual(canon(change.to.snapshot))
   })
 })
 
@@ -389,41 +372,49 @@ describe('altering every param', () => {
   ]
   for (const c of cases) {
     it(`${c.name}: alterColumn with the new and old values${c.destructive ? ', held as destructive' : ''}`, () => {
-      const v1 = (() => {
-        class Band extends Table {
-          value = c.before()
-        }
-        return Band
-      })()
-      class Band extends Table {
-        value = c.after()
-      }
-      const from = diffAll(emptySnapshot(), model(app('blog', [Manager, v1]))).after
-      const to = model(app('blog', [Manager, Band]))
-      const diff = diffApp(from, to.snapshot, 'blog', { allowDestructive: true })
+      const change = evolve(
+        () => {
+          class Band extends Table {
+            value = c.before()
+          }
+          return [Manager, Band]
+        },
+        () => {
+          class Band extends Table {
+            value = c.after()
+          }
+          return [Manager, Band]
+        },
+      )
+      const diff = change.diff({ allowDestructive: true })
       expect(kinds(diff.operations)).toEqual(['alterColumn'])
       const op = diff.operations[0]!
       expect(op.params).toMatchObject({ params: c.params })
       expect(op.destructive).toBe(c.destructive ?? false)
-      expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
+      const after = replayed(change.from, diff.operations)
+      expect(canon(after)).toEqual(canon(change.to.snapshot))
       // The reverse restores the old params.
-      expect(canon(replayed(replayed(from, diff.operations), [op.reverse()]))).toEqual(canon(from))
+      expect(canon(replayed(after, [op.reverse()]))).toEqual(canon(change.from))
     })
   }
 
   it('a type change that Postgres cannot cast implicitly gets USING', () => {
-    const v1 = (() => {
-      class Band extends Table {
-        value = new Text()
-      }
-      return Band
-    })()
-    class Band extends Table {
-      value = new Integer()
-    }
-    const from = migratedTo(v1)
-    const diff = diffApp(from, model(app('blog', [Band])).snapshot, 'blog', { allowDestructive: true })
-    const sqlText = diff.operations[0]!.toSql(SchemaState.from(from))
+    const change = evolve(
+      () => {
+        class Band extends Table {
+          value = new Text()
+        }
+        return [Band]
+      },
+      () => {
+        class Band extends Table {
+          value = new Integer()
+        }
+        return [Band]
+      },
+    )
+    const diff = change.diff({ allowDestructive: true })
+    const sqlText = diff.operations[0]!.toSql(SchemaState.from(change.from))
       .map((s) => (s.kind === 'sql' ? s.sql : ''))
       .join(';\n')
     expect(sqlText).toContain('ALTER COLUMN "value" TYPE integer USING "value"::integer')
@@ -431,103 +422,104 @@ describe('altering every param', () => {
 })
 
 describe('composite constraints', () => {
-  const Band1 = (() => {
+  const band1: Version = () => {
     class Band extends Table {
       name = new Varchar()
       label = new Varchar()
     }
-    return Band
-  })()
+    return [Band]
+  }
   it('adding and dropping composite unique, index and check constraints', () => {
     class Band extends Table {
       name = new Varchar()
       label = new Varchar()
       static override constraints = [unique('name', 'label'), index('label', 'name'), check(`name <> ''`)]
     }
-    const from = migratedTo(Band1)
-    const to = model(app('blog', [Band]))
-    const added = diffApp(from, to.snapshot, 'blog')
+    const there = evolve(band1, [Band])
+    const added = there.diff()
     expect(kinds(added.operations)).toEqual(['addConstraint', 'addConstraint', 'addIndex'])
-    const middle = replayed(from, added.operations)
-    expect(canon(middle)).toEqual(canon(to.snapshot))
-    const dropped = diffApp(middle, model(app('blog', [Band1])).snapshot, 'blog')
+    const middle = replayed(there.from, added.operations)
+    expect(canon(middle)).toEqual(canon(there.to.snapshot))
+    const back = evolve([Band], band1)
+    const dropped = back.diff()
     expect(kinds(dropped.operations)).toEqual(['dropConstraint', 'dropConstraint', 'dropIndex'])
-    expect(canon(replayed(middle, dropped.operations))).toEqual(canon(from))
+    expect(canon(replayed(back.from, dropped.operations))).toEqual(canon(there.from))
   })
 })
 
 describe('replay', () => {
   it('a history that renames a column twice replays to the final name', () => {
-    const v1 = (() => {
-      class Band extends Table {
-        name = new Varchar()
-      }
-      return Band
-    })()
-    const v2 = (() => {
-      class Band extends Table {
-        title = new Varchar({ renamedFrom: 'name' })
-      }
-      return Band
-    })()
-    class Band extends Table {
-      heading = new Varchar({ renamedFrom: 'title' })
-    }
-    const s1 = migratedTo(v1)
-    const m2 = model(app('blog', [v2]))
-    const s2 = replayed(s1, diffApp(s1, m2.snapshot, 'blog', { hints: m2.hints }).operations)
-    const m3 = model(app('blog', [Band]))
-    const ops3 = diffApp(s2, m3.snapshot, 'blog', { hints: m3.hints }).operations
+    const change = evolve(
+      () => {
+        class Band extends Table {
+          name = new Varchar()
+        }
+        return [Band]
+      },
+      () => {
+        class Band extends Table {
+          title = new Varchar({ renamedFrom: 'name' })
+        }
+        return [Band]
+      },
+      () => {
+        class Band extends Table {
+          heading = new Varchar({ renamedFrom: 'title' })
+        }
+        return [Band]
+      },
+    )
+    const ops3 = change.diff().operations
     expect(kinds(ops3)).toEqual(['renameColumn'])
-    expect(canon(replayed(s2, ops3))).toEqual(canon(m3.snapshot))
+    expect(canon(replayed(change.from, ops3))).toEqual(canon(change.to.snapshot))
   })
 
   it('a table renamed together with one of its columns keeps the column rename (Piccolo loses it)', () => {
-    const v1 = (() => {
-      class Band extends Table {
-        name = new Varchar()
-        label = new Varchar()
-      }
-      return Band
-    })()
+    class Band extends Table {
+      name = new Varchar()
+      label = new Varchar()
+    }
     class Act extends Table {
       static override renamedFrom = 'Band'
       title = new Varchar({ renamedFrom: 'name' })
       label = new Varchar()
     }
-    const from = migratedTo(v1)
-    const to = model(app('blog', [Act]))
-    const diff = diffApp(from, to.snapshot, 'blog', { hints: to.hints })
+    const change = evolve([Band], [Act])
+    const diff = change.diff()
     expect(diff.operations.map((o) => o.describe())).toEqual([
       'rename table Band to Act',
       'rename column Act.name to title',
     ])
-    expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
+    const after = replayed(change.from, diff.operations)
+    expect(canon(after)).toEqual(canon(change.to.snapshot))
     // Nothing left to do afterwards.
-    expect(diffApp(replayed(from, diff.operations), to.snapshot, 'blog', { hints: to.hints }).operations).toEqual([])
+    expect(diffApp(after, change.to.snapshot, 'blog', { hints: change.to.hints }).operations).toEqual([])
   })
 
   it('foreign keys follow a renamed target table', () => {
-    const v1 = (() => {
-      class Manager extends Table {
-        name = new Varchar()
-      }
-      class Band extends Table {
-        manager = new ForeignKey(() => Manager)
-      }
-      return [Manager, Band] as const
-    })()
-    class Boss extends Table {
-      static override renamedFrom = 'Manager'
-      name = new Varchar()
-    }
-    class Band extends Table {
-      manager = new ForeignKey(() => Boss)
-    }
-    const from = migratedTo(...v1)
-    const to = model(app('blog', [Boss, Band]))
-    const diff = diffApp(from, to.snapshot, 'blog', { hints: to.hints })
+    const change = evolve(
+      () => {
+        class Manager extends Table {
+          name = new Varchar()
+        }
+        class Band extends Table {
+          manager = new ForeignKey(() => Manager)
+        }
+        return [Manager, Band]
+      },
+      () => {
+        class Boss extends Table {
+          static override renamedFrom = 'Manager'
+          name = new Varchar()
+        }
+        class Band extends Table {
+          manager = new ForeignKey(() => Boss)
+        }
+        return [Boss, Band]
+      },
+    )
+    const diff = change.diff()
     expect(kinds(diff.operations)).toEqual(['renameTable'])
-    expect(canon(replayed(from, diff.operations))).toEqual(canon(to.snapshot))
+    expect(canon(replayed(change.from, diff.operations))).toEqual(canon(change.to.snapshot))
   })
 })

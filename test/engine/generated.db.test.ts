@@ -3,7 +3,6 @@
  * forwards and backwards on Postgres 15 and PGlite, and the result matches the model built from scratch.
  */
 import { describe, expect, it } from 'vitest'
-import { diffApp } from '../../src/differ/diff.js'
 import {
   Array as ArrayColumn,
   BigInt as BigIntColumn,
@@ -19,38 +18,34 @@ import {
   unique,
   Varchar,
 } from '../../src/index.js'
-import type { MigrationManager } from '../../src/migration/manager.js'
-import type { SnapshotData } from '../../src/migration/snapshot.js'
 import { findTable } from '../../src/runtime/introspect.js'
-import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
 import { app, model } from '../helpers/engine.js'
-import { describeSharedEngines, roundTrip, rows } from '../helpers/scenarios.js'
+import { describeEngines } from '../helpers/databases.js'
+import { evolve } from '../helpers/evolve.js'
+import { roundTrip, rows } from '../helpers/scenarios.js'
 
-/** The migration `diffApp` writes from `from` to the model `to` (destructive changes allowed). */
-const generated = (from: SnapshotData, to: ModelSnapshot) => (m: MigrationManager) => {
-  const diff = diffApp(from, to.snapshot, 'blog', { allowDestructive: true, hints: to.hints })
-  expect(diff.questions).toEqual([])
-  m.operations.push(...diff.operations)
-}
-
-describeSharedEngines('generated migrations', (ctx) => {
+describeEngines('generated migrations', { database: 'shared' }, (ctx) => {
   it('Serial to Integer drops the sequence; back to Serial creates one that continues after the rows', async () => {
-    class Ticket extends Table {
-      id = new Serial({ primaryKey: true })
-      name = new Text()
-    }
-    const before = model(app('blog', [Ticket])).snapshot
-    const after = (() => {
-      class Ticket extends Table {
-        id = new Integer({ primaryKey: true, null: true, default: null })
-        name = new Text()
-      }
-      return model(app('blog', [Ticket]))
-    })()
+    const change = evolve(
+      () => {
+        class Ticket extends Table {
+          id = new Serial({ primaryKey: true })
+          name = new Text()
+        }
+        return [Ticket]
+      },
+      () => {
+        class Ticket extends Table {
+          id = new Integer({ primaryKey: true, null: true, default: null })
+          name = new Text()
+        }
+        return [Ticket]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into ticket (name) values ('a'), ('b')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, `select count(*)::int as n from pg_class where relkind = 'S'`)).toEqual([{ n: 0 }])
       },
@@ -79,26 +74,30 @@ describeSharedEngines('generated migrations', (ctx) => {
   })
 
   it('a primary key from Integer to BigInt converts the foreign keys that point at it', async () => {
-    class Account extends Table {
-      id = new Integer({ primaryKey: true })
-    }
-    class Invoice extends Table {
-      account = new ForeignKey(() => Account)
-    }
-    const before = model(app('blog', [Account, Invoice])).snapshot
-    const after = (() => {
-      class Account extends Table {
-        id = new BigIntColumn({ primaryKey: true })
-      }
-      class Invoice extends Table {
-        account = new ForeignKey(() => Account)
-      }
-      return model(app('blog', [Account, Invoice]))
-    })()
+    const change = evolve(
+      () => {
+        class Account extends Table {
+          id = new Integer({ primaryKey: true })
+        }
+        class Invoice extends Table {
+          account = new ForeignKey(() => Account)
+        }
+        return [Account, Invoice]
+      },
+      () => {
+        class Account extends Table {
+          id = new BigIntColumn({ primaryKey: true })
+        }
+        class Invoice extends Table {
+          account = new ForeignKey(() => Account)
+        }
+        return [Account, Invoice]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into account (id) values (7); insert into invoice (account) values (7);`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) =>
         expect(await rows(db, 'select account::text from invoice')).toEqual([{ account: '7' }]),
     })
@@ -114,20 +113,24 @@ describeSharedEngines('generated migrations', (ctx) => {
   })
 
   it('an enum value added and used as a default in the same migration (ADD VALUE commits first)', async () => {
-    class Task extends Table {
-      state = new Enum('state', ['todo', 'done'], { default: 'todo' })
-    }
-    const before = model(app('blog', [Task])).snapshot
-    const after = (() => {
-      class Task extends Table {
-        state = new Enum('state', ['new', 'todo', 'done'], { default: 'new' })
-      }
-      return model(app('blog', [Task]))
-    })()
+    const change = evolve(
+      () => {
+        class Task extends Table {
+          state = new Enum('state', ['todo', 'done'], { default: 'todo' })
+        }
+        return [Task]
+      },
+      () => {
+        class Task extends Table {
+          state = new Enum('state', ['new', 'todo', 'done'], { default: 'new' })
+        }
+        return [Task]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into task default values`,
-      operations: generated(before, after),
+      operations: change.migration(),
     })
     expect(result.forwards).toEqual([
       `ALTER TYPE "public"."state" ADD VALUE IF NOT EXISTS 'new' BEFORE 'todo'`,
@@ -137,20 +140,24 @@ describeSharedEngines('generated migrations', (ctx) => {
   })
 
   it('an enum value removed while the default moves off it: the type is rebuilt last, added back first', async () => {
-    class Task extends Table {
-      state = new Enum('state', ['todo', 'doing', 'done'], { default: 'doing' })
-    }
-    const before = model(app('blog', [Task])).snapshot
-    const after = (() => {
-      class Task extends Table {
-        state = new Enum('state', ['todo', 'done', 'archived'], { default: 'todo' })
-      }
-      return model(app('blog', [Task]))
-    })()
+    const change = evolve(
+      () => {
+        class Task extends Table {
+          state = new Enum('state', ['todo', 'doing', 'done'], { default: 'doing' })
+        }
+        return [Task]
+      },
+      () => {
+        class Task extends Table {
+          state = new Enum('state', ['todo', 'done', 'archived'], { default: 'todo' })
+        }
+        return [Task]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into task (state) values ('todo'), ('done')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db, after) => {
         expect(after.enums[0]?.values).toEqual(['todo', 'done', 'archived'])
         expect(await rows(db, 'select state::text from task order by 1')).toEqual([
@@ -173,53 +180,58 @@ describeSharedEngines('generated migrations', (ctx) => {
   })
 
   it('an Integer column that becomes a foreign key to a new table waits for the table', async () => {
-    class Post extends Table {
-      category = new Integer({ null: true, default: null })
-    }
-    const before = model(app('blog', [Post])).snapshot
-    const after = (() => {
-      class Category extends Table {
-        name = new Varchar({ length: 40 })
-      }
-      class Post extends Table {
-        category = new ForeignKey(() => Category)
-      }
-      return model(app('blog', [Post, Category]))
-    })()
-    const result = await roundTrip(ctx().engine, { start: before, operations: generated(before, after) })
-    expect(
-      result.forwards.indexOf(
-        `ALTER TABLE "public"."category" ADD COLUMN "id" serial CONSTRAINT "category_pkey" PRIMARY KEY`,
-      ),
-    ).toBeLessThan(
-      result.forwards.indexOf(
-        `ALTER TABLE "public"."post" ADD CONSTRAINT "post_category_fkey" FOREIGN KEY ("category") REFERENCES "public"."category" ("id") ON DELETE CASCADE ON UPDATE CASCADE`,
-      ),
+    const change = evolve(
+      () => {
+        class Post extends Table {
+          category = new Integer({ null: true, default: null })
+        }
+        return [Post]
+      },
+      () => {
+        class Category extends Table {
+          name = new Varchar({ length: 40 })
+        }
+        class Post extends Table {
+          category = new ForeignKey(() => Category)
+        }
+        return [Post, Category]
+      },
     )
+    const result = await roundTrip(ctx().engine, { start: change.from, operations: change.migration() })
+    const key = `ALTER TABLE "public"."category" ADD COLUMN "id" serial CONSTRAINT "category_pkey" PRIMARY KEY`
+    const foreignKey = `ALTER TABLE "public"."post" ADD CONSTRAINT "post_category_fkey" FOREIGN KEY ("category") REFERENCES "public"."category" ("id") ON DELETE CASCADE ON UPDATE CASCADE`
+    // Both are written (indexOf of a missing one is -1, which is "before" anything) …
+    expect(result.forwards).toEqual(expect.arrayContaining([key, foreignKey]))
+    // … and the key comes first.
+    expect(result.forwards.indexOf(key)).toBeLessThan(result.forwards.indexOf(foreignKey))
   })
 
   it('a renamed table that foreign keys point at: no foreign key is rewritten, backwards too', async () => {
-    class Author extends Table {
-      name = new Text()
-    }
-    class Book extends Table {
-      author = new ForeignKey(() => Author)
-    }
-    const before = model(app('blog', [Author, Book])).snapshot
-    const after = (() => {
-      class Writer extends Table {
-        static override renamedFrom = 'Author'
-        name = new Text()
-      }
-      class Book extends Table {
-        author = new ForeignKey(() => Writer)
-      }
-      return model(app('blog', [Writer, Book]))
-    })()
+    const change = evolve(
+      () => {
+        class Author extends Table {
+          name = new Text()
+        }
+        class Book extends Table {
+          author = new ForeignKey(() => Author)
+        }
+        return [Author, Book]
+      },
+      () => {
+        class Writer extends Table {
+          static override renamedFrom = 'Author'
+          name = new Text()
+        }
+        class Book extends Table {
+          author = new ForeignKey(() => Writer)
+        }
+        return [Writer, Book]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into author (name) values ('x'); insert into book (author) values (1)`,
-      operations: generated(before, after),
+      operations: change.migration(),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."author" RENAME TO "writer"`,
@@ -228,34 +240,38 @@ describeSharedEngines('generated migrations', (ctx) => {
   })
 })
 
-describeSharedEngines('generated migrations: names that other renames give up', (ctx) => {
+describeEngines('generated migrations: names that other renames give up', { database: 'shared' }, (ctx) => {
   it('a chain of table renames frees each name before it is taken; forwards and backwards', async () => {
     // Group becomes Crew in table "team" while Team moves to "member": "team" must be free first.
-    class Group extends Table {
-      static override tablename = 'group'
-      name = new Text()
-    }
-    class Team extends Table {
-      static override tablename = 'team'
-      label = new Text()
-    }
-    const before = model(app('blog', [Group, Team])).snapshot
-    const after = (() => {
-      class Crew extends Table {
-        static override renamedFrom = 'Group'
-        static override tablename = 'team'
-        name = new Text()
-      }
-      class Team extends Table {
-        static override tablename = 'member'
-        label = new Text()
-      }
-      return model(app('blog', [Crew, Team]))
-    })()
+    const change = evolve(
+      () => {
+        class Group extends Table {
+          static override tablename = 'group'
+          name = new Text()
+        }
+        class Team extends Table {
+          static override tablename = 'team'
+          label = new Text()
+        }
+        return [Group, Team]
+      },
+      () => {
+        class Crew extends Table {
+          static override renamedFrom = 'Group'
+          static override tablename = 'team'
+          name = new Text()
+        }
+        class Team extends Table {
+          static override tablename = 'member'
+          label = new Text()
+        }
+        return [Crew, Team]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into "group" (name) values ('g'); insert into team (label) values ('t')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, 'select name from team')).toEqual([{ name: 'g' }])
         expect(await rows(db, 'select label from member')).toEqual([{ label: 't' }])
@@ -268,30 +284,34 @@ describeSharedEngines('generated migrations: names that other renames give up', 
   })
 
   it('two tables that swap names go through a temporary name, and rows stay with their tables', async () => {
-    class Cat extends Table {
-      static override tablename = 'a'
-      name = new Text()
-    }
-    class Dog extends Table {
-      static override tablename = 'b'
-      name = new Text()
-    }
-    const before = model(app('blog', [Cat, Dog])).snapshot
-    const after = (() => {
-      class Cat extends Table {
-        static override tablename = 'b'
-        name = new Text()
-      }
-      class Dog extends Table {
-        static override tablename = 'a'
-        name = new Text()
-      }
-      return model(app('blog', [Cat, Dog]))
-    })()
+    const change = evolve(
+      () => {
+        class Cat extends Table {
+          static override tablename = 'a'
+          name = new Text()
+        }
+        class Dog extends Table {
+          static override tablename = 'b'
+          name = new Text()
+        }
+        return [Cat, Dog]
+      },
+      () => {
+        class Cat extends Table {
+          static override tablename = 'b'
+          name = new Text()
+        }
+        class Dog extends Table {
+          static override tablename = 'a'
+          name = new Text()
+        }
+        return [Cat, Dog]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into a (name) values ('cat'); insert into b (name) values ('dog')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, 'select name from b')).toEqual([{ name: 'cat' }])
         expect(await rows(db, 'select name from a')).toEqual([{ name: 'dog' }])
@@ -308,34 +328,38 @@ describeSharedEngines('generated migrations: names that other renames give up', 
   })
 
   it('two tables that swap schemas under one name', async () => {
-    class Cat extends Table {
-      static override tablename = 'pet'
-      static override schema = 'north'
-      name = new Text()
-    }
-    class Dog extends Table {
-      static override tablename = 'pet'
-      static override schema = 'south'
-      name = new Text()
-    }
-    const before = model(app('blog', [Cat, Dog])).snapshot
-    const after = (() => {
-      class Cat extends Table {
-        static override tablename = 'pet'
-        static override schema = 'south'
-        name = new Text()
-      }
-      class Dog extends Table {
-        static override tablename = 'pet'
-        static override schema = 'north'
-        name = new Text()
-      }
-      return model(app('blog', [Cat, Dog]))
-    })()
+    const change = evolve(
+      () => {
+        class Cat extends Table {
+          static override tablename = 'pet'
+          static override schema = 'north'
+          name = new Text()
+        }
+        class Dog extends Table {
+          static override tablename = 'pet'
+          static override schema = 'south'
+          name = new Text()
+        }
+        return [Cat, Dog]
+      },
+      () => {
+        class Cat extends Table {
+          static override tablename = 'pet'
+          static override schema = 'south'
+          name = new Text()
+        }
+        class Dog extends Table {
+          static override tablename = 'pet'
+          static override schema = 'north'
+          name = new Text()
+        }
+        return [Cat, Dog]
+      },
+    )
     await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into north.pet (name) values ('cat'); insert into south.pet (name) values ('dog')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, 'select name from south.pet')).toEqual([{ name: 'cat' }])
         expect(await rows(db, 'select name from north.pet')).toEqual([{ name: 'dog' }])
@@ -344,27 +368,31 @@ describeSharedEngines('generated migrations: names that other renames give up', 
   })
 
   it('a table renamed and moved to another schema, its new name taken in the old one: moved first, then renamed', async () => {
-    class Role extends Table {
-      static override tablename = 'role'
-      name = new Text()
-    }
     class User extends Table {
       static override tablename = 'member'
       name = new Text()
     }
-    const before = model(app('blog', [Role, User])).snapshot
-    const after = (() => {
-      class Role extends Table {
-        static override tablename = 'member'
-        static override schema = 'extra'
-        name = new Text()
-      }
-      return model(app('blog', [Role, User]))
-    })()
+    const change = evolve(
+      () => {
+        class Role extends Table {
+          static override tablename = 'role'
+          name = new Text()
+        }
+        return [Role, User]
+      },
+      () => {
+        class Role extends Table {
+          static override tablename = 'member'
+          static override schema = 'extra'
+          name = new Text()
+        }
+        return [Role, User]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into role (name) values ('r'); insert into member (name) values ('u')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, 'select name from extra.member')).toEqual([{ name: 'r' }])
         expect(await rows(db, 'select name from public.member')).toEqual([{ name: 'u' }])
@@ -377,26 +405,30 @@ describeSharedEngines('generated migrations: names that other renames give up', 
   })
 
   it('columns that swap names, and a chain of column renames, keep their values', async () => {
-    class Point extends Table {
-      x = new Integer({ dbColumnName: 'x' })
-      y = new Integer({ dbColumnName: 'y' })
-      label = new Text({ dbColumnName: 'label' })
-      note = new Text({ dbColumnName: 'note' })
-    }
-    const before = model(app('blog', [Point])).snapshot
-    const after = (() => {
-      class Point extends Table {
-        x = new Integer({ dbColumnName: 'y' })
-        y = new Integer({ dbColumnName: 'x' })
-        label = new Text({ dbColumnName: 'note' })
-        note = new Text({ dbColumnName: 'remark' })
-      }
-      return model(app('blog', [Point]))
-    })()
+    const change = evolve(
+      () => {
+        class Point extends Table {
+          x = new Integer({ dbColumnName: 'x' })
+          y = new Integer({ dbColumnName: 'y' })
+          label = new Text({ dbColumnName: 'label' })
+          note = new Text({ dbColumnName: 'note' })
+        }
+        return [Point]
+      },
+      () => {
+        class Point extends Table {
+          x = new Integer({ dbColumnName: 'y' })
+          y = new Integer({ dbColumnName: 'x' })
+          label = new Text({ dbColumnName: 'note' })
+          note = new Text({ dbColumnName: 'remark' })
+        }
+        return [Point]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into point (x, y, label, note) values (1, 2, 'l', 'n')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, 'select x, y, note, remark from point')).toEqual([{ x: 2, y: 1, note: 'l', remark: 'n' }])
       },
@@ -414,22 +446,26 @@ describeSharedEngines('generated migrations: names that other renames give up', 
   })
 })
 
-describeSharedEngines('generated migrations: order of drops and additions', (ctx) => {
+describeEngines('generated migrations: order of drops and additions', { database: 'shared' }, (ctx) => {
   it('replacing the implicit id by an explicit primary key drops the old key first', async () => {
-    class Country extends Table {
-      code = new Varchar({ length: 2 })
-    }
-    const before = model(app('blog', [Country])).snapshot
-    const after = (() => {
-      class Country extends Table {
-        code = new Varchar({ length: 2, primaryKey: true })
-      }
-      return model(app('blog', [Country]))
-    })()
+    const change = evolve(
+      () => {
+        class Country extends Table {
+          code = new Varchar({ length: 2 })
+        }
+        return [Country]
+      },
+      () => {
+        class Country extends Table {
+          code = new Varchar({ length: 2, primaryKey: true })
+        }
+        return [Country]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into country (code) values ('fr')`,
-      operations: generated(before, after),
+      operations: change.migration(),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."country" DROP COLUMN "id"`,
@@ -443,28 +479,32 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
 
   it('a primary key replaced by another while the foreign key that points at it moves to the new one', async () => {
     // The foreign key's constraint lets go before the old key goes and comes back after the new one.
-    class Country extends Table {
-      code = new Varchar({ length: 2, primaryKey: true })
-      name = new Text()
-    }
-    class City extends Table {
-      country = new ForeignKey(() => Country)
-    }
-    const before = model(app('blog', [Country, City])).snapshot
-    const after = (() => {
-      class Country extends Table {
-        code = new Varchar({ length: 2, unique: true })
-        name = new Text({ primaryKey: true })
-      }
-      class City extends Table {
-        country = new ForeignKey(() => Country)
-      }
-      return model(app('blog', [Country, City]))
-    })()
+    const change = evolve(
+      () => {
+        class Country extends Table {
+          code = new Varchar({ length: 2, primaryKey: true })
+          name = new Text()
+        }
+        class City extends Table {
+          country = new ForeignKey(() => Country)
+        }
+        return [Country, City]
+      },
+      () => {
+        class Country extends Table {
+          code = new Varchar({ length: 2, unique: true })
+          name = new Text({ primaryKey: true })
+        }
+        class City extends Table {
+          country = new ForeignKey(() => Country)
+        }
+        return [Country, City]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into country (code, name) values ('fr', 'France'); insert into city (country) values (null)`,
-      operations: generated(before, after),
+      operations: change.migration(),
     })
     const city = findTable(result.after, 'public', 'city')!
     expect(
@@ -474,26 +514,30 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
   })
 
   it('a primary key that becomes unique while a foreign key keeps pointing at it', async () => {
-    class Tag extends Table {
-      slug = new Varchar({ length: 40, primaryKey: true })
-    }
-    class Post extends Table {
-      tag = new ForeignKey(() => Tag)
-    }
-    const before = model(app('blog', [Tag, Post])).snapshot
-    const after = (() => {
-      class Tag extends Table {
-        slug = new Varchar({ length: 40, unique: true })
-      }
-      class Post extends Table {
-        tag = new ForeignKey(() => Tag, { targetColumn: 'slug' })
-      }
-      return model(app('blog', [Tag, Post]))
-    })()
+    const change = evolve(
+      () => {
+        class Tag extends Table {
+          slug = new Varchar({ length: 40, primaryKey: true })
+        }
+        class Post extends Table {
+          tag = new ForeignKey(() => Tag)
+        }
+        return [Tag, Post]
+      },
+      () => {
+        class Tag extends Table {
+          slug = new Varchar({ length: 40, unique: true })
+        }
+        class Post extends Table {
+          tag = new ForeignKey(() => Tag, { targetColumn: 'slug' })
+        }
+        return [Tag, Post]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into tag (slug) values ('ts'); insert into post (tag) values ('ts')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, 'select tag from post')).toEqual([{ tag: 'ts' }])
       },
@@ -504,28 +548,32 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
   it('a table-level unique constraint that a foreign key points at, replaced by the primary key', async () => {
     // The constraint is dropped before renames and other drops: the foreign key lets go before that,
     // under its old names (the table holding it is renamed in the same migration).
-    class Tag extends Table {
-      static override constraints = [unique('slug')]
-      slug = new Varchar({ length: 40 })
-    }
-    class Post extends Table {
-      tag = new ForeignKey(() => Tag, { targetColumn: 'slug' })
-    }
-    const before = model(app('blog', [Tag, Post])).snapshot
-    const after = (() => {
-      class Tag extends Table {
-        slug = new Varchar({ length: 40, primaryKey: true })
-      }
-      class Article extends Table {
-        static override renamedFrom = 'Post'
-        tag = new ForeignKey(() => Tag)
-      }
-      return model(app('blog', [Tag, Article]))
-    })()
+    const change = evolve(
+      () => {
+        class Tag extends Table {
+          static override constraints = [unique('slug')]
+          slug = new Varchar({ length: 40 })
+        }
+        class Post extends Table {
+          tag = new ForeignKey(() => Tag, { targetColumn: 'slug' })
+        }
+        return [Tag, Post]
+      },
+      () => {
+        class Tag extends Table {
+          slug = new Varchar({ length: 40, primaryKey: true })
+        }
+        class Article extends Table {
+          static override renamedFrom = 'Post'
+          tag = new ForeignKey(() => Tag)
+        }
+        return [Tag, Article]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into tag (slug) values ('ts'); insert into post (tag) values ('ts')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => {
         expect(await rows(db, 'select tag from article')).toEqual([{ tag: 'ts' }])
       },
@@ -537,31 +585,34 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
   })
 
   it('a new column may take the database name of a dropped one, a new table the name of a dropped one', async () => {
-    class Post extends Table {
-      title = new Text({ dbColumnName: 'name' })
-    }
-    class Draft extends Table {
-      static override tablename = 'note'
-      body = new Text()
-    }
-    const before = model(app('blog', [Post, Draft])).snapshot
-    const after = (() => {
-      class Post extends Table {
-        headline = new Varchar({ length: 80, dbColumnName: 'name' })
-      }
-      class Note extends Table {
-        body = new Text()
-      }
-      return model(app('blog', [Post, Note]))
-    })()
+    const change = evolve(
+      () => {
+        class Post extends Table {
+          title = new Text({ dbColumnName: 'name' })
+        }
+        class Draft extends Table {
+          static override tablename = 'note'
+          body = new Text()
+        }
+        return [Post, Draft]
+      },
+      () => {
+        class Post extends Table {
+          headline = new Varchar({ length: 80, dbColumnName: 'name' })
+        }
+        class Note extends Table {
+          body = new Text()
+        }
+        return [Post, Note]
+      },
+    )
     const answers = {
       accepted: new Set<string>(),
       declined: new Set(['column:blog:Post:title->headline', 'table:blog:Draft->Note']),
     }
     const result = await roundTrip(ctx().engine, {
-      start: before,
-      operations: (m) =>
-        m.operations.push(...diffApp(before, after.snapshot, 'blog', { allowDestructive: true, answers }).operations),
+      start: change.from,
+      operations: change.migration({ answers }),
     })
     expect(result.forwards.slice(0, 3)).toEqual([
       `DROP TABLE "public"."note"`,
@@ -578,11 +629,11 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
     class Team extends Table {
       lead = new ForeignKey(() => Person)
     }
-    const before = model(app('blog', [Person, Team])).snapshot
+    const change = evolve([Person, Team], [])
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into person (name) values ('p'); insert into team (lead) values (1); update person set team = 1;`,
-      operations: generated(before, model(app('blog', []))),
+      operations: change.migration(),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."person" DROP COLUMN "team"`,
@@ -595,22 +646,26 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
   })
 
   it('a check and a partial index naming a renamed column: replaced before the rename, restored after it', async () => {
-    class Item extends Table {
-      price = new Integer({ dbColumnName: 'cost' })
-      static override constraints = [check('cost >= 0'), index('price', { where: sql`cost > 10` })]
-    }
-    const before = model(app('blog', [Item])).snapshot
-    const after = (() => {
-      class Item extends Table {
-        price = new Integer()
-        static override constraints = [check('price >= 0'), index('price', { where: sql`price > 10` })]
-      }
-      return model(app('blog', [Item]))
-    })()
+    const change = evolve(
+      () => {
+        class Item extends Table {
+          price = new Integer({ dbColumnName: 'cost' })
+          static override constraints = [check('cost >= 0'), index('price', { where: sql`cost > 10` })]
+        }
+        return [Item]
+      },
+      () => {
+        class Item extends Table {
+          price = new Integer()
+          static override constraints = [check('price >= 0'), index('price', { where: sql`price > 10` })]
+        }
+        return [Item]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into item (cost) values (5)`,
-      operations: generated(before, after),
+      operations: change.migration(),
     })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."item" DROP CONSTRAINT "item_cost_check"`,
@@ -634,16 +689,12 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
       tag = new ForeignKey(() => Tag)
       static override constraints = [unique('note', 'tag')]
     }
-    const before = model(app('blog', [Tag, Note, NoteTag]))
-    expect(before.snapshot.tables.find((t) => t.className === 'NoteTag')!.columns.map((c) => c.params.null)).toEqual([
+    const change = evolve([Tag, Note, NoteTag], [Tag, Note])
+    expect(change.from.tables.find((t) => t.className === 'NoteTag')!.columns.map((c) => c.params.null)).toEqual([
       false,
       false,
     ])
-    const after = model(app('blog', [Tag, Note]))
-    const result = await roundTrip(ctx().engine, {
-      start: before.snapshot,
-      operations: generated(before.snapshot, after),
-    })
+    const result = await roundTrip(ctx().engine, { start: change.from, operations: change.migration() })
     const table = findTable(result.before, 'public', 'note_tag')!
     expect([table.primaryKey?.name, table.uniques.map((u) => u.name)]).toEqual([
       'note_tag_pkey',
@@ -653,20 +704,24 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
   })
 
   it('an array of text becomes an array of integers with USING', async () => {
-    class Post extends Table {
-      scores = new ArrayColumn(new Text(), { null: true })
-    }
-    const before = model(app('blog', [Post])).snapshot
-    const after = (() => {
-      class Post extends Table {
-        scores = new ArrayColumn(new Integer(), { null: true })
-      }
-      return model(app('blog', [Post]))
-    })()
+    const change = evolve(
+      () => {
+        class Post extends Table {
+          scores = new ArrayColumn(new Text(), { null: true })
+        }
+        return [Post]
+      },
+      () => {
+        class Post extends Table {
+          scores = new ArrayColumn(new Integer(), { null: true })
+        }
+        return [Post]
+      },
+    )
     const result = await roundTrip(ctx().engine, {
-      start: before,
+      start: change.from,
       seed: `insert into post (scores) values ('{1,2}')`,
-      operations: generated(before, after),
+      operations: change.migration(),
       afterForwards: async (db) => expect(await rows(db, 'select scores from post')).toEqual([{ scores: [1, 2] }]),
     })
     expect(result.forwards).toEqual([
@@ -675,20 +730,24 @@ describeSharedEngines('generated migrations: order of drops and additions', (ctx
   })
 
   it('a foreign key that becomes a plain column lets go of its target before the target table is dropped', async () => {
-    class Author extends Table {
-      name = new Text()
-    }
-    class Post extends Table {
-      author = new ForeignKey(() => Author)
-    }
-    const before = model(app('blog', [Author, Post])).snapshot
-    const after = (() => {
-      class Post extends Table {
-        author = new Integer({ null: true, default: null })
-      }
-      return model(app('blog', [Post]))
-    })()
-    const result = await roundTrip(ctx().engine, { start: before, operations: generated(before, after) })
+    const change = evolve(
+      () => {
+        class Author extends Table {
+          name = new Text()
+        }
+        class Post extends Table {
+          author = new ForeignKey(() => Author)
+        }
+        return [Author, Post]
+      },
+      () => {
+        class Post extends Table {
+          author = new Integer({ null: true, default: null })
+        }
+        return [Post]
+      },
+    )
+    const result = await roundTrip(ctx().engine, { start: change.from, operations: change.migration() })
     expect(result.forwards).toEqual([
       `ALTER TABLE "public"."post" DROP CONSTRAINT "post_author_fkey"`,
       `DROP TABLE "public"."author"`,
@@ -738,14 +797,13 @@ describe('generated names', () => {
   })
 })
 
-describeSharedEngines('generated names', (ctx) => {
+describeEngines('generated names', { database: 'shared' }, (ctx) => {
   it('named, they are accepted and both created', async () => {
     class Price extends Table {
       price = new Integer()
       static override constraints = [check('price > 0'), check('price < 1000', { name: 'price_below_1000' })]
     }
-    const after = model(app('blog', [Price]))
-    const result = await roundTrip(ctx().engine, { operations: generated({ tables: [], enums: [] }, after) })
+    const result = await roundTrip(ctx().engine, { operations: evolve([], [Price]).migration() })
     expect(findTable(result.after, 'public', 'price')!.checks.map((c) => c.name)).toEqual([
       'price_below_1000',
       'price_price_check',

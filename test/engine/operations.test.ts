@@ -23,7 +23,8 @@ import {
 import { diffApp } from '../../src/differ/diff.js'
 import { findTable } from '../../src/runtime/introspect.js'
 import { app, model } from '../helpers/engine.js'
-import { describeSharedEngines, rows, roundTrip } from '../helpers/scenarios.js'
+import { describeEngines } from '../helpers/databases.js'
+import { rows, roundTrip } from '../helpers/scenarios.js'
 
 class Author extends Table {
   name = new Varchar({ length: 100 })
@@ -38,7 +39,7 @@ class Post extends Table {
 const blog = () => model(app('blog', [Author, Post])).snapshot
 const authors = () => model(app('blog', [Author])).snapshot
 
-describeSharedEngines('table operations', (ctx) => {
+describeEngines('table operations', { database: 'shared' }, (ctx) => {
   it('addTable with its definition creates the table, constraints and indexes; backwards drops it', async () => {
     const { engine } = ctx()
     const post = blog().tables.find((t) => t.className === 'Post')!
@@ -207,7 +208,7 @@ describeSharedEngines('table operations', (ctx) => {
 const post = { tableClassName: 'Post', tablename: 'post' }
 const seedBlog = `insert into author (name) values ('ann'); insert into post (title, body, author, views) values ('hello', 'text', 1, 3);`
 
-describeSharedEngines('column operations', (ctx) => {
+describeEngines('column operations', { database: 'shared' }, (ctx) => {
   it('addColumn NOT NULL with a default fills existing rows; its index is created and dropped with it', async () => {
     const result = await roundTrip(ctx().engine, {
       start: blog(),
@@ -418,7 +419,7 @@ const alter = (columnName: string, params: object, oldParams: object, dbColumnNa
 const columnOf = (schema: import('../../src/runtime/introspect.js').PhysicalSchema, table: string, column: string) =>
   findTable(schema, 'public', table)!.columns.find((c) => c.name === column)!
 
-describeSharedEngines('alterColumn', (ctx) => {
+describeEngines('alterColumn', { database: 'shared' }, (ctx) => {
   it('length: varchar(50) to varchar(120) and back (data that fits survives)', async () => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
@@ -643,7 +644,7 @@ const seedMoods = `insert into diary (name, mood, history) values ('a', 'sad', '
 const enumValues = (schema: import('../../src/runtime/introspect.js').PhysicalSchema, name: string) =>
   schema.enums.find((e) => e.name === name)?.values
 
-describeSharedEngines('enum operations', (ctx) => {
+describeEngines('enum operations', { database: 'shared' }, (ctx) => {
   it('addEnum creates the type (in its schema); backwards drops it', async () => {
     const result = await roundTrip(ctx().engine, {
       schemas: ['shop'],
@@ -767,7 +768,7 @@ class Membership extends Table {
   note = new Text({ null: true })
 }
 
-describeSharedEngines('constraint operations', (ctx) => {
+describeEngines('constraint operations', { database: 'shared' }, (ctx) => {
   it('addConstraint: composite unique with NULLS NOT DISTINCT', async () => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
@@ -886,7 +887,7 @@ const productIndex = (index: Partial<import('../../src/migration/snapshot.js').I
   },
 })
 
-describeSharedEngines('index operations', (ctx) => {
+describeEngines('index operations', { database: 'shared' }, (ctx) => {
   it('addIndex: partial, expression, descending with nulls order, operator class', async () => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
@@ -978,7 +979,7 @@ describeSharedEngines('index operations', (ctx) => {
   })
 })
 
-describeSharedEngines('sql and raw operations', (ctx) => {
+describeEngines('sql and raw operations', { database: 'shared' }, (ctx) => {
   it('sql with backwards SQL runs each in its direction', async () => {
     const result = await roundTrip(ctx().engine, {
       start: shop(),
@@ -1054,7 +1055,7 @@ class Long extends Table {
 const identifiers = () => model(app('blog', [Order, Weird, Long])).snapshot
 const bytes = (name: string) => Buffer.byteLength(name, 'utf8')
 
-describeSharedEngines('identifiers that need quoting', (ctx) => {
+describeEngines('identifiers that need quoting', { database: 'shared' }, (ctx) => {
   it('reserved words, mixed case, double quotes and a 63-byte table name create, rename and drop', async () => {
     const { engine } = ctx()
     const snapshot = identifiers()

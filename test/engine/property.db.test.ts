@@ -7,9 +7,10 @@
 import fc from 'fast-check'
 import { expect, it } from 'vitest'
 import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/arbitraries.js'
-import { describeSharedEngines, roundTrip } from '../helpers/scenarios.js'
+import { describeEngines } from '../helpers/databases.js'
+import { roundTrip } from '../helpers/scenarios.js'
 
-describeSharedEngines('random migrations on a real database', (ctx) => {
+describeEngines('random migrations on a real database', { database: 'shared' }, (ctx) => {
   it(
     'the diff from A to B takes a database built from A to B, and backwards to A',
     async () => {

@@ -45,7 +45,9 @@ describe('the SPEC example schema', () => {
     expect(text).toContain(
       `CREATE INDEX "blog_post_author_created_at_idx" ON "public"."blog_post" USING btree ("author", "created_at")`,
     )
-    // Foreign keys come after their target's primary key.
+    // Foreign keys come after their target's primary key (which must be there: a missing one's
+    // indexOf, -1, would come before anything).
+    expect(text).toContain('"author" ADD COLUMN "id"')
     expect(text.indexOf('"author" ADD COLUMN "id"')).toBeLessThan(text.indexOf('REFERENCES "public"."author"'))
   })
 })

@@ -1,6 +1,6 @@
 /**
- * Real databases for tests: a fresh database on the Postgres server, a fresh in-memory PGlite, and
- * `describeEngines` to run one block of scenarios against both. No mocks: the point of these tests
+ * Real databases for tests: a fresh database on the Postgres server, a fresh in-memory PGlite,
+ * `describeEngines` to run one block of scenarios against both, and `resetDatabase` to empty one. No mocks: the point of these tests
  * is what Postgres 15 and PGlite (Postgres 18) actually do.
  */
 import { randomBytes } from 'node:crypto'
@@ -9,8 +9,8 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite'
 import pg from 'pg'
-import { afterEach, beforeEach, describe } from 'vitest'
-import type { Engine } from '../../src/runtime/engines/engine.js'
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest'
+import type { Engine, Queryable } from '../../src/runtime/engines/engine.js'
 import { PgEngine } from '../../src/runtime/engines/pg.js'
 import { PgliteEngine } from '../../src/runtime/engines/pglite.js'
 
@@ -157,21 +157,65 @@ export async function freshEngine(kind: EngineKind): Promise<EngineContext & { c
   }
 }
 
+/** Drops every user schema (tables, types, sequences with it) and recreates an empty `public`. */
+export async function resetDatabase(db: Queryable): Promise<void> {
+  const { rows } = await db.query<{ name: string }>(
+    `select nspname::text as name from pg_namespace
+      where nspname not like 'pg\\_%' and nspname <> 'information_schema'`,
+  )
+  const drops = rows.map((r) => `DROP SCHEMA "${r.name.replace(/"/g, '""')}" CASCADE;`).join('\n')
+  await db.exec(`${drops}\nCREATE SCHEMA public;`)
+}
+
+export interface DescribeEnginesOptions {
+  /**
+   * `'per-test'` (default): each test gets its own fresh database, for tests that care about
+   * connections, roles or anything `resetDatabase` does not undo. `'shared'`: one database per
+   * engine and describe block, emptied by `resetDatabase` before each test (a fresh PGlite costs
+   * about 1 s, a reset a few ms), for tests that only build and inspect schemas.
+   */
+  database?: 'per-test' | 'shared'
+}
+
+type EnginesBody = (ctx: () => EngineContext) => void
+
 /**
- * Runs the same scenarios on Postgres 15 (server) and PGlite, each test with its own fresh database:
- * `describeEngines('history table', (ctx) => { it('...', async () => { ctx().engine ... }) })`.
+ * Runs the same scenarios on Postgres 15 (server) and PGlite, options before the body as in
+ * Vitest's `describe(name, options, fn)`:
+ * `describeEngines('history table', (ctx) => { it('...', async () => { ctx().engine ... }) })`,
+ * `describeEngines('table operations', { database: 'shared' }, (ctx) => { ... })`.
  */
-export function describeEngines(name: string, body: (ctx: () => EngineContext) => void): void {
+export function describeEngines(name: string, body: EnginesBody): void
+export function describeEngines(name: string, options: DescribeEnginesOptions, body: EnginesBody): void
+export function describeEngines(
+  name: string,
+  optionsOrBody: DescribeEnginesOptions | EnginesBody,
+  maybeBody?: EnginesBody,
+): void {
+  const [options, body] =
+    typeof optionsOrBody === 'function' ? [{}, optionsOrBody] : [optionsOrBody, maybeBody as EnginesBody]
+  const shared = options.database === 'shared'
   for (const kind of ['pg', 'pglite'] as const) {
     describe(`${name} [${kind}]`, () => {
       let current: (EngineContext & { cleanup(): Promise<void> }) | undefined
-      beforeEach(async () => {
+      const open = async () => {
         current = await freshEngine(kind)
-      })
-      afterEach(async () => {
+      }
+      const close = async () => {
         await current?.cleanup()
         current = undefined
+      }
+      beforeAll(async () => {
+        if (shared) await open()
       })
+      beforeEach(async () => {
+        if (!shared) await open()
+        else if (current) await resetDatabase(current.engine)
+      })
+      afterEach(async () => {
+        if (!shared) await close()
+      })
+      afterAll(close)
       body(() => {
         if (!current) throw new Error('describeEngines: the engine is only available inside a test')
         return current

@@ -1,11 +1,9 @@
 /**
  * Scenario helpers for operation tests: build a starting schema on a real database, run one
  * migration forwards then backwards, and check the database and the snapshot after each direction.
- *
- * One database per engine and test file (a fresh PGlite costs ~1 s; resetting its schemas costs a
- * few ms): `describeSharedEngines` resets every user schema before each test.
+ * Use them inside `describeEngines(name, body, { database: 'shared' })` (test/helpers/databases.ts).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest'
+import { expect } from 'vitest'
 import { diffApp } from '../../src/differ/diff.js'
 import { MigrationManager } from '../../src/migration/manager.js'
 import type { Operation, Step } from '../../src/migration/operations/index.js'
@@ -13,40 +11,7 @@ import { type PlannedStep, plan, replay } from '../../src/migration/replay.js'
 import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/migration/snapshot.js'
 import type { Engine, Queryable } from '../../src/runtime/engines/engine.js'
 import { type PhysicalSchema, type PhysicalTable, introspect } from '../../src/runtime/introspect.js'
-import { type EngineContext, type EngineKind, freshEngine } from './databases.js'
-
-/** Runs `body` on Postgres 15 and on PGlite, one database per engine, reset before each test. */
-export function describeSharedEngines(name: string, body: (ctx: () => EngineContext) => void): void {
-  for (const kind of ['pg', 'pglite'] as EngineKind[]) {
-    describe(`${name} [${kind}]`, () => {
-      let current: (EngineContext & { cleanup(): Promise<void> }) | undefined
-      beforeAll(async () => {
-        current = await freshEngine(kind)
-      })
-      afterAll(async () => {
-        await current?.cleanup()
-        current = undefined
-      })
-      beforeEach(async () => {
-        if (current) await resetDatabase(current.engine)
-      })
-      body(() => {
-        if (!current) throw new Error('describeSharedEngines: the engine is only available inside a test')
-        return current
-      })
-    })
-  }
-}
-
-/** Drops every user schema (tables, types, sequences with it) and recreates an empty `public`. */
-export async function resetDatabase(db: Queryable): Promise<void> {
-  const { rows } = await db.query<{ name: string }>(
-    `select nspname::text as name from pg_namespace
-      where nspname not like 'pg\\_%' and nspname <> 'information_schema'`,
-  )
-  const drops = rows.map((r) => `DROP SCHEMA "${r.name.replace(/"/g, '""')}" CASCADE;`).join('\n')
-  await db.exec(`${drops}\nCREATE SCHEMA public;`)
-}
+import { resetDatabase } from './databases.js'
 
 /** The SQL text of planned steps (raw functions show as `<raw>`). */
 export function sqlOf(steps: readonly PlannedStep[]): string[] {

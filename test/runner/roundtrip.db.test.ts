@@ -27,8 +27,8 @@ import { readHistory } from '../../src/runtime/history.js'
 import type { PhysicalSchema } from '../../src/runtime/introspect.js'
 import { createMigrator } from '../../src/runtime/runner.js'
 import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
-import { type EngineContext, type EngineKind, freshEngine } from '../helpers/databases.js'
-import { buildFromScratch, physical, resetDatabase } from '../helpers/scenarios.js'
+import { type EngineContext, type EngineKind, freshEngine, resetDatabase } from '../helpers/databases.js'
+import { buildFromScratch, physical } from '../helpers/scenarios.js'
 import {
   APPS,
   type AppsSpec,
