@@ -9,11 +9,16 @@ import {
 const entries = [
   { app: 'auth', id: '2026-11-26T09:00:00:000000', file: '/p/src/auth/migrations/auth_2026_11_26T09_00_00_000000.ts' },
   { app: 'blog', id: '2026-11-27T10:15:03:123456', file: '/p/src/blog/migrations/blog_2026_11_27T10_15_03_123456.ts' },
-  { app: 'blog', id: '2026-11-28T08:00:00:000000', file: '/p/src/blog/migrations/blog_2026_11_28T08_00_00_000000.ts' },
+  {
+    app: 'blog',
+    id: '2026-11-28T08:00:00:000000',
+    file: '/p/src/blog/migrations/blog_2026_11_28T08_00_00_000000.ts',
+    dependsOn: { auth: '2026-11-26T09:00:00:000000' },
+  },
 ]
 
 describe('the virtual module', () => {
-  it('imports every migration statically, in the order given, with the registry and the runtime', () => {
+  it('imports every migration statically, in the order given, with the registry, the runtime and each DEPENDS_ON', () => {
     const code = generateVirtualModule({
       runtimeId: 'unplugin-auto-migrations/runtime',
       configFile: '/p/migrations.config.ts',
@@ -33,7 +38,7 @@ import * as migration2 from "/p/src/blog/migrations/blog_2026_11_28T08_00_00_000
 export const migrations = [
   { app: "auth", id: migration0.ID, description: migration0.DESCRIPTION, file: "src/auth/migrations/auth_2026_11_26T09_00_00_000000.ts", forwards: migration0.forwards },
   { app: "blog", id: migration1.ID, description: migration1.DESCRIPTION, file: "src/blog/migrations/blog_2026_11_27T10_15_03_123456.ts", forwards: migration1.forwards },
-  { app: "blog", id: migration2.ID, description: migration2.DESCRIPTION, file: "src/blog/migrations/blog_2026_11_28T08_00_00_000000.ts", forwards: migration2.forwards },
+  { app: "blog", id: migration2.ID, description: migration2.DESCRIPTION, file: "src/blog/migrations/blog_2026_11_28T08_00_00_000000.ts", dependsOn: {"auth":"2026-11-26T09:00:00:000000"}, forwards: migration2.forwards },
 ];
 
 const migrator = createMigrator({
