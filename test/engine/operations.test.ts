@@ -20,7 +20,7 @@ import {
   sql,
   unique,
 } from '../../src/index.js'
-import { diffApp } from '../../src/differ/diff.js'
+import { diffApp } from '../../src/core/differ/diff.js'
 import { findTable } from '../../src/runtime/introspect.js'
 import { app, model } from '../helpers/engine.js'
 import { describeSharedEngines, rows, roundTrip } from '../helpers/scenarios.js'
@@ -872,7 +872,7 @@ describeSharedEngines('constraint operations', (ctx) => {
   })
 })
 
-const productIndex = (index: Partial<import('../../src/migration/snapshot.js').IndexSnapshot>) => ({
+const productIndex = (index: Partial<import('../../src/core/state/snapshot.js').IndexSnapshot>) => ({
   ...product,
   index: {
     name: null,

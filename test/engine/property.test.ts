@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { AppDiff } from '../../src/differ/diff.js'
-import { plan, replay } from '../../src/migration/replay.js'
-import { SchemaState, canonicalSnapshot } from '../../src/migration/snapshot.js'
+import type { AppDiff } from '../../src/core/differ/diff.js'
+import { plan, replay } from '../../src/core/operations/replay.js'
+import { SchemaState, canonicalSnapshot } from '../../src/core/state/snapshot.js'
 import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/arbitraries.js'
 
 const runs = Number(process.env.PROPERTY_RUNS ?? 300)

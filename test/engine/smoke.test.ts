@@ -12,8 +12,8 @@ import {
   sql,
   unique,
 } from '../../src/index.js'
-import { plan } from '../../src/migration/replay.js'
-import { SchemaState, canonicalSnapshot } from '../../src/migration/snapshot.js'
+import { plan } from '../../src/core/operations/replay.js'
+import { SchemaState, canonicalSnapshot } from '../../src/core/state/snapshot.js'
 import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
 
 class Author extends Table {

@@ -6,11 +6,11 @@
  * few ms): `describeSharedEngines` resets every user schema before each test.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest'
-import { diffApp } from '../../src/differ/diff.js'
-import { MigrationManager } from '../../src/migration/manager.js'
-import type { Operation, Step } from '../../src/migration/operations/index.js'
-import { type PlannedStep, plan, replay } from '../../src/migration/replay.js'
-import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/migration/snapshot.js'
+import { diffApp } from '../../src/core/differ/diff.js'
+import { MigrationManager } from '../../src/core/operations/manager.js'
+import type { Operation, Step } from '../../src/core/operations/index.js'
+import { type PlannedStep, plan, replay } from '../../src/core/operations/replay.js'
+import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/core/state/snapshot.js'
 import type { Engine, Queryable } from '../../src/runtime/engines/engine.js'
 import { type PhysicalSchema, type PhysicalTable, introspect } from '../../src/runtime/introspect.js'
 import { type EngineContext, type EngineKind, freshEngine } from './databases.js'

@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseMigrationSource } from '../../src/loader/migration-source.js'
-import { MigrationManager, checksumOf } from '../../src/migration/manager.js'
-import type { Operation } from '../../src/migration/operations/index.js'
-import { sql } from '../../src/schema/sql.js'
-import { renderMigration } from '../../src/writer/render.js'
+import { parseMigrationSource } from '../../src/build/loader/migration-source.js'
+import { MigrationManager, checksumOf } from '../../src/core/operations/manager.js'
+import type { Operation } from '../../src/core/operations/index.js'
+import { sql } from '../../src/core/state/sql.js'
+import { renderMigration } from '../../src/build/writer/render.js'
 import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/arbitraries.js'
 import { loadMigrationText } from '../helpers/sequences.js'
 

@@ -37,14 +37,12 @@ afterAll(async () => {
 
 /** Source folders that only builds and the CLI may use (docs/ARCHITECTURE.md). */
 const BUILD_TIME = [
-  'src/differ/',
-  'src/loader/',
-  'src/writer/',
-  'src/project/',
+  'src/core/differ/',
+  'src/build/',
   'src/plugin/',
   'src/entries/',
   'src/cli/',
-  'src/app/registry.ts',
+  'src/model/registry.ts',
 ]
 
 it('bundles the runner and the migrations, and nothing of the build', async () => {
@@ -96,8 +94,8 @@ it('bundles the runner and the migrations, and nothing of the build', async () =
     'renderMigration',
     'loadHistory',
     'createUnplugin',
-    'src/differ',
-    'src/loader',
+    'src/core/differ',
+    'src/build',
     'magic-string',
   ]) {
     expect(code).not.toContain(marker)

@@ -6,10 +6,10 @@
 import { readdir, readFile, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadProjectState } from '../../src/project/history.js'
-import { historyCacheFile, readHistoryCache } from '../../src/project/history-cache.js'
-import { openProjectSession, type ProjectSession } from '../../src/project/session.js'
-import type { CheckResult } from '../../src/project/types.js'
+import { loadProjectState } from '../../src/build/project/history.js'
+import { historyCacheFile, readHistoryCache } from '../../src/build/project/history-cache.js'
+import { openProjectSession, type ProjectSession } from '../../src/build/project/session.js'
+import type { CheckResult } from '../../src/build/project/types.js'
 import { type Project, project, removeProjects } from '../cli/helpers.js'
 
 const sessions: ProjectSession[] = []

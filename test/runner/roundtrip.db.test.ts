@@ -21,12 +21,12 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SnapshotData } from '../../src/migration/snapshot.js'
-import { canonicalSnapshot } from '../../src/migration/snapshot.js'
+import type { SnapshotData } from '../../src/core/state/snapshot.js'
+import { canonicalSnapshot } from '../../src/core/state/snapshot.js'
 import { readHistory } from '../../src/runtime/history.js'
 import type { PhysicalSchema } from '../../src/runtime/introspect.js'
 import { createMigrator } from '../../src/runtime/runner.js'
-import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
+import type { ModelSnapshot } from '../../src/model/to-snapshot.js'
 import { type EngineContext, type EngineKind, freshEngine } from '../helpers/databases.js'
 import { buildFromScratch, physical, resetDatabase } from '../helpers/scenarios.js'
 import {

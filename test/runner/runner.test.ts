@@ -2,7 +2,7 @@
  * The runner on real databases (Postgres 15 server and PGlite): apply, track, reverse, and fail safely.
  */
 import { expect, it } from 'vitest'
-import { MigrationManager } from '../../src/migration/manager.js'
+import { MigrationManager } from '../../src/core/operations/manager.js'
 import { type MigrationSource, createMigrator } from '../../src/runtime/runner.js'
 import { introspect } from '../../src/runtime/introspect.js'
 import { readHistory } from '../../src/runtime/history.js'
