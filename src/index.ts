@@ -33,7 +33,8 @@ export {
   MacAddr,
 } from './model/columns.js'
 export type { ColumnOptions, ForeignKeyOptions, TableClass } from './model/columns.js'
-export { Table, type Row } from './model/table.js'
+export { Table } from './model/table.js'
+export type { Row } from './model/row.js'
 export { sql, SqlExpression } from './core/state/sql.js'
 export { unique, index, check } from './model/constraints.js'
 export type { IndexOptions, UniqueOptions, IndexKeyInput, TableConstraint } from './model/constraints.js'

@@ -2,7 +2,6 @@
  * The base class of every table. Columns are instance properties (in declaration order); table-level
  * settings are static properties, as in Piccolo.
  */
-import type { Column } from './columns.js'
 import type { TableConstraint } from './constraints.js'
 
 export abstract class Table {
@@ -17,11 +16,3 @@ export abstract class Table {
   /** The class name this table had before: a rename hint for the differ. */
   static renamedFrom?: string
 }
-
-type ColumnKeys<T> = { [K in keyof T]: T[K] extends Column<unknown, boolean> ? K : never }[keyof T]
-type ColumnValue<C> = C extends { _value: infer V } ? V : never
-
-/** The row type a query on the table returns: `Row<typeof Post>`. Adds the implicit `id` when absent. */
-export type Row<T extends abstract new () => Table> = {
-  [K in ColumnKeys<InstanceType<T>>]: ColumnValue<InstanceType<T>[K]>
-} & ('id' extends keyof InstanceType<T> ? unknown : { id: number })

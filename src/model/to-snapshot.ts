@@ -25,16 +25,9 @@ import type { IndexKeyInput, TableConstraint } from './constraints.js'
 import { MAX_IDENTIFIER_BYTES, byteLength, derivedName, snakeCase } from '../core/state/naming.js'
 import { isSqlExpression } from '../core/state/sql.js'
 import type { Table } from './table.js'
+import type { RenameHints } from '../core/differ/hints.js'
 
 type TableStatics = typeof Table
-
-/** Rename hints found in the model, for the differ. */
-export interface RenameHints {
-  /** `${app}.${newClassName}` → old class name. */
-  tables: Map<string, string>
-  /** `${app}.${className}.${newColumn}` → old property name. */
-  columns: Map<string, string>
-}
 
 export interface ModelSnapshot {
   snapshot: SnapshotData

@@ -16,25 +16,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { BuildContext, BuildOptions, BuildResult, Loader, Message, Metafile, Plugin } from 'esbuild'
 import { closure } from '../../core/graph.js'
 import { AutoMigrationsError } from '../../errors.js'
+import type { BundleKey, ModuleGraph } from './bundle-key.js'
 import { type KeptBundleRef, contentHash, fingerprints, keepBundle, keptFileOf, validKept } from './kept-bundles.js'
 
 export type { KeptBundleRef } from './kept-bundles.js'
+export type { ModuleGraph } from './bundle-key.js'
 export { keptBundleHolds } from './kept-bundles.js'
 
-/** Absolute file → the absolute local files it imports (packages are external and not listed). */
-export type ModuleGraph = ReadonlyMap<string, readonly string[]>
-
-export interface BundleRequest {
-  /** Absolute paths of the files to load; each one's namespace is returned in the same order. */
-  files: readonly string[]
-  /**
-   * Folder for the temporary module. Bare imports (packages) resolve from here, so it belongs in
-   * the user's `node_modules` (`<root>/node_modules/.auto-migrations`): that also keeps it out of
-   * dev-server watchers, which ignore `node_modules`.
-   */
-  tempDir: string
-  /** esbuild's working directory; metafile and error paths are relative to it. */
-  cwd: string
+export interface BundleRequest extends BundleKey {
   /** Goes into the temporary file's name, to tell concurrent loads apart when debugging. */
   label: string
   /** Code of the error raised when a file does not bundle or throws while it is evaluated. */
@@ -42,26 +31,12 @@ export interface BundleRequest {
   /** What is being loaded, for messages: "the apps of /p/migrations.config.ts". */
   what: string
   /**
-   * Keep functions' and classes' `.name` although bundling renames clashing top-level names (two
-   * files' `class Tag` become `Tag` and `Tag2`). Table classes are identified by their name, so
-   * this is on by default; migrations, which only export data and `forwards`, turn it off (faster).
-   */
-  keepNames?: boolean | undefined
-  /**
-   * Take only these exports of each file (migrations: ID, DESCRIPTION, forwards) rather than its
-   * whole namespace. esbuild then links them directly, without a namespace object and a getter per
-   * export to create and compile: measurably faster with thousands of files. A missing export is
-   * `undefined`, as in a namespace.
-   */
-  pick?: readonly string[] | undefined
-  /**
    * Read the requested files before bundling, so that only those that use their own location go
    * through the onLoad plugin (a round trip to JS per file otherwise). For thousands of files.
    */
   preread?: boolean | undefined
   /** Reuse the previous result of the same `cacheKey` when no input changed. */
   cache?: LoaderCache | undefined
-  cacheKey?: string | undefined
   /**
    * Also keep the bundled code on disk (under `tempDir`), so that a later process whose inputs are
    * unchanged imports it without running esbuild at all (see "Bundles kept on disk" below).

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ENGINE_BUILD } from '../../version.js'
 import { replaceCacheFile } from './temp-dir.js'
-import type { BundleRequest, ModuleGraph } from './bundle.js'
+import type { BundleKey, ModuleGraph } from './bundle-key.js'
 
 /** The content hash the loader compares files by. */
 export function contentHash(text: string): string {
@@ -73,7 +73,7 @@ export interface KeptBundle {
   graph: [string, string[]][]
 }
 
-export function keptFileOf(request: BundleRequest, entrySource: string): { file: string; key: string } | undefined {
+export function keptFileOf(request: BundleKey, entrySource: string): { file: string; key: string } | undefined {
   if (request.cacheKey === undefined) return undefined
   const key = JSON.stringify([
     ENGINE_BUILD,
@@ -138,7 +138,7 @@ export function keptBundleHolds(ref: KeptBundleRef): boolean {
  * bundles again (and undefined).
  */
 export function keepBundle(
-  request: BundleRequest,
+  request: BundleKey,
   entrySource: string,
   code: string,
   graph: ModuleGraph,

@@ -10,7 +10,7 @@ import { type RenameAnswers, type RenameQuestion, emptyAnswers } from '../../cor
 import { diffApp } from '../../core/differ/diff.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { Operation } from '../../core/operations/index.js'
-import type { RenameHints } from '../../model/to-snapshot.js'
+import type { RenameHints } from '../../core/differ/hints.js'
 import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
 import { type Draft, resolveDependencies } from './depends-on.js'
 import type { AppState, ProjectState, WrittenRecord } from './history.js'

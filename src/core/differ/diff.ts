@@ -35,7 +35,7 @@ import {
   sameValue,
   type TableSnapshot,
 } from '../state/snapshot.js'
-import type { RenameHints } from '../../model/to-snapshot.js'
+import type { RenameHints } from './hints.js'
 import { orderColumnRenames, orderTableRenames } from './rename-order.js'
 import {
   columnQuestion,
