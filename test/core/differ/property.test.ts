@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { AppDiff } from '../../src/core/differ/diff.js'
-import { plan, replay } from '../../src/core/operations/replay.js'
-import { SchemaState, canonicalSnapshot } from '../../src/core/state/snapshot.js'
-import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/arbitraries.js'
+import type { AppDiff } from '../../../src/core/differ/diff.js'
+import { plan, replay } from '../../../src/core/operations/replay.js'
+import { SchemaState, canonicalSnapshot } from '../../../src/core/state/snapshot.js'
+import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../../helpers/arbitraries.js'
 
 const runs = Number(process.env.PROPERTY_RUNS ?? 300)
 

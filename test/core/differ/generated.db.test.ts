@@ -3,7 +3,7 @@
  * forwards and backwards on Postgres 15 and PGlite, and the result matches the model built from scratch.
  */
 import { describe, expect, it } from 'vitest'
-import { diffApp } from '../../src/core/differ/diff.js'
+import { diffApp } from '../../../src/core/differ/diff.js'
 import {
   Array as ArrayColumn,
   BigInt as BigIntColumn,
@@ -18,13 +18,13 @@ import {
   Text,
   unique,
   Varchar,
-} from '../../src/index.js'
-import type { MigrationManager } from '../../src/core/operations/manager.js'
-import type { SnapshotData } from '../../src/core/state/snapshot.js'
-import { findTable } from '../../src/runtime/introspect.js'
-import type { ModelSnapshot } from '../../src/model/to-snapshot.js'
-import { app, model } from '../helpers/engine.js'
-import { describeSharedEngines, roundTrip, rows } from '../helpers/scenarios.js'
+} from '../../../src/index.js'
+import type { MigrationManager } from '../../../src/core/operations/manager.js'
+import type { SnapshotData } from '../../../src/core/state/snapshot.js'
+import { findTable } from '../../../src/runtime/introspect.js'
+import type { ModelSnapshot } from '../../../src/model/to-snapshot.js'
+import { app, model } from '../../helpers/engine.js'
+import { describeSharedEngines, roundTrip, rows } from '../../helpers/scenarios.js'
 
 /** The migration `diffApp` writes from `from` to the model `to` (destructive changes allowed). */
 const generated = (from: SnapshotData, to: ModelSnapshot) => (m: MigrationManager) => {

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { findConfigFile } from '../../src/build/loader/index.js'
+import { findConfigFile } from '../../../src/build/loader/index.js'
 import { rejection } from './errors.js'
 import { type FixtureProject, fixtureProject } from './fixture.js'
 

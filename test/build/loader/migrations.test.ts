@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import type { RegisteredApp } from '../../src/model/registry.js'
+import type { RegisteredApp } from '../../../src/model/registry.js'
 import {
   LoaderCache,
   listMigrationFiles,
   loadMigrationFiles,
   loadProject,
   runForwards,
-} from '../../src/build/loader/index.js'
+} from '../../../src/build/loader/index.js'
 import { rejection } from './errors.js'
 import { type FixtureProject, fixtureProject } from './fixture.js'
 

@@ -1,17 +1,17 @@
 /**
- * Migration files in the writer's shape are read as data (src/loader/migration-source.ts): what
+ * Migration files in the writer's shape are read as data (src/build/loader/migration-source.ts): what
  * their forwards() records must be exactly what evaluating them records, and anything outside that
  * shape must be left to esbuild.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseMigrationSource } from '../../src/build/loader/migration-source.js'
-import { MigrationManager, checksumOf } from '../../src/core/operations/manager.js'
-import type { Operation } from '../../src/core/operations/index.js'
-import { sql } from '../../src/core/state/sql.js'
-import { renderMigration } from '../../src/build/writer/render.js'
-import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/arbitraries.js'
-import { loadMigrationText } from '../helpers/sequences.js'
+import { parseMigrationSource } from '../../../src/build/loader/migration-source.js'
+import { MigrationManager, checksumOf } from '../../../src/core/operations/manager.js'
+import type { Operation } from '../../../src/core/operations/index.js'
+import { sql } from '../../../src/core/state/sql.js'
+import { renderMigration } from '../../../src/build/writer/render.js'
+import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../../helpers/arbitraries.js'
+import { loadMigrationText } from '../../helpers/sequences.js'
 
 const ID = '2026-11-27T10:15:03:123456'
 

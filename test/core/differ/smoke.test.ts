@@ -11,10 +11,10 @@ import {
   index,
   sql,
   unique,
-} from '../../src/index.js'
-import { plan } from '../../src/core/operations/replay.js'
-import { SchemaState, canonicalSnapshot } from '../../src/core/state/snapshot.js'
-import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
+} from '../../../src/index.js'
+import { plan } from '../../../src/core/operations/replay.js'
+import { SchemaState, canonicalSnapshot } from '../../../src/core/state/snapshot.js'
+import { app, diffAll, emptySnapshot, model } from '../../helpers/engine.js'
 
 class Author extends Table {
   name = new Varchar({ length: 255 })

@@ -3,9 +3,9 @@
  */
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openEngine } from '../../src/runtime/engines/open.js'
-import { type ProjectSession, openProjectSession } from '../../src/build/project/session.js'
-import { type Project, project, removeProjects } from '../cli/helpers.js'
+import { openEngine } from '../../../src/runtime/engines/open.js'
+import { type ProjectSession, openProjectSession } from '../../../src/build/project/session.js'
+import { type Project, project, removeProjects } from '../../cli/helpers.js'
 
 const sessions: ProjectSession[] = []
 afterEach(async () => {

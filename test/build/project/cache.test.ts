@@ -1,16 +1,16 @@
 /**
- * The history cache (src/project/history-cache.ts) and the bundles kept on disk: a hit gives what
+ * The history cache (src/build/project/history-cache.ts) and the bundles kept on disk: a hit gives what
  * a load without caches gives, any change of a migration file is seen, a damaged cache is never
  * trusted, and a session remembers what it writes.
  */
 import { readdir, readFile, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadProjectState } from '../../src/build/project/history.js'
-import { historyCacheFile, readHistoryCache } from '../../src/build/project/history-cache.js'
-import { openProjectSession, type ProjectSession } from '../../src/build/project/session.js'
-import type { CheckResult } from '../../src/build/project/types.js'
-import { type Project, project, removeProjects } from '../cli/helpers.js'
+import { loadProjectState } from '../../../src/build/project/history.js'
+import { historyCacheFile, readHistoryCache } from '../../../src/build/project/history-cache.js'
+import { openProjectSession, type ProjectSession } from '../../../src/build/project/session.js'
+import type { CheckResult } from '../../../src/build/project/types.js'
+import { type Project, project, removeProjects } from '../../cli/helpers.js'
 
 const sessions: ProjectSession[] = []
 afterEach(async () => {

@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check'
 import { expect, it } from 'vitest'
-import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../helpers/arbitraries.js'
-import { describeSharedEngines, roundTrip } from '../helpers/scenarios.js'
+import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../../helpers/arbitraries.js'
+import { describeSharedEngines, roundTrip } from '../../helpers/scenarios.js'
 
 describeSharedEngines('random migrations on a real database', (ctx) => {
   it(

@@ -1,4 +1,4 @@
-import { AutoMigrationsError } from '../../src/errors.js'
+import { AutoMigrationsError } from '../../../src/errors.js'
 
 /** The AutoMigrationsError that `promise` rejects with (fails the test if it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<AutoMigrationsError> {

@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
 export interface FixtureProject {
   root: string

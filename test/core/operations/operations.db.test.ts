@@ -19,11 +19,11 @@ import {
   index,
   sql,
   unique,
-} from '../../src/index.js'
-import { diffApp } from '../../src/core/differ/diff.js'
-import { findTable } from '../../src/runtime/introspect.js'
-import { app, model } from '../helpers/engine.js'
-import { describeSharedEngines, rows, roundTrip } from '../helpers/scenarios.js'
+} from '../../../src/index.js'
+import { diffApp } from '../../../src/core/differ/diff.js'
+import { findTable } from '../../../src/runtime/introspect.js'
+import { app, model } from '../../helpers/engine.js'
+import { describeSharedEngines, rows, roundTrip } from '../../helpers/scenarios.js'
 
 class Author extends Table {
   name = new Varchar({ length: 100 })
@@ -415,7 +415,7 @@ const alter = (columnName: string, params: object, oldParams: object, dbColumnNa
   params,
   oldParams,
 })
-const columnOf = (schema: import('../../src/runtime/introspect.js').PhysicalSchema, table: string, column: string) =>
+const columnOf = (schema: import('../../../src/runtime/introspect.js').PhysicalSchema, table: string, column: string) =>
   findTable(schema, 'public', table)!.columns.find((c) => c.name === column)!
 
 describeSharedEngines('alterColumn', (ctx) => {
@@ -640,7 +640,7 @@ class Diary extends Table {
 }
 const moods = () => model(app('blog', [Diary])).snapshot
 const seedMoods = `insert into diary (name, mood, history) values ('a', 'sad', '{sad,ok}'), ('b', 'ok', null);`
-const enumValues = (schema: import('../../src/runtime/introspect.js').PhysicalSchema, name: string) =>
+const enumValues = (schema: import('../../../src/runtime/introspect.js').PhysicalSchema, name: string) =>
   schema.enums.find((e) => e.name === name)?.values
 
 describeSharedEngines('enum operations', (ctx) => {
@@ -872,7 +872,7 @@ describeSharedEngines('constraint operations', (ctx) => {
   })
 })
 
-const productIndex = (index: Partial<import('../../src/core/state/snapshot.js').IndexSnapshot>) => ({
+const productIndex = (index: Partial<import('../../../src/core/state/snapshot.js').IndexSnapshot>) => ({
   ...product,
   index: {
     name: null,

@@ -3,10 +3,10 @@
  * equivalent here, plus the cases Piccolo gets wrong.
  */
 import { describe, expect, it } from 'vitest'
-import { diffApp } from '../../src/core/differ/diff.js'
-import { columnRenameKey, emptyAnswers, tableRenameKey } from '../../src/core/differ/renames.js'
-import { replay } from '../../src/core/operations/replay.js'
-import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/core/state/snapshot.js'
+import { diffApp } from '../../../src/core/differ/diff.js'
+import { columnRenameKey, emptyAnswers, tableRenameKey } from '../../../src/core/differ/renames.js'
+import { replay } from '../../../src/core/operations/replay.js'
+import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../../src/core/state/snapshot.js'
 import {
   BigInt as BigIntColumn,
   ForeignKey,
@@ -19,9 +19,9 @@ import {
   index,
   sql,
   unique,
-} from '../../src/index.js'
-import type { Operation } from '../../src/core/operations/index.js'
-import { app, diffAll, emptySnapshot, model } from '../helpers/engine.js'
+} from '../../../src/index.js'
+import type { Operation } from '../../../src/core/operations/index.js'
+import { app, diffAll, emptySnapshot, model } from '../../helpers/engine.js'
 
 /** The snapshot an app's history describes after migrating to `tables`. */
 function migratedTo(...tables: (abstract new () => Table)[]): SnapshotData {
