@@ -18,6 +18,6 @@ export type {
 export { openEngine } from './runtime/engines/open.js'
 export type { DatabaseOption, Engine, Queryable, QueryResult } from './runtime/engines/engine.js'
 export { introspect } from './runtime/introspect.js'
-export { MigrationManager } from './migration/manager.js'
-export { sql } from './schema/sql.js'
+export { MigrationManager } from './core/operations/manager.js'
+export { sql } from './core/state/sql.js'
 export { AutoMigrationsError, isAutoMigrationsError, type ErrorCode } from './errors.js'

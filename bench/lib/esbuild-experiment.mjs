@@ -1,6 +1,6 @@
 /**
  * Evidence for the loader proposal: how long esbuild takes to bundle every migration of a generated
- * project in ONE build (as src/loader/migrations.ts does), with and without an onResolve plugin
+ * project in ONE build (as src/build/loader/migrations.ts does), with and without an onResolve plugin
  * (one JS round trip per import of the package, as the loader's resolve-packages plugin does).
  *   node esbuild-experiment.mjs <project dir> [runs]
  */

@@ -6,7 +6,7 @@
  * The CLI uses the project façade and the runtime; it never imports bundler code.
  */
 import { AutoMigrationsError } from '../errors.js'
-import { asAutoMigrationsError } from '../project/errors.js'
+import { asAutoMigrationsError } from '../build/project/errors.js'
 import { type OptionSpecs, parseArgs } from './args.js'
 import { appNewCommand } from './commands/app-new.js'
 import { checkCommand } from './commands/check.js'

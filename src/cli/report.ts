@@ -1,7 +1,7 @@
 /** How the CLI prints errors and change lists, as text or (--json) as JSON. */
 import type { AutoMigrationsError } from '../errors.js'
-import { asAutoMigrationsError } from '../project/errors.js'
-import type { ChangeReport } from '../project/types.js'
+import { asAutoMigrationsError } from '../build/project/errors.js'
+import type { ChangeReport } from '../build/project/types.js'
 import type { CommandContext } from './context.js'
 
 /** `error [CODE]: message`, and with --trace the stack and its causes. */

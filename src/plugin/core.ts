@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { AutoMigrationsError } from '../errors.js'
-import type { ProjectSession } from '../project/session.js'
-import type { ChangeReport, MigrationEntry } from '../project/types.js'
+import type { ProjectSession } from '../build/project/session.js'
+import type { ChangeReport, MigrationEntry } from '../build/project/types.js'
 import {
   describeChanges,
   describeErrors,

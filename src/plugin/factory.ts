@@ -9,7 +9,7 @@
  */
 import type { PartialMessage, PluginBuild } from 'esbuild'
 import type { NativeBuildContext, UnpluginFactory, UnpluginOptions } from 'unplugin'
-import { openProjectSession } from '../project/session.js'
+import { openProjectSession } from '../build/project/session.js'
 import { type BuildReporter, PluginCore } from './core.js'
 import { internalOptions, type Options, RUNTIME_MODULE_ID, resolveOptions, underVitest } from './options.js'
 import { consoleTerminal, PLUGIN_NAME } from './server-context.js'

@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import { AutoMigrationsError, isAutoMigrationsError } from '../errors.js'
-import type { ChangeReport, WrittenMigration } from '../project/types.js'
+import type { ChangeReport, WrittenMigration } from '../build/project/types.js'
 
 function relative(root: string, file: string): string {
   const rel = path.relative(root, file)

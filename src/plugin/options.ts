@@ -4,7 +4,7 @@
  * so resolution is a function of that mode rather than a constant object.
  */
 import { AutoMigrationsError } from '../errors.js'
-import type { ProjectSession } from '../project/session.js'
+import type { ProjectSession } from '../build/project/session.js'
 
 /** What to do when the table classes differ from what the migrations describe. */
 export type OnDiff = 'error' | 'warn' | 'emit'

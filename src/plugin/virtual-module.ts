@@ -2,7 +2,7 @@
  * Code generation for the virtual module (`virtual:auto-migrations`): pure functions, no bundler and
  * no filesystem, so the output can be tested byte for byte.
  */
-import type { MigrationEntry } from '../project/types.js'
+import type { MigrationEntry } from '../build/project/types.js'
 
 export interface VirtualModuleApp {
   name: string

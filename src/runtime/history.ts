@@ -6,7 +6,7 @@
  * and its history row then commit together, in one round trip.
  */
 import { AutoMigrationsError } from '../errors.js'
-import { qualifiedName, quoteIdent, quoteLiteral } from '../sql/quote.js'
+import { qualifiedName, quoteIdent, quoteLiteral } from '../core/postgres/quote.js'
 import type { Queryable } from './engines/engine.js'
 
 export const HISTORY_TABLE = 'auto_migrations'

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto'
 import { AutoMigrationsError } from '../errors.js'
-import type { PlannedStep } from '../migration/replay.js'
+import type { PlannedStep } from '../core/operations/replay.js'
 import { BatchError, type Engine, type MigrationLock, type Queryable } from './engines/engine.js'
 import { type Committed, type FailedMigration, migrationFailure } from './failures.js'
 import { type ProgressRow, deleteProgressSql, upsertProgressSql } from './history.js'

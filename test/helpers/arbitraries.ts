@@ -42,14 +42,14 @@ import {
   sql,
   unique,
 } from '../../src/index.js'
-import type { Column, TableClass } from '../../src/schema/columns.js'
-import type { TableConstraint } from '../../src/schema/constraints.js'
-import type { ColumnClassName, IndexMethod, ReferentialAction } from '../../src/migration/snapshot.js'
-import { snakeCase } from '../../src/schema/naming.js'
-import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
-import { type AppDiff, type DiffOptions, diffApp } from '../../src/differ/diff.js'
-import { emptyAnswers } from '../../src/differ/renames.js'
-import type { SnapshotData } from '../../src/migration/snapshot.js'
+import type { Column, TableClass } from '../../src/model/columns.js'
+import type { TableConstraint } from '../../src/model/constraints.js'
+import type { ColumnClassName, IndexMethod, ReferentialAction } from '../../src/core/state/snapshot.js'
+import { snakeCase } from '../../src/core/state/naming.js'
+import type { ModelSnapshot } from '../../src/model/to-snapshot.js'
+import { type AppDiff, type DiffOptions, diffApp } from '../../src/core/differ/diff.js'
+import { emptyAnswers } from '../../src/core/differ/renames.js'
+import type { SnapshotData } from '../../src/core/state/snapshot.js'
 import { app, model } from './engine.js'
 
 export interface ColumnSpec {

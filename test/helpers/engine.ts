@@ -1,11 +1,11 @@
 /** Helpers for engine tests: model → snapshot, diff → replay, generated files → operations. */
-import { createRegistry } from '../../src/app/registry.js'
-import { type App, defineApp } from '../../src/app/define.js'
-import { diffApp, type DiffOptions, type AppDiff } from '../../src/differ/diff.js'
-import { replay } from '../../src/migration/replay.js'
-import { SchemaState, type SnapshotData } from '../../src/migration/snapshot.js'
-import { modelSnapshot, type ModelSnapshot } from '../../src/schema/to-snapshot.js'
-import type { TableClass } from '../../src/schema/columns.js'
+import { createRegistry } from '../../src/model/registry.js'
+import { type App, defineApp } from '../../src/model/define.js'
+import { diffApp, type DiffOptions, type AppDiff } from '../../src/core/differ/diff.js'
+import { replay } from '../../src/core/operations/replay.js'
+import { SchemaState, type SnapshotData } from '../../src/core/state/snapshot.js'
+import { modelSnapshot, type ModelSnapshot } from '../../src/model/to-snapshot.js'
+import type { TableClass } from '../../src/model/columns.js'
 
 export function model(...apps: App[]): ModelSnapshot {
   return modelSnapshot(createRegistry(apps))

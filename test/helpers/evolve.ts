@@ -19,11 +19,11 @@
  * declare their own `class Band`; tables that no version redeclares can be passed as an array.
  * More than two versions are migrated through in turn: `from` is the history after all but the last.
  */
-import { type AppDiff, type DiffOptions, diffApp } from '../../src/differ/diff.js'
-import type { MigrationManager } from '../../src/migration/manager.js'
-import type { SnapshotData } from '../../src/migration/snapshot.js'
-import type { TableClass } from '../../src/schema/columns.js'
-import type { ModelSnapshot } from '../../src/schema/to-snapshot.js'
+import { type AppDiff, type DiffOptions, diffApp } from '../../src/core/differ/diff.js'
+import type { MigrationManager } from '../../src/core/operations/manager.js'
+import type { SnapshotData } from '../../src/core/state/snapshot.js'
+import type { TableClass } from '../../src/model/columns.js'
+import type { ModelSnapshot } from '../../src/model/to-snapshot.js'
 import { app, diffAll, emptySnapshot, model } from './engine.js'
 
 /** The table classes of one version of the app: an array, or a function that declares and returns them. */

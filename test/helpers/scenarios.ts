@@ -4,11 +4,11 @@
  * Use them inside `describeEngines(name, body, { database: 'shared' })` (test/helpers/databases.ts).
  */
 import { expect } from 'vitest'
-import { diffApp } from '../../src/differ/diff.js'
-import { MigrationManager } from '../../src/migration/manager.js'
-import type { Operation, Step } from '../../src/migration/operations/index.js'
-import { type PlannedStep, plan, replay } from '../../src/migration/replay.js'
-import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/migration/snapshot.js'
+import { diffApp } from '../../src/core/differ/diff.js'
+import { MigrationManager } from '../../src/core/operations/manager.js'
+import type { Operation, Step } from '../../src/core/operations/index.js'
+import { type PlannedStep, plan, replay } from '../../src/core/operations/replay.js'
+import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/core/state/snapshot.js'
 import type { Engine, Queryable } from '../../src/runtime/engines/engine.js'
 import { type PhysicalSchema, type PhysicalTable, introspect } from '../../src/runtime/introspect.js'
 import { resetDatabase } from './databases.js'

@@ -7,8 +7,8 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AutoMigrationsError } from '../../src/errors.js'
-import type { ProjectSession } from '../../src/project/session.js'
-import type { ChangeReport, CheckResult, EmitResult, MigrationEntry } from '../../src/project/types.js'
+import type { ProjectSession } from '../../src/build/project/session.js'
+import type { ChangeReport, CheckResult, EmitResult, MigrationEntry } from '../../src/build/project/types.js'
 
 export const FIXTURES = path.resolve(fileURLToPath(import.meta.url), '../../fixtures')
 export const BASIC = path.join(FIXTURES, 'plugin-basic')

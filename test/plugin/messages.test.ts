@@ -8,7 +8,7 @@ import {
   toAutoMigrationsError,
   unmigratedHeading,
 } from '../../src/plugin/messages.js'
-import type { ChangeReport } from '../../src/project/types.js'
+import type { ChangeReport } from '../../src/build/project/types.js'
 
 const post = (overrides: Partial<ChangeReport>): ChangeReport => ({
   app: 'blog',

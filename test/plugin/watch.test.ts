@@ -8,7 +8,7 @@ import { rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
-import type { EmitResult } from '../../src/project/types.js'
+import type { EmitResult } from '../../src/build/project/types.js'
 import {
   type BundlerName,
   BUNDLERS,

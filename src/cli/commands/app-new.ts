@@ -11,9 +11,9 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { AutoMigrationsError, isAutoMigrationsError } from '../../errors.js'
-import { findConfigFile } from '../../loader/config-file.js'
-import { writeFileAtomic } from '../../writer/atomic.js'
-import { PACKAGE_NAME } from '../../writer/render.js'
+import { findConfigFile } from '../../build/loader/config-file.js'
+import { writeFileAtomic } from '../../build/writer/atomic.js'
+import { PACKAGE_NAME } from '../../build/writer/render.js'
 import type { Command } from '../context.js'
 
 const APP_NAME = /^[a-z][a-z0-9_]*$/

@@ -11,8 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { AutoMigrationsError } from '../../errors.js'
-import { asAutoMigrationsError } from '../../project/errors.js'
-import { openProjectSession } from '../../project/session.js'
+import { asAutoMigrationsError } from '../../build/project/errors.js'
+import { openProjectSession } from '../../build/project/session.js'
 import { flag } from '../args.js'
 import type { Command, CommandContext } from '../context.js'
 import { formatChanges, printErrors } from '../report.js'
@@ -65,8 +65,8 @@ export const checkCommand: Command = {
 
 /** Runs every migration on a new embedded database in a temporary folder; the failure, if any. */
 async function buildFromScratch(ctx: CommandContext): Promise<AutoMigrationsError | undefined> {
-  const { loadHistory } = await import('../../project/history.js')
-  const { projectMigrator } = await import('../../project/apply.js')
+  const { loadHistory } = await import('../../build/project/history.js')
+  const { projectMigrator } = await import('../../build/project/apply.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   const dir = await mkdtemp(path.join(os.tmpdir(), 'auto-migrations-scratch-'))
   const migrator = projectMigrator(history, { database: `pglite:${dir}` })

@@ -9,12 +9,12 @@
  *
  * Everything is decided before anything is written, so a cancelled prompt leaves no file behind.
  */
-import type { RenameQuestion } from '../../differ/renames.js'
+import type { RenameQuestion } from '../../core/differ/renames.js'
 import { AutoMigrationsError } from '../../errors.js'
-import type { Operation } from '../../migration/operations/index.js'
-import type { AppState, ProjectState } from '../../project/history.js'
-import type { AppPlan } from '../../project/plan.js'
-import type { RenameHints } from '../../schema/to-snapshot.js'
+import type { Operation } from '../../core/operations/index.js'
+import type { AppState, ProjectState } from '../../build/project/history.js'
+import type { AppPlan } from '../../build/project/plan.js'
+import type { RenameHints } from '../../core/differ/hints.js'
 import { flag, stringOption, stringsOption } from '../args.js'
 import type { Command } from '../context.js'
 import { isYes } from '../io.js'
@@ -100,8 +100,8 @@ export const newCommand: Command = {
     const description = stringOption(args, 'desc')
 
     // The engine is imported here, not at the top: the CLI starts faster for the other commands.
-    const { loadProjectState, requireApp } = await import('../../project/history.js')
-    const { fixCommand, questionDescription, writeMigrations } = await import('../../project/plan.js')
+    const { loadProjectState, requireApp } = await import('../../build/project/history.js')
+    const { fixCommand, questionDescription, writeMigrations } = await import('../../build/project/plan.js')
     const history = await loadProjectState({
       root: ctx.root,
       configFile: ctx.config,
@@ -204,8 +204,8 @@ async function answerRenames(
     declineAll: boolean
   },
 ): Promise<AppPlan[]> {
-  const { emptyAnswers } = await import('../../differ/renames.js')
-  const { planNewMigrations } = await import('../../project/plan.js')
+  const { emptyAnswers } = await import('../../core/differ/renames.js')
+  const { planNewMigrations } = await import('../../build/project/plan.js')
   const answers = emptyAnswers()
   for (;;) {
     const plans = planNewMigrations(history, {

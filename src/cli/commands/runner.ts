@@ -9,9 +9,9 @@
  */
 import { closure } from '../../core/graph.js'
 import { AutoMigrationsError } from '../../errors.js'
-import type { ProjectMigratorOptions } from '../../project/apply.js'
-import { asAutoMigrationsError } from '../../project/errors.js'
-import type { AppHistory, ProjectHistory } from '../../project/history.js'
+import type { ProjectMigratorOptions } from '../../build/project/apply.js'
+import { asAutoMigrationsError } from '../../build/project/errors.js'
+import type { AppHistory, ProjectHistory } from '../../build/project/history.js'
 import type { DatabaseOption } from '../../runtime/engines/engine.js'
 import type { AppliedMigration, MigrationStatus, Migrator } from '../../runtime/runner.js'
 import { type ParsedArgs, flag, stringOption } from '../args.js'
@@ -96,7 +96,7 @@ async function withMigrator<T>(
   history: ProjectHistory,
   fn: (migrator: Migrator) => Promise<T>,
 ): Promise<T> {
-  const { projectMigrator } = await import('../../project/apply.js')
+  const { projectMigrator } = await import('../../build/project/apply.js')
   const database: DatabaseOption = ctx.database ?? history.project.config.database
   const options: ProjectMigratorOptions = { apps: soundApps(history).map((a) => a.app.name) }
   if (database !== undefined) options.database = database
@@ -159,7 +159,7 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
     )
   }
 
-  const { loadHistory, requireApp } = await import('../../project/history.js')
+  const { loadHistory, requireApp } = await import('../../build/project/history.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   const app = appName === undefined ? undefined : requireApp(history, appName)
   const scope = appName === undefined ? undefined : dependencyClosure(history, appName)
@@ -245,7 +245,7 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
   const yes = flag(args, 'yes')
   const fake = flag(args, 'fake')
 
-  const { loadHistory, requireApp } = await import('../../project/history.js')
+  const { loadHistory, requireApp } = await import('../../build/project/history.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   const app = requireApp(history, appName)
   if (blockedByHistory(ctx, history, dependencyClosure(history, appName))) return 1
@@ -367,7 +367,7 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   noExtra(extra, this.usage)
   const json = flag(args, 'json')
   const appName = target === 'all' ? undefined : target
-  const { loadHistory, requireApp } = await import('../../project/history.js')
+  const { loadHistory, requireApp } = await import('../../build/project/history.js')
   const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
   if (appName !== undefined) requireApp(history, appName)
   const inScope = (app: string) => appName === undefined || app === appName

@@ -21,8 +21,8 @@ export const sqlCommand: Command = {
       throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
     const direction = flag(args, 'backwards') ? 'backwards' : 'forwards'
 
-    const { loadHistory, requireApp } = await import('../../project/history.js')
-    const { plan, replay } = await import('../../migration/replay.js')
+    const { loadHistory, requireApp } = await import('../../build/project/history.js')
+    const { plan, replay } = await import('../../core/operations/replay.js')
     const { migrationOrder } = await import('../../core/migration-graph.js')
     const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
     const target = requireApp(history, appName)

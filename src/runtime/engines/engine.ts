@@ -4,9 +4,9 @@
  * talk to this interface.
  */
 import type { PoolConfig } from 'pg'
-import type { Queryable } from '../../core/queryable.js'
+import type { Queryable } from '../../core/state/queryable.js'
 
-export type { Queryable, QueryResult } from '../../core/queryable.js'
+export type { Queryable, QueryResult } from '../../core/state/queryable.js'
 
 /** What `lock()` is asked for. */
 export interface LockOptions {

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { AutoMigrationsError } from '../../errors.js'
-import { qualifiedName, quoteIdent, quoteLiteral } from '../../sql/quote.js'
+import { qualifiedName, quoteIdent, quoteLiteral } from '../../core/postgres/quote.js'
 import type { LockOptions, MigrationLock, Queryable } from './engine.js'
 import { DEFAULT_LEASE_MS, DEFAULT_LOCK_NAME, DEFAULT_LOCK_POLL_MS, DEFAULT_LOCK_TIMEOUT_MS } from './lock-defaults.js'
 

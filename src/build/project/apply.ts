@@ -1,0 +1,99 @@
+/**
+ * Applying migrations to the dev database right after they are written (SPEC §6: "write the new
+ * migration file atomically; apply it to the dev database").
+ *
+ * What runs is what the files on disk say: the project is reloaded after writing, so the checksum the
+ * history table records is the one every later run computes from the same files. The runner applies
+ * every pending migration (the dev database catches up with history, whoever wrote it).
+ */
+import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
+import { openEngine } from '../../runtime/engines/open.js'
+import { type Migrator, createMigrator } from '../../runtime/runner.js'
+import type { AutoMigrationsError } from '../../errors.js'
+import { userError } from './errors.js'
+import type { ProjectHistory } from './history.js'
+
+/**
+ * The dev database a session applies to, opened on first use and kept until the session closes.
+ * The embedded database is shared per process (see openEmbeddedDatabase), so the app's own server
+ * code opening it too gets the same instance, not a second holder.
+ */
+export class DevDatabase {
+  #engine: Promise<Engine> | undefined
+  #option: DatabaseOption
+
+  constructor(private readonly root: string) {}
+
+  get(option: DatabaseOption): Promise<Engine> {
+    if (this.#engine === undefined || this.#option !== option) {
+      const previous = this.#engine
+      this.#option = option
+      const opening = (async () => {
+        // The config was reloaded with another `database`: let go of the old one first.
+        if (previous) await (await previous.catch(() => undefined))?.close()
+        return openEngine(option, { root: this.root })
+      })()
+      this.#engine = opening
+      // A failed open is not kept: the next emit tries again (after the user fixed the config).
+      opening.catch(() => {
+        if (this.#engine === opening) this.#engine = undefined
+      })
+    }
+    return this.#engine
+  }
+
+  async close(): Promise<void> {
+    const engine = this.#engine
+    this.#engine = undefined
+    if (engine) await (await engine.catch(() => undefined))?.close()
+  }
+}
+
+export interface ProjectMigratorOptions {
+  /** The database to open (and close with the migrator); undefined: the embedded one of the project. */
+  database?: DatabaseOption
+  /** Only these apps' migrations (default: every app's). Every app still counts for ordering. */
+  apps?: readonly string[]
+}
+
+/**
+ * A runner over the migrations of a loaded project. The operations were recorded while loading, so
+ * the runner is handed them instead of running each forwards() again; the checksums it records are
+ * the ones every later load of the same files computes.
+ * @example
+ * const migrator = projectMigrator(history, { database: 'postgres://localhost/app' })
+ * try { await migrator.migrate() } finally { await migrator.close() }
+ */
+export function projectMigrator(history: ProjectHistory, options: ProjectMigratorOptions = {}): Migrator {
+  const included = options.apps === undefined ? undefined : new Set(options.apps)
+  return createMigrator({
+    apps: history.apps.map((a) => ({ name: a.app.name, dependencies: a.app.dependencies })),
+    migrations: history.apps
+      .filter((a) => !included || included.has(a.app.name))
+      .flatMap((a) =>
+        a.migrations.map((m) => ({
+          app: m.app,
+          id: m.id,
+          file: m.file,
+          description: m.description,
+          ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+          forwards: () => ({ operations: m.operations }),
+        })),
+      ),
+    root: history.project.root,
+    ...(options.database === undefined ? {} : { database: options.database }),
+    ...(history.project.config.historySchema ? { historySchema: history.project.config.historySchema } : {}),
+  })
+}
+
+/** Runs every pending migration of `history` on the dev database; errors come back, never thrown. */
+export async function applyPending(history: ProjectHistory, database: DevDatabase): Promise<AutoMigrationsError[]> {
+  if (history.errors.length > 0) return []
+  try {
+    const engine = await database.get(history.project.config.database)
+    await projectMigrator(history).migrate({ database: engine })
+    return []
+  } catch (error) {
+    return [userError(error)]
+  }
+}

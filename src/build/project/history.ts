@@ -1,0 +1,629 @@
+/**
+ * A project's history: the project loaded from disk, every app's migration files run (their
+ * `forwards()` only records operations), replayed into one schema state, and the table model read
+ * into a snapshot. Everything the CLI and the session do starts from here.
+ *
+ * Two depths: `loadHistory` has every migration's operations (to run or print them);
+ * `loadProjectState` only what they replay to, which the history cache (./history-cache.ts) can give
+ * without loading the migrations at all (to diff, check and write new migrations).
+ *
+ * Broken history is collected, not thrown: a migration that throws, duplicate IDs, a replay that
+ * fails. An app with broken history is left out of the diff (its snapshot can't be trusted), while
+ * the other apps are still diffed and reported.
+ */
+import { stat } from 'node:fs/promises'
+import type { RegisteredApp } from '../../model/registry.js'
+import { AutoMigrationsError } from '../../errors.js'
+import {
+  type LoadedMigrationFile,
+  type LoadedProject,
+  type LoaderCache,
+  listMigrationFiles,
+  loadAppMigrations,
+  loadProject,
+  migrationsDirOf,
+  runForwards,
+} from '../loader/index.js'
+import type { Operation } from '../../core/operations/index.js'
+import { type RecordedMigration, replay } from '../../core/operations/replay.js'
+import { cloneData, SchemaState, tableKey } from '../../core/state/snapshot.js'
+import { type ModelSnapshot, modelSnapshot } from '../../model/to-snapshot.js'
+import { type DependentReference, referencesOf } from './references.js'
+import { migrationOrder } from '../../core/migration-graph.js'
+import { userError } from './errors.js'
+import {
+  appKey,
+  type CachedApp,
+  type CachedHistory,
+  FileHashes,
+  type FileRecord,
+  type HistoryMemory,
+  historyCacheEnabled,
+  historyCacheFile,
+  noForeignKeysInto,
+  RACY_MS,
+  readHistoryCache,
+  referencesOnly,
+  rootKey,
+  writeHistoryCache,
+} from './history-cache.js'
+
+/** A migration as far as diffing and writing the next one need it. */
+export interface MigrationRecord {
+  app: string
+  id: string
+  file: string
+  description: string
+  /** The file's `DEPENDS_ON`; undefined for a file written before it existed (SPEC §3). */
+  dependsOn?: Record<string, string> | undefined
+}
+
+export interface HistoryMigration extends MigrationRecord, RecordedMigration {
+  file: string
+  operations: readonly Operation[]
+}
+
+export interface AppState<M extends MigrationRecord = MigrationRecord> {
+  app: RegisteredApp
+  /** The app's migrations that loaded, sorted by ID. */
+  migrations: M[]
+  /** Why the app's history can't be trusted; the app is then not diffed. */
+  errors: AutoMigrationsError[]
+  /** Every renameTable of its migrations (old class name, new), in order: who pointed at a table by an older name. */
+  renamedTables: (readonly [string, string])[]
+}
+
+export interface AppHistory extends AppState<HistoryMigration> {}
+
+export interface ProjectState<A extends AppState = AppState> {
+  project: LoadedProject
+  /** Every app, in dependency order. */
+  apps: A[]
+  /** Every sound app's migrations replayed in the order of the migration graph (core/migration-graph.ts). */
+  state: SchemaState
+  /** The table classes as a snapshot; undefined when the model is invalid (see `errors`). */
+  model: ModelSnapshot | undefined
+  /** Why the model is invalid (also in `errors`). */
+  modelError: AutoMigrationsError | undefined
+  /** Foreign keys that sound apps' migrations point at other apps' tables. */
+  references: DependentReference[]
+  /** Broken history and an invalid model, in the order found. */
+  errors: AutoMigrationsError[]
+  /** The project's watch files and every migration file. */
+  watchFiles: string[]
+}
+
+export interface ProjectHistory extends ProjectState<AppHistory> {}
+
+export interface LoadHistoryOptions {
+  root: string
+  configFile?: string | undefined
+  cache?: LoaderCache | undefined
+  /**
+   * Use the history cache on disk (./history-cache.ts): `loadProjectState` reads and writes it
+   * (default: on), `loadHistory`, which needs every operation, can only write it (default: off).
+   * Always off when the environment says `AUTO_MIGRATIONS_CACHE=off`.
+   */
+  historyCache?: boolean | undefined
+  /** Reuse this (already loaded) project instead of loading it again. */
+  project?: LoadedProject | undefined
+  /** A session's memory of the history cache (instead of reading it from disk each time). */
+  memory?: HistoryMemory | undefined
+  /** Read the table model too (default true); without it, `model` is undefined and not an error. */
+  model?: boolean | undefined
+}
+
+/** What a migration's forwards() must return: checked by shape, the manager may be another copy. */
+interface ManagerLike {
+  appName: string
+  migrationId: string
+  operations: Operation[]
+}
+
+function isManagerLike(value: unknown): value is ManagerLike {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return typeof v.appName === 'string' && typeof v.migrationId === 'string' && Array.isArray(v.operations)
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  return typeof value === 'object' ? 'an object that is not a MigrationManager' : `a ${typeof value}`
+}
+
+/**
+ * Loads the project and its history, with every migration's operations.
+ * @throws the loader's errors when the project itself can't be loaded (no config, a cycle, an app
+ *   file that doesn't load…): without a registry there is nothing to report per app.
+ */
+export async function loadHistory(options: LoadHistoryOptions): Promise<ProjectHistory> {
+  return (await load(options, true)) as ProjectHistory
+}
+
+/**
+ * Loads the project and what its history replays to, from the history cache when the migrations
+ * did not change (see ./history-cache.ts). Same errors as `loadHistory`.
+ */
+export function loadProjectState(options: LoadHistoryOptions): Promise<ProjectState> {
+  return load(options, false)
+}
+
+async function load(options: LoadHistoryOptions, operations: boolean): Promise<ProjectState> {
+  const useCache = (options.historyCache ?? !operations) && historyCacheEnabled()
+  // A session knows the migration files of its last load: they are checked while esbuild rebuilds
+  // the apps (which mostly waits), rather than after.
+  const remembered = useCache ? options.memory?.history : undefined
+  const prefetch =
+    remembered && !operations
+      ? options.memory!.hashes.prefetch(remembered.apps.flatMap((a) => a.files.map(([file]) => file)))
+      : undefined
+  let project: LoadedProject
+  try {
+    project =
+      options.project ??
+      (await loadProject({
+        root: options.root,
+        configFile: options.configFile,
+        cache: options.cache,
+        diskCache: options.historyCache ?? true,
+      }))
+  } finally {
+    await prefetch
+  }
+  const apps = project.registry.apps
+  const cacheFile = useCache ? historyCacheFile(project.root, project.configFile) : undefined
+  const memory = useCache ? options.memory : undefined
+  let cached: CachedHistory | undefined
+  if (cacheFile && !operations) {
+    cached =
+      memory?.history?.configFile === project.configFile
+        ? memory.history
+        : readHistoryCache(cacheFile, project.configFile)
+  }
+  const hashes = memory?.hashes ?? new FileHashes()
+  if (cached && cached !== memory?.history) hashes.learn(cached.apps.flatMap((a) => [...a.files, ...a.inputs]))
+
+  // Each app's files and key, and how many leading apps the cache has as they are.
+  const listed: (Listed | undefined)[] = []
+  let reusable = 0
+  if (cacheFile) {
+    let previous: string | undefined = rootKey(project.configFile)
+    for (const [at, app] of apps.entries()) {
+      const entry = cached?.apps[at]
+      const item = await listApp(app, hashes, entry?.name === app.name ? entry.inputs.map(([file]) => file) : [])
+      listed.push(item)
+      previous =
+        previous === undefined || item === undefined
+          ? undefined
+          : appKey(previous, app, item.dir, item.files, item.inputs)
+      if (previous !== undefined && previous === entry?.key && entry.name === app.name && reusable === at)
+        reusable = at + 1
+    }
+    // A prefix alone is only exact when no app changed an earlier app's tables (see CachedApp.pure).
+    if (cached && reusable < apps.length && !cached.apps.every((a) => a.pure)) reusable = 0
+  }
+
+  const errors: AutoMigrationsError[] = []
+  const histories: AppState[] = []
+  const inputs: string[][] = []
+  const pure: boolean[] = []
+  const references: DependentReference[][] = []
+  // Apps whose migrations were loaded (not taken from the cache): replayed once all are known.
+  const loaded: number[] = []
+  const watch = new Set(project.watchFiles)
+  const state = new SchemaState()
+  // Apps replayed after reused ones may change their tables (renames that foreign keys follow):
+  // then the reused tables are copies, so that what the cache holds stays as it was.
+  const share = reusable === apps.length
+  try {
+    for (const [at, app] of apps.entries()) {
+      const entry = cached?.apps[at]
+      if (at < reusable && entry) {
+        for (const table of entry.tables)
+          state.tables.set(tableKey(table.app, table.className), share ? table : cloneData(table))
+        for (const e of entry.enums) state.enums.set(tableKey(e.app, e.name), share ? e : cloneData(e))
+        histories.push({
+          app,
+          migrations: entry.migrations.map((m) => ({ app: app.name, ...m })),
+          errors: [],
+          renamedTables: entry.renamedTables,
+        })
+        inputs.push(entry.inputs.map(([file]) => file))
+        pure.push(entry.pure)
+        references.push(entry.references)
+        for (const m of entry.migrations) watch.add(m.file)
+        continue
+      }
+      const { history, inputs: appInputs } = await loadAppHistory(app, project, options.cache, (file) =>
+        hashes.textOf(file),
+      )
+      for (const migration of history.migrations) watch.add(migration.file)
+      inputs.push(appInputs)
+      pure.push(true)
+      references.push(history.errors.length ? [] : referencesOf(history.migrations))
+      loaded.push(at)
+      histories.push(history)
+    }
+  } finally {
+    hashes.release()
+  }
+  const interleaved = replayInGraphOrder(apps, histories, loaded, state, pure)
+  if (interleaved) memory?.forget()
+  for (const history of histories) errors.push(...history.errors)
+  // A history whose apps interleave is replayed as a whole each time: the cache chains apps one by one.
+  if (cacheFile && errors.length === 0 && !interleaved) {
+    const next = await cacheOf(project, {
+      histories,
+      state,
+      listed,
+      inputs,
+      pure,
+      references,
+      reused: cached?.apps.slice(0, reusable) ?? [],
+      hashes,
+    })
+    if (next) {
+      if (memory) {
+        memory.history = next
+        memory.state = state
+      }
+      // Files hashed again since the cache was written (touched, or hashed too soon after a change
+      // to be vouched for by a stat): worth writing down once their stat can vouch for them.
+      const refreshed = next.apps.some((app, at) => {
+        const old = cached?.apps[at]
+        return [...app.files, ...app.inputs].some(
+          (record) => !racy(record) && !old?.files.includes(record) && !old?.inputs.includes(record),
+        )
+      })
+      if (reusable < apps.length || refreshed) writeHistoryCache(cacheFile, next)
+    }
+  }
+
+  const allReferences = references.flat()
+  let model: ModelSnapshot | undefined
+  let modelError: AutoMigrationsError | undefined
+  if (options.model !== false) {
+    try {
+      model = modelSnapshot(project.registry)
+    } catch (error) {
+      modelError = userError(error)
+    }
+    if (modelError) errors.push(modelError)
+  }
+  return {
+    project,
+    apps: histories,
+    state,
+    model,
+    modelError,
+    references: allReferences,
+    errors,
+    watchFiles: [...watch].sort(),
+  }
+}
+
+/**
+ * Replays the loaded apps' migrations onto `state` (which holds the reused apps already), in the
+ * order of the migration graph. While no migration needs one of a later app, that is app by app,
+ * and `pure` says for each loaded app whether its replay changed an earlier app's tables; otherwise
+ * the apps interleave (true is returned) and the whole graph order is replayed. A graph that cannot
+ * be ordered is an error of the app whose file is wrong; the rest replays app by app.
+ */
+function replayInGraphOrder(
+  apps: readonly RegisteredApp[],
+  histories: readonly AppState[],
+  loaded: readonly number[],
+  state: SchemaState,
+  pure: boolean[],
+): boolean {
+  let order: MigrationRecord[] | undefined
+  try {
+    order = migrationOrder(
+      apps,
+      histories.flatMap((h) => h.migrations),
+    )
+  } catch (error) {
+    const failed = userError(error)
+    const owner = histories.find((h) => h.app.name === failed.details.app) ?? histories[0]
+    owner?.errors.push(failed)
+  }
+  const rank = new Map(apps.map((a, i) => [a.name, i]))
+  const interleaved = order?.some((m, i, all) => i > 0 && rank.get(m.app)! < rank.get(all[i - 1]!.app)!) ?? false
+  if (!interleaved || !order) {
+    for (const at of loaded) {
+      const history = histories[at] as AppHistory
+      pure[at] = noForeignKeysInto(state, history.app.name)
+      if (history.errors.length > 0) continue
+      try {
+        replay(history.migrations, state)
+      } catch (error) {
+        history.errors.push(userError(error))
+      }
+    }
+    return false
+  }
+  const sound = new Set(loaded.filter((at) => histories[at]!.errors.length === 0).map((at) => apps[at]!.name))
+  for (const migration of order as HistoryMigration[]) {
+    if (!sound.has(migration.app)) continue
+    try {
+      replay([migration], state)
+    } catch (error) {
+      histories.find((h) => h.app.name === migration.app)!.errors.push(userError(error))
+      sound.delete(migration.app)
+    }
+  }
+  return true
+}
+
+const racy = (record: FileRecord): boolean => record[6] - Math.max(record[3], record[4]) < RACY_MS
+
+interface Listed {
+  dir: string | undefined
+  /** The folder's mtimeMs before it was listed; null when there is no folder. */
+  dirMtimeMs: number | null
+  files: FileRecord[]
+  inputs: FileRecord[]
+}
+
+/** The app's migration files and the given inputs, with their records; undefined when one can't be read. */
+async function listApp(app: RegisteredApp, hashes: FileHashes, inputs: readonly string[]): Promise<Listed | undefined> {
+  const dir = app.migrationsPath === undefined ? undefined : await migrationsDirOf(app.migrationsPath)
+  let files: string[]
+  let dirMtimeMs: number | null = null
+  try {
+    dirMtimeMs =
+      dir === undefined
+        ? null
+        : await stat(dir).then(
+            (s) => s.mtimeMs,
+            () => null,
+          )
+    files = dir === undefined ? [] : await listMigrationFiles(dir)
+  } catch {
+    return undefined
+  }
+  const fileRecords = hashes.records(files)
+  const inputRecords = hashes.records(inputs)
+  return fileRecords && inputRecords ? { dir, dirMtimeMs, files: fileRecords, inputs: inputRecords } : undefined
+}
+
+/**
+ * The cache of what was just replayed. The files of a replayed app are listed and hashed again after
+ * the load and must be what they were before it, and exactly the files that loaded: a file saved
+ * while the history loaded would otherwise store a state under a key it does not belong to. The
+ * chain stops at the first app that fails this (the later ones are not kept).
+ */
+async function cacheOf(
+  project: LoadedProject,
+  run: {
+    histories: readonly AppState[]
+    state: SchemaState
+    listed: readonly (Listed | undefined)[]
+    inputs: readonly string[][]
+    pure: readonly boolean[]
+    references: readonly DependentReference[][]
+    reused: readonly CachedApp[]
+    hashes: FileHashes
+  },
+): Promise<CachedHistory | undefined> {
+  const apps: CachedApp[] = []
+  let previous = rootKey(project.configFile)
+  for (const [at, history] of run.histories.entries()) {
+    const name = history.app.name
+    const tables = [...run.state.tables.values()].filter((t) => t.app === name)
+    const enums = [...run.state.enums.values()].filter((e) => e.app === name)
+    const reused = run.reused[at]
+    const before = run.listed[at]
+    if (!before) break
+    if (reused) {
+      apps.push({ ...reused, dirMtimeMs: before.dirMtimeMs, files: before.files, inputs: before.inputs, tables, enums })
+      previous = reused.key
+      continue
+    }
+    const after = await listApp(history.app, run.hashes, run.inputs[at]!)
+    const same = (a: readonly FileRecord[], b: readonly FileRecord[]) =>
+      a.length === b.length && a.every((r, i) => r[0] === b[i]![0] && r[1] === b[i]![1])
+    const loaded = history.migrations.map((m) => m.file).sort()
+    if (
+      !after ||
+      !same(after.files, before.files) ||
+      loaded.join('\0') !== before.files.map(([file]) => file).join('\0')
+    )
+      break
+    previous = appKey(previous, history.app, before.dir, after.files, after.inputs)
+    apps.push({
+      name,
+      key: previous,
+      pure: run.pure[at]!,
+      dir: before.dir ?? null,
+      dirMtimeMs: before.dirMtimeMs,
+      files: after.files,
+      inputs: after.inputs,
+      migrations: history.migrations.map((m) => ({
+        id: m.id,
+        file: m.file,
+        description: m.description,
+        ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+      })),
+      references: run.references[at]!,
+      renamedTables: history.renamedTables,
+      tables,
+      enums,
+    })
+  }
+  return apps.length > 0 ? { configFile: project.configFile, apps } : undefined
+}
+
+async function loadAppHistory(
+  app: RegisteredApp,
+  project: LoadedProject,
+  cache: LoaderCache | undefined,
+  read?: (file: string) => string | undefined,
+): Promise<{ history: AppHistory; inputs: string[] }> {
+  const history: AppHistory = { app, migrations: [], errors: [], renamedTables: [] }
+  let files: LoadedMigrationFile[]
+  let inputs: string[]
+  try {
+    ;({ migrations: files, inputs } = await loadAppMigrations(app, { root: project.root, cache, read }))
+  } catch (error) {
+    history.errors.push(userError(error))
+    return { history, inputs: [] }
+  }
+  for (const file of files) {
+    let manager: unknown
+    try {
+      manager = await runForwards(file)
+    } catch (error) {
+      history.errors.push(userError(error))
+      continue
+    }
+    const where = { app: app.name, migrationId: file.id, file: file.file }
+    if (!isManagerLike(manager)) {
+      history.errors.push(
+        new AutoMigrationsError(
+          'INVALID_MIGRATION',
+          `forwards() of migration ${file.id} (${file.file}) returned ${describeValue(manager)}. End it with: return manager`,
+          where,
+        ),
+      )
+      continue
+    }
+    if (manager.appName !== app.name) {
+      history.errors.push(
+        new AutoMigrationsError(
+          'INVALID_MIGRATION',
+          `Migration ${file.file} is in the migrations folder of app "${app.name}" but records its operations for app "${manager.appName}". ` +
+            `Set appName: '${app.name}' in its MigrationManager, or move the file to app "${manager.appName}".`,
+          where,
+        ),
+      )
+      continue
+    }
+    if (manager.migrationId !== file.id) {
+      history.errors.push(
+        new AutoMigrationsError(
+          'INVALID_MIGRATION',
+          `Migration ${file.file} exports ID ${file.id} but its MigrationManager says ${manager.migrationId}. Use migrationId: ID.`,
+          where,
+        ),
+      )
+      continue
+    }
+    history.migrations.push({
+      app: app.name,
+      id: file.id,
+      file: file.file,
+      description: file.description,
+      dependsOn: file.dependsOn,
+      operations: manager.operations,
+    })
+    for (const o of manager.operations)
+      if (o.kind === 'renameTable') {
+        const p = o.params as { oldClassName: string; newClassName: string }
+        history.renamedTables.push([p.oldClassName, p.newClassName])
+      }
+  }
+  return { history, inputs }
+}
+
+/** A migration a session just wrote: what it records, and the exact text of its file. */
+export interface WrittenRecord extends MigrationRecord {
+  operations: readonly Operation[]
+  text: string
+}
+
+/**
+ * Brings a session's memory of the history cache up to date with a migration it just wrote, without
+ * loading anything: the written operations are replayed onto the state the last load returned, and
+ * the app's key (and every later app's) is computed again with the new file. The next load then
+ * finds everything as it is on disk and reuses it, instead of loading the app's migrations and
+ * every later app's again (see history-cache.ts).
+ *
+ * That is the replay a load would do when the app references no app after it (their replays come
+ * after its migrations and could change its tables), and, if the migration renames (which makes
+ * foreign keys follow), no other app references it. Otherwise, or when anything does not add up
+ * (the file is not what was written, the memory is not of this state), the memory is forgotten and
+ * the next load is a plain one. `saveRemembered` then writes it to disk.
+ */
+export function rememberWritten(
+  history: ProjectState,
+  memory: HistoryMemory,
+  written: readonly WrittenRecord[],
+): boolean {
+  const cached = memory.history
+  if (!cached || memory.state !== history.state || written.length === 0) return false
+  const state = history.state
+  try {
+    for (const migration of written) {
+      const at = cached.apps.findIndex((a) => a.name === migration.app)
+      const app = history.apps[at]?.app
+      const entry = cached.apps[at]
+      const before = new Set(cached.apps.slice(0, at).map((a) => a.name))
+      const record = memory.hashes.wrote(migration.file, migration.text)
+      if (!app || !entry || app.name !== entry.name || !record || entry.files.some(([file]) => file === migration.file))
+        throw new Error('not the remembered history')
+      // Renames make foreign keys that point at them follow; in the real order, tables of later apps
+      // do not exist yet when this migration runs. Other operations touch the app's tables only.
+      const follows = migration.operations.some((o) => o.kind === 'renameTable' || o.kind === 'renameColumn')
+      if ((follows && !noForeignKeysInto(state, app.name)) || !referencesOnly(state, app.name, before))
+        throw new Error('not independent')
+      // A migration that needs one of a later app interleaves the apps: the cache chains them one by one.
+      if (Object.keys(migration.dependsOn ?? {}).some((other) => !before.has(other))) throw new Error('interleaves')
+      replay([{ app: migration.app, id: migration.id, file: migration.file, operations: migration.operations }], state)
+      if (!referencesOnly(state, app.name, before)) throw new Error('not independent')
+      entry.files = [...entry.files, record].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+      entry.migrations = [
+        ...entry.migrations,
+        {
+          id: migration.id,
+          file: migration.file,
+          description: migration.description,
+          ...(migration.dependsOn ? { dependsOn: migration.dependsOn } : {}),
+        },
+      ].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      const known = new Set(entry.references.map((r) => JSON.stringify(r.target)))
+      entry.references = [
+        ...entry.references,
+        ...referencesOf([migration]).filter((r) => !known.has(JSON.stringify(r.target))),
+      ]
+      for (const o of migration.operations)
+        if (o.kind === 'renameTable') {
+          const p = o.params as { oldClassName: string; newClassName: string }
+          entry.renamedTables = [...entry.renamedTables, [p.oldClassName, p.newClassName]]
+        }
+      entry.tables = [...state.tables.values()].filter((t) => t.app === app.name)
+      entry.enums = [...state.enums.values()].filter((e) => e.app === app.name)
+      let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key
+      for (let j = at; j < cached.apps.length; j++) {
+        const next = cached.apps[j]!
+        const registered = history.apps[j]?.app
+        if (!registered || registered.name !== next.name) throw new Error('not the remembered history')
+        next.key = appKey(previous, registered, next.dir ?? undefined, next.files, next.inputs)
+        previous = next.key
+      }
+    }
+  } catch {
+    memory.forget()
+    return false
+  }
+  return true
+}
+
+/** Writes a session's memory of the history cache to disk (after `rememberWritten`). */
+export function saveRemembered(project: LoadedProject, memory: HistoryMemory): void {
+  if (memory.history?.configFile === project.configFile)
+    writeHistoryCache(historyCacheFile(project.root, project.configFile), memory.history)
+}
+
+/** The app of `history` by name, or a USAGE error listing the apps there are. */
+export function requireApp<A extends AppState>(history: ProjectState<A>, name: string): A {
+  const found = history.apps.find((a) => a.app.name === name)
+  if (found) return found
+  const names = history.apps.map((a) => a.app.name)
+  throw new AutoMigrationsError(
+    'USAGE',
+    `No app is named "${name}". ${names.length ? `The apps are: ${names.join(', ')}.` : 'The config lists no apps yet: create one with npx auto-migrations app new <name>.'}`,
+    { app: name },
+  )
+}

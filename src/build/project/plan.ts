@@ -1,0 +1,284 @@
+/**
+ * Planning and writing new migrations: diff each app's replayed history against its table classes,
+ * describe what differs in product words, and write the migration files. No prompts and no terminal
+ * here: the CLI answers rename questions and confirms destructive changes, the dev server holds them.
+ */
+import path from 'node:path'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { type RenameAnswers, type RenameQuestion, emptyAnswers } from '../../core/differ/renames.js'
+import { diffApp } from '../../core/differ/diff.js'
+import { AutoMigrationsError } from '../../errors.js'
+import type { Operation } from '../../core/operations/index.js'
+import type { RenameHints } from '../../core/differ/hints.js'
+import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
+import { type Draft, resolveDependencies } from './depends-on.js'
+import type { AppState, ProjectState, WrittenRecord } from './history.js'
+import type { ChangeReport, WrittenMigration } from './types.js'
+
+export interface PlanOptions {
+  /** Answers to rename questions asked earlier. */
+  answers?: RenameAnswers | undefined
+  /** Extra rename hints (the CLI's `--rename`), on top of the model's `renamedFrom`. */
+  hints?: RenameHints | undefined
+  /** Put destructive operations in `operations` instead of holding them. */
+  allowDestructive?: boolean | undefined
+  /** Only these apps (default: every app). */
+  apps?: readonly string[] | undefined
+}
+
+export interface AppPlan {
+  app: string
+  /** What to write, in order. */
+  operations: Operation[]
+  /** Possible renames nobody answered: nothing is planned for either side. */
+  questions: RenameQuestion[]
+  /** Destructive operations held back. */
+  held: Operation[]
+}
+
+/** Model hints and extra hints in one map (an extra hint wins). */
+export function mergeHints(model: RenameHints, extra: RenameHints | undefined): RenameHints {
+  return {
+    tables: new Map([...model.tables, ...(extra?.tables ?? [])]),
+    columns: new Map([...model.columns, ...(extra?.columns ?? [])]),
+  }
+}
+
+/**
+ * Diffs every app (or `options.apps`) whose history is sound, in dependency order. Apps with broken
+ * history are skipped: their errors are in `history.errors`. Nothing at all is planned when the
+ * model is invalid.
+ */
+export function planNewMigrations(history: ProjectState, options: PlanOptions = {}): AppPlan[] {
+  const model = history.model
+  if (!model) return []
+  const hints = mergeHints(model.hints, options.hints)
+  // Each app is diffed against the schema after the earlier apps' new operations, so a foreign key
+  // follows a table another app renames in the same save. Read-only until an app has operations:
+  // the differ copies whatever it puts into operations.
+  let state = history.state
+  let from = state.view()
+  const plans: AppPlan[] = []
+  for (const { app, errors } of history.apps) {
+    if (errors.length > 0) continue
+    if (options.apps && !options.apps.includes(app.name)) continue
+    const diff = diffApp(from, model.snapshot, app.name, {
+      hints,
+      answers: options.answers ?? emptyAnswers(),
+      allowDestructive: options.allowDestructive ?? false,
+    })
+    plans.push({ app: app.name, operations: diff.operations, questions: diff.questions, held: diff.held })
+    if (diff.operations.length > 0) {
+      if (state === history.state) state = state.clone()
+      for (const o of diff.operations) o.apply(state)
+      from = state.view()
+    }
+  }
+  return plans
+}
+
+export const isEmptyPlan = (plan: AppPlan): boolean =>
+  plan.operations.length === 0 && plan.questions.length === 0 && plan.held.length === 0
+
+/** The command that resolves an app's changes. */
+export const fixCommand = (app: string): string => `npx auto-migrations new ${app} --auto`
+
+/** The table class an operation is about, if any (enum and raw SQL operations have none). */
+export function tableOf(operation: Operation): string | undefined {
+  const p = operation.params as { tableClassName?: unknown; className?: unknown; newClassName?: unknown }
+  for (const value of [p.tableClassName, p.newClassName, p.className]) if (typeof value === 'string') return value
+  return undefined
+}
+
+/**
+ * What resolves an open rename question: answering it on a terminal, or saying it in the code or
+ * on the command line (which also works where nobody can answer: CI, a dev server).
+ */
+export function renameFix(question: RenameQuestion): string {
+  const ask = `${fixCommand(question.app)} on a terminal (it asks)`
+  return question.kind === 'table'
+    ? `${ask}, or add static renamedFrom = '${question.from}' to class ${question.to}, or pass --rename ${question.from}=${question.to}`
+    : `${ask}, or add renamedFrom: '${question.from}' to the column ${question.table}.${question.to}, or pass --rename ${question.table}.${question.from}=${question.to}`
+}
+
+export function questionDescription(question: RenameQuestion): string {
+  return question.kind === 'table'
+    ? `did you rename table ${question.from} to ${question.to}?`
+    : `did you rename column ${question.table}.${question.from} to ${question.table}.${question.to}?`
+}
+
+/**
+ * Finds the file declaring each table class among the app's source files (the app file, its tables
+ * and what they import), for "points at the table's source file". A table that no longer exists
+ * (dropped) points at the app file, where it was unregistered.
+ */
+export class TableFiles {
+  readonly #texts = new Map<string, Promise<string | undefined>>()
+  constructor(private readonly history: ProjectState) {}
+
+  async fileOf(app: string, table: string | undefined): Promise<string | undefined> {
+    const appFile = this.history.project.appFiles.get(app)
+    if (table === undefined) return appFile
+    const declaration = new RegExp(`\\bclass\\s+${table.replace(/\$/g, '\\$')}(?![\\w$])`)
+    const files = this.history.project.dependencies.get(app) ?? []
+    // The app's own folder first: a class name may also be declared by another app it imports.
+    const own = appFile ? path.dirname(appFile) + path.sep : ''
+    const ordered = [
+      ...files.filter((f) => own && f.startsWith(own)),
+      ...files.filter((f) => !own || !f.startsWith(own)),
+    ]
+    for (const file of ordered) {
+      const text = await this.#read(file)
+      if (text !== undefined && declaration.test(text)) return file
+    }
+    return appFile
+  }
+
+  #read(file: string): Promise<string | undefined> {
+    let text = this.#texts.get(file)
+    if (!text) {
+      text = readFile(file, 'utf8').catch(() => undefined)
+      this.#texts.set(file, text)
+    }
+    return text
+  }
+}
+
+/** Reports for what a plan writes (`change`) and what it holds (`ambiguous`, `destructive`). */
+export async function reportPlans(
+  history: ProjectState,
+  plans: readonly AppPlan[],
+  files = new TableFiles(history),
+): Promise<ChangeReport[]> {
+  const reports: ChangeReport[] = []
+  for (const plan of plans) {
+    const fix = fixCommand(plan.app)
+    const report = async (
+      kind: ChangeReport['kind'],
+      description: string,
+      table: string | undefined,
+      how = fix,
+    ): Promise<ChangeReport> => {
+      const file = await files.fileOf(plan.app, table)
+      return {
+        app: plan.app,
+        kind,
+        ...(table === undefined ? {} : { table }),
+        ...(file === undefined ? {} : { file }),
+        description,
+        fix: how,
+      }
+    }
+    for (const o of plan.operations) reports.push(await report('change', o.describe(), tableOf(o)))
+    for (const q of plan.questions)
+      reports.push(await report('ambiguous', questionDescription(q), q.table, renameFix(q)))
+    for (const o of plan.held) reports.push(await report('destructive', o.describe(), tableOf(o)))
+  }
+  return reports
+}
+
+/** Only the held part of plans (questions and destructive operations) as reports. */
+export function heldReports(
+  history: ProjectState,
+  plans: readonly AppPlan[],
+  files?: TableFiles,
+): Promise<ChangeReport[]> {
+  return reportPlans(
+    history,
+    plans.map((p) => ({ ...p, operations: [] })),
+    files,
+  )
+}
+
+/** A short description for a generated migration: what it does, in the operations' own words. */
+export function autoDescription(operations: readonly Operation[]): string {
+  const lines = operations.map((o) => o.describe())
+  if (lines.length <= 3) return lines.join(', ')
+  return `${lines.slice(0, 2).join(', ')} and ${lines.length - 2} more`
+}
+
+export interface WriteMigrationOptions {
+  /** Default: a description generated from the operations. */
+  description?: string | undefined
+  /** The clock, for the ID (tests pass a fixed one). */
+  now?: Date | undefined
+  /** Write a migration for a plan without operations too (`auto-migrations new <app>` without --auto). */
+  empty?: boolean | undefined
+}
+
+/** A migration just written: what the session remembers of it, and its exact text. */
+export interface WrittenFile extends WrittenMigration, WrittenRecord {}
+
+/** A new ID for `app`, later than every one it has and `taken`, whose file name is free. */
+function freshId(app: AppState, taken: readonly string[], now: Date): string {
+  const dir = app.app.migrationsPath
+  const ids = [...app.migrations.map((m) => m.id), ...taken]
+  let id = newMigrationId(ids, now)
+  // A hand-made file may already use the name (its ID differing from its name): never overwrite it.
+  while (dir !== undefined && existsSync(path.join(dir, migrationFileName(app.app.name, id))))
+    id = newMigrationId([...ids, id], now)
+  return id
+}
+
+/**
+ * Writes one migration file per plan with operations (atomically), in app order, each with an ID
+ * later than every one its app has and the `DEPENDS_ON` it needs (./depends-on.ts; a plan may
+ * become two files). A write that fails stops the rest: its error lists what was written before.
+ */
+export async function writeMigrations(
+  history: ProjectState,
+  plans: readonly { app: string; operations: readonly Operation[] }[],
+  options: WriteMigrationOptions = {},
+): Promise<WrittenFile[]> {
+  const now = options.now ?? new Date()
+  const drafts: Draft[] = []
+  for (const plan of plans) {
+    if (plan.operations.length === 0 && !options.empty) continue
+    const app = history.apps.find((a) => a.app.name === plan.app)
+    if (!app) continue
+    if (app.app.migrationsPath === undefined) {
+      throw new AutoMigrationsError(
+        'INVALID_APP',
+        `App "${app.app.name}" was not loaded from a file, so it has no migrations folder.`,
+        { app: app.app.name },
+      )
+    }
+    drafts.push({ app, id: freshId(app, [], now), operations: plan.operations, dependsOn: {} })
+  }
+  const resolved = resolveDependencies(history, drafts, (app, taken) => freshId(app, taken, now))
+  const written: WrittenFile[] = []
+  for (const draft of resolved) {
+    const name = draft.app.app.name
+    const file = path.join(draft.app.app.migrationsPath!, migrationFileName(name, draft.id))
+    const description = options.description ?? autoDescription(draft.operations)
+    const text = renderMigration({
+      app: name,
+      id: draft.id,
+      description,
+      dependsOn: draft.dependsOn,
+      operations: draft.operations,
+    })
+    try {
+      await writeFileAtomic(file, text)
+    } catch (error) {
+      throw new AutoMigrationsError(
+        'WRITE_FAILED',
+        `Could not write migration ${file}: ${error instanceof Error ? error.message : String(error)}`,
+        { app: name, file, migrationId: draft.id, written: written.map((w) => w.file) },
+        { cause: error },
+      )
+    }
+    written.push({
+      app: name,
+      id: draft.id,
+      file,
+      lines: draft.operations.map((o) => o.describe()),
+      description,
+      dependsOn: draft.dependsOn,
+      operations: draft.operations,
+      text,
+    })
+  }
+  return written
+}

@@ -1,0 +1,45 @@
+/**
+ * The foreign keys that migrations point at tables of other apps. A migration that drops or renames
+ * such a table (or its key) needs the migrations of those apps, which must run first on a database
+ * built from scratch (see depends-on.ts); the history cache keeps them per app.
+ */
+import { AddColumn, AlterColumn, type Operation } from '../../core/operations/index.js'
+import type { ForeignKeyTarget } from '../../core/state/snapshot.js'
+
+export interface DependentReference {
+  app: string
+  migrationId: string
+  file: string
+  target: ForeignKeyTarget
+}
+
+interface MigrationWithOperations {
+  app: string
+  id: string
+  file: string
+  operations: readonly Operation[]
+}
+
+/** The table and key column of another app (or its own) that an operation points a foreign key at. */
+export const targetOf = (o: Operation): ForeignKeyTarget | undefined =>
+  // An alterColumn that lets a foreign key go sets `references` to null.
+  (o instanceof AddColumn
+    ? o.params.params.references
+    : o instanceof AlterColumn
+      ? o.params.params.references
+      : undefined) ?? undefined
+
+const targetKey = (t: ForeignKeyTarget) => `${t.app}\u0000${t.table}\u0000${t.column}`
+
+/** Each target of another app that `migrations` point at, with the first migration that does. */
+export function referencesOf(migrations: readonly MigrationWithOperations[]): DependentReference[] {
+  const seen = new Map<string, DependentReference>()
+  for (const m of migrations) {
+    for (const o of m.operations) {
+      const target = targetOf(o)
+      if (!target || target.app === m.app || seen.has(targetKey(target))) continue
+      seen.set(targetKey(target), { app: m.app, migrationId: m.id, file: m.file, target: { ...target } })
+    }
+  }
+  return [...seen.values()]
+}

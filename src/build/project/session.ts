@@ -1,0 +1,306 @@
+/**
+ * The project session: the façade the plugin talks to (and the CLI's `check`). Each call reloads the
+ * project from disk (config, apps, tables), takes the replayed history from the history cache when
+ * the migrations did not change (see history-cache.ts; the session keeps it in memory and applies
+ * the migrations it writes to it) and diffs; a loader cache kept for the session's life makes a
+ * reload after one saved file cheap. Only applying to the dev database loads every migration.
+ *
+ * User errors never throw out of `check()` and `emit()`: they come back in `.errors`, so a dev server
+ * keeps running while the user fixes them. Calls run one at a time (a save during a running emit
+ * waits), which is what keeps one schema change from becoming two migration files.
+ */
+import path from 'node:path'
+import type { AutoMigrationsError } from '../../errors.js'
+import { type Registry, dependsOn } from '../../model/registry.js'
+import { CONFIG_FILE_NAMES, findConfigFile } from '../loader/config-file.js'
+import type { LoaderCache } from '../loader/index.js'
+import type { DevDatabase } from './apply.js'
+import { userError } from './errors.js'
+import { HistoryMemory, historyCacheEnabled } from './history-cache.js'
+import type { ProjectHistory, ProjectState, WrittenRecord } from './history.js'
+import type { WrittenFile } from './plan.js'
+import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
+import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
+
+export interface ProjectSession {
+  readonly root: string
+  /** The config file (the default name in the root when none exists yet). */
+  readonly configFile: string
+  /** Load registry+apps+migrations, replay, diff. Never throws for user errors: they come back in .errors */
+  check(): Promise<CheckResult>
+  /** Dev: write new migration files (atomically) for un-migrated non-ambiguous changes and, if apply, run them on the dev db */
+  emit(options: { allowDestructive: boolean; apply: boolean }): Promise<EmitResult>
+  /** All migration files in dependency and ID order, for the virtual module */
+  migrationEntries(): Promise<MigrationEntry[]>
+  close(): Promise<void>
+}
+
+export interface OpenProjectSessionOptions {
+  root: string
+  /** Relative to `root`; default: the first of migrations.config.{ts,mts,js,mjs} found in it. */
+  configFile?: string
+  /** Use the history cache on disk (see history-cache.ts). Default true. */
+  historyCache?: boolean
+}
+
+/**
+ * Opens a session on the project in `root`. It does not fail when the config does not exist yet:
+ * `check()` reports that (CONFIG_NOT_FOUND) and lists the config names to watch, so a dev server
+ * picks the config up once it is created.
+ */
+export async function openProjectSession(options: OpenProjectSessionOptions): Promise<ProjectSession> {
+  const root = path.resolve(options.root)
+  let configFile: string
+  try {
+    configFile = await findConfigFile(root, options.configFile)
+  } catch {
+    configFile = path.resolve(root, options.configFile ?? CONFIG_FILE_NAMES[0])
+  }
+  return new Session(root, configFile, options.configFile, options.historyCache ?? true)
+}
+
+type Loaded<H> = { history: H } | { error: AutoMigrationsError; watchFiles: string[] }
+
+class Session implements ProjectSession {
+  /** The loader, history, planner and writer, imported on first use (see session-engine.ts). */
+  #engine: Promise<typeof import('./session-engine.js')> | undefined
+  // Incremental: a save rebuilds the apps with esbuild's context, parsing only the file that changed.
+  #cache: LoaderCache | undefined
+  /** The history cache as last loaded or written, and the content hashes of the files seen. */
+  readonly #memory = new HistoryMemory()
+  #database: DevDatabase | undefined
+  /** The clean verdict that answered this session's first check, until anything is loaded. */
+  #verdict: CleanVerdict | undefined
+  #checkedOnce = false
+  #tail: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  constructor(
+    readonly root: string,
+    private currentConfigFile: string,
+    private readonly explicitConfig: string | undefined,
+    private readonly historyCache: boolean,
+  ) {}
+
+  get configFile(): string {
+    return this.currentConfigFile
+  }
+
+  check(): Promise<CheckResult> {
+    return this.#exclusive(async () => {
+      const verdicts = this.historyCache && historyCacheEnabled()
+      // The session's first check may be answered by the last clean one (see verdict-cache.ts):
+      // later ones follow file changes the session has seen, which it loads incrementally anyway.
+      if (verdicts && !this.#checkedOnce) {
+        this.#checkedOnce = true
+        const verdict = readCleanVerdict(this.root, this.explicitConfig ?? '')
+        if (verdict) {
+          this.#verdict = verdict
+          this.currentConfigFile = verdict.configFile
+          return { ok: true, changes: [], errors: [], watchFiles: verdict.watchFiles, unchanged: true }
+        }
+      }
+      const loaded = await this.#load()
+      if ('error' in loaded) {
+        if (verdicts) dropCleanVerdict(this.root, this.explicitConfig ?? '')
+        return { ok: false, changes: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
+      }
+      const { history } = loaded
+      const { planNewMigrations, reportPlans } = await this.#work()
+      const changes = await reportPlans(history, planNewMigrations(history))
+      const errors = history.errors
+      const ok = changes.length === 0 && errors.length === 0
+      if (verdicts) this.#recordVerdict(history, ok)
+      return { ok, changes, errors, watchFiles: history.watchFiles }
+    })
+  }
+
+  emit(options: { allowDestructive: boolean; apply: boolean }): Promise<EmitResult> {
+    return this.#exclusive(async () => {
+      const loaded = await this.#load()
+      if ('error' in loaded) return { written: [], held: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
+      const { history } = loaded
+      const { TableFiles, heldReports, planNewMigrations, rememberWritten, saveRemembered, writeMigrations } =
+        await this.#work()
+      const plans = planNewMigrations(history, { allowDestructive: options.allowDestructive })
+      const errors = [...history.errors]
+      let written: WrittenFile[] = []
+      try {
+        written = await writeMigrations(history, plans)
+      } catch (error) {
+        errors.push(userError(error))
+      }
+      const remembered: WrittenRecord[] = written
+      const reload = options.apply && written.length > 0 && errors.length === 0
+      // The next load finds what was just written in memory instead of loading its app again (an
+      // apply loads everything again below, which leaves the memory up to date anyway).
+      if (this.historyCache && remembered.length > 0 && !reload && rememberWritten(history, this.#memory, remembered)) {
+        // On disk too (for the CLI, the next server start), once this call has answered.
+        void this.#exclusive(async () => saveRemembered(history.project, this.#memory)).catch(() => undefined)
+      }
+      if (reload) {
+        // Apply what the files now say (see apply.ts), so the recorded checksums match later runs.
+        const fresh = await this.#load(true)
+        if ('error' in fresh) errors.push(fresh.error)
+        else if (fresh.history.errors.length > 0) errors.push(...fresh.history.errors)
+        else {
+          // Loaded on first use: the database drivers (PGlite's WebAssembly, pg) cost a build or a
+          // `check` that never applies anything a noticeable start-up time.
+          const { DevDatabase, applyPending } = await import('./apply.js')
+          this.#database ??= new DevDatabase(this.root)
+          errors.push(...(await applyPending(fresh.history, this.#database)))
+        }
+      }
+      const held = await heldReports(history, plans, new TableFiles(history))
+      const watchFiles = [...new Set([...history.watchFiles, ...written.map((w) => w.file)])].sort()
+      return {
+        written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })),
+        held,
+        errors,
+        watchFiles,
+      }
+    })
+  }
+
+  migrationEntries(): Promise<MigrationEntry[]> {
+    return this.#exclusive(async () => {
+      // Right after a check answered by the verdict cache (a build whose inputs did not change).
+      if (this.#verdict)
+        return this.#verdict.entries.map((e) => ({
+          ...e,
+          ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}),
+          ...(e.dependsOn ? { dependsOn: { ...e.dependsOn } } : {}),
+        }))
+      const { loadMigrationFiles, loadProject, loadProjectState } = await this.#work()
+      const cache = this.#cache!
+      const project = await loadProject({
+        root: this.root,
+        configFile: this.explicitConfig,
+        cache,
+        diskCache: this.historyCache,
+      })
+      this.currentConfigFile = project.configFile
+      // IDs and files are what the history cache keeps: usually no migration has to be loaded (a
+      // build checks first, which leaves it in memory). A history with problems is loaded the
+      // plain way, which throws the loader's error as before.
+      if (this.historyCache) {
+        const state = await loadProjectState({ root: this.root, project, cache, memory: this.#memory, model: false })
+        if (state.errors.length === 0) return entriesOf(state)
+      }
+      const entries: MigrationEntry[] = []
+      for (const app of project.registry.apps) {
+        const dependencies = dependenciesOf(project.registry, app.name)
+        for (const m of await loadMigrationFiles(app, { root: project.root, cache }))
+          entries.push(entryOf(app.name, dependencies, m))
+      }
+      return entries
+    })
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.#tail.catch(() => undefined)
+    await this.#cache?.dispose()
+    await this.#database?.close()
+  }
+
+  /**
+   * Records a clean check's verdict with what it was computed from (the session's memory of the
+   * history cache, as this load left it), or forgets the last one.
+   */
+  #recordVerdict(history: ProjectState, ok: boolean): void {
+    const request = this.explicitConfig ?? ''
+    const cached = this.#memory.history
+    const bundles = history.project.keptBundles
+    const complete =
+      cached !== undefined &&
+      this.#memory.state === history.state &&
+      cached.apps.length === history.apps.length &&
+      cached.apps.every((a, i) => a.name === history.apps[i]!.app.name)
+    if (!ok || !complete || !bundles) {
+      dropCleanVerdict(this.root, request)
+      return
+    }
+    recordCleanVerdict(
+      this.root,
+      request,
+      { configFile: history.project.configFile, watchFiles: history.watchFiles, entries: entriesOf(history) },
+      {
+        bundles,
+        folders: cached.apps.flatMap((a): [string, number | null][] => (a.dir === null ? [] : [[a.dir, a.dirMtimeMs]])),
+        files: cached.apps.flatMap((a) => [...a.files, ...a.inputs]),
+      },
+    )
+  }
+
+  /** What the migrations replay to; with `operations`, every migration's operations too. */
+  async #load(operations: true): Promise<Loaded<ProjectHistory>>
+  async #load(operations?: false): Promise<Loaded<ProjectState>>
+  async #load(operations = false): Promise<Loaded<ProjectState>> {
+    this.#verdict = undefined
+    try {
+      const { loadHistory, loadProjectState } = await this.#work()
+      const options = {
+        root: this.root,
+        configFile: this.explicitConfig,
+        cache: this.#cache,
+        historyCache: this.historyCache,
+        memory: this.#memory,
+      }
+      const history = operations ? await loadHistory(options) : await loadProjectState(options)
+      this.currentConfigFile = history.project.configFile
+      return { history }
+    } catch (thrown) {
+      this.#memory.forget()
+      const error = userError(thrown)
+      return { error, watchFiles: this.#watchFilesAfter(error) }
+    }
+  }
+
+  /** The session's engine (imported once), with its loader cache. */
+  async #work(): Promise<typeof import('./session-engine.js')> {
+    this.#engine ??= import('./session-engine.js')
+    const engine = await this.#engine
+    this.#cache ??= new engine.LoaderCache({ incremental: true })
+    return engine
+  }
+
+  /** What to watch to retry after a load failure: what the loader names, else the config candidates. */
+  #watchFilesAfter(error: AutoMigrationsError): string[] {
+    const listed = error.details.watchFiles
+    if (Array.isArray(listed) && listed.length > 0) return listed.filter((f): f is string => typeof f === 'string')
+    if (this.explicitConfig !== undefined) return [path.resolve(this.root, this.explicitConfig)]
+    return CONFIG_FILE_NAMES.map((name) => path.join(this.root, name))
+  }
+
+  /** Runs calls one after another, in call order; a failed call does not block the next. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('The project session is closed.'))
+    const run = this.#tail.then(fn)
+    this.#tail = run.catch(() => undefined)
+    return run
+  }
+}
+
+/** Every migration of a loaded history in dependency and ID order, with the apps it depends on. */
+function entriesOf(history: ProjectState): MigrationEntry[] {
+  const entries: MigrationEntry[] = []
+  for (const { app, migrations } of history.apps) {
+    const dependencies = dependenciesOf(history.project.registry, app.name)
+    for (const m of migrations) entries.push(entryOf(app.name, dependencies, m))
+  }
+  return entries
+}
+
+/** Every app `app` depends on, directly or not, in registry order. */
+function dependenciesOf(registry: Registry, app: string): string[] {
+  return registry.apps.filter((other) => dependsOn(registry, app, other.name)).map((other) => other.name)
+}
+
+function entryOf(
+  app: string,
+  dependencies: string[],
+  m: { id: string; file: string; dependsOn?: Record<string, string> | undefined },
+): MigrationEntry {
+  return { app, id: m.id, file: m.file, dependencies, ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}) }
+}

@@ -1,0 +1,65 @@
+/**
+ * The project façade: what the plugin and the CLI need from the engine, in product words. The plugin
+ * only talks to this interface (it never reaches into the differ or the loader directly).
+ */
+import type { AutoMigrationsError } from '../../errors.js'
+
+export type ChangeKind = 'change' | 'ambiguous' | 'destructive'
+
+export interface ChangeReport {
+  app: string
+  kind: ChangeKind
+  /** Table class name, when the change is about one table. */
+  table?: string
+  /** Source file that declares the table (for "points at the table's source file"). */
+  file?: string
+  /**
+   * One line, without the kind (which `kind` carries): "add column Post.views",
+   * "did you rename column Post.title to Post.name?" (ambiguous), "drop column Post.body" (destructive).
+   */
+  description: string
+  /** The command that resolves it: "npx auto-migrations new blog --auto". */
+  fix: string
+}
+
+export interface CheckResult {
+  /** True when every app is migrated and history is sound. */
+  ok: boolean
+  changes: ChangeReport[]
+  /** Broken history: duplicate IDs, a migration that throws, a missing dependency… */
+  errors: AutoMigrationsError[]
+  /** Every file the result depends on (config, app files, table files and what they import, migrations). */
+  watchFiles: string[]
+  /**
+   * True when nothing the last clean check read has changed since, so that its verdict was given
+   * again without loading anything (see project/verdict-cache.ts).
+   */
+  unchanged?: boolean
+}
+
+export interface WrittenMigration {
+  app: string
+  id: string
+  file: string
+  /** One line per operation. */
+  lines: string[]
+}
+
+export interface EmitResult {
+  written: WrittenMigration[]
+  /** Changes not written: ambiguous renames, destructive changes without confirmation. */
+  held: ChangeReport[]
+  errors: AutoMigrationsError[]
+  watchFiles: string[]
+}
+
+/** A migration file, for the virtual module: static imports in dependency and ID order. */
+export interface MigrationEntry {
+  app: string
+  id: string
+  file: string
+  /** Every app `app` depends on, directly or not. */
+  dependencies?: string[]
+  /** The file's `DEPENDS_ON`; absent for a file written before it existed. */
+  dependsOn?: Record<string, string>
+}

@@ -1,0 +1,48 @@
+/**
+ * Renders a migration file (SPEC §4). Pure and deterministic: the same app, ID, description and
+ * operations give the same bytes, so regenerating a file never shows up as a change. The file is
+ * self-contained: it imports only the MigrationManager (and `sql` when a value is a SQL expression),
+ * never the app's tables, so history does not change when the tables do.
+ */
+import type { Operation } from '../../core/operations/index.js'
+import { formatValue } from '../../core/operations/source.js'
+import { isSqlExpression } from '../../core/state/sql.js'
+
+export interface MigrationFileInput {
+  app: string
+  id: string
+  description: string
+  /** The migrations of other apps it needs (SPEC §3), app → ID; written even when empty. */
+  dependsOn: Readonly<Record<string, string>>
+  operations: readonly Operation[]
+}
+
+export const PACKAGE_NAME = 'unplugin-auto-migrations'
+
+/** True when a SQL expression appears anywhere in `value`: the file then needs the `sql` tag. */
+function usesSqlExpression(value: unknown, seen = new Set<unknown>()): boolean {
+  if (isSqlExpression(value)) return true
+  if (value === null || typeof value !== 'object' || seen.has(value)) return false
+  seen.add(value)
+  return Object.values(value as Record<string, unknown>).some((v) => usesSqlExpression(v, seen))
+}
+
+export function renderMigration(input: MigrationFileInput): string {
+  const imports = ['MigrationManager']
+  if (input.operations.some((o) => usesSqlExpression(o.params))) imports.push('sql')
+  const body = input.operations.map((o) => `  ${o.toSource('  ')}`)
+  return [
+    `import { ${imports.join(', ')} } from '${PACKAGE_NAME}'`,
+    '',
+    `export const ID = ${formatValue(input.id)}`,
+    `export const DESCRIPTION = ${formatValue(input.description)}`,
+    `export const DEPENDS_ON = ${formatValue(input.dependsOn)}`,
+    '',
+    'export async function forwards() {',
+    `  const manager = new MigrationManager({ migrationId: ID, appName: ${formatValue(input.app)}, description: DESCRIPTION })`,
+    ...body,
+    '  return manager',
+    '}',
+    '',
+  ].join('\n')
+}

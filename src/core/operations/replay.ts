@@ -1,0 +1,74 @@
+/**
+ * Replay and execution plans. Replay folds migrations' operations into a snapshot, without a database.
+ * `plan` turns a migration into the steps to run forwards or backwards, replaying as it goes so each
+ * operation's SQL sees the schema as it is at that point.
+ */
+import { AutoMigrationsError } from '../../errors.js'
+import type { Operation, Step } from './index.js'
+import { SchemaState } from '../state/snapshot.js'
+
+export interface RecordedMigration {
+  app: string
+  id: string
+  /** For error messages. */
+  file?: string
+  operations: readonly Operation[]
+}
+
+function wrap(error: unknown, migration: RecordedMigration, operation: Operation): never {
+  const where = `${migration.app} ${migration.id}${migration.file ? ` (${migration.file})` : ''}`
+  const message = error instanceof Error ? error.message : String(error)
+  throw new AutoMigrationsError(
+    'REPLAY_FAILED',
+    `Migration ${where}, ${operation.kind}: ${message}`,
+    {
+      app: migration.app,
+      migrationId: migration.id,
+      file: migration.file,
+      operation: operation.describe(),
+    },
+    { cause: error },
+  )
+}
+
+/** Applies the migrations, in the given order, to `state` (a new empty one by default). Pure. */
+export function replay(migrations: readonly RecordedMigration[], state = new SchemaState()): SchemaState {
+  for (const migration of migrations) {
+    for (const operation of migration.operations) {
+      try {
+        operation.apply(state)
+      } catch (error) {
+        wrap(error, migration, operation)
+      }
+    }
+  }
+  return state
+}
+
+export interface PlannedStep {
+  operation: Operation
+  step: Step
+}
+
+/**
+ * The steps of one migration. Forwards: `state` is the schema before it; backwards: the schema after
+ * it. `state` ends as the schema on the other side.
+ */
+export function plan(
+  migration: RecordedMigration,
+  state: SchemaState,
+  direction: 'forwards' | 'backwards',
+): PlannedStep[] {
+  const operations =
+    direction === 'forwards' ? migration.operations : [...migration.operations].reverse().map((o) => o.reverse())
+  const out: PlannedStep[] = []
+  for (const operation of operations) {
+    try {
+      for (const step of operation.toSql(state)) out.push({ operation, step })
+      operation.apply(state)
+    } catch (error) {
+      wrap(error, migration, operation)
+    }
+  }
+  return out
+}

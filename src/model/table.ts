@@ -1,0 +1,18 @@
+/**
+ * The base class of every table. Columns are instance properties (in declaration order); table-level
+ * settings are static properties, as in Piccolo.
+ */
+import type { TableConstraint } from './constraints.js'
+
+export abstract class Table {
+  /** Database table name; default: the class name in snake_case. */
+  static tablename?: string
+  /** Postgres schema; default 'public'. */
+  static schema?: string
+  /** Composite unique constraints, indexes and checks. */
+  static constraints?: TableConstraint[]
+  /** A composite primary key, by property names (then no implicit `id`). */
+  static primaryKey?: string[]
+  /** The class name this table had before: a rename hint for the differ. */
+  static renamedFrom?: string
+}

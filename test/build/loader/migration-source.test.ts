@@ -1,0 +1,148 @@
+/**
+ * Migration files in the writer's shape are read as data (src/build/loader/migration-source.ts): what
+ * their forwards() records must be exactly what evaluating them records, and anything outside that
+ * shape must be left to esbuild.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { parseMigrationSource } from '../../../src/build/loader/migration-source.js'
+import { MigrationManager, checksumOf } from '../../../src/core/operations/manager.js'
+import type { Operation } from '../../../src/core/operations/index.js'
+import { sql } from '../../../src/core/state/sql.js'
+import { renderMigration } from '../../../src/build/writer/render.js'
+import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../../helpers/arbitraries.js'
+import { loadMigrationText } from '../../helpers/sequences.js'
+
+const ID = '2026-11-27T10:15:03:123456'
+
+/** Read as data, and evaluated (esbuild, as the loader would for any file): both must agree. */
+async function bothWays(
+  text: string,
+): Promise<{ parsed: Operation[]; evaluated: Operation[]; id: string; description: string }> {
+  const read = parseMigrationSource(text)
+  expect(read).toBeDefined()
+  const evaluated = loadMigrationText(text)
+  expect(read!.ID).toBe(evaluated.ID)
+  expect(read!.DESCRIPTION).toBe(evaluated.DESCRIPTION)
+  const parsed = read!.forwards().operations
+  const fromModule = (await evaluated.forwards()).operations
+  expect(parsed.map((o) => [o.app, o.kind])).toEqual(fromModule.map((o) => [o.app, o.kind]))
+  expect(checksumOf(parsed)).toBe(checksumOf(fromModule))
+  return { parsed, evaluated: fromModule, id: read!.ID, description: read!.DESCRIPTION }
+}
+
+describe('parseMigrationSource', () => {
+  it('reads every file the writer writes as evaluating it would (random diffs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(modelPairArb, async ([specA, specB]) => {
+        const a = tryBuildModel(specA)
+        const b = tryBuildModel(specB)
+        fc.pre(a !== undefined && b !== undefined)
+        const { operations } = diffDecliningRenames(a!.snapshot, b!, { allowDestructive: true })
+        const description = `it's a "test" \\ with\nlines \u2028 and ünïcödé ${operations.length}`
+        const text = renderMigration({ app: 'blog', id: ID, description, dependsOn: {}, operations })
+        const { parsed, id, description: read } = await bothWays(text)
+        expect(id).toBe(ID)
+        expect(read).toBe(description)
+        // Same bytes when written again.
+        expect(renderMigration({ app: 'blog', id: ID, description, dependsOn: {}, operations: parsed })).toBe(text)
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
+    )
+  })
+
+  it('reads literals as JavaScript does: escapes, numbers, sql templates, raw SQL', async () => {
+    const manager = new MigrationManager({ migrationId: ID, appName: 'blog' })
+    manager.addColumn({
+      tableClassName: 'Post',
+      tablename: 'post',
+      columnName: 'body',
+      dbColumnName: 'body',
+      columnClass: 'Text',
+      params: {
+        default: sql`'a' || E'\\n' || \`x\` || '\${y}'`,
+        null: false,
+        primaryKey: false,
+        unique: false,
+        index: false,
+      },
+    })
+    manager.sql("insert into t values ('it''s', '\\\\', e'\\t')", 'delete from t')
+    manager.sql('select 1')
+    const text = renderMigration({
+      app: 'blog',
+      id: ID,
+      description: '',
+      dependsOn: {},
+      operations: manager.operations,
+    })
+    const { parsed } = await bothWays(text)
+    expect(checksumOf(parsed)).toBe(checksumOf(manager.operations))
+
+    // Written by hand but still of the shape: comments, CRLF, semicolons, double quotes, numbers.
+    const handWritten = [
+      '// a comment',
+      'import { MigrationManager, sql } from "unplugin-auto-migrations";\r',
+      '/* another */',
+      `export const ID = "${ID}";\r`,
+      'export const DESCRIPTION = "tab\\there \\x41\\u0042\\u{1F600} \\\r\ncontinued";',
+      'export async function forwards() {',
+      "  const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION, });",
+      "  manager.alterColumn({ tableClassName: 'Post', tablename: 'post', columnName: 'n', dbColumnName: 'n', params: { default: -1.5e3, digits: [10, 2], 'null': true }, oldParams: { default: .5, digits: null, null: false }, });",
+      "  manager.addColumn({ tableClassName: 'Post', tablename: 'post', columnName: 'd', dbColumnName: 'd', columnClass: 'Timestamp', params: { default: sql`now()\r\n`, null: false, primaryKey: false, unique: false, index: false } })",
+      '  return manager;',
+      '}',
+      '',
+    ].join('\n')
+    await bothWays(handWritten)
+  })
+
+  it('leaves anything else to esbuild', () => {
+    const generated = renderMigration({
+      app: 'blog',
+      id: ID,
+      description: 'd',
+      dependsOn: {},
+      operations: new MigrationManager({ migrationId: ID, appName: 'blog' }).sql('select 1').operations,
+    })
+    expect(parseMigrationSource(generated)).toBeDefined()
+    const variants: [string, string][] = [
+      ['a type annotation', generated.replace('forwards()', 'forwards(): Promise<MigrationManager>')],
+      ['another import', `import { x } from './_helpers.js'\n${generated}`],
+      [
+        'an import from elsewhere',
+        generated.replace("from 'unplugin-auto-migrations'", "from 'unplugin-auto-migrations/runtime'"),
+      ],
+      ['a statement', generated.replace('  return manager', '  console.log(1)\n  return manager')],
+      ['an expression', generated.replace("'select 1'", "'select ' + 1")],
+      [
+        'a substitution',
+        generated
+          .replace("'select 1'", `sql\`select $\{1}\``)
+          .replace('{ MigrationManager }', '{ MigrationManager, sql }'),
+      ],
+      ['sql not imported', generated.replace("'select 1'", 'sql`select 1`')],
+      ['a raw function', generated.replace("manager.sql('select 1')", 'manager.addRaw(async () => {})')],
+      ['an unknown method', generated.replace('manager.sql(', 'manager.record(')],
+      [
+        'a prototype key',
+        generated.replace(
+          "manager.sql('select 1')",
+          "manager.addTable({ __proto__: null, className: 'A', tablename: 'a' })",
+        ),
+      ],
+      [
+        'a hex number',
+        generated.replace("manager.sql('select 1')", "manager.addTable({ className: 'A', tablename: 'a', n: 0x10 })"),
+      ],
+      [
+        'an identifier',
+        generated.replace("manager.sql('select 1')", "manager.addTable({ className: ID, tablename: 'a' })"),
+      ],
+      ['another export', `${generated}export const x = 1\n`],
+      ['an unterminated string', generated.replace("'select 1'", "'select 1")],
+      ['a legacy octal escape', generated.replace("'select 1'", "'select \\1'")],
+    ]
+    for (const [what, text] of variants) expect(parseMigrationSource(text), what).toBeUndefined()
+  })
+})
