@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { AutoMigrationsError } from '../errors.js'
+import { CONFIG_FILE_NAMES } from '../build/loader/config-file.js'
 import type { ProjectSession } from '../build/project/session.js'
 import type { ChangeReport, MigrationEntry } from '../build/project/types.js'
+import { AutoMigrationsError } from '../errors.js'
 import {
   describeChanges,
   describeErrors,
@@ -53,7 +54,6 @@ export interface CoreSettings {
 
 type FileEvent = 'create' | 'update' | 'delete'
 
-const CONFIG_NAMES = ['migrations.config.ts', 'migrations.config.mts', 'migrations.config.js', 'migrations.config.mjs']
 const LOADABLE = /\.(?:[cm]?ts|[cm]?js)$/
 
 /** What the last check or emit left unresolved, in watch mode. */
@@ -396,7 +396,10 @@ export class PluginCore {
   private isConfigCandidate(file: string): boolean {
     const { mode, options } = this.configured()
     if (options.config !== undefined) return file === path.resolve(mode.root, options.config)
-    return path.dirname(file) === path.resolve(mode.root) && CONFIG_NAMES.includes(path.basename(file))
+    return (
+      path.dirname(file) === path.resolve(mode.root) &&
+      (CONFIG_FILE_NAMES as readonly string[]).includes(path.basename(file))
+    )
   }
 
   private isMigrationCandidate(file: string): boolean {

@@ -5,8 +5,10 @@
  * strings, so the runner can append them to a migration's multi-statement batch: the schema change
  * and its history row then commit together, in one round trip.
  */
-import { AutoMigrationsError } from '../errors.js'
+
 import { qualifiedName, quoteIdent, quoteLiteral } from '../core/postgres/quote.js'
+import { AutoMigrationsError } from '../errors.js'
+import { isCreateRace } from './engines/create-race.js'
 import type { Queryable } from './engines/engine.js'
 
 export const HISTORY_TABLE = 'auto_migrations'
@@ -99,10 +101,8 @@ export async function ensureHistoryTable(q: Queryable, schema: string = DEFAULT_
       await q.exec(createHistoryTableSql(schema))
       return
     } catch (error) {
-      const code = (error as { code?: unknown }).code
-      // The other session has committed by the time we see its conflict: once more, and IF NOT
-      // EXISTS sees its schema and table.
-      if ((code === '23505' || code === '42P07' || code === '42P06') && attempt === 0) continue
+      // Once more: IF NOT EXISTS then sees the other session's schema and table.
+      if (isCreateRace(error) && attempt === 0) continue
       throw error
     }
   }

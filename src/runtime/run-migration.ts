@@ -13,11 +13,11 @@
  * Nothing is ever run twice to find a failure: a batch names the statement that failed itself.
  */
 import { createHash } from 'node:crypto'
-import { AutoMigrationsError } from '../errors.js'
 import type { PlannedStep } from '../core/operations/replay.js'
+import { AutoMigrationsError } from '../errors.js'
 import { BatchError, type Engine, type MigrationLock, type Queryable } from './engines/engine.js'
 import { type Committed, type FailedMigration, migrationFailure } from './failures.js'
-import { type ProgressRow, deleteProgressSql, upsertProgressSql } from './history.js'
+import { deleteProgressSql, type ProgressRow, upsertProgressSql } from './history.js'
 
 export interface RunContext {
   engine: Engine

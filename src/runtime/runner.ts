@@ -12,24 +12,24 @@
 import { existsSync } from 'node:fs'
 import { orderByDependencies } from '../core/app-order.js'
 import { MigrationGraph } from '../core/migration-graph.js'
-import { AutoMigrationsError } from '../errors.js'
-import { checksumOf } from '../core/operations/manager.js'
 import type { Operation } from '../core/operations/index.js'
+import { checksumOf } from '../core/operations/manager.js'
 import { plan, replay } from '../core/operations/replay.js'
+import { AutoMigrationsError } from '../errors.js'
 import type { DatabaseOption, Engine, MigrationLock } from './engines/engine.js'
-import { type OpenEngineOptions, embeddedDirOf, isEngine, isPgliteInstance, openEngine } from './engines/open.js'
+import { embeddedDirOf, isEngine, isPgliteInstance, type OpenEngineOptions, openEngine } from './engines/open.js'
 import { runFailure } from './failures.js'
 import {
   DEFAULT_HISTORY_SCHEMA,
-  type HistoryRow,
-  type ProgressRow,
   deleteHistoryRowSql,
   ensureHistoryTable,
+  type HistoryRow,
   insertHistoryRowSql,
+  type ProgressRow,
   readHistory,
   readProgress,
 } from './history.js'
-import { type RunContext, partialError, runMigration } from './run-migration.js'
+import { partialError, type RunContext, runMigration } from './run-migration.js'
 
 /** What a migration file exports (or what the loader gives for one). */
 export interface MigrationSource {

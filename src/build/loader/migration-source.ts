@@ -12,33 +12,11 @@
  * annotation, an expression, `${…}` in a template) means it is not read here: `parseMigrationSource`
  * returns undefined and the file is bundled and evaluated as any hand-written file is.
  */
-import { MigrationManager } from '../../core/operations/manager.js'
+import { DATA_METHODS, MigrationManager } from '../../core/operations/manager.js'
 import { cloneData } from '../../core/state/snapshot.js'
 import { sql } from '../../core/state/sql.js'
 
 const PACKAGE_NAME = 'unplugin-auto-migrations'
-
-/** Manager methods whose arguments are data (not functions), and how many arguments they take. */
-const DATA_METHODS: ReadonlyMap<string, { min: number; max: number }> = new Map([
-  ...[
-    'addTable',
-    'dropTable',
-    'renameTable',
-    'changeTableSchema',
-    'addColumn',
-    'dropColumn',
-    'renameColumn',
-    'alterColumn',
-    'addConstraint',
-    'dropConstraint',
-    'addIndex',
-    'dropIndex',
-    'addEnum',
-    'alterEnum',
-    'dropEnum',
-  ].map((name): [string, { min: number; max: number }] => [name, { min: 1, max: 1 }]),
-  ['sql', { min: 1, max: 2 }],
-])
 
 /** What a module namespace of the file would hold. */
 export interface MigrationSourceExports {

@@ -3,6 +3,7 @@
  * replay, forwards, backwards and the writer all work from that one record.
  */
 import { createHash } from 'node:crypto'
+import { stableStringify } from '../state/snapshot.js'
 import {
   AddColumn,
   AddConstraint,
@@ -11,8 +12,8 @@ import {
   AddTable,
   AlterColumn,
   type AlterColumnParams,
-  type AlterEnumParams,
   AlterEnum,
+  type AlterEnumParams,
   ChangeTableSchema,
   type ChangeTableSchemaParams,
   type ColumnDefinitionParams,
@@ -25,8 +26,8 @@ import {
   type EnumParams,
   type IndexParams,
   type Operation,
-  RawOperation,
   type RawFunction,
+  RawOperation,
   RenameColumn,
   type RenameColumnParams,
   RenameTable,
@@ -34,7 +35,34 @@ import {
   SqlOperation,
   type TableDefinitionParams,
 } from './index.js'
-import { stableStringify } from '../state/snapshot.js'
+
+/**
+ * The operations a migration file records with plain data, by manager method (each takes one
+ * params object). The loader reads files that use only these and `sql` as data, without running them.
+ */
+const DATA_OPERATIONS = {
+  addTable: AddTable,
+  dropTable: DropTable,
+  renameTable: RenameTable,
+  changeTableSchema: ChangeTableSchema,
+  addColumn: AddColumn,
+  dropColumn: DropColumn,
+  renameColumn: RenameColumn,
+  alterColumn: AlterColumn,
+  addConstraint: AddConstraint,
+  dropConstraint: DropConstraint,
+  addIndex: AddIndex,
+  dropIndex: DropIndex,
+  addEnum: AddEnum,
+  alterEnum: AlterEnum,
+  dropEnum: DropEnum,
+} as const
+
+/** Manager methods whose arguments are data (not functions), and how many arguments they take. */
+export const DATA_METHODS: ReadonlyMap<string, { min: number; max: number }> = new Map([
+  ...Object.keys(DATA_OPERATIONS).map((name): [string, { min: number; max: number }] => [name, { min: 1, max: 1 }]),
+  ['sql', { min: 1, max: 2 }],
+])
 
 export interface MigrationInfo {
   migrationId: string
@@ -60,49 +88,49 @@ export class MigrationManager {
   }
 
   addTable(params: TableDefinitionParams): this {
-    return this.record(new AddTable(this.appName, params))
+    return this.record(new DATA_OPERATIONS.addTable(this.appName, params))
   }
   dropTable(params: TableDefinitionParams): this {
-    return this.record(new DropTable(this.appName, params))
+    return this.record(new DATA_OPERATIONS.dropTable(this.appName, params))
   }
   renameTable(params: RenameTableParams): this {
-    return this.record(new RenameTable(this.appName, params))
+    return this.record(new DATA_OPERATIONS.renameTable(this.appName, params))
   }
   changeTableSchema(params: ChangeTableSchemaParams): this {
-    return this.record(new ChangeTableSchema(this.appName, params))
+    return this.record(new DATA_OPERATIONS.changeTableSchema(this.appName, params))
   }
   addColumn(params: ColumnDefinitionParams): this {
-    return this.record(new AddColumn(this.appName, params))
+    return this.record(new DATA_OPERATIONS.addColumn(this.appName, params))
   }
   dropColumn(params: ColumnDefinitionParams): this {
-    return this.record(new DropColumn(this.appName, params))
+    return this.record(new DATA_OPERATIONS.dropColumn(this.appName, params))
   }
   renameColumn(params: RenameColumnParams): this {
-    return this.record(new RenameColumn(this.appName, params))
+    return this.record(new DATA_OPERATIONS.renameColumn(this.appName, params))
   }
   alterColumn(params: AlterColumnParams): this {
-    return this.record(new AlterColumn(this.appName, params))
+    return this.record(new DATA_OPERATIONS.alterColumn(this.appName, params))
   }
   addConstraint(params: ConstraintParams): this {
-    return this.record(new AddConstraint(this.appName, params))
+    return this.record(new DATA_OPERATIONS.addConstraint(this.appName, params))
   }
   dropConstraint(params: ConstraintParams): this {
-    return this.record(new DropConstraint(this.appName, params))
+    return this.record(new DATA_OPERATIONS.dropConstraint(this.appName, params))
   }
   addIndex(params: IndexParams): this {
-    return this.record(new AddIndex(this.appName, params))
+    return this.record(new DATA_OPERATIONS.addIndex(this.appName, params))
   }
   dropIndex(params: IndexParams): this {
-    return this.record(new DropIndex(this.appName, params))
+    return this.record(new DATA_OPERATIONS.dropIndex(this.appName, params))
   }
   addEnum(params: EnumParams): this {
-    return this.record(new AddEnum(this.appName, params))
+    return this.record(new DATA_OPERATIONS.addEnum(this.appName, params))
   }
   alterEnum(params: AlterEnumParams): this {
-    return this.record(new AlterEnum(this.appName, params))
+    return this.record(new DATA_OPERATIONS.alterEnum(this.appName, params))
   }
   dropEnum(params: EnumParams): this {
-    return this.record(new DropEnum(this.appName, params))
+    return this.record(new DATA_OPERATIONS.dropEnum(this.appName, params))
   }
   /** Raw SQL; `backwardsSql` is what backwards runs (nothing when omitted). */
   sql(forwardsSql: string, backwardsSql?: string): this {

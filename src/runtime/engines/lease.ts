@@ -15,8 +15,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { AutoMigrationsError } from '../../errors.js'
 import { qualifiedName, quoteIdent, quoteLiteral } from '../../core/postgres/quote.js'
+import { AutoMigrationsError } from '../../errors.js'
+import { isCreateRace } from './create-race.js'
 import type { LockOptions, MigrationLock, Queryable } from './engine.js'
 import { DEFAULT_LEASE_MS, DEFAULT_LOCK_NAME, DEFAULT_LOCK_POLL_MS, DEFAULT_LOCK_TIMEOUT_MS } from './lock-defaults.js'
 
@@ -64,8 +65,7 @@ async function ensureLockRow(db: Queryable, options: LockOptions, s: LeaseSettin
       await db.exec(createSql(options, s))
       return
     } catch (error) {
-      const code = (error as { code?: unknown }).code
-      if ((code === '23505' || code === '42P07' || code === '42P06') && attempt === 0) continue
+      if (isCreateRace(error) && attempt === 0) continue
       throw error
     }
   }

@@ -8,8 +8,9 @@
  * transaction or part of one multi-statement batch, and the migration lock is a lease row
  * (lease.ts). So the engine works the same directly and through a transaction pooler.
  */
-import pg from 'pg'
+
 import type { PoolConfig } from 'pg'
+import pg from 'pg'
 import { AutoMigrationsError } from '../../errors.js'
 import {
   BatchError,
