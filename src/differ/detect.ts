@@ -36,7 +36,7 @@ import {
   type TableSnapshot,
 } from '../migration/snapshot.js'
 import type { RenameHints } from '../schema/to-snapshot.js'
-import { need, type Planned } from './order.js'
+import { grows, need, type Planned } from './order.js'
 import {
   columnQuestion,
   columnRenameKey,
@@ -210,24 +210,12 @@ export function detectChanges(
     const schema = schemaParam(e.schema)
     if (!was) plan(new AddEnum(app, { name, schema, values: [...e.values] }), [], [need.enum(name)])
     else if (!same(was.values, e.values)) {
-      const kept = e.values.filter((v) => was.values.includes(v))
-      const onlyAdds = kept.length === was.values.length && kept.every((v, i) => v === was.values[i])
-      const added = e.values.filter((v) => !was.values.includes(v))
-      if (onlyAdds)
-        plan(
-          new AlterEnum(app, { name, schema, values: [...e.values], oldValues: [...was.values] }),
-          [],
-          [need.enum(name)],
-        )
+      const alter = (values: string[], oldValues: string[]) => new AlterEnum(app, { name, schema, values, oldValues })
+      if (grows(was.values, e.values)) plan(alter([...e.values], [...was.values]), [], [need.enum(name)])
       else {
-        const widened = [...was.values, ...added]
-        if (added.length)
-          plan(new AlterEnum(app, { name, schema, values: widened, oldValues: [...was.values] }), [], [need.enum(name)])
-        plan(
-          new AlterEnum(app, { name, schema, values: [...e.values], oldValues: widened }),
-          [need.enum(name), need.enumUnused(name)],
-          [],
-        )
+        const widened = [...was.values, ...e.values.filter((v) => !was.values.includes(v))]
+        if (widened.length > was.values.length) plan(alter(widened, [...was.values]), [], [need.enum(name)])
+        plan(alter([...e.values], widened), [need.enum(name), need.enumUnused(name)], [])
       }
     }
   }

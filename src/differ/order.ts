@@ -120,7 +120,7 @@ function preferred({ operation: o, gives }: Planned): number {
 }
 
 /** Whether an enum's new values keep all the old ones in their order (only adds): removing or reordering waits. */
-function grows(oldValues: readonly string[], values: readonly string[]): boolean {
+export function grows(oldValues: readonly string[], values: readonly string[]): boolean {
   const kept = values.filter((v) => oldValues.includes(v))
   return kept.length === oldValues.length && kept.every((v, i) => v === oldValues[i])
 }

@@ -267,6 +267,43 @@ describeSharedEngines('generated migrations: names that other renames give up', 
     ])
   })
 
+  it('a table renamed to the name of a dropped table that a foreign key pointed at: the key lets go, the table goes, then the rename', async () => {
+    class Old extends Table {
+      static override tablename = 'team'
+      name = new Text()
+    }
+    class Crew extends Table {
+      static override tablename = 'crew'
+      name = new Text()
+    }
+    class Player extends Table {
+      team = new ForeignKey(() => Old, { null: true })
+    }
+    const before = model(app('blog', [Old, Crew, Player])).snapshot
+    const after = (() => {
+      class Crew extends Table {
+        static override tablename = 'team'
+        name = new Text()
+      }
+      class Player extends Table {
+        team = new ForeignKey(() => Crew, { null: true })
+      }
+      return model(app('blog', [Crew, Player]))
+    })()
+    const result = await roundTrip(ctx().engine, {
+      start: before,
+      seed: `insert into crew (name) values ('c'); insert into player (team) values (null)`,
+      operations: generated(before, after),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select name from team')).toEqual([{ name: 'c' }])
+      },
+    })
+    expect(result.forwards.filter((s) => /^(DROP TABLE|ALTER TABLE \S+ RENAME TO) /.test(s))).toEqual([
+      `DROP TABLE "public"."team"`,
+      `ALTER TABLE "public"."crew" RENAME TO "team"`,
+    ])
+  })
+
   it('two tables that swap names go through a temporary name, and rows stay with their tables', async () => {
     class Cat extends Table {
       static override tablename = 'a'
