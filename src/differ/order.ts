@@ -157,9 +157,21 @@ export function orderOperations(planned: Planned[], inUse: (space: string, name:
   // A cycle that a temporary name cannot break (a name held by an operation that needs the renamed
   // object) gives up a need for a name: Postgres's refusal then says which name is taken.
   for (;;) {
-    const nodes = graph(items, ignored)
+    const needs = needsOf(items, ignored)
+    // Most migrations need nothing against the preferred order: then that is the order.
+    const preferred = items.map((_, i) => i).sort((x, y) => before(items[x]!, items[y]!))
+    const position = new Array<number>(items.length)
+    preferred.forEach((item, at) => {
+      position[item] = at
+    })
+    if (preferred.every((item, at) => needs[item]!.every((giver) => position[giver]! < at)))
+      return preferred.map((item) => items[item]!.planned.operation)
+    const nodes: Node[] = items.map((item, i) => ({ ...item, name: String(i), needs: needs[i]!.map(String) }))
     try {
-      return sorted(nodes).map((n) => n.planned.operation)
+      return priorityOrder(nodes, before, {
+        cycle: (names) => new Cycle(names),
+        missing: (node, missing) => new Error(`${node} needs ${missing}, which is not planned`),
+      }).map((n) => n.planned.operation)
     } catch (error) {
       if (!(error instanceof Cycle)) throw error
       const cycle = error.names.map((name) => nodes[Number(name)]!)
@@ -206,7 +218,8 @@ function aside(node: Node, temporary: string): Item[] {
   }))
 }
 
-function graph(items: readonly Item[], ignored: ReadonlySet<string>): Node[] {
+/** For each item, the items that give what it needs (but the edges `ignored`, as `needer>giver`). */
+function needsOf(items: readonly Item[], ignored: ReadonlySet<string>): number[][] {
   const givers = new Map<string, number[]>()
   items.forEach((item, i) => {
     for (const key of item.planned.gives) {
@@ -216,26 +229,15 @@ function graph(items: readonly Item[], ignored: ReadonlySet<string>): Node[] {
     }
   })
   return items.map((item, i) => {
-    const needs = new Set<string>()
+    const needs: number[] = []
     for (const key of item.planned.needs)
       for (const giver of givers.get(key) ?? [])
-        if (giver !== i && !ignored.has(`${i}>${giver}`)) needs.add(String(giver))
-    return { ...item, name: String(i), needs: [...needs] }
+        if (giver !== i && !needs.includes(giver) && !(ignored.size && ignored.has(`${i}>${giver}`))) needs.push(giver)
+    return needs
   })
 }
 
 const before = (a: Item, b: Item) => a.rank - b.rank || a.at[0] - b.at[0] || a.at[1] - b.at[1] || a.at[2] - b.at[2]
-
-function sorted(nodes: Node[]): Node[] {
-  const preferred = [...nodes].sort(before)
-  // Most migrations need nothing against the preferred order: then that is the order.
-  const position = new Map(preferred.map((n, i) => [n.name, i]))
-  if (preferred.every((n, i) => n.needs.every((name) => position.get(name)! < i))) return preferred
-  return priorityOrder(nodes, before, {
-    cycle: (names) => new Cycle(names),
-    missing: (node, missing) => new Error(`${node} needs ${missing}, which is not planned`),
-  })
-}
 
 /** `name` with a numbered suffix that nothing uses, kept within Postgres's 63 bytes. */
 function temporaryName(name: string, used: (candidate: string) => boolean): string {
