@@ -162,6 +162,8 @@ function declarationColumns(x: ConstraintSnapshot | IndexSnapshot): string[] {
   return x.kind === 'check' ? [] : x.columns
 }
 
+const keyKind = (c: ColumnSnapshot) => (c.params.primaryKey ? 'primaryKey' : c.params.unique ? 'unique' : undefined)
+
 type ColumnPairs = ReturnType<typeof pairRenames<ColumnSnapshot>>
 const NO_PAIRS: ColumnPairs = { renames: [], asked: [], added: [], removed: [] }
 
@@ -428,8 +430,7 @@ export function detectChanges(
     const ref = { tableClassName: id, tablename: b.tablename }
     /** `a` under the class name it has after the renames (what drops of its columns name). */
     const kept = a.className === id ? a : { ...a, className: id, tablename: b.tablename }
-    const onTable = [need.table(id), need.renamed(id)]
-    const onColumns = [...onTable, need.columnsRenamed(id)]
+    const onColumns = [need.table(id), need.renamed(id), need.columnsRenamed(id)]
     const fromCols = new Map(a.columns.map((c) => [c.name, c]))
     const matchedCols: [ColumnSnapshot, ColumnSnapshot][] = []
     for (const c of b.columns) {
@@ -477,8 +478,6 @@ export function detectChanges(
       const change = columnChange(followed, y)
       const alter = (c: NonNullable<typeof change>) =>
         new AlterColumn(app, { ...ref, columnName: y.name, dbColumnName: y.dbColumnName, ...c })
-      const keyKind = (c: ColumnSnapshot) =>
-        c.params.primaryKey ? 'primaryKey' : c.params.unique ? 'unique' : undefined
       /** What a change to the column's definition gives and needs (besides what its foreign key does). */
       const defines = (before: ColumnSnapshot, after: ColumnSnapshot) => ({
         needs: [
