@@ -646,7 +646,8 @@ export function detectChanges(
   // A renamed table's rename and move are found first (in files, they come before other renames).
   for (const [a, b] of tablePairs.renames) moveTable(a, b)
   matched.forEach(([a, b], at) => {
-    // (Unless a foreign key of the table must let go of a key that goes; see keyLost.)
+    // An unchanged table is skipped, unless something is renamed or one of its foreign keys must let
+    // go of a key that goes (see keyLost).
     if (
       unchanged[at] &&
       renamedTables.size === 0 &&
