@@ -283,6 +283,47 @@ describeEngines('generated migrations: names that other renames give up', { data
     ])
   })
 
+  it('a table renamed to the name of a dropped table that a foreign key pointed at: the key lets go, the table goes, then the rename', async () => {
+    const change = evolve(
+      () => {
+        class Old extends Table {
+          static override tablename = 'team'
+          name = new Text()
+        }
+        class Crew extends Table {
+          static override tablename = 'crew'
+          name = new Text()
+        }
+        class Player extends Table {
+          team = new ForeignKey(() => Old, { null: true })
+        }
+        return [Old, Crew, Player]
+      },
+      () => {
+        class Crew extends Table {
+          static override tablename = 'team'
+          name = new Text()
+        }
+        class Player extends Table {
+          team = new ForeignKey(() => Crew, { null: true })
+        }
+        return [Crew, Player]
+      },
+    )
+    const result = await roundTrip(ctx().engine, {
+      start: change.from,
+      seed: `insert into crew (name) values ('c'); insert into player (team) values (null)`,
+      operations: change.migration(),
+      afterForwards: async (db) => {
+        expect(await rows(db, 'select name from team')).toEqual([{ name: 'c' }])
+      },
+    })
+    expect(result.forwards.filter((s) => /^(DROP TABLE|ALTER TABLE \S+ RENAME TO) /.test(s))).toEqual([
+      `DROP TABLE "public"."team"`,
+      `ALTER TABLE "public"."crew" RENAME TO "team"`,
+    ])
+  })
+
   it('two tables that swap names go through a temporary name, and rows stay with their tables', async () => {
     const change = evolve(
       () => {
@@ -643,6 +684,28 @@ describeEngines('generated migrations: order of drops and additions', { database
     expect(result.backwards.at(-1)).toBe(
       `ALTER TABLE "public"."person" ADD COLUMN "team" integer CONSTRAINT "person_team_fkey" REFERENCES "public"."team" ("id") ON DELETE CASCADE ON UPDATE CASCADE`,
     )
+  })
+
+  it('two dropped tables that point at each other, with a check and an index on the key that goes first: backwards restores both', async () => {
+    class Person extends Table {
+      name = new Text()
+      team = new ForeignKey((): typeof Team => Team, { null: true })
+      static override constraints = [check('team IS NULL OR team > 0'), index('name', { where: sql`team IS NOT NULL` })]
+    }
+    class Team extends Table {
+      lead = new ForeignKey(() => Person)
+    }
+    const change = evolve([Person, Team], [])
+    const result = await roundTrip(ctx().engine, {
+      start: change.from,
+      seed: `insert into person (name) values ('p'); insert into team (lead) values (1); update person set team = 1;`,
+      operations: change.migration(),
+    })
+    expect(result.forwards.slice(0, 3)).toEqual([
+      `ALTER TABLE "public"."person" DROP CONSTRAINT "person_team_is_null_or_team_check"`,
+      `DROP INDEX "public"."person_name_idx"`,
+      `ALTER TABLE "public"."person" DROP COLUMN "team"`,
+    ])
   })
 
   it('a check and a partial index naming a renamed column: replaced before the rename, restored after it', async () => {
