@@ -58,7 +58,7 @@ for (const name of names) {
 }
 const imp = summary(phaseRuns.map((r) => r.importMs))
 out.push(
-  `| (import of the engine's modules) | ${fmtMs(imp.median)} | ${fmtMs(imp.min)}–${fmtMs(imp.max)} | ${Math.round((100 * imp.median) / total.median)}% |`,
+  `| (import of the tool's modules) | ${fmtMs(imp.median)} | ${fmtMs(imp.min)}–${fmtMs(imp.max)} | ${Math.round((100 * imp.median) / total.median)}% |`,
 )
 out.push(`| **total in process** | ${fmtMs(total.median)} | ${fmtMs(total.min)}–${fmtMs(total.max)} | |`, '')
 console.log(out.join('\n'))

@@ -1,5 +1,5 @@
 /**
- * In-process measurements of the check, in a fresh process each (the engine is src/ bundled by
+ * In-process measurements of the check, in a fresh process each (the tool is src/ bundled by
  * ./internals.mjs: the same code as dist/, with its internals reachable).
  *
  *   node check-worker.mjs phases <dir>      a cold check split into the phases of loadHistory + plan

@@ -1,5 +1,5 @@
 /**
- * The engine's internals that the generator needs (differ, writer, table model → snapshot, replay
+ * The tool's internals that the generator needs (differ, writer, table model → snapshot, replay
  * and SQL plans). The package exports none of them, and dist's chunks have hashed names, so they are
  * bundled from src/ with esbuild (a dependency of the package) into bench/.work, once per source
  * version. The bench measures the BUILT package (dist/, bin/); this bundle only writes its inputs.

@@ -7,7 +7,7 @@
  *
  * Keyed by contents: app N's key hashes app N-1's key, the app's name, dependencies and migrations
  * folder, and the path and content hash of each of its migration files and of the local files they
- * import, with the engine's build (version). A changed, added or removed migration file changes its
+ * import, with the tool's build (version). A changed, added or removed migration file changes its
  * app's key and every later app's (the order of apps is in the chain); the apps before it are taken
  * from the cache and only the rest are loaded and replayed.
  *
@@ -29,7 +29,7 @@ import path from 'node:path'
 import type { RegisteredApp } from '../../model/registry.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../../core/state/snapshot.js'
-import { ENGINE_BUILD } from '../../version.js'
+import { TOOL_BUILD } from '../../version.js'
 import type { DependentReference } from './references.js'
 
 export { diskCachesEnabled as historyCacheEnabled } from '../../version.js'
@@ -104,7 +104,7 @@ export function historyCacheFile(root: string, configFile: string): string {
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex')
 
 /**
- * The cache in `file`, or undefined when there is none, it was written by another engine build or
+ * The cache in `file`, or undefined when there is none, it was written by another build of the tool or
  * layout, or it fails its integrity hash (then it is not trusted at all).
  */
 export function readHistoryCache(file: string, configFile: string): CachedHistory | undefined {
@@ -124,8 +124,8 @@ export function readHistoryCache(file: string, configFile: string): CachedHistor
   } catch {
     return undefined
   }
-  const cached = data as { format?: unknown; engine?: unknown; history?: CachedHistory } | null
-  if (!cached || cached.format !== FORMAT || cached.engine !== ENGINE_BUILD || !cached.history) return undefined
+  const cached = data as { format?: unknown; build?: unknown; history?: CachedHistory } | null
+  if (!cached || cached.format !== FORMAT || cached.build !== TOOL_BUILD || !cached.history) return undefined
   const history = cached.history
   if (history.configFile !== configFile || !Array.isArray(history.apps)) return undefined
   return history
@@ -140,7 +140,7 @@ export function writeHistoryCache(file: string, history: CachedHistory): void {
   let payload: string
   try {
     if (!isExactJson(history)) throw new Error('not JSON')
-    payload = JSON.stringify({ format: FORMAT, engine: ENGINE_BUILD, history })
+    payload = JSON.stringify({ format: FORMAT, build: TOOL_BUILD, history })
   } catch {
     rmSync(file, { force: true })
     return
@@ -181,9 +181,9 @@ function isExactJson(value: unknown): boolean {
   }
 }
 
-/** The key of the project's history before its first app: the engine and the config. */
+/** The key of the project's history before its first app: the tool's build and the config. */
 export function rootKey(configFile: string): string {
-  return sha1(`auto-migrations history ${FORMAT} ${ENGINE_BUILD}\0${configFile}`)
+  return sha1(`auto-migrations history ${FORMAT} ${TOOL_BUILD}\0${configFile}`)
 }
 
 /** App N's key (see the top of this file), from app N-1's and its files' records. */

@@ -62,8 +62,8 @@ export async function openProjectSession(options: OpenProjectSessionOptions): Pr
 type Loaded<H> = { history: H } | { error: AutoMigrationsError; watchFiles: string[] }
 
 class Session implements ProjectSession {
-  /** The loader, history, planner and writer, imported on first use (see session-engine.ts). */
-  #engine: Promise<typeof import('./session-engine.js')> | undefined
+  /** The loader, replay, planner and writer, imported on first use (see session-parts.ts). */
+  #parts: Promise<typeof import('./session-parts.js')> | undefined
   // Incremental: a save rebuilds the apps with esbuild's context, parsing only the file that changed.
   #cache: LoaderCache | undefined
   /** The history cache as last loaded or written, and the content hashes of the files seen. */
@@ -106,7 +106,7 @@ class Session implements ProjectSession {
         return { ok: false, changes: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       }
       const { history } = loaded
-      const { planNewMigrations, reportPlans } = await this.#work()
+      const { planNewMigrations, reportPlans } = await this.#loadParts()
       const changes = await reportPlans(history, planNewMigrations(history))
       const errors = history.errors
       const ok = changes.length === 0 && errors.length === 0
@@ -121,7 +121,7 @@ class Session implements ProjectSession {
       if ('error' in loaded) return { written: [], held: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       const { history } = loaded
       const { TableFiles, heldReports, planNewMigrations, rememberWritten, saveRemembered, writeMigrations } =
-        await this.#work()
+        await this.#loadParts()
       const plans = planNewMigrations(history, { allowDestructive: options.allowDestructive })
       const errors = [...history.errors]
       let written: WrittenFile[] = []
@@ -171,7 +171,7 @@ class Session implements ProjectSession {
           ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}),
           ...(e.dependsOn ? { dependsOn: { ...e.dependsOn } } : {}),
         }))
-      const { loadMigrationFiles, loadProject, loadProjectState } = await this.#work()
+      const { loadMigrationFiles, loadProject, loadProjectState } = await this.#loadParts()
       const cache = this.#cache!
       const project = await loadProject({
         root: this.root,
@@ -239,7 +239,7 @@ class Session implements ProjectSession {
   async #load(operations = false): Promise<Loaded<ProjectState>> {
     this.#verdict = undefined
     try {
-      const { loadHistory, loadProjectState } = await this.#work()
+      const { loadHistory, loadProjectState } = await this.#loadParts()
       const options = {
         root: this.root,
         configFile: this.explicitConfig,
@@ -257,12 +257,12 @@ class Session implements ProjectSession {
     }
   }
 
-  /** The session's engine (imported once), with its loader cache. */
-  async #work(): Promise<typeof import('./session-engine.js')> {
-    this.#engine ??= import('./session-engine.js')
-    const engine = await this.#engine
-    this.#cache ??= new engine.LoaderCache({ incremental: true })
-    return engine
+  /** The session's build code (imported once), with its loader cache. */
+  async #loadParts(): Promise<typeof import('./session-parts.js')> {
+    this.#parts ??= import('./session-parts.js')
+    const parts = await this.#parts
+    this.#cache ??= new parts.LoaderCache({ incremental: true })
+    return parts
   }
 
   /** What to watch to retry after a load failure: what the loader names, else the config candidates. */

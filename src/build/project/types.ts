@@ -1,5 +1,5 @@
 /**
- * The project façade: what the plugin and the CLI need from the engine, in product words. The plugin
+ * The project façade: what the plugin and the CLI need from the build code, in product words. The plugin
  * only talks to this interface (it never reaches into the differ or the loader directly).
  */
 import type { AutoMigrationsError } from '../../errors.js'

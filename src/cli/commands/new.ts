@@ -99,7 +99,7 @@ export const newCommand: Command = {
     if (!auto && renames.length > 0) throw new AutoMigrationsError('USAGE', '--rename only applies with --auto.')
     const description = stringOption(args, 'desc')
 
-    // The engine is imported here, not at the top: the CLI starts faster for the other commands.
+    // The build code is imported here, not at the top: the CLI starts faster for the other commands.
     const { loadProjectState, requireApp } = await import('../../build/project/history.js')
     const { fixCommand, questionDescription, writeMigrations } = await import('../../build/project/plan.js')
     const history = await loadProjectState({
