@@ -30,7 +30,7 @@ export { sql } from './src/core/state/sql.ts'
 export { unique, index } from './src/model/constraints.ts'
 export * as columns from './src/model/columns.ts'
 export { loadProject, loadMigrationFiles, listMigrationFiles, runForwards, LoaderCache } from './src/build/loader/index.ts'
-export { loadHistory } from './src/build/project/history.ts'
+export { loadProjectState } from './src/build/project/project-state.ts'
 export { planNewMigrations, reportPlans } from './src/build/project/plan.ts'
 export { openProjectSession } from './src/build/project/session.ts'
 `

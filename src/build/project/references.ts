@@ -1,7 +1,7 @@
 /**
  * The foreign keys that migrations point at tables of other apps. A migration that drops or renames
  * such a table (or its key) needs the migrations of those apps, which must run first on a database
- * built from scratch (see depends-on.ts); the history cache keeps them per app.
+ * built from scratch (see depends-on.ts); the state cache keeps them per app.
  */
 import { AddColumn, AlterColumn, type Operation } from '../../core/operations/index.js'
 import type { ForeignKeyTarget } from '../../core/state/snapshot.js'

@@ -4,5 +4,5 @@
  * the verdict cache never loads (or compiles) any of it.
  */
 export { LoaderCache, loadMigrationFiles, loadProject } from '../loader/index.js'
-export { loadHistory, loadProjectState, rememberWritten, saveRemembered } from './history.js'
+export { loadProjectState, rememberWritten, saveRemembered } from './project-state.js'
 export { TableFiles, autoDescription, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'

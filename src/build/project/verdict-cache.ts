@@ -12,13 +12,13 @@
  *   importing them (the inputs' contents, the settings files and folders that decide how imports
  *   resolve, the tool's build; see loader/kept-bundles.ts);
  * - every migration file and every local file a migration imports: content hashes, re-taken unless
- *   a stat vouches for them (FileHashes, see history-cache.ts);
+ *   a stat vouches for them (FileHashes, see state-cache.ts);
  * - each migrations folder's mtime, taken before it was listed: a migration added or removed
  *   changes it;
  * - the tool's build.
  * Anything else is a miss, and the full check runs (and records its verdict again when clean).
  *
- * What it cannot see is what the history cache and the kept bundles cannot see either (values read
+ * What it cannot see is what the state cache and the kept bundles cannot see either (values read
  * at evaluation time: environment variables, files read with fs); `AUTO_MIGRATIONS_CACHE=off` and
  * `--no-cache` turn it off with them.
  */
@@ -28,7 +28,7 @@ import path from 'node:path'
 import { type KeptBundleRef, keptBundleHolds } from '../loader/kept-bundles.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import { TOOL_BUILD } from '../../version.js'
-import { FileHashes, type FileRecord } from './history-cache.js'
+import { FileHashes, type FileRecord } from './state-cache.js'
 import type { MigrationEntry } from './types.js'
 
 /** Changes whenever the file's layout does. */
