@@ -14,7 +14,7 @@ import { orderByDependencies } from '../core/app-order.js'
 import { MigrationGraph } from '../core/migration-graph.js'
 import type { Operation } from '../core/operations/index.js'
 import { checksumOf } from '../core/operations/manager.js'
-import { plan, replay } from '../core/operations/replay.js'
+import { replay, stepsOf } from '../core/operations/replay.js'
 import { AutoMigrationsError } from '../errors.js'
 import type { DatabaseOption, Engine, MigrationLock } from './engines/engine.js'
 import { embeddedDirOf, isEngine, isPgliteInstance, type OpenEngineOptions, openEngine } from './engines/open.js'
@@ -329,7 +329,7 @@ export class Migrator {
           for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
           // The schema as the database has it: every migration that ran, whatever its app (a pending
           // migration's SQL may have to reach tables of apps after it, e.g. foreign keys that take the
-          // type of a key it changes); pending ones are planned on top of it, in logical order.
+          // type of a key it changes); the steps of pending ones are taken on top of it, in logical order.
           const isRan = (m: Recorded) => ran.has(keyOfMigration(m))
           const state = replay(recorded.filter(isRan).map(recordedMigration))
           for (const m of recorded) {
@@ -340,7 +340,7 @@ export class Migrator {
               replay([migration], state)
               continue
             }
-            const steps = plan(migration, state, 'forwards')
+            const steps = stepsOf(migration, state, 'forwards')
             const started = performance.now()
             const finish = [
               insertHistoryRowSql(this.#historySchema, {
@@ -432,7 +432,7 @@ export class Migrator {
         const state = replay([...others, ...targets].map(recordedMigration))
         try {
           for (const m of [...targets].reverse()) {
-            const steps = plan(recordedMigration(m), state, 'backwards')
+            const steps = stepsOf(recordedMigration(m), state, 'backwards')
             const finish = [deleteHistoryRowSql(this.#historySchema, m.source.app, m.source.id)]
             await runMigration(this.#runContext(engine, lock), {
               ...runOf(m, 'backwards'),

@@ -22,7 +22,7 @@ export const sqlCommand: Command = {
     const direction = flag(args, 'backwards') ? 'backwards' : 'forwards'
 
     const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
-    const { plan, replay } = await import('../../core/operations/replay.js')
+    const { replay, stepsOf } = await import('../../core/operations/replay.js')
     const { migrationOrder } = await import('../../core/migration-graph.js')
     const replayed = await loadProjectState({ root: ctx.root, configFile: ctx.config, operations: true })
     const target = requireApp(replayed, appName)
@@ -62,7 +62,7 @@ export const sqlCommand: Command = {
     )
     // Backwards starts from the schema after the migration.
     const state = replay(order.slice(0, order.indexOf(migration) + (direction === 'backwards' ? 1 : 0)))
-    const steps = plan(migration, state, direction)
+    const steps = stepsOf(migration, state, direction)
 
     ctx.out(`-- ${appName} ${migration.id} ${direction}${migration.description ? `: ${migration.description}` : ''}`)
     ctx.out(`-- ${ctx.show(migration.file)}`)

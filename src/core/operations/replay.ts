@@ -1,6 +1,6 @@
 /**
- * Replay and execution plans. Replay folds migrations' operations into a snapshot, without a database.
- * `plan` turns a migration into the steps to run forwards or backwards, replaying as it goes so each
+ * Replay and a migration's steps. Replay folds migrations' operations into a snapshot, without a
+ * database. `stepsOf` turns a migration into the steps to run forwards or backwards, replaying as it goes so each
  * operation's SQL sees the schema as it is at that point.
  */
 import { AutoMigrationsError } from '../../errors.js'
@@ -45,7 +45,8 @@ export function replay(migrations: readonly RecordedMigration[], state = new Sch
   return state
 }
 
-export interface PlannedStep {
+/** One SQL step (or raw function) of a migration, with the operation it comes from. */
+export interface MigrationStep {
   operation: Operation
   step: Step
 }
@@ -54,14 +55,14 @@ export interface PlannedStep {
  * The steps of one migration. Forwards: `state` is the schema before it; backwards: the schema after
  * it. `state` ends as the schema on the other side.
  */
-export function plan(
+export function stepsOf(
   migration: RecordedMigration,
   state: SchemaState,
   direction: 'forwards' | 'backwards',
-): PlannedStep[] {
+): MigrationStep[] {
   const operations =
     direction === 'forwards' ? migration.operations : [...migration.operations].reverse().map((o) => o.reverse())
-  const out: PlannedStep[] = []
+  const out: MigrationStep[] = []
   for (const operation of operations) {
     try {
       for (const step of operation.toSql(state)) out.push({ operation, step })
@@ -72,3 +73,6 @@ export function plan(
   }
   return out
 }
+
+/** @deprecated The old name of `stepsOf`, kept while test/core/differ still imports it. */
+export const plan = stepsOf
