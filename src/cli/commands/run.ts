@@ -1,6 +1,7 @@
 /**
- * The runner commands (SPEC §8): `forwards`, `backwards`, `status`. Each loads the project's history
- * (config, apps, migration files), checks the arguments and the history of the apps it touches, and
+ * The commands that run migrations (SPEC §8): `forwards`, `backwards`, `status`. Each loads the
+ * project state with every operation (config, apps, migration files), checks the arguments and the
+ * migration files of the apps it touches, and
  * only then opens the database: a usage error or a broken migration file never costs a connection.
  * The database is `--database` when given, else the config's; the engine is closed before the
  * command returns, whatever happened, so the process exits as soon as the command is done.
@@ -434,7 +435,7 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   return changed.length > 0 || broken.length > 0 ? 1 : 0
 }
 
-export const runnerCommands: Command[] = [
+export const runCommands: Command[] = [
   {
     words: ['forwards'],
     usage: 'forwards [app|all] [--to ID] [--fake] [--json]',
