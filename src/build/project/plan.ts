@@ -208,7 +208,7 @@ export interface WriteMigrationOptions {
 }
 
 /** A migration just written: what the session remembers of it, and its exact text. */
-export interface WrittenFile extends WrittenMigration, WrittenRecord {}
+export type WrittenFile = WrittenMigration & WrittenRecord
 
 /** A new ID for `app`, later than every one it has and `taken`, whose file name is free. */
 function freshId(app: AppState, taken: readonly string[], now: Date): string {

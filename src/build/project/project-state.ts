@@ -15,7 +15,6 @@ import { stat } from 'node:fs/promises'
 import type { RegisteredApp } from '../../model/registry.js'
 import { AutoMigrationsError } from '../../errors.js'
 import {
-  type LoadedMigrationFile,
   type LoadedProject,
   type LoaderCache,
   listMigrationFiles,
@@ -25,7 +24,8 @@ import {
   runForwards,
 } from '../loader/index.js'
 import type { Operation } from '../../core/operations/index.js'
-import { type RecordedMigration, replay } from '../../core/operations/replay.js'
+import type { LoadedMigration, MigrationHeader, RecordedMigration } from '../../core/operations/migration.js'
+import { replay } from '../../core/operations/replay.js'
 import { cloneData, SchemaState, tableKey } from '../../core/state/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../../model/to-snapshot.js'
 import { type DependentReference, referencesOf } from './references.js'
@@ -48,22 +48,10 @@ import {
   writeStateCache,
 } from './state-cache.js'
 
-/** A migration as far as diffing and writing the next one need it. */
-export interface MigrationRecord {
-  app: string
-  id: string
-  file: string
-  description: string
-  /** The file's `DEPENDS_ON`; undefined for a file written before it existed (SPEC §3). */
-  dependsOn?: Record<string, string> | undefined
-}
+/** A migration of the project state: recorded, from its file. */
+export type FileMigration = MigrationHeader & RecordedMigration
 
-export interface HistoryMigration extends MigrationRecord, RecordedMigration {
-  file: string
-  operations: readonly Operation[]
-}
-
-export interface AppState<M extends MigrationRecord = MigrationRecord> {
+export interface AppState<M extends MigrationHeader = MigrationHeader> {
   app: RegisteredApp
   /** The app's migrations that loaded, sorted by ID. */
   migrations: M[]
@@ -73,7 +61,7 @@ export interface AppState<M extends MigrationRecord = MigrationRecord> {
   renamedTables: (readonly [string, string])[]
 }
 
-export interface RecordedAppState extends AppState<HistoryMigration> {}
+export interface RecordedAppState extends AppState<FileMigration> {}
 
 export interface ProjectState<A extends AppState = AppState> {
   project: LoadedProject
@@ -312,7 +300,7 @@ function replayInGraphOrder(
   state: SchemaState,
   pure: boolean[],
 ): boolean {
-  let order: MigrationRecord[] | undefined
+  let order: MigrationHeader[] | undefined
   try {
     order = migrationOrder(
       apps,
@@ -339,7 +327,7 @@ function replayInGraphOrder(
     return false
   }
   const sound = new Set(loaded.filter((at) => appStates[at]!.errors.length === 0).map((at) => apps[at]!.name))
-  for (const migration of order as HistoryMigration[]) {
+  for (const migration of order as FileMigration[]) {
     if (!sound.has(migration.app)) continue
     try {
       replay([migration], state)
@@ -457,7 +445,7 @@ async function loadAppState(
   read?: (file: string) => string | undefined,
 ): Promise<{ appState: RecordedAppState; inputs: string[] }> {
   const appState: RecordedAppState = { app, migrations: [], errors: [], renamedTables: [] }
-  let files: LoadedMigrationFile[]
+  let files: LoadedMigration[]
   let inputs: string[]
   try {
     ;({ migrations: files, inputs } = await loadAppMigrations(app, { root: project.root, cache, read }))
@@ -523,8 +511,7 @@ async function loadAppState(
 }
 
 /** A migration a session just wrote: what it records, and the exact text of its file. */
-export interface WrittenRecord extends MigrationRecord {
-  operations: readonly Operation[]
+export interface WrittenRecord extends FileMigration {
   text: string
 }
 

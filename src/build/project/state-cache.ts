@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { RegisteredApp } from '../../model/registry.js'
+import type { MigrationHeader } from '../../core/operations/migration.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../../core/state/snapshot.js'
 import { TOOL_BUILD } from '../../version.js'
@@ -39,15 +40,6 @@ const FORMAT = 4
 
 /** A stat within this long of the hash (ms) does not vouch for the hash. */
 export const RACY_MS = 2000
-
-/** What the cache keeps of one migration: what reports and new migration IDs need. */
-export interface CachedMigration {
-  id: string
-  file: string
-  description: string
-  /** The file's `DEPENDS_ON`; absent for a file written before it existed. */
-  dependsOn?: Record<string, string> | undefined
-}
 
 /** A file's path, content hash, size, mtimeMs, ctimeMs, inode and when it was hashed (epoch ms). */
 export type FileRecord = [
@@ -80,7 +72,8 @@ export interface CachedApp {
   files: FileRecord[]
   /** Local files other than the migrations that loading them read (helpers), sorted. */
   inputs: FileRecord[]
-  migrations: CachedMigration[]
+  /** What reports and new migration IDs need of each migration (its app is this one). */
+  migrations: Omit<MigrationHeader, 'app'>[]
   /** Foreign keys the app's migrations point at other apps' tables (see references.ts). */
   references: DependentReference[]
   /** Its migrations' table renames (old class name, new), in order. */

@@ -6,16 +6,12 @@
 import { AutoMigrationsError } from '../../errors.js'
 import type { Operation, Step } from './index.js'
 import { SchemaState } from '../state/snapshot.js'
+import type { RecordedMigration } from './migration.js'
 
-export interface RecordedMigration {
-  app: string
-  id: string
-  /** For error messages. */
-  file?: string
-  operations: readonly Operation[]
-}
+/** What replaying a migration and taking its steps need of it. */
+type Replayable = Pick<RecordedMigration, 'app' | 'id' | 'file' | 'operations'>
 
-function wrap(error: unknown, migration: RecordedMigration, operation: Operation): never {
+function wrap(error: unknown, migration: Replayable, operation: Operation): never {
   const where = `${migration.app} ${migration.id}${migration.file ? ` (${migration.file})` : ''}`
   const message = error instanceof Error ? error.message : String(error)
   throw new AutoMigrationsError(
@@ -32,7 +28,7 @@ function wrap(error: unknown, migration: RecordedMigration, operation: Operation
 }
 
 /** Applies the migrations, in the given order, to `state` (a new empty one by default). Pure. */
-export function replay(migrations: readonly RecordedMigration[], state = new SchemaState()): SchemaState {
+export function replay(migrations: readonly Replayable[], state = new SchemaState()): SchemaState {
   for (const migration of migrations) {
     for (const operation of migration.operations) {
       try {
@@ -56,7 +52,7 @@ export interface MigrationStep {
  * it. `state` ends as the schema on the other side.
  */
 export function stepsOf(
-  migration: RecordedMigration,
+  migration: Replayable,
   state: SchemaState,
   direction: 'forwards' | 'backwards',
 ): MigrationStep[] {
