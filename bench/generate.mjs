@@ -283,7 +283,7 @@ async function generate({ steps: N, seed, out, log }) {
   )
   const sqlState = new i.SchemaState()
   logical.forEach((m, at) => {
-    const steps = i.plan(m, sqlState, 'forwards')
+    const steps = i.stepsOf(m, sqlState, 'forwards')
     const sql = steps.map((p) => `${p.step.sql};`).join('\n')
     writeFileSync(
       path.join(out, 'peers', 'sql', `${String(at + 1).padStart(5, '0')}_${m.app}.sql`),

@@ -2,7 +2,7 @@
 /**
  * Where the cold check's time goes, on the large project (2,000 migrations by default):
  *   node bench/profile.mjs [--steps 2000] [--runs 3] [--also dev,apply,vite-large]
- * 1. phases: the check split into loadHistory's and plan's steps (bench/lib/check-worker.mjs phases),
+ * 1. phases: the check split into loadProjectState's and plan's steps (bench/lib/check-worker.mjs phases),
  *    median over --runs fresh processes;
  * 2. a V8 CPU profile of the real command (`node --cpu-prof bin/auto-migrations.js check`): self and
  *    inclusive time per function, and time per origin (our code, esbuild, the migration bundle, GC…).
@@ -58,7 +58,7 @@ for (const name of names) {
 }
 const imp = summary(phaseRuns.map((r) => r.importMs))
 out.push(
-  `| (import of the engine's modules) | ${fmtMs(imp.median)} | ${fmtMs(imp.min)}–${fmtMs(imp.max)} | ${Math.round((100 * imp.median) / total.median)}% |`,
+  `| (import of the tool's modules) | ${fmtMs(imp.median)} | ${fmtMs(imp.min)}–${fmtMs(imp.max)} | ${Math.round((100 * imp.median) / total.median)}% |`,
 )
 out.push(`| **total in process** | ${fmtMs(total.median)} | ${fmtMs(total.min)}–${fmtMs(total.max)} | |`, '')
 console.log(out.join('\n'))

@@ -1,8 +1,8 @@
 /**
- * In-process measurements of the check, in a fresh process each (the engine is src/ bundled by
+ * In-process measurements of the check, in a fresh process each (the tool is src/ bundled by
  * ./internals.mjs: the same code as dist/, with its internals reachable).
  *
- *   node check-worker.mjs phases <dir>      a cold check split into the phases of loadHistory + plan
+ *   node check-worker.mjs phases <dir>      a cold check split into the phases of loadProjectState + plan
  *   node check-worker.mjs session <dir> <n> openProjectSession: check() once (cold), then n more
  *                                           (warm: nothing changed, the session's LoaderCache)
  * Prints `@@result {...}` with times in ms and peak RSS.
@@ -57,12 +57,12 @@ if (mode === 'phases') {
   t = performance.now()
   const model = i.modelSnapshot(project.registry)
   add('table classes → snapshot (modelSnapshot)', performance.now() - t)
-  const history = { project, apps, state, model, modelError: undefined, errors: [], watchFiles: [] }
+  const replayed = { project, apps, state, model, modelError: undefined, errors: [], watchFiles: [] }
   t = performance.now()
-  const plans = i.planNewMigrations(history)
+  const plans = i.planNewMigrations(replayed)
   add('diff every app (planNewMigrations)', performance.now() - t)
   t = performance.now()
-  const changes = await i.reportPlans(history, plans)
+  const changes = await i.reportPlans(replayed, plans)
   add('report', performance.now() - t)
   const total = performance.now() - started
   report({ phases, importMs, totalMs: total, files, operations, changes: changes.length, rssMB: rss() })

@@ -1,5 +1,5 @@
 /**
- * The engine's internals that the generator needs (differ, writer, table model → snapshot, replay
+ * The tool's internals that the generator needs (differ, writer, table model → snapshot, replay
  * and SQL plans). The package exports none of them, and dist's chunks have hashed names, so they are
  * bundled from src/ with esbuild (a dependency of the package) into bench/.work, once per source
  * version. The bench measures the BUILT package (dist/, bin/); this bundle only writes its inputs.
@@ -22,7 +22,7 @@ export { autoDescription } from './src/build/project/plan.ts'
 export { modelSnapshot } from './src/model/to-snapshot.ts'
 export { createRegistry } from './src/model/registry.ts'
 export { defineApp } from './src/model/define.ts'
-export { replay, plan } from './src/core/operations/replay.ts'
+export { replay, stepsOf } from './src/core/operations/replay.ts'
 export { SchemaState, canonicalSnapshot, stableStringify } from './src/core/state/snapshot.ts'
 export { checksumOf } from './src/core/operations/manager.ts'
 export { Table } from './src/model/table.ts'
@@ -30,7 +30,7 @@ export { sql } from './src/core/state/sql.ts'
 export { unique, index } from './src/model/constraints.ts'
 export * as columns from './src/model/columns.ts'
 export { loadProject, loadMigrationFiles, listMigrationFiles, runForwards, LoaderCache } from './src/build/loader/index.ts'
-export { loadHistory } from './src/build/project/history.ts'
+export { loadProjectState } from './src/build/project/project-state.ts'
 export { planNewMigrations, reportPlans } from './src/build/project/plan.ts'
 export { openProjectSession } from './src/build/project/session.ts'
 `

@@ -11,7 +11,7 @@ import { type OptionSpecs, parseArgs } from './args.js'
 import { appNewCommand } from './commands/app-new.js'
 import { checkCommand } from './commands/check.js'
 import { newCommand } from './commands/new.js'
-import { runnerCommands } from './commands/runner.js'
+import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
 import { type Command, createContext } from './context.js'
 import { type CliIo, processIo } from './io.js'
@@ -22,7 +22,7 @@ export type { CliIo } from './io.js'
 /** Options every command takes. `--database` is read by the commands that open a database. */
 const GLOBAL_OPTIONS: OptionSpecs = { config: 'string', database: 'string', trace: 'boolean', help: 'boolean' }
 
-export const COMMANDS: readonly Command[] = [appNewCommand, newCommand, ...runnerCommands, checkCommand, sqlCommand]
+export const COMMANDS: readonly Command[] = [appNewCommand, newCommand, ...runCommands, checkCommand, sqlCommand]
 
 export function helpText(): string {
   return [

@@ -107,7 +107,7 @@ export function resolveOptions(options: Options | undefined, context: { watchMod
 
 /**
  * Test seams, deliberately absent from the public `Options` type: the plugin's plumbing is tested in
- * every bundler before (and independently of) the real engine, and with a stand-in runtime so the
+ * every bundler before (and independently of) the real project session, and with a stand-in runtime so the
  * bundled output can be run and inspected.
  */
 export interface InternalOptions extends Options {

@@ -3,6 +3,7 @@
  * where it happened (app, migration, operation, SQL), and what of the run is applied.
  */
 import { AutoMigrationsError, type ErrorCode } from '../errors.js'
+import type { RecordedMigration } from '../core/operations/migration.js'
 import { LOCK_LOST_SQLSTATE } from './engines/lease.js'
 
 /** SQLSTATEs and socket codes of a connection that went away under a running statement. */
@@ -25,11 +26,8 @@ export function isConnectionLost(error: unknown): boolean {
 
 export const NOTHING_APPLIED = 'Nothing of this migration was applied.'
 
-export interface FailedMigration {
-  app: string
-  id: string
-  file?: string
-}
+/** The migration a failure is about. */
+export type FailedMigration = Pick<RecordedMigration, 'app' | 'id' | 'file'>
 
 export interface FailurePlace {
   /** One line naming the operation (its describe()). */

@@ -1,5 +1,5 @@
 /**
- * Runs one migration's planned steps on the database, under the run's lock.
+ * Runs one migration's steps on the database, under the run's lock.
  *
  * Steps are grouped: consecutive transactional steps make one transaction; a step Postgres refuses
  * inside a transaction (CREATE INDEX CONCURRENTLY) is a group of its own. Every transaction starts
@@ -13,7 +13,7 @@
  * Nothing is ever run twice to find a failure: a batch names the statement that failed itself.
  */
 import { createHash } from 'node:crypto'
-import type { PlannedStep } from '../core/operations/replay.js'
+import type { MigrationStep } from '../core/operations/replay.js'
 import { AutoMigrationsError } from '../errors.js'
 import { BatchError, type Engine, type MigrationLock, type Queryable } from './engines/engine.js'
 import { type Committed, type FailedMigration, migrationFailure } from './failures.js'
@@ -29,7 +29,7 @@ export interface RunContext {
 
 export interface MigrationRun extends FailedMigration {
   direction: 'forwards' | 'backwards'
-  steps: readonly PlannedStep[]
+  steps: readonly MigrationStep[]
   /** What the last transaction also runs: the history row's insert (forwards) or delete (backwards). */
   finish: readonly string[]
   /** Where an earlier run of this migration stopped between its steps, if it did. */
@@ -38,15 +38,15 @@ export interface MigrationRun extends FailedMigration {
 
 export interface StepGroup {
   transactional: boolean
-  steps: PlannedStep[]
+  steps: MigrationStep[]
 }
 
-type SqlStep = Extract<PlannedStep['step'], { kind: 'sql' }>
+type SqlStep = Extract<MigrationStep['step'], { kind: 'sql' }>
 
-const stepText = (step: PlannedStep) => (step.step.kind === 'sql' ? step.step.sql : '(raw function)')
+const stepText = (step: MigrationStep) => (step.step.kind === 'sql' ? step.step.sql : '(raw function)')
 
 /** The groups a migration runs in; the last is always a transaction (it carries the history row). */
-export function groupSteps(steps: readonly PlannedStep[]): StepGroup[] {
+export function groupSteps(steps: readonly MigrationStep[]): StepGroup[] {
   const groups: StepGroup[] = []
   for (const step of steps) {
     const last = groups[groups.length - 1]
@@ -130,7 +130,7 @@ export async function runMigration(ctx: RunContext, run: MigrationRun): Promise<
 async function runTransaction(
   ctx: RunContext,
   run: MigrationRun,
-  steps: readonly PlannedStep[],
+  steps: readonly MigrationStep[],
   prelude: readonly string[],
   tail: readonly string[],
   committed: Committed | undefined,
@@ -151,7 +151,7 @@ async function runTransaction(
     }
     return
   }
-  let current: PlannedStep | undefined
+  let current: MigrationStep | undefined
   try {
     await ctx.engine.transaction(async (tx: Queryable) => {
       for (const sql of prelude) await tx.exec(sql)
@@ -175,11 +175,11 @@ async function runTransaction(
 async function runOutside(
   ctx: RunContext,
   run: MigrationRun,
-  planned: PlannedStep,
+  migrationStep: MigrationStep,
   prelude: readonly string[],
   committed: Committed | undefined,
 ): Promise<void> {
-  const step = planned.step as SqlStep
+  const step = migrationStep.step as SqlStep
   const { engine, lock } = ctx
   try {
     await engine.execBatch([
@@ -191,7 +191,7 @@ async function runOutside(
       run,
       run.direction,
       error instanceof BatchError ? error.cause : error,
-      placeOf(planned),
+      placeOf(migrationStep),
       committed,
     )
   }
@@ -206,9 +206,9 @@ async function runOutside(
   } catch (error) {
     // A failed build leaves an INVALID index behind: take it away, so the rerun starts clean.
     if (step.cleanup) await engine.exec(`${lock.tag} ${step.cleanup}`).catch(() => undefined)
-    throw migrationFailure(run, run.direction, error, placeOf(planned), committed)
+    throw migrationFailure(run, run.direction, error, placeOf(migrationStep), committed)
   }
 }
 
-const placeOf = (step: PlannedStep | undefined) =>
+const placeOf = (step: MigrationStep | undefined) =>
   step ? { operation: step.operation.describe(), sql: stepText(step) } : {}

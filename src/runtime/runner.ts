@@ -13,8 +13,9 @@ import { existsSync } from 'node:fs'
 import { orderByDependencies } from '../core/app-order.js'
 import { MigrationGraph } from '../core/migration-graph.js'
 import type { Operation } from '../core/operations/index.js'
+import type { LoadedMigration, RecordedMigration } from '../core/operations/migration.js'
 import { checksumOf } from '../core/operations/manager.js'
-import { plan, replay } from '../core/operations/replay.js'
+import { replay, stepsOf } from '../core/operations/replay.js'
 import { AutoMigrationsError } from '../errors.js'
 import type { DatabaseOption, Engine, MigrationLock } from './engines/engine.js'
 import { embeddedDirOf, isEngine, isPgliteInstance, type OpenEngineOptions, openEngine } from './engines/open.js'
@@ -31,17 +32,12 @@ import {
 } from './history.js'
 import { partialError, type RunContext, runMigration } from './run-migration.js'
 
-/** What a migration file exports (or what the loader gives for one). */
-export interface MigrationSource {
-  app: string
-  id: string
-  description?: string
-  /** For error messages. */
-  file?: string
-  /** The file's `DEPENDS_ON` (app → migration ID); absent for a file written before it existed. */
-  dependsOn?: Readonly<Record<string, string>> | undefined
-  forwards: () => unknown
-}
+/**
+ * What `createMigrator({ migrations })` takes: a migration as loaded from its file (what the file
+ * exports, as the virtual module gives it), whose description and file may be left out.
+ */
+export type MigrationSource = Omit<LoadedMigration, 'description' | 'file'> &
+  Partial<Pick<LoadedMigration, 'description' | 'file'>>
 
 export interface AppInfo {
   name: string
@@ -130,15 +126,10 @@ export interface RollbackOptions {
   preview?: boolean
 }
 
-interface Recorded {
+/** A migration of this run, recorded from its source, with the checksum of its operations. */
+interface Recorded extends RecordedMigration {
   source: MigrationSource
-  app: string
-  id: string
-  file: string | undefined
-  dependsOn: Readonly<Record<string, string>> | undefined
-  operations: readonly Operation[]
   checksum: string
-  description: string
 }
 
 function isRecorder(
@@ -146,13 +137,6 @@ function isRecorder(
 ): value is { operations: readonly Operation[]; description?: string; appName?: string } {
   return typeof value === 'object' && value !== null && Array.isArray((value as { operations?: unknown }).operations)
 }
-
-const recordedMigration = (m: Recorded) => ({
-  app: m.source.app,
-  id: m.source.id,
-  file: m.source.file,
-  operations: m.operations,
-})
 
 export class Migrator {
   readonly #options: MigratorOptions
@@ -329,18 +313,17 @@ export class Migrator {
           for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
           // The schema as the database has it: every migration that ran, whatever its app (a pending
           // migration's SQL may have to reach tables of apps after it, e.g. foreign keys that take the
-          // type of a key it changes); pending ones are planned on top of it, in logical order.
+          // type of a key it changes); the steps of pending ones are taken on top of it, in logical order.
           const isRan = (m: Recorded) => ran.has(keyOfMigration(m))
-          const state = replay(recorded.filter(isRan).map(recordedMigration))
+          const state = replay(recorded.filter(isRan))
           for (const m of recorded) {
             const { app, id } = m.source
-            const migration = recordedMigration(m)
             if (isRan(m)) continue
             if (!wanted(m)) {
-              replay([migration], state)
+              replay([m], state)
               continue
             }
-            const steps = plan(migration, state, 'forwards')
+            const steps = stepsOf(m, state, 'forwards')
             const started = performance.now()
             const finish = [
               insertHistoryRowSql(this.#historySchema, {
@@ -429,10 +412,10 @@ export class Migrator {
         // migration that ran, whatever its app (reversing a key's type change must reach the foreign
         // keys of apps after it), then the targets, in graph order.
         const others = recorded.filter((m) => ran.has(keyOfMigration(m)) && !targets.includes(m))
-        const state = replay([...others, ...targets].map(recordedMigration))
+        const state = replay([...others, ...targets])
         try {
           for (const m of [...targets].reverse()) {
-            const steps = plan(recordedMigration(m), state, 'backwards')
+            const steps = stepsOf(m, state, 'backwards')
             const finish = [deleteHistoryRowSql(this.#historySchema, m.source.app, m.source.id)]
             await runMigration(this.#runContext(engine, lock), {
               ...runOf(m, 'backwards'),

@@ -50,7 +50,7 @@ import type { ModelSnapshot } from '../../src/model/to-snapshot.js'
 import { type AppDiff, type DiffOptions, diffApp } from '../../src/core/differ/diff.js'
 import { emptyAnswers } from '../../src/core/differ/renames.js'
 import type { SnapshotData } from '../../src/core/state/snapshot.js'
-import { app, model } from './engine.js'
+import { app, model } from './models.js'
 
 export interface ColumnSpec {
   prop: string

@@ -24,7 +24,7 @@ import type { MigrationManager } from '../../src/core/operations/manager.js'
 import type { SnapshotData } from '../../src/core/state/snapshot.js'
 import type { TableClass } from '../../src/model/columns.js'
 import type { ModelSnapshot } from '../../src/model/to-snapshot.js'
-import { app, diffAll, emptySnapshot, model } from './engine.js'
+import { app, diffAll, emptySnapshot, model } from './models.js'
 
 /** The table classes of one version of the app: an array, or a function that declares and returns them. */
 export type Version = readonly TableClass[] | (() => readonly TableClass[])

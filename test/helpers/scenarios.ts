@@ -7,14 +7,14 @@ import { expect } from 'vitest'
 import { diffApp } from '../../src/core/differ/diff.js'
 import { MigrationManager } from '../../src/core/operations/manager.js'
 import type { Operation, Step } from '../../src/core/operations/index.js'
-import { type PlannedStep, plan, replay } from '../../src/core/operations/replay.js'
+import { type MigrationStep, replay, stepsOf } from '../../src/core/operations/replay.js'
 import { SchemaState, type SnapshotData, canonicalSnapshot } from '../../src/core/state/snapshot.js'
 import type { Engine, Queryable } from '../../src/runtime/engines/engine.js'
 import { type PhysicalSchema, type PhysicalTable, introspect } from '../../src/runtime/introspect.js'
 import { resetDatabase } from './databases.js'
 
 /** The SQL text of planned steps (raw functions show as `<raw>`). */
-export function sqlOf(steps: readonly PlannedStep[]): string[] {
+export function sqlOf(steps: readonly MigrationStep[]): string[] {
   return steps.map((s) => (s.step.kind === 'sql' ? s.step.sql : '<raw>'))
 }
 
@@ -22,7 +22,7 @@ export function sqlOf(steps: readonly PlannedStep[]): string[] {
  * Runs steps as the runner does: consecutive transactional steps in one transaction, a
  * non-transactional one (CREATE INDEX CONCURRENTLY, ADD VALUE…) on its own.
  */
-export async function runSteps(engine: Engine, steps: readonly PlannedStep[]): Promise<void> {
+export async function runSteps(engine: Engine, steps: readonly MigrationStep[]): Promise<void> {
   let batch: Step[] = []
   const flush = async () => {
     if (!batch.length) return
@@ -62,7 +62,7 @@ export async function buildFromScratch(engine: Engine, snapshot: SnapshotData): 
   for (const app of apps) {
     const diff = diffApp(state.toData(), snapshot, app, { allowDestructive: true })
     expect(diff.questions).toEqual([])
-    await runSteps(engine, plan({ app, id: 'scratch', operations: diff.operations }, state, 'forwards'))
+    await runSteps(engine, stepsOf({ app, id: 'scratch', operations: diff.operations }, state, 'forwards'))
   }
 }
 
@@ -138,10 +138,10 @@ export async function roundTrip(engine: Engine, options: ScenarioOptions): Promi
     const apps = [...new Set([...start.tables.map((t) => t.app), ...start.enums.map((e) => e.app)])]
     for (const name of apps) {
       const diff = diffApp(state.toData(), start, name, { allowDestructive: true })
-      await runSteps(engine, plan({ app: name, id: 'start', operations: diff.operations }, state, 'forwards'))
+      await runSteps(engine, stepsOf({ app: name, id: 'start', operations: diff.operations }, state, 'forwards'))
     }
   }
-  if (options.setup) await runSteps(engine, plan(migration(app, options.setup), state, 'forwards'))
+  if (options.setup) await runSteps(engine, stepsOf(migration(app, options.setup), state, 'forwards'))
   if (options.seed) await engine.exec(options.seed)
 
   const mig = migration(app, options.operations)
@@ -151,14 +151,14 @@ export async function roundTrip(engine: Engine, options: ScenarioOptions): Promi
   const schemas = (s: SnapshotData) => [...new Set([...schemasOf(s), ...(options.schemas ?? [])])].sort()
 
   const before = await physical(engine, schemas(snapshotBefore))
-  const forwardSteps = plan(mig, state, 'forwards')
+  const forwardSteps = stepsOf(mig, state, 'forwards')
   await runSteps(engine, forwardSteps)
   const snapshotAfter = canonicalSnapshot(state.toData())
   expect(snapshotAfter).toEqual(expectedAfter)
   const after = await physical(engine, schemas(snapshotAfter))
   await options.afterForwards?.(engine, after)
 
-  const backwardSteps = plan(mig, state, 'backwards')
+  const backwardSteps = stepsOf(mig, state, 'backwards')
   await runSteps(engine, backwardSteps)
   expect(canonicalSnapshot(state.toData())).toEqual(snapshotBefore)
   const back = await physical(engine, schemas(snapshotBefore))

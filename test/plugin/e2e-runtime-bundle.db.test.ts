@@ -92,7 +92,7 @@ it('bundles the runner and the migrations, and nothing of the build', async () =
     'diffApp',
     'bundleAndImport',
     'renderMigration',
-    'loadHistory',
+    'loadProjectState',
     'createUnplugin',
     'src/core/differ',
     'src/build',

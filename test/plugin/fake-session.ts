@@ -1,6 +1,6 @@
 /**
  * A scripted ProjectSession: the plugin's plumbing is tested against the agreed façade, without the
- * engine. Each test says what check() and emit() answer and reads back how often they were called.
+ * build code. Each test says what check() and emit() answer and reads back how often they were called.
  */
 import { readdirSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -116,7 +116,7 @@ export function historyError(): AutoMigrationsError {
   )
 }
 
-/** Writes a migration file the way the engine would (the content is what the fixture runtime reads). */
+/** Writes a migration file the way the writer would (the content is what the fixture runtime reads). */
 export async function writeMigration(dir: string, app: string, id: string): Promise<string> {
   const file = path.join(dir, `${app}_${id.replace(/[-:]/g, '_')}.ts`)
   await writeFile(

@@ -25,11 +25,11 @@ afterAll(removeTemporaryDirectories)
 const scratchProject = () => copyProject(BASIC, 'project')
 
 /**
- * A stand-in engine: every `column x` in tables.ts that no migration mentions is a change; a
+ * A stand-in planner and writer: every `column x` in tables.ts that no migration mentions is a change; a
  * `drop column` is destructive and held. It writes atomically (temp file, rename) like the real one,
  * and takes a while, so overlapping runs would show.
  */
-function scriptedEngine(root: string) {
+function scriptedWriter(root: string) {
   const tables = path.join(root, 'src/blog/tables.ts')
   const dir = path.join(root, 'src/blog/migrations')
   const stats = { active: 0, maxActive: 0, written: 0 }
@@ -103,11 +103,11 @@ afterEach(async () => {
   vi.restoreAllMocks()
 })
 
-/** A scratch project with the scripted engine behind the plugin, in `bundler`'s watch mode (closed after the test). */
+/** A scratch project with the scripted writer behind the plugin, in `bundler`'s watch mode (closed after the test). */
 async function watchScriptedProject(bundler: BundlerName) {
   const root = await scratchProject()
-  const engine = scriptedEngine(root)
-  const sessions = fakeSessions(basicProject({ root, emit: engine.emit, watchFiles: [engine.tables] }))
+  const writer = scriptedWriter(root)
+  const sessions = fakeSessions(basicProject({ root, emit: writer.emit, watchFiles: [writer.tables] }))
   open = await watchWith(bundler, {
     root,
     entry: 'entry.mjs',
@@ -118,13 +118,13 @@ async function watchScriptedProject(bundler: BundlerName) {
       ...(bundler === 'esbuild' ? { onDiff: 'emit', apply: true } : {}),
     },
   })
-  return { root, engine, sessions, watching: open }
+  return { root, writer, sessions, watching: open }
 }
 
 describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
   it('writes one migration per schema change, rebuilds with it, and does not loop', async () => {
     const info = vi.spyOn(console, 'info').mockImplementation(() => {})
-    const { root, engine, sessions, watching } = await watchScriptedProject(bundler)
+    const { root, writer, sessions, watching } = await watchScriptedProject(bundler)
     const first = await watching.waitForBuild(1)
     expect(first.errors).toEqual([])
     expect(sessions.calls.check).toBe(0)
@@ -132,12 +132,12 @@ describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
 
     // An editor's burst: three saves within a few milliseconds.
     for (const column of ['column views', 'column views', 'column views']) {
-      await writeFile(engine.tables, `export const tables = ['Post'] // ${column}\n`)
+      await writeFile(writer.tables, `export const tables = ['Post'] // ${column}\n`)
       await sleep(5)
     }
     const output = await bundleWithMigrations(watching, 3)
     expect(output.migrations).toContainEqual(expect.objectContaining({ app: 'blog', id: '2026-12-01T00:00:01:000000' }))
-    expect(engine.stats).toMatchObject({ written: 1, maxActive: 1 })
+    expect(writer.stats).toMatchObject({ written: 1, maxActive: 1 })
     expect(readdirSync(path.join(root, 'src/blog/migrations'))).toHaveLength(2)
     expect(info.mock.calls.flat().join('\n')).toContain('blog: add column views')
 
@@ -146,13 +146,13 @@ describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
     const settled = await quiet(activity)
     await sleep(600)
     expect(activity()).toEqual(settled)
-    expect(engine.stats.written).toBe(1)
+    expect(writer.stats.written).toBe(1)
   })
 
   it('reports a held destructive change as a warning and keeps building', async () => {
-    const { engine, watching } = await watchScriptedProject(bundler)
+    const { writer, watching } = await watchScriptedProject(bundler)
     await watching.waitForBuild(1)
-    await writeFile(engine.tables, `export const tables = ['Post'] // drop column body\n`)
+    await writeFile(writer.tables, `export const tables = ['Post'] // drop column body\n`)
     let build = await watching.waitForBuild(2)
     for (let more = 3; build.warnings.length === 0 && more < 6; more++) build = await watching.waitForBuild(more)
     expect(build.ok).toBe(true)
@@ -160,6 +160,6 @@ describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
     expect(warning).toContain('1 change not written automatically')
     expect(warning).toContain('- destructive: drop column Post.body')
     expect(warning).toContain('fix: npx auto-migrations new blog --auto')
-    expect(engine.stats.written).toBe(0)
+    expect(writer.stats.written).toBe(0)
   })
 })

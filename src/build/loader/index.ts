@@ -11,7 +11,6 @@ export {
   loadMigrationFiles,
   migrationsDirOf,
   type LoadedAppMigrations,
-  type LoadedMigrationFile,
   type LoadMigrationFilesOptions,
   MIGRATION_ID_PATTERN,
   runForwards,

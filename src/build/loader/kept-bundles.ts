@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { ENGINE_BUILD } from '../../version.js'
+import { TOOL_BUILD } from '../../version.js'
 import { replaceCacheFile } from './temp-dir.js'
 import type { BundleKey, ModuleGraph } from './bundle-key.js'
 
@@ -52,7 +52,7 @@ export function fingerprints(graph: ModuleGraph, hashes: ReadonlyMap<string, str
 // - the tsconfig.json, jsconfig.json and package.json files in those folders, and the package.json
 //   of every package an import resolved to, have the same contents (an upgrade can resolve an
 //   import to another file);
-// - the engine is the same build.
+// - the tool is the same build.
 // The code is then evaluated afresh (a new module instance per load, as a new bundle would be).
 // Anything else (a file missing or damaged, an error while importing) falls back to esbuild.
 
@@ -60,7 +60,7 @@ const KEPT_FORMAT = 1
 
 export interface KeptBundle {
   format: number
-  engine: string
+  build: string
   key: string
   /** Name of the code file (next to this one) and the hash of its contents. */
   code: string
@@ -76,7 +76,7 @@ export interface KeptBundle {
 export function keptFileOf(request: BundleKey, entrySource: string): { file: string; key: string } | undefined {
   if (request.cacheKey === undefined) return undefined
   const key = JSON.stringify([
-    ENGINE_BUILD,
+    TOOL_BUILD,
     request.cacheKey,
     request.cwd,
     request.keepNames ?? true,
@@ -97,7 +97,7 @@ function sameContents(file: string, expected: string): boolean {
 
 /**
  * The kept bundle in `file` when it is still what esbuild would build from the files on disk (its
- * inputs, the settings files and folders they depend on, and the engine), else undefined.
+ * inputs, the settings files and folders they depend on, and the tool's build), else undefined.
  */
 export function validKept(file: string): KeptBundle | undefined {
   let kept: KeptBundle
@@ -106,7 +106,7 @@ export function validKept(file: string): KeptBundle | undefined {
   } catch {
     return undefined
   }
-  if (kept.format !== KEPT_FORMAT || kept.engine !== ENGINE_BUILD) return undefined
+  if (kept.format !== KEPT_FORMAT || kept.build !== TOOL_BUILD) return undefined
   for (const [input, expected] of [...kept.inputs, ...kept.settings])
     if (!sameContents(input, expected)) return undefined
   for (const [folder, mtime] of kept.folders) {
@@ -176,7 +176,7 @@ export function keepBundle(
     const codeName = `${path.basename(where.file, '.json')}-${createHash('sha1').update(code).digest('hex').slice(0, 16)}.mjs`
     const kept: KeptBundle = {
       format: KEPT_FORMAT,
-      engine: ENGINE_BUILD,
+      build: TOOL_BUILD,
       key: where.key,
       code: codeName,
       codeHash,

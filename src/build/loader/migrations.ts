@@ -8,27 +8,13 @@ import { readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { RegisteredApp } from '../../model/registry.js'
 import { AutoMigrationsError } from '../../errors.js'
+import type { LoadedMigration } from '../../core/operations/migration.js'
 import { type BundleResult, type LoaderCache, type StackLocator, bundleAndImport } from './bundle.js'
 import { type MigrationSourceExports, parseMigrationSource } from './migration-source.js'
 import { describeValue, tempDirOf } from './project.js'
 
 /** `2026-11-27T10:15:03:123456`: a UTC timestamp with microseconds; sorts as text in time order. */
 export const MIGRATION_ID_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}:\d{6}$/
-
-export interface LoadedMigrationFile {
-  /** Name of the app the migration belongs to. */
-  app: string
-  /** Absolute path of the file. */
-  file: string
-  /** The exported `ID`. Migrations are keyed by it, not by the file name. */
-  id: string
-  /** The exported `DESCRIPTION`; '' when there is none. */
-  description: string
-  /** The exported `DEPENDS_ON` (app → migration ID); undefined in files written before it existed. */
-  dependsOn: Record<string, string> | undefined
-  /** The exported `forwards`; call it through `runForwards`, which names the file if it throws. */
-  forwards: () => unknown
-}
 
 export interface LoadMigrationFilesOptions {
   /**
@@ -44,7 +30,7 @@ export interface LoadMigrationFilesOptions {
 }
 
 /** Where each loaded migration came from, to locate a throw in `forwards()` (see runForwards). */
-const locators = new WeakMap<LoadedMigrationFile, StackLocator>()
+const locators = new WeakMap<LoadedMigration, StackLocator>()
 
 /**
  * The migration files of a folder (absolute paths, sorted by name): `*.ts`, `*.mts`, `*.js`,
@@ -90,13 +76,13 @@ export function isMigrationFileName(name: string): boolean {
 export async function loadMigrationFiles(
   app: RegisteredApp,
   options: LoadMigrationFilesOptions = {},
-): Promise<LoadedMigrationFile[]> {
+): Promise<LoadedMigration[]> {
   return (await loadAppMigrations(app, options)).migrations
 }
 
 export interface LoadedAppMigrations {
   /** The app's migrations, sorted by ID. */
-  migrations: LoadedMigrationFile[]
+  migrations: LoadedMigration[]
   /**
    * Local files other than the migration files that loading them read (helpers they import),
    * absolute and sorted: their contents matter as much as the migrations' own.
@@ -141,7 +127,7 @@ export async function loadAppMigrations(
     for (const [i, file] of bundled.entries()) namespaces.set(file, bundle.namespaces[i]!)
   }
   const loaded = files.map((file) => migrationOf(namespaces.get(file), file, app.name))
-  const byId = new Map<string, LoadedMigrationFile>()
+  const byId = new Map<string, LoadedMigration>()
   for (const migration of loaded) {
     const other = byId.get(migration.id)
     if (other) {
@@ -186,7 +172,7 @@ export async function migrationsDirOf(migrationsPath: string): Promise<string> {
  * @throws `MIGRATION_FORWARDS_THREW` naming the file (and line, when known), the app and the ID,
  *   with the original error as `cause`.
  */
-export async function runForwards(migration: LoadedMigrationFile): Promise<unknown> {
+export async function runForwards(migration: LoadedMigration): Promise<unknown> {
   try {
     return await migration.forwards()
   } catch (error) {
@@ -202,7 +188,7 @@ export async function runForwards(migration: LoadedMigrationFile): Promise<unkno
   }
 }
 
-function migrationOf(namespace: Record<string, unknown> | undefined, file: string, app: string): LoadedMigrationFile {
+function migrationOf(namespace: Record<string, unknown> | undefined, file: string, app: string): LoadedMigration {
   const { ID: id, DESCRIPTION: description, DEPENDS_ON: dependsOn, forwards } = namespace ?? {}
   const problems: string[] = []
   if (id === undefined) {

@@ -11,7 +11,7 @@ import { openEngine } from '../../runtime/engines/open.js'
 import { type Migrator, createMigrator } from '../../runtime/runner.js'
 import type { AutoMigrationsError } from '../../errors.js'
 import { userError } from './errors.js'
-import type { ProjectHistory } from './history.js'
+import type { RecordedProjectState } from './project-state.js'
 
 /**
  * The dev database a session applies to, opened on first use and kept until the session closes.
@@ -61,14 +61,14 @@ export interface ProjectMigratorOptions {
  * the runner is handed them instead of running each forwards() again; the checksums it records are
  * the ones every later load of the same files computes.
  * @example
- * const migrator = projectMigrator(history, { database: 'postgres://localhost/app' })
+ * const migrator = projectMigrator(replayed, { database: 'postgres://localhost/app' })
  * try { await migrator.migrate() } finally { await migrator.close() }
  */
-export function projectMigrator(history: ProjectHistory, options: ProjectMigratorOptions = {}): Migrator {
+export function projectMigrator(replayed: RecordedProjectState, options: ProjectMigratorOptions = {}): Migrator {
   const included = options.apps === undefined ? undefined : new Set(options.apps)
   return createMigrator({
-    apps: history.apps.map((a) => ({ name: a.app.name, dependencies: a.app.dependencies })),
-    migrations: history.apps
+    apps: replayed.apps.map((a) => ({ name: a.app.name, dependencies: a.app.dependencies })),
+    migrations: replayed.apps
       .filter((a) => !included || included.has(a.app.name))
       .flatMap((a) =>
         a.migrations.map((m) => ({
@@ -80,18 +80,21 @@ export function projectMigrator(history: ProjectHistory, options: ProjectMigrato
           forwards: () => ({ operations: m.operations }),
         })),
       ),
-    root: history.project.root,
+    root: replayed.project.root,
     ...(options.database === undefined ? {} : { database: options.database }),
-    ...(history.project.config.historySchema ? { historySchema: history.project.config.historySchema } : {}),
+    ...(replayed.project.config.historySchema ? { historySchema: replayed.project.config.historySchema } : {}),
   })
 }
 
-/** Runs every pending migration of `history` on the dev database; errors come back, never thrown. */
-export async function applyPending(history: ProjectHistory, database: DevDatabase): Promise<AutoMigrationsError[]> {
-  if (history.errors.length > 0) return []
+/** Runs every pending migration of `replayed` on the dev database; errors come back, never thrown. */
+export async function applyPending(
+  replayed: RecordedProjectState,
+  database: DevDatabase,
+): Promise<AutoMigrationsError[]> {
+  if (replayed.errors.length > 0) return []
   try {
-    const engine = await database.get(history.project.config.database)
-    await projectMigrator(history).migrate({ database: engine })
+    const engine = await database.get(replayed.project.config.database)
+    await projectMigrator(replayed).migrate({ database: engine })
     return []
   } catch (error) {
     return [userError(error)]

@@ -12,7 +12,7 @@ import { migrationKey, migrationOrder } from '../../core/migration-graph.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { ForeignKeyTarget } from '../../core/state/snapshot.js'
 import type { Operation } from '../../core/operations/index.js'
-import type { AppState, ProjectState } from './history.js'
+import type { AppState, ProjectState } from './project-state.js'
 import { targetOf } from './references.js'
 
 /** A migration to write: the app's new ID, what it runs, what it needs. */
@@ -113,11 +113,11 @@ function formerNames(app: AppState, drafts: readonly Draft[]): (table: string) =
  * @throws `MIGRATION_CYCLE` when splitting does not resolve it (nothing is written then).
  */
 export function resolveDependencies(
-  history: ProjectState,
+  replayed: ProjectState,
   drafts: Draft[],
   nextId: (app: AppState, taken: readonly string[]) => string,
 ): Draft[] {
-  const latest = new Map(history.apps.map((a) => [a.app.name, a.migrations.at(-1)?.id]))
+  const latest = new Map(replayed.apps.map((a) => [a.app.name, a.migrations.at(-1)?.id]))
   // Foreign keys the operations point at other apps' tables: the draft of this save that last
   // touched that table (drafts of earlier apps come first), else that app's latest migration.
   const forwardNeeds = (app: string, operations: readonly Operation[], before: readonly Draft[]) => {
@@ -169,7 +169,7 @@ export function resolveDependencies(
     const heldTables = new Set<string>()
     for (const o of draft.operations) {
       const gone = lettingGo(o)
-      const dependents = gone ? pointedAtBy(history, out, app, names(gone.table), gone.column) : []
+      const dependents = gone ? pointedAtBy(replayed, out, app, names(gone.table), gone.column) : []
       // A rename keeps foreign keys (Postgres follows it), so only the other app's migrations written
       // before it, which name the old table, must come first; this save's are written after it.
       const renames = o.kind === 'renameTable' || o.kind === 'renameColumn'
@@ -204,7 +204,7 @@ export function resolveDependencies(
           return target?.app === app && !kept.some((k) => touched(k).includes(target.table))
         }),
     )
-    if (kept.length === 0 || neededLater || !replays(history, out.slice(0, at), [...kept, ...held]))
+    if (kept.length === 0 || neededLater || !replays(replayed, out.slice(0, at), [...kept, ...held]))
       throw cycleError(draft, later)
     // Earlier apps' drafts, as split: what these halves point at may be in either half of one.
     const before = [...result]
@@ -221,13 +221,13 @@ export function resolveDependencies(
     lastPart.set(migrationKey(app, draft.id), second.id)
   }
   // What a later app lets go of may be in the second half of its split: need that one.
-  const rank = new Map(history.apps.map((a, i) => [a.app.name, i]))
+  const rank = new Map(replayed.apps.map((a, i) => [a.app.name, i]))
   for (const draft of result) {
     const app = draft.app.app.name
     for (const [other, id] of Object.entries(draft.dependsOn))
       if (rank.get(other)! > rank.get(app)!) draft.dependsOn[other] = lastPart.get(migrationKey(other, id)) ?? id
   }
-  assertBuildable(history, result)
+  assertBuildable(replayed, result)
   return result
 }
 
@@ -235,9 +235,9 @@ export function resolveDependencies(
  * The drafts must order (no cycle with each other or the history) and apply in that order to the
  * project's schema: a history that cannot build a new database is never written.
  */
-function assertBuildable(history: ProjectState, drafts: readonly Draft[]): void {
+function assertBuildable(replayed: ProjectState, drafts: readonly Draft[]): void {
   if (drafts.length === 0) return
-  const apps = history.apps.map((a) => a.app)
+  const apps = replayed.apps.map((a) => a.app)
   const refuse = (draft: Draft, why: string) => {
     const names = [...new Set(drafts.map((d) => `"${d.app.app.name}"`))].join(', ')
     return new AutoMigrationsError(
@@ -247,7 +247,7 @@ function assertBuildable(history: ProjectState, drafts: readonly Draft[]): void 
       { app: draft.app.app.name, migrationId: draft.id },
     )
   }
-  const existing = history.apps.flatMap((a) =>
+  const existing = replayed.apps.flatMap((a) =>
     a.migrations.map((m) => ({ app: a.app.name, id: m.id, dependsOn: m.dependsOn, file: m.file })),
   )
   const mine = new Map(drafts.map((d) => [migrationKey(d.app.app.name, d.id), d]))
@@ -260,7 +260,7 @@ function assertBuildable(history: ProjectState, drafts: readonly Draft[]): void 
   } catch (error) {
     throw refuse(drafts[0]!, error instanceof Error ? error.message : String(error))
   }
-  const state = history.state.clone()
+  const state = replayed.state.clone()
   for (const m of order) {
     const draft = mine.get(migrationKey(m.app, m.id))
     if (!draft) continue
@@ -276,8 +276,8 @@ function assertBuildable(history: ProjectState, drafts: readonly Draft[]): void 
  * Whether the operations, in this order, apply to the project's schema after the drafts of earlier
  * apps (a split that moved one keeps it sound).
  */
-function replays(history: ProjectState, before: readonly Draft[], operations: readonly Operation[]): boolean {
-  const state = history.state.clone()
+function replays(replayed: ProjectState, before: readonly Draft[], operations: readonly Operation[]): boolean {
+  const state = replayed.state.clone()
   try {
     for (const o of [...before.flatMap((d) => d.operations), ...operations]) o.apply(state)
     return true
@@ -299,7 +299,7 @@ function mergeNeeds(a: Record<string, string>, b: Record<string, string>): Recor
 
 /** Apps (other than `app`) whose migrations, or drafts, point a foreign key at `app`'s table (one of `names`). */
 function pointedAtBy(
-  history: ProjectState,
+  replayed: ProjectState,
   drafts: readonly Draft[],
   app: string,
   names: ReadonlySet<string>,
@@ -311,11 +311,11 @@ function pointedAtBy(
     target.app === app &&
     names.has(target.table) &&
     (column === undefined || target.column === column)
-  for (const r of history.references) if (r.app !== app && hits(r.target)) apps.add(r.app)
+  for (const r of replayed.references) if (r.app !== app && hits(r.target)) apps.add(r.app)
   for (const d of drafts)
     if (d.app.app.name !== app && d.operations.some((o) => hits(targetOf(o)))) apps.add(d.app.app.name)
   // Foreign keys that point at it now (a column renamed since may be pointed at under its new name).
-  for (const t of history.state.tables.values())
+  for (const t of replayed.state.tables.values())
     if (t.app !== app && t.columns.some((c) => hits(c.params.references))) apps.add(t.app)
   return [...apps].sort()
 }

@@ -1,5 +1,5 @@
 /**
- * Planning and writing new migrations: diff each app's replayed history against its table classes,
+ * Planning and writing new migrations: diff each app's replayed project state against its table classes,
  * describe what differs in product words, and write the migration files. No prompts and no terminal
  * here: the CLI answers rename questions and confirms destructive changes, the dev server holds them.
  */
@@ -13,7 +13,7 @@ import type { Operation } from '../../core/operations/index.js'
 import type { RenameHints } from '../../core/differ/hints.js'
 import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
 import { type Draft, resolveDependencies } from './depends-on.js'
-import type { AppState, ProjectState, WrittenRecord } from './history.js'
+import type { AppState, ProjectState, WrittenRecord } from './project-state.js'
 import type { ChangeReport, WrittenMigration } from './types.js'
 
 export interface PlanOptions {
@@ -47,20 +47,20 @@ export function mergeHints(model: RenameHints, extra: RenameHints | undefined): 
 
 /**
  * Diffs every app (or `options.apps`) whose history is sound, in dependency order. Apps with broken
- * history are skipped: their errors are in `history.errors`. Nothing at all is planned when the
+ * history are skipped: their errors are in `replayed.errors`. Nothing at all is planned when the
  * model is invalid.
  */
-export function planNewMigrations(history: ProjectState, options: PlanOptions = {}): AppPlan[] {
-  const model = history.model
+export function planNewMigrations(replayed: ProjectState, options: PlanOptions = {}): AppPlan[] {
+  const model = replayed.model
   if (!model) return []
   const hints = mergeHints(model.hints, options.hints)
   // Each app is diffed against the schema after the earlier apps' new operations, so a foreign key
   // follows a table another app renames in the same save. Read-only until an app has operations:
   // the differ copies whatever it puts into operations.
-  let state = history.state
+  let state = replayed.state
   let from = state.view()
   const plans: AppPlan[] = []
-  for (const { app, errors } of history.apps) {
+  for (const { app, errors } of replayed.apps) {
     if (errors.length > 0) continue
     if (options.apps && !options.apps.includes(app.name)) continue
     const diff = diffApp(from, model.snapshot, app.name, {
@@ -70,7 +70,7 @@ export function planNewMigrations(history: ProjectState, options: PlanOptions = 
     })
     plans.push({ app: app.name, operations: diff.operations, questions: diff.questions, held: diff.held })
     if (diff.operations.length > 0) {
-      if (state === history.state) state = state.clone()
+      if (state === replayed.state) state = state.clone()
       for (const o of diff.operations) o.apply(state)
       from = state.view()
     }
@@ -115,13 +115,13 @@ export function questionDescription(question: RenameQuestion): string {
  */
 export class TableFiles {
   readonly #texts = new Map<string, Promise<string | undefined>>()
-  constructor(private readonly history: ProjectState) {}
+  constructor(private readonly replayed: ProjectState) {}
 
   async fileOf(app: string, table: string | undefined): Promise<string | undefined> {
-    const appFile = this.history.project.appFiles.get(app)
+    const appFile = this.replayed.project.appFiles.get(app)
     if (table === undefined) return appFile
     const declaration = new RegExp(`\\bclass\\s+${table.replace(/\$/g, '\\$')}(?![\\w$])`)
-    const files = this.history.project.dependencies.get(app) ?? []
+    const files = this.replayed.project.dependencies.get(app) ?? []
     // The app's own folder first: a class name may also be declared by another app it imports.
     const own = appFile ? path.dirname(appFile) + path.sep : ''
     const ordered = [
@@ -147,9 +147,9 @@ export class TableFiles {
 
 /** Reports for what a plan writes (`change`) and what it holds (`ambiguous`, `destructive`). */
 export async function reportPlans(
-  history: ProjectState,
+  replayed: ProjectState,
   plans: readonly AppPlan[],
-  files = new TableFiles(history),
+  files = new TableFiles(replayed),
 ): Promise<ChangeReport[]> {
   const reports: ChangeReport[] = []
   for (const plan of plans) {
@@ -180,12 +180,12 @@ export async function reportPlans(
 
 /** Only the held part of plans (questions and destructive operations) as reports. */
 export function heldReports(
-  history: ProjectState,
+  replayed: ProjectState,
   plans: readonly AppPlan[],
   files?: TableFiles,
 ): Promise<ChangeReport[]> {
   return reportPlans(
-    history,
+    replayed,
     plans.map((p) => ({ ...p, operations: [] })),
     files,
   )
@@ -208,7 +208,7 @@ export interface WriteMigrationOptions {
 }
 
 /** A migration just written: what the session remembers of it, and its exact text. */
-export interface WrittenFile extends WrittenMigration, WrittenRecord {}
+export type WrittenFile = WrittenMigration & WrittenRecord
 
 /** A new ID for `app`, later than every one it has and `taken`, whose file name is free. */
 function freshId(app: AppState, taken: readonly string[], now: Date): string {
@@ -227,7 +227,7 @@ function freshId(app: AppState, taken: readonly string[], now: Date): string {
  * become two files). A write that fails stops the rest: its error lists what was written before.
  */
 export async function writeMigrations(
-  history: ProjectState,
+  replayed: ProjectState,
   plans: readonly { app: string; operations: readonly Operation[] }[],
   options: WriteMigrationOptions = {},
 ): Promise<WrittenFile[]> {
@@ -235,7 +235,7 @@ export async function writeMigrations(
   const drafts: Draft[] = []
   for (const plan of plans) {
     if (plan.operations.length === 0 && !options.empty) continue
-    const app = history.apps.find((a) => a.app.name === plan.app)
+    const app = replayed.apps.find((a) => a.app.name === plan.app)
     if (!app) continue
     if (app.app.migrationsPath === undefined) {
       throw new AutoMigrationsError(
@@ -246,7 +246,7 @@ export async function writeMigrations(
     }
     drafts.push({ app, id: freshId(app, [], now), operations: plan.operations, dependsOn: {} })
   }
-  const resolved = resolveDependencies(history, drafts, (app, taken) => freshId(app, taken, now))
+  const resolved = resolveDependencies(replayed, drafts, (app, taken) => freshId(app, taken, now))
   const written: WrittenFile[] = []
   for (const draft of resolved) {
     const name = draft.app.app.name

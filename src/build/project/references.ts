@@ -1,9 +1,10 @@
 /**
  * The foreign keys that migrations point at tables of other apps. A migration that drops or renames
  * such a table (or its key) needs the migrations of those apps, which must run first on a database
- * built from scratch (see depends-on.ts); the history cache keeps them per app.
+ * built from scratch (see depends-on.ts); the state cache keeps them per app.
  */
 import { AddColumn, AlterColumn, type Operation } from '../../core/operations/index.js'
+import type { MigrationHeader, RecordedMigration } from '../../core/operations/migration.js'
 import type { ForeignKeyTarget } from '../../core/state/snapshot.js'
 
 export interface DependentReference {
@@ -11,13 +12,6 @@ export interface DependentReference {
   migrationId: string
   file: string
   target: ForeignKeyTarget
-}
-
-interface MigrationWithOperations {
-  app: string
-  id: string
-  file: string
-  operations: readonly Operation[]
 }
 
 /** The table and key column of another app (or its own) that an operation points a foreign key at. */
@@ -32,7 +26,9 @@ export const targetOf = (o: Operation): ForeignKeyTarget | undefined =>
 const targetKey = (t: ForeignKeyTarget) => `${t.app}\u0000${t.table}\u0000${t.column}`
 
 /** Each target of another app that `migrations` point at, with the first migration that does. */
-export function referencesOf(migrations: readonly MigrationWithOperations[]): DependentReference[] {
+export function referencesOf(
+  migrations: readonly Pick<MigrationHeader & RecordedMigration, 'app' | 'id' | 'file' | 'operations'>[],
+): DependentReference[] {
   const seen = new Map<string, DependentReference>()
   for (const m of migrations) {
     for (const o of m.operations) {

@@ -1,7 +1,7 @@
 /**
  * The project session: the façade the plugin talks to (and the CLI's `check`). Each call reloads the
- * project from disk (config, apps, tables), takes the replayed history from the history cache when
- * the migrations did not change (see history-cache.ts; the session keeps it in memory and applies
+ * project from disk (config, apps, tables), takes the replayed project state from the state cache when
+ * the migrations did not change (see state-cache.ts; the session keeps it in memory and applies
  * the migrations it writes to it) and diffs; a loader cache kept for the session's life makes a
  * reload after one saved file cheap. Only applying to the dev database loads every migration.
  *
@@ -16,8 +16,8 @@ import { CONFIG_FILE_NAMES, findConfigFile } from '../loader/config-file.js'
 import type { LoaderCache } from '../loader/index.js'
 import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
-import { HistoryMemory, historyCacheEnabled } from './history-cache.js'
-import type { ProjectHistory, ProjectState, WrittenRecord } from './history.js'
+import { StateMemory, stateCacheEnabled } from './state-cache.js'
+import type { RecordedProjectState, ProjectState, WrittenRecord } from './project-state.js'
 import type { WrittenFile } from './plan.js'
 import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
 import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
@@ -39,8 +39,8 @@ export interface OpenProjectSessionOptions {
   root: string
   /** Relative to `root`; default: the first of migrations.config.{ts,mts,js,mjs} found in it. */
   configFile?: string
-  /** Use the history cache on disk (see history-cache.ts). Default true. */
-  historyCache?: boolean
+  /** Use the state cache on disk (see state-cache.ts). Default true. */
+  stateCache?: boolean
 }
 
 /**
@@ -56,18 +56,18 @@ export async function openProjectSession(options: OpenProjectSessionOptions): Pr
   } catch {
     configFile = path.resolve(root, options.configFile ?? CONFIG_FILE_NAMES[0])
   }
-  return new Session(root, configFile, options.configFile, options.historyCache ?? true)
+  return new Session(root, configFile, options.configFile, options.stateCache ?? true)
 }
 
-type Loaded<H> = { history: H } | { error: AutoMigrationsError; watchFiles: string[] }
+type Loaded<H> = { replayed: H } | { error: AutoMigrationsError; watchFiles: string[] }
 
 class Session implements ProjectSession {
-  /** The loader, history, planner and writer, imported on first use (see session-engine.ts). */
-  #engine: Promise<typeof import('./session-engine.js')> | undefined
+  /** The loader, replay, planner and writer, imported on first use (see session-parts.ts). */
+  #parts: Promise<typeof import('./session-parts.js')> | undefined
   // Incremental: a save rebuilds the apps with esbuild's context, parsing only the file that changed.
   #cache: LoaderCache | undefined
-  /** The history cache as last loaded or written, and the content hashes of the files seen. */
-  readonly #memory = new HistoryMemory()
+  /** The state cache as last loaded or written, and the content hashes of the files seen. */
+  readonly #memory = new StateMemory()
   #database: DevDatabase | undefined
   /** The clean verdict that answered this session's first check, until anything is loaded. */
   #verdict: CleanVerdict | undefined
@@ -79,7 +79,7 @@ class Session implements ProjectSession {
     readonly root: string,
     private currentConfigFile: string,
     private readonly explicitConfig: string | undefined,
-    private readonly historyCache: boolean,
+    private readonly stateCache: boolean,
   ) {}
 
   get configFile(): string {
@@ -88,7 +88,7 @@ class Session implements ProjectSession {
 
   check(): Promise<CheckResult> {
     return this.#exclusive(async () => {
-      const verdicts = this.historyCache && historyCacheEnabled()
+      const verdicts = this.stateCache && stateCacheEnabled()
       // The session's first check may be answered by the last clean one (see verdict-cache.ts):
       // later ones follow file changes the session has seen, which it loads incrementally anyway.
       if (verdicts && !this.#checkedOnce) {
@@ -105,13 +105,13 @@ class Session implements ProjectSession {
         if (verdicts) dropCleanVerdict(this.root, this.explicitConfig ?? '')
         return { ok: false, changes: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       }
-      const { history } = loaded
-      const { planNewMigrations, reportPlans } = await this.#work()
-      const changes = await reportPlans(history, planNewMigrations(history))
-      const errors = history.errors
+      const { replayed } = loaded
+      const { planNewMigrations, reportPlans } = await this.#loadParts()
+      const changes = await reportPlans(replayed, planNewMigrations(replayed))
+      const errors = replayed.errors
       const ok = changes.length === 0 && errors.length === 0
-      if (verdicts) this.#recordVerdict(history, ok)
-      return { ok, changes, errors, watchFiles: history.watchFiles }
+      if (verdicts) this.#recordVerdict(replayed, ok)
+      return { ok, changes, errors, watchFiles: replayed.watchFiles }
     })
   }
 
@@ -119,14 +119,14 @@ class Session implements ProjectSession {
     return this.#exclusive(async () => {
       const loaded = await this.#load()
       if ('error' in loaded) return { written: [], held: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
-      const { history } = loaded
+      const { replayed } = loaded
       const { TableFiles, heldReports, planNewMigrations, rememberWritten, saveRemembered, writeMigrations } =
-        await this.#work()
-      const plans = planNewMigrations(history, { allowDestructive: options.allowDestructive })
-      const errors = [...history.errors]
+        await this.#loadParts()
+      const plans = planNewMigrations(replayed, { allowDestructive: options.allowDestructive })
+      const errors = [...replayed.errors]
       let written: WrittenFile[] = []
       try {
-        written = await writeMigrations(history, plans)
+        written = await writeMigrations(replayed, plans)
       } catch (error) {
         errors.push(userError(error))
       }
@@ -134,25 +134,25 @@ class Session implements ProjectSession {
       const reload = options.apply && written.length > 0 && errors.length === 0
       // The next load finds what was just written in memory instead of loading its app again (an
       // apply loads everything again below, which leaves the memory up to date anyway).
-      if (this.historyCache && remembered.length > 0 && !reload && rememberWritten(history, this.#memory, remembered)) {
+      if (this.stateCache && remembered.length > 0 && !reload && rememberWritten(replayed, this.#memory, remembered)) {
         // On disk too (for the CLI, the next server start), once this call has answered.
-        void this.#exclusive(async () => saveRemembered(history.project, this.#memory)).catch(() => undefined)
+        void this.#exclusive(async () => saveRemembered(replayed.project, this.#memory)).catch(() => undefined)
       }
       if (reload) {
         // Apply what the files now say (see apply.ts), so the recorded checksums match later runs.
         const fresh = await this.#load(true)
         if ('error' in fresh) errors.push(fresh.error)
-        else if (fresh.history.errors.length > 0) errors.push(...fresh.history.errors)
+        else if (fresh.replayed.errors.length > 0) errors.push(...fresh.replayed.errors)
         else {
           // Loaded on first use: the database drivers (PGlite's WebAssembly, pg) cost a build or a
           // `check` that never applies anything a noticeable start-up time.
           const { DevDatabase, applyPending } = await import('./apply.js')
           this.#database ??= new DevDatabase(this.root)
-          errors.push(...(await applyPending(fresh.history, this.#database)))
+          errors.push(...(await applyPending(fresh.replayed, this.#database)))
         }
       }
-      const held = await heldReports(history, plans, new TableFiles(history))
-      const watchFiles = [...new Set([...history.watchFiles, ...written.map((w) => w.file)])].sort()
+      const held = await heldReports(replayed, plans, new TableFiles(replayed))
+      const watchFiles = [...new Set([...replayed.watchFiles, ...written.map((w) => w.file)])].sort()
       return {
         written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })),
         held,
@@ -171,19 +171,19 @@ class Session implements ProjectSession {
           ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}),
           ...(e.dependsOn ? { dependsOn: { ...e.dependsOn } } : {}),
         }))
-      const { loadMigrationFiles, loadProject, loadProjectState } = await this.#work()
+      const { loadMigrationFiles, loadProject, loadProjectState } = await this.#loadParts()
       const cache = this.#cache!
       const project = await loadProject({
         root: this.root,
         configFile: this.explicitConfig,
         cache,
-        diskCache: this.historyCache,
+        diskCache: this.stateCache,
       })
       this.currentConfigFile = project.configFile
-      // IDs and files are what the history cache keeps: usually no migration has to be loaded (a
+      // IDs and files are what the state cache keeps: usually no migration has to be loaded (a
       // build checks first, which leaves it in memory). A history with problems is loaded the
       // plain way, which throws the loader's error as before.
-      if (this.historyCache) {
+      if (this.stateCache) {
         const state = await loadProjectState({ root: this.root, project, cache, memory: this.#memory, model: false })
         if (state.errors.length === 0) return entriesOf(state)
       }
@@ -206,17 +206,17 @@ class Session implements ProjectSession {
 
   /**
    * Records a clean check's verdict with what it was computed from (the session's memory of the
-   * history cache, as this load left it), or forgets the last one.
+   * state cache, as this load left it), or forgets the last one.
    */
-  #recordVerdict(history: ProjectState, ok: boolean): void {
+  #recordVerdict(replayed: ProjectState, ok: boolean): void {
     const request = this.explicitConfig ?? ''
-    const cached = this.#memory.history
-    const bundles = history.project.keptBundles
+    const cached = this.#memory.cached
+    const bundles = replayed.project.keptBundles
     const complete =
       cached !== undefined &&
-      this.#memory.state === history.state &&
-      cached.apps.length === history.apps.length &&
-      cached.apps.every((a, i) => a.name === history.apps[i]!.app.name)
+      this.#memory.state === replayed.state &&
+      cached.apps.length === replayed.apps.length &&
+      cached.apps.every((a, i) => a.name === replayed.apps[i]!.app.name)
     if (!ok || !complete || !bundles) {
       dropCleanVerdict(this.root, request)
       return
@@ -224,7 +224,7 @@ class Session implements ProjectSession {
     recordCleanVerdict(
       this.root,
       request,
-      { configFile: history.project.configFile, watchFiles: history.watchFiles, entries: entriesOf(history) },
+      { configFile: replayed.project.configFile, watchFiles: replayed.watchFiles, entries: entriesOf(replayed) },
       {
         bundles,
         folders: cached.apps.flatMap((a): [string, number | null][] => (a.dir === null ? [] : [[a.dir, a.dirMtimeMs]])),
@@ -234,22 +234,23 @@ class Session implements ProjectSession {
   }
 
   /** What the migrations replay to; with `operations`, every migration's operations too. */
-  async #load(operations: true): Promise<Loaded<ProjectHistory>>
+  async #load(operations: true): Promise<Loaded<RecordedProjectState>>
   async #load(operations?: false): Promise<Loaded<ProjectState>>
   async #load(operations = false): Promise<Loaded<ProjectState>> {
     this.#verdict = undefined
     try {
-      const { loadHistory, loadProjectState } = await this.#work()
+      const { loadProjectState } = await this.#loadParts()
       const options = {
         root: this.root,
         configFile: this.explicitConfig,
         cache: this.#cache,
-        historyCache: this.historyCache,
+        stateCache: this.stateCache,
         memory: this.#memory,
+        operations,
       }
-      const history = operations ? await loadHistory(options) : await loadProjectState(options)
-      this.currentConfigFile = history.project.configFile
-      return { history }
+      const replayed = await loadProjectState(options)
+      this.currentConfigFile = replayed.project.configFile
+      return { replayed }
     } catch (thrown) {
       this.#memory.forget()
       const error = userError(thrown)
@@ -257,12 +258,12 @@ class Session implements ProjectSession {
     }
   }
 
-  /** The session's engine (imported once), with its loader cache. */
-  async #work(): Promise<typeof import('./session-engine.js')> {
-    this.#engine ??= import('./session-engine.js')
-    const engine = await this.#engine
-    this.#cache ??= new engine.LoaderCache({ incremental: true })
-    return engine
+  /** The session's build code (imported once), with its loader cache. */
+  async #loadParts(): Promise<typeof import('./session-parts.js')> {
+    this.#parts ??= import('./session-parts.js')
+    const parts = await this.#parts
+    this.#cache ??= new parts.LoaderCache({ incremental: true })
+    return parts
   }
 
   /** What to watch to retry after a load failure: what the loader names, else the config candidates. */
@@ -282,11 +283,11 @@ class Session implements ProjectSession {
   }
 }
 
-/** Every migration of a loaded history in dependency and ID order, with the apps it depends on. */
-function entriesOf(history: ProjectState): MigrationEntry[] {
+/** Every migration of a loaded project state in dependency and ID order, with the apps it depends on. */
+function entriesOf(replayed: ProjectState): MigrationEntry[] {
   const entries: MigrationEntry[] = []
-  for (const { app, migrations } of history.apps) {
-    const dependencies = dependenciesOf(history.project.registry, app.name)
+  for (const { app, migrations } of replayed.apps) {
+    const dependencies = dependenciesOf(replayed.project.registry, app.name)
     for (const m of migrations) entries.push(entryOf(app.name, dependencies, m))
   }
   return entries

@@ -1,8 +1,9 @@
 /**
- * The project façade: what the plugin and the CLI need from the engine, in product words. The plugin
+ * The project façade: what the plugin and the CLI need from the build code, in product words. The plugin
  * only talks to this interface (it never reaches into the differ or the loader directly).
  */
 import type { AutoMigrationsError } from '../../errors.js'
+import type { MigrationHeader } from '../../core/operations/migration.js'
 
 export type ChangeKind = 'change' | 'ambiguous' | 'destructive'
 
@@ -54,12 +55,7 @@ export interface EmitResult {
 }
 
 /** A migration file, for the virtual module: static imports in dependency and ID order. */
-export interface MigrationEntry {
-  app: string
-  id: string
-  file: string
+export type MigrationEntry = Pick<MigrationHeader, 'app' | 'id' | 'file' | 'dependsOn'> & {
   /** Every app `app` depends on, directly or not. */
   dependencies?: string[]
-  /** The file's `DEPENDS_ON`; absent for a file written before it existed. */
-  dependsOn?: Record<string, string>
 }

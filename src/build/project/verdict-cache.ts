@@ -10,15 +10,15 @@
  * - the config and the apps (their table classes and every local file they import): as the bundles
  *   kept on disk they were loaded from, which are checked the way a load checks them before
  *   importing them (the inputs' contents, the settings files and folders that decide how imports
- *   resolve, the engine build; see loader/kept-bundles.ts);
+ *   resolve, the tool's build; see loader/kept-bundles.ts);
  * - every migration file and every local file a migration imports: content hashes, re-taken unless
- *   a stat vouches for them (FileHashes, see history-cache.ts);
+ *   a stat vouches for them (FileHashes, see state-cache.ts);
  * - each migrations folder's mtime, taken before it was listed: a migration added or removed
  *   changes it;
- * - the engine build.
+ * - the tool's build.
  * Anything else is a miss, and the full check runs (and records its verdict again when clean).
  *
- * What it cannot see is what the history cache and the kept bundles cannot see either (values read
+ * What it cannot see is what the state cache and the kept bundles cannot see either (values read
  * at evaluation time: environment variables, files read with fs); `AUTO_MIGRATIONS_CACHE=off` and
  * `--no-cache` turn it off with them.
  */
@@ -27,8 +27,8 @@ import { readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { type KeptBundleRef, keptBundleHolds } from '../loader/kept-bundles.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
-import { ENGINE_BUILD } from '../../version.js'
-import { FileHashes, type FileRecord } from './history-cache.js'
+import { TOOL_BUILD } from '../../version.js'
+import { FileHashes, type FileRecord } from './state-cache.js'
 import type { MigrationEntry } from './types.js'
 
 /** Changes whenever the file's layout does. */
@@ -55,7 +55,7 @@ export interface VerdictInputs {
 
 interface VerdictFile extends CleanVerdict, VerdictInputs {
   format: number
-  engine: string
+  build: string
   request: string
 }
 
@@ -79,7 +79,7 @@ export function readCleanVerdict(root: string, request: string): CleanVerdict | 
   } catch {
     return undefined
   }
-  if (verdict?.format !== FORMAT || verdict.engine !== ENGINE_BUILD || verdict.request !== request) return undefined
+  if (verdict?.format !== FORMAT || verdict.build !== TOOL_BUILD || verdict.request !== request) return undefined
   if (!Array.isArray(verdict.folders) || !Array.isArray(verdict.files) || !Array.isArray(verdict.bundles))
     return undefined
   // Folders first: cheapest, and what a new migration file changes.
@@ -101,7 +101,7 @@ export function readCleanVerdict(root: string, request: string): CleanVerdict | 
 /** Records a clean check (temporary file, then rename); a failure to write only costs the next run its shortcut. */
 export function recordCleanVerdict(root: string, request: string, verdict: CleanVerdict, inputs: VerdictInputs): void {
   const file = verdictFile(root, request)
-  const data: VerdictFile = { format: FORMAT, engine: ENGINE_BUILD, request, ...verdict, ...inputs }
+  const data: VerdictFile = { format: FORMAT, build: TOOL_BUILD, request, ...verdict, ...inputs }
   try {
     replaceCacheFile(file, JSON.stringify(data))
   } catch {

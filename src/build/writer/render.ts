@@ -4,17 +4,13 @@
  * self-contained: it imports only the MigrationManager (and `sql` when a value is a SQL expression),
  * never the app's tables, so history does not change when the tables do.
  */
-import type { Operation } from '../../core/operations/index.js'
+import type { RecordedMigration } from '../../core/operations/migration.js'
 import { formatValue } from '../../core/operations/source.js'
 import { isSqlExpression } from '../../core/state/sql.js'
 
-export interface MigrationFileInput {
-  app: string
-  id: string
-  description: string
-  /** The migrations of other apps it needs (SPEC §3), app → ID; written even when empty. */
-  dependsOn: Readonly<Record<string, string>>
-  operations: readonly Operation[]
+/** What a file is rendered from: a recorded migration, whose `DEPENDS_ON` is written even when empty. */
+export type MigrationFileInput = Omit<RecordedMigration, 'file' | 'dependsOn'> & {
+  readonly dependsOn: Readonly<Record<string, string>>
 }
 
 export const PACKAGE_NAME = 'unplugin-auto-migrations'

@@ -32,7 +32,7 @@ export const checkCommand: Command = {
     const session = await openProjectSession({
       root: ctx.root,
       ...(ctx.config === undefined ? {} : { configFile: ctx.config }),
-      historyCache: !flag(args, 'no-cache'),
+      stateCache: !flag(args, 'no-cache'),
     })
     let ok: boolean
     try {
@@ -65,11 +65,11 @@ export const checkCommand: Command = {
 
 /** Runs every migration on a new embedded database in a temporary folder; the failure, if any. */
 async function buildFromScratch(ctx: CommandContext): Promise<AutoMigrationsError | undefined> {
-  const { loadHistory } = await import('../../build/project/history.js')
+  const { loadProjectState } = await import('../../build/project/project-state.js')
   const { projectMigrator } = await import('../../build/project/apply.js')
-  const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
+  const replayed = await loadProjectState({ root: ctx.root, configFile: ctx.config, operations: true })
   const dir = await mkdtemp(path.join(os.tmpdir(), 'auto-migrations-scratch-'))
-  const migrator = projectMigrator(history, { database: `pglite:${dir}` })
+  const migrator = projectMigrator(replayed, { database: `pglite:${dir}` })
   try {
     await migrator.migrate()
     return undefined

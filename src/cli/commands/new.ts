@@ -12,7 +12,7 @@
 import type { RenameQuestion } from '../../core/differ/renames.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { Operation } from '../../core/operations/index.js'
-import type { AppState, ProjectState } from '../../build/project/history.js'
+import type { AppState, ProjectState } from '../../build/project/project-state.js'
 import type { AppPlan } from '../../build/project/plan.js'
 import type { RenameHints } from '../../core/differ/hints.js'
 import { flag, stringOption, stringsOption } from '../args.js'
@@ -26,9 +26,9 @@ const NAME = /^[A-Za-z_$][\w$]*$/
  * `--rename Post.title=name` (a column, by property names) or `--rename Article=Post` (a table, by
  * class names), as the differ's rename hints for the apps that have that table.
  */
-export function parseRenames(values: readonly string[], history: ProjectState, apps: readonly string[]): RenameHints {
+export function parseRenames(values: readonly string[], replayed: ProjectState, apps: readonly string[]): RenameHints {
   const hints: RenameHints = { tables: new Map(), columns: new Map() }
-  const tables = (history.model?.snapshot.tables ?? []).filter((t) => apps.includes(t.app))
+  const tables = (replayed.model?.snapshot.tables ?? []).filter((t) => apps.includes(t.app))
   for (const value of values) {
     const match = /^([^.=]+)(?:\.([^.=]+))?=([^.=]+)$/.exec(value)
     const [, table, from, to] = match ?? []
@@ -99,16 +99,19 @@ export const newCommand: Command = {
     if (!auto && renames.length > 0) throw new AutoMigrationsError('USAGE', '--rename only applies with --auto.')
     const description = stringOption(args, 'desc')
 
-    // The engine is imported here, not at the top: the CLI starts faster for the other commands.
-    const { loadProjectState, requireApp } = await import('../../build/project/history.js')
+    // The build code is imported here, not at the top: the CLI starts faster for the other commands.
+    const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
     const { fixCommand, questionDescription, writeMigrations } = await import('../../build/project/plan.js')
-    const history = await loadProjectState({
+    const replayed = await loadProjectState({
       root: ctx.root,
       configFile: ctx.config,
-      historyCache: !flag(args, 'no-cache'),
+      stateCache: !flag(args, 'no-cache'),
     })
-    const targets = target === 'all' ? history.apps : [requireApp(history, target)]
-    const blocking = [...targets.flatMap((a) => a.errors), ...(auto && history.modelError ? [history.modelError] : [])]
+    const targets = target === 'all' ? replayed.apps : [requireApp(replayed, target)]
+    const blocking = [
+      ...targets.flatMap((a) => a.errors),
+      ...(auto && replayed.modelError ? [replayed.modelError] : []),
+    ]
     if (blocking.length > 0) {
       printErrors(ctx, blocking)
       ctx.err('Nothing was written: fix the problems above first.')
@@ -121,7 +124,7 @@ export const newCommand: Command = {
 
     if (!auto) {
       const empty = targets.map((a) => ({ app: a.app.name, operations: [] }))
-      for (const written of await writeMigrations(history, empty, {
+      for (const written of await writeMigrations(replayed, empty, {
         description: description ?? '',
         now: ctx.io.now(),
         empty: true,
@@ -131,11 +134,11 @@ export const newCommand: Command = {
     }
 
     const names = targets.map((a) => a.app.name)
-    const hints = parseRenames(renames, history, names)
+    const hints = parseRenames(renames, replayed, names)
     const yes = flag(args, 'yes')
     // --yes means "don't ask": it answers every open question with no, and confirms drops.
     const prompt = yes ? undefined : ctx.io.prompt
-    const plans = await answerRenames(history, { hints, apps: names, prompt, declineAll: yes })
+    const plans = await answerRenames(replayed, { hints, apps: names, prompt, declineAll: yes })
 
     const decisions: Decision[] = []
     for (const plan of plans) {
@@ -158,7 +161,7 @@ export const newCommand: Command = {
     }
 
     const written = await writeMigrations(
-      history,
+      replayed,
       decisions.map((d) => ({ app: d.app.app.name, operations: d.write })),
       { description, now: ctx.io.now() },
     )
@@ -196,7 +199,7 @@ export const newCommand: Command = {
  * are written is decided afterwards.
  */
 async function answerRenames(
-  history: ProjectState,
+  replayed: ProjectState,
   options: {
     hints: RenameHints
     apps: string[]
@@ -208,7 +211,7 @@ async function answerRenames(
   const { planNewMigrations } = await import('../../build/project/plan.js')
   const answers = emptyAnswers()
   for (;;) {
-    const plans = planNewMigrations(history, {
+    const plans = planNewMigrations(replayed, {
       answers,
       hints: options.hints,
       allowDestructive: true,

@@ -21,14 +21,14 @@ export const sqlCommand: Command = {
       throw new AutoMigrationsError('USAGE', `Unexpected argument "${extra[0]}". Usage: auto-migrations ${this.usage}`)
     const direction = flag(args, 'backwards') ? 'backwards' : 'forwards'
 
-    const { loadHistory, requireApp } = await import('../../build/project/history.js')
-    const { plan, replay } = await import('../../core/operations/replay.js')
+    const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
+    const { replay, stepsOf } = await import('../../core/operations/replay.js')
     const { migrationOrder } = await import('../../core/migration-graph.js')
-    const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
-    const target = requireApp(history, appName)
-    const index = history.apps.indexOf(target)
+    const replayed = await loadProjectState({ root: ctx.root, configFile: ctx.config, operations: true })
+    const target = requireApp(replayed, appName)
+    const index = replayed.apps.indexOf(target)
     // Only the history this migration stands on matters; a broken later app doesn't.
-    const broken = history.apps.slice(0, index + 1).flatMap((a) => a.errors)
+    const broken = replayed.apps.slice(0, index + 1).flatMap((a) => a.errors)
 
     if (broken.length > 0) {
       printErrors(ctx, broken)
@@ -57,12 +57,12 @@ export const sqlCommand: Command = {
     }
 
     const order = migrationOrder(
-      history.project.registry.apps,
-      history.apps.flatMap((a) => a.migrations),
+      replayed.project.registry.apps,
+      replayed.apps.flatMap((a) => a.migrations),
     )
     // Backwards starts from the schema after the migration.
     const state = replay(order.slice(0, order.indexOf(migration) + (direction === 'backwards' ? 1 : 0)))
-    const steps = plan(migration, state, direction)
+    const steps = stepsOf(migration, state, direction)
 
     ctx.out(`-- ${appName} ${migration.id} ${direction}${migration.description ? `: ${migration.description}` : ''}`)
     ctx.out(`-- ${ctx.show(migration.file)}`)

@@ -37,7 +37,7 @@ export async function fixtureProject(name: string | null): Promise<FixtureProjec
       await writeFile(file(relative), contents)
     },
     async leftovers() {
-      // The caches kept on purpose (cache/: bundled config and apps, replayed history) are not
+      // The caches kept on purpose (cache/: bundled config and apps, replayed project state) are not
       // leftovers; a temporary file in there is.
       const list = async (dir: string) =>
         readdir(path.join(root, 'node_modules/.auto-migrations', dir)).catch(() => [] as string[])

@@ -1,13 +1,13 @@
 /**
- * The history cache (src/build/project/history-cache.ts) and the bundles kept on disk: a hit gives what
+ * The state cache (src/build/project/state-cache.ts) and the bundles kept on disk: a hit gives what
  * a load without caches gives, any change of a migration file is seen, a damaged cache is never
  * trusted, and a session remembers what it writes.
  */
 import { readdir, readFile, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadProjectState } from '../../../src/build/project/history.js'
-import { historyCacheFile, readHistoryCache } from '../../../src/build/project/history-cache.js'
+import { loadProjectState } from '../../../src/build/project/project-state.js'
+import { stateCacheFile, readStateCache } from '../../../src/build/project/state-cache.js'
 import { openProjectSession, type ProjectSession } from '../../../src/build/project/session.js'
 import type { CheckResult } from '../../../src/build/project/types.js'
 import { type Project, project, removeProjects } from '../../cli/helpers.js'
@@ -20,8 +20,8 @@ afterEach(async () => {
 })
 
 /** A check in a new session (as a new `auto-migrations check` would do it), with or without caches. */
-async function check(p: Project, historyCache = true): Promise<CheckResult> {
-  const session = await openProjectSession({ root: p.root, historyCache })
+async function check(p: Project, stateCache = true): Promise<CheckResult> {
+  const session = await openProjectSession({ root: p.root, stateCache })
   sessions.push(session)
   return session.check()
 }
@@ -31,7 +31,7 @@ const cold = (p: Project) => check(p, false)
 
 const cacheDir = (p: Project) => p.file('node_modules/.auto-migrations/cache')
 const historyFile = async (p: Project) =>
-  historyCacheFile(await realpath(p.root), await realpath(p.file('migrations.config.ts')))
+  stateCacheFile(await realpath(p.root), await realpath(p.file('migrations.config.ts')))
 
 /**
  * A hand-written blog migration that counts how often it is evaluated (global counter): loads of
@@ -67,7 +67,7 @@ async function migratedProject(): Promise<{ p: Project; evaluations: () => numbe
   return { p, evaluations }
 }
 
-describe('history cache', () => {
+describe('state cache', () => {
   it('a hit gives the same result as a load without caches, and loads no migration', async () => {
     const { p, evaluations } = await migratedProject()
     const expected = await cold(p)
@@ -76,7 +76,7 @@ describe('history cache', () => {
     const miss = await check(p)
     expect(miss).toEqual(expected)
     const afterMiss = evaluations()
-    expect((await readdir(cacheDir(p))).some((name) => name.startsWith('history-'))).toBe(true)
+    expect((await readdir(cacheDir(p))).some((name) => name.startsWith('state-'))).toBe(true)
 
     const hit = await check(p)
     expect(hit).toEqual(expected)
@@ -193,14 +193,14 @@ describe('history cache', () => {
       const withoutTimes = (t: string) => t.slice(t.indexOf('\n') + 1).replace(/,\d+\]/g, ']')
       return (
         withoutTimes(text) === withoutTimes(good) &&
-        readHistoryCache(file, await realpath(p.file('migrations.config.ts'))) !== undefined
+        readStateCache(file, await realpath(p.file('migrations.config.ts'))) !== undefined
       )
     }
 
     // Valid JSON, edited (a table dropped from the cached state): fails its integrity hash.
     const [hash, payload] = [good.slice(0, good.indexOf('\n')), good.slice(good.indexOf('\n') + 1)]
     const edited = JSON.parse(payload)
-    edited.history.apps[1].tables = []
+    edited.state.apps[1].tables = []
     await writeFile(file, `${hash}\n${JSON.stringify(edited)}`)
     expect(await check(p)).toEqual(expected)
     expect(await rewritten()).toBe(true)
@@ -239,7 +239,7 @@ describe('history cache', () => {
 
   it("what blog's migrations point at in auth is kept by the cache and by a session's memory of what it wrote", async () => {
     const { p, evaluations } = await migratedProject()
-    const fromFiles = await loadProjectState({ root: p.root, historyCache: false })
+    const fromFiles = await loadProjectState({ root: p.root, stateCache: false })
     expect(fromFiles.references.map((r) => r.target)).toEqual([{ app: 'auth', table: 'User', column: 'id' }])
     await loadProjectState({ root: p.root })
     const before = evaluations()
@@ -350,7 +350,7 @@ describe('the last clean check (verdict cache)', () => {
     expect(configRuns()).toBe(runs)
 
     // What a session without any cache loads: the same entries.
-    const plain = await openProjectSession({ root: p.root, historyCache: false })
+    const plain = await openProjectSession({ root: p.root, stateCache: false })
     sessions.push(plain)
     expect(await plain.migrationEntries()).toEqual(entries)
     expect(entries.map((e) => e.app)).toEqual(['auth', 'blog'])

@@ -21,7 +21,7 @@ import {
   unique,
 } from '../../../src/index.js'
 import type { Operation } from '../../../src/core/operations/index.js'
-import { app, emptySnapshot, model } from '../../helpers/engine.js'
+import { app, emptySnapshot, model } from '../../helpers/models.js'
 import { type Version, evolve } from '../../helpers/evolve.js'
 
 const kinds = (ops: Operation[]) => ops.map((o) => o.kind)

@@ -19,7 +19,7 @@ import {
   Varchar,
 } from '../../../src/index.js'
 import { findTable } from '../../../src/runtime/introspect.js'
-import { app, model } from '../../helpers/engine.js'
+import { app, model } from '../../helpers/models.js'
 import { describeEngines } from '../../helpers/databases.js'
 import { evolve } from '../../helpers/evolve.js'
 import { roundTrip, rows } from '../../helpers/scenarios.js'

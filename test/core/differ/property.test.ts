@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { AppDiff } from '../../../src/core/differ/diff.js'
-import { plan, replay } from '../../../src/core/operations/replay.js'
+import { replay, stepsOf } from '../../../src/core/operations/replay.js'
 import { SchemaState, canonicalSnapshot } from '../../../src/core/state/snapshot.js'
 import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../../helpers/arbitraries.js'
 
@@ -32,9 +32,9 @@ describe('the differ on random pairs of models', () => {
           expect(canonicalSnapshot(replayed)).toEqual(canonicalSnapshot(b!.snapshot))
           // Every operation produces SQL forwards and backwards, and backwards returns to A.
           const state = SchemaState.from(a!.snapshot)
-          plan(migration, state, 'forwards')
+          stepsOf(migration, state, 'forwards')
           expect(canonicalSnapshot(state.toData())).toEqual(canonicalSnapshot(b!.snapshot))
-          plan(migration, state, 'backwards')
+          stepsOf(migration, state, 'backwards')
           expect(canonicalSnapshot(state.toData())).toEqual(canonicalSnapshot(a!.snapshot))
           // Nothing is left to migrate.
           expect(

@@ -12,9 +12,9 @@ import {
   sql,
   unique,
 } from '../../../src/index.js'
-import { plan } from '../../../src/core/operations/replay.js'
+import { stepsOf } from '../../../src/core/operations/replay.js'
 import { SchemaState, canonicalSnapshot } from '../../../src/core/state/snapshot.js'
-import { app, diffAll, emptySnapshot, model } from '../../helpers/engine.js'
+import { app, diffAll, emptySnapshot, model } from '../../helpers/models.js'
 
 class Author extends Table {
   name = new Varchar({ length: 255 })
@@ -35,7 +35,7 @@ describe('the SPEC example schema', () => {
     const m = model(app('blog', [Author, Post]))
     const { diffs, after } = diffAll(emptySnapshot(), m)
     expect(canonicalSnapshot(after)).toEqual(canonicalSnapshot(m.snapshot))
-    const steps = plan({ app: 'blog', id: 'x', operations: diffs[0]!.operations }, new SchemaState(), 'forwards')
+    const steps = stepsOf({ app: 'blog', id: 'x', operations: diffs[0]!.operations }, new SchemaState(), 'forwards')
     const text = steps.map((s) => (s.step.kind === 'sql' ? s.step.sql : '')).join(';\n')
     expect(text).toContain(`CREATE TYPE "public"."mood" AS ENUM ('sad', 'ok')`)
     expect(text).toContain(

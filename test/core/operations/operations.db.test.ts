@@ -22,7 +22,7 @@ import {
 } from '../../../src/index.js'
 import { diffApp } from '../../../src/core/differ/diff.js'
 import { findTable } from '../../../src/runtime/introspect.js'
-import { app, model } from '../../helpers/engine.js'
+import { app, model } from '../../helpers/models.js'
 import { describeEngines } from '../../helpers/databases.js'
 import { rows, roundTrip } from '../../helpers/scenarios.js'
 

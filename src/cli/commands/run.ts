@@ -1,6 +1,7 @@
 /**
- * The runner commands (SPEC §8): `forwards`, `backwards`, `status`. Each loads the project's history
- * (config, apps, migration files), checks the arguments and the history of the apps it touches, and
+ * The commands that run migrations (SPEC §8): `forwards`, `backwards`, `status`. Each loads the
+ * project state with every operation (config, apps, migration files), checks the arguments and the
+ * migration files of the apps it touches, and
  * only then opens the database: a usage error or a broken migration file never costs a connection.
  * The database is `--database` when given, else the config's; the engine is closed before the
  * command returns, whatever happened, so the process exits as soon as the command is done.
@@ -11,7 +12,7 @@ import { closure } from '../../core/graph.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { ProjectMigratorOptions } from '../../build/project/apply.js'
 import { asAutoMigrationsError } from '../../build/project/errors.js'
-import type { AppHistory, ProjectHistory } from '../../build/project/history.js'
+import type { RecordedAppState, RecordedProjectState } from '../../build/project/project-state.js'
 import type { DatabaseOption } from '../../runtime/engines/engine.js'
 import type { AppliedMigration, MigrationStatus, Migrator } from '../../runtime/runner.js'
 import { type ParsedArgs, flag, stringOption } from '../args.js'
@@ -20,27 +21,28 @@ import { isYes } from '../io.js'
 import { errorJson, printErrors, printJson } from '../report.js'
 
 /** The apps `name` needs, itself included: what `forwards <app>` runs and what its SQL is generated from. */
-function dependencyClosure(history: ProjectHistory, name: string): Set<string> {
-  return closure(name, (app) => history.apps.find((a) => a.app.name === app)?.app.dependencies)
+function dependencyClosure(replayed: RecordedProjectState, name: string): Set<string> {
+  return closure(name, (app) => replayed.apps.find((a) => a.app.name === app)?.app.dependencies)
 }
 
 /**
  * The apps whose history loaded soundly. A broken app outside the command's scope is left out of the
  * runner (its migrations can't be trusted) without blocking the command; one inside blocks it.
  */
-const soundApps = (history: ProjectHistory): AppHistory[] => history.apps.filter((a) => a.errors.length === 0)
+const soundApps = (replayed: RecordedProjectState): RecordedAppState[] =>
+  replayed.apps.filter((a) => a.errors.length === 0)
 
 /**
  * Prints the errors of the apps in `scope` and says nothing ran; true when there were any. With
  * --json, stdout gets them as one error document too: the first one's code, every one in `details.errors`.
  */
-function blockedByHistory(
+function blockedByBrokenApps(
   ctx: CommandContext,
-  history: ProjectHistory,
+  replayed: RecordedProjectState,
   scope: ReadonlySet<string> | undefined,
   json = false,
 ): boolean {
-  const errors = history.apps.filter((a) => !scope || scope.has(a.app.name)).flatMap((a) => a.errors)
+  const errors = replayed.apps.filter((a) => !scope || scope.has(a.app.name)).flatMap((a) => a.errors)
   if (errors.length === 0) return false
   printErrors(ctx, errors)
   const message = 'Nothing was run: fix the migration files above first (auto-migrations check lists every problem).'
@@ -93,14 +95,14 @@ function databaseError(error: unknown, database: DatabaseOption): unknown {
  */
 async function withMigrator<T>(
   ctx: CommandContext,
-  history: ProjectHistory,
+  replayed: RecordedProjectState,
   fn: (migrator: Migrator) => Promise<T>,
 ): Promise<T> {
   const { projectMigrator } = await import('../../build/project/apply.js')
-  const database: DatabaseOption = ctx.database ?? history.project.config.database
-  const options: ProjectMigratorOptions = { apps: soundApps(history).map((a) => a.app.name) }
+  const database: DatabaseOption = ctx.database ?? replayed.project.config.database
+  const options: ProjectMigratorOptions = { apps: soundApps(replayed).map((a) => a.app.name) }
   if (database !== undefined) options.database = database
-  const migrator = projectMigrator(history, options)
+  const migrator = projectMigrator(replayed, options)
   let result: T
   try {
     result = await fn(migrator)
@@ -127,7 +129,7 @@ const appliedLine = (m: AppliedMigration, fake: boolean) =>
   fake ? `faked ${named(m)} (recorded as run; its SQL did not run)` : `applied ${named(m)} (${m.durationMs} ms)`
 
 /** A migration ID of `app`, given as its ID or its file name (as `sql` takes it). */
-function migrationIdOf(app: AppHistory, given: string, option: string): string {
+function migrationIdOf(app: RecordedAppState, given: string, option: string): string {
   const found = app.migrations.find(
     (m) => m.id === given || m.file.endsWith(`/${given}`) || m.file.endsWith(`\\${given}`),
   )
@@ -159,14 +161,14 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
     )
   }
 
-  const { loadHistory, requireApp } = await import('../../build/project/history.js')
-  const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
-  const app = appName === undefined ? undefined : requireApp(history, appName)
-  const scope = appName === undefined ? undefined : dependencyClosure(history, appName)
-  if (blockedByHistory(ctx, history, scope, json)) return 1
+  const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
+  const replayed = await loadProjectState({ root: ctx.root, configFile: ctx.config, operations: true })
+  const app = appName === undefined ? undefined : requireApp(replayed, appName)
+  const scope = appName === undefined ? undefined : dependencyClosure(replayed, appName)
+  if (blockedByBrokenApps(ctx, replayed, scope, json)) return 1
   const toId = app && to !== undefined ? migrationIdOf(app, to, '--to') : undefined
 
-  return withMigrator(ctx, history, async (migrator) => {
+  return withMigrator(ctx, replayed, async (migrator) => {
     // Each line is printed as its migration commits, so a long run shows progress. Those printed are
     // remembered: the report after the run (or after a failure) never prints one twice.
     const printed = new Map<string, AppliedMigration>()
@@ -245,14 +247,14 @@ async function backwards(this: Command, ctx: CommandContext, args: ParsedArgs): 
   const yes = flag(args, 'yes')
   const fake = flag(args, 'fake')
 
-  const { loadHistory, requireApp } = await import('../../build/project/history.js')
-  const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
-  const app = requireApp(history, appName)
-  if (blockedByHistory(ctx, history, dependencyClosure(history, appName))) return 1
+  const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
+  const replayed = await loadProjectState({ root: ctx.root, configFile: ctx.config, operations: true })
+  const app = requireApp(replayed, appName)
+  if (blockedByBrokenApps(ctx, replayed, dependencyClosure(replayed, appName))) return 1
   const toId = to === undefined ? undefined : migrationIdOf(app, to, '--to')
 
   const cascade = flag(args, 'cascade')
-  return withMigrator(ctx, history, async (migrator) => {
+  return withMigrator(ctx, replayed, async (migrator) => {
     const status = await migrator.status()
     // A changed migration blocks every run: the runner raises CHECKSUM_CHANGED before it touches anything.
     const changed = status.some((s) => s.state === 'changed')
@@ -367,22 +369,22 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   noExtra(extra, this.usage)
   const json = flag(args, 'json')
   const appName = target === 'all' ? undefined : target
-  const { loadHistory, requireApp } = await import('../../build/project/history.js')
-  const history = await loadHistory({ root: ctx.root, configFile: ctx.config })
-  if (appName !== undefined) requireApp(history, appName)
+  const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
+  const replayed = await loadProjectState({ root: ctx.root, configFile: ctx.config, operations: true })
+  if (appName !== undefined) requireApp(replayed, appName)
   const inScope = (app: string) => appName === undefined || app === appName
-  const broken = history.apps.filter((a) => inScope(a.app.name) && a.errors.length > 0)
+  const broken = replayed.apps.filter((a) => inScope(a.app.name) && a.errors.length > 0)
   printErrors(
     ctx,
     broken.flatMap((a) => a.errors),
   )
-  const listed = history.apps.filter((a) => inScope(a.app.name) && a.errors.length === 0).map((a) => a.app.name)
+  const listed = replayed.apps.filter((a) => inScope(a.app.name) && a.errors.length === 0).map((a) => a.app.name)
   if (broken.length > 0 && listed.length === 0) {
     if (json) printJson(ctx, [])
     return 1
   }
 
-  const rows = await withMigrator(ctx, history, (migrator) => migrator.status())
+  const rows = await withMigrator(ctx, replayed, (migrator) => migrator.status())
   // The rows of a broken app would all read "missing": its files did not load. Its errors say why.
   const shown = rows.filter((r) => inScope(r.app) && !broken.some((a) => a.app.name === r.app))
   if (json) {
@@ -433,7 +435,7 @@ async function status(this: Command, ctx: CommandContext, args: ParsedArgs): Pro
   return changed.length > 0 || broken.length > 0 ? 1 : 0
 }
 
-export const runnerCommands: Command[] = [
+export const runCommands: Command[] = [
   {
     words: ['forwards'],
     usage: 'forwards [app|all] [--to ID] [--fake] [--json]',

@@ -1,11 +1,11 @@
 /**
- * A project's history: the project loaded from disk, every app's migration files run (their
+ * A project's state: the project loaded from disk, every app's migration files run (their
  * `forwards()` only records operations), replayed into one schema state, and the table model read
  * into a snapshot. Everything the CLI and the session do starts from here.
  *
- * Two depths: `loadHistory` has every migration's operations (to run or print them);
- * `loadProjectState` only what they replay to, which the history cache (./history-cache.ts) can give
- * without loading the migrations at all (to diff, check and write new migrations).
+ * Two depths: with `operations: true`, every migration's operations (to run or print them);
+ * without, only what they replay to, which the state cache (./state-cache.ts) can give without
+ * loading the migrations at all (to diff, check and write new migrations).
  *
  * Broken history is collected, not thrown: a migration that throws, duplicate IDs, a replay that
  * fails. An app with broken history is left out of the diff (its snapshot can't be trusted), while
@@ -15,7 +15,6 @@ import { stat } from 'node:fs/promises'
 import type { RegisteredApp } from '../../model/registry.js'
 import { AutoMigrationsError } from '../../errors.js'
 import {
-  type LoadedMigrationFile,
   type LoadedProject,
   type LoaderCache,
   listMigrationFiles,
@@ -25,7 +24,8 @@ import {
   runForwards,
 } from '../loader/index.js'
 import type { Operation } from '../../core/operations/index.js'
-import { type RecordedMigration, replay } from '../../core/operations/replay.js'
+import type { LoadedMigration, MigrationHeader, RecordedMigration } from '../../core/operations/migration.js'
+import { replay } from '../../core/operations/replay.js'
 import { cloneData, SchemaState, tableKey } from '../../core/state/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../../model/to-snapshot.js'
 import { type DependentReference, referencesOf } from './references.js'
@@ -34,36 +34,24 @@ import { userError } from './errors.js'
 import {
   appKey,
   type CachedApp,
-  type CachedHistory,
+  type CachedState,
   FileHashes,
   type FileRecord,
-  type HistoryMemory,
-  historyCacheEnabled,
-  historyCacheFile,
+  type StateMemory,
+  stateCacheEnabled,
+  stateCacheFile,
   noForeignKeysInto,
   RACY_MS,
-  readHistoryCache,
+  readStateCache,
   referencesOnly,
   rootKey,
-  writeHistoryCache,
-} from './history-cache.js'
+  writeStateCache,
+} from './state-cache.js'
 
-/** A migration as far as diffing and writing the next one need it. */
-export interface MigrationRecord {
-  app: string
-  id: string
-  file: string
-  description: string
-  /** The file's `DEPENDS_ON`; undefined for a file written before it existed (SPEC §3). */
-  dependsOn?: Record<string, string> | undefined
-}
+/** A migration of the project state: recorded, from its file. */
+export type FileMigration = MigrationHeader & RecordedMigration
 
-export interface HistoryMigration extends MigrationRecord, RecordedMigration {
-  file: string
-  operations: readonly Operation[]
-}
-
-export interface AppState<M extends MigrationRecord = MigrationRecord> {
+export interface AppState<M extends MigrationHeader = MigrationHeader> {
   app: RegisteredApp
   /** The app's migrations that loaded, sorted by ID. */
   migrations: M[]
@@ -73,7 +61,7 @@ export interface AppState<M extends MigrationRecord = MigrationRecord> {
   renamedTables: (readonly [string, string])[]
 }
 
-export interface AppHistory extends AppState<HistoryMigration> {}
+export interface RecordedAppState extends AppState<FileMigration> {}
 
 export interface ProjectState<A extends AppState = AppState> {
   project: LoadedProject
@@ -93,24 +81,26 @@ export interface ProjectState<A extends AppState = AppState> {
   watchFiles: string[]
 }
 
-export interface ProjectHistory extends ProjectState<AppHistory> {}
+export interface RecordedProjectState extends ProjectState<RecordedAppState> {}
 
-export interface LoadHistoryOptions {
+export interface LoadProjectStateOptions {
   root: string
   configFile?: string | undefined
   cache?: LoaderCache | undefined
   /**
-   * Use the history cache on disk (./history-cache.ts): `loadProjectState` reads and writes it
-   * (default: on), `loadHistory`, which needs every operation, can only write it (default: off).
+   * Use the state cache on disk (./state-cache.ts): a load reads and writes it (default: on), one
+   * with `operations`, which needs every operation, can only write it (default: off).
    * Always off when the environment says `AUTO_MIGRATIONS_CACHE=off`.
    */
-  historyCache?: boolean | undefined
+  stateCache?: boolean | undefined
   /** Reuse this (already loaded) project instead of loading it again. */
   project?: LoadedProject | undefined
-  /** A session's memory of the history cache (instead of reading it from disk each time). */
-  memory?: HistoryMemory | undefined
+  /** A session's memory of the state cache (instead of reading it from disk each time). */
+  memory?: StateMemory | undefined
   /** Read the table model too (default true); without it, `model` is undefined and not an error. */
   model?: boolean | undefined
+  /** Load every migration's operations too (default false): the state cache can't give them. */
+  operations?: boolean | undefined
 }
 
 /** What a migration's forwards() must return: checked by shape, the manager may be another copy. */
@@ -133,27 +123,22 @@ function describeValue(value: unknown): string {
 }
 
 /**
- * Loads the project and its history, with every migration's operations.
+ * Loads the project and what its migrations replay to: from the state cache when the migrations did
+ * not change (see ./state-cache.ts), or, with `operations: true`, with every migration's operations.
  * @throws the loader's errors when the project itself can't be loaded (no config, a cycle, an app
  *   file that doesn't load…): without a registry there is nothing to report per app.
  */
-export async function loadHistory(options: LoadHistoryOptions): Promise<ProjectHistory> {
-  return (await load(options, true)) as ProjectHistory
+export function loadProjectState(options: LoadProjectStateOptions & { operations: true }): Promise<RecordedProjectState>
+export function loadProjectState(options: LoadProjectStateOptions): Promise<ProjectState>
+export function loadProjectState(options: LoadProjectStateOptions): Promise<ProjectState> {
+  return load(options, options.operations === true)
 }
 
-/**
- * Loads the project and what its history replays to, from the history cache when the migrations
- * did not change (see ./history-cache.ts). Same errors as `loadHistory`.
- */
-export function loadProjectState(options: LoadHistoryOptions): Promise<ProjectState> {
-  return load(options, false)
-}
-
-async function load(options: LoadHistoryOptions, operations: boolean): Promise<ProjectState> {
-  const useCache = (options.historyCache ?? !operations) && historyCacheEnabled()
+async function load(options: LoadProjectStateOptions, operations: boolean): Promise<ProjectState> {
+  const useCache = (options.stateCache ?? !operations) && stateCacheEnabled()
   // A session knows the migration files of its last load: they are checked while esbuild rebuilds
   // the apps (which mostly waits), rather than after.
-  const remembered = useCache ? options.memory?.history : undefined
+  const remembered = useCache ? options.memory?.cached : undefined
   const prefetch =
     remembered && !operations
       ? options.memory!.hashes.prefetch(remembered.apps.flatMap((a) => a.files.map(([file]) => file)))
@@ -166,23 +151,21 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
         root: options.root,
         configFile: options.configFile,
         cache: options.cache,
-        diskCache: options.historyCache ?? true,
+        diskCache: options.stateCache ?? true,
       }))
   } finally {
     await prefetch
   }
   const apps = project.registry.apps
-  const cacheFile = useCache ? historyCacheFile(project.root, project.configFile) : undefined
+  const cacheFile = useCache ? stateCacheFile(project.root, project.configFile) : undefined
   const memory = useCache ? options.memory : undefined
-  let cached: CachedHistory | undefined
+  let cached: CachedState | undefined
   if (cacheFile && !operations) {
     cached =
-      memory?.history?.configFile === project.configFile
-        ? memory.history
-        : readHistoryCache(cacheFile, project.configFile)
+      memory?.cached?.configFile === project.configFile ? memory.cached : readStateCache(cacheFile, project.configFile)
   }
   const hashes = memory?.hashes ?? new FileHashes()
-  if (cached && cached !== memory?.history) hashes.learn(cached.apps.flatMap((a) => [...a.files, ...a.inputs]))
+  if (cached && cached !== memory?.cached) hashes.learn(cached.apps.flatMap((a) => [...a.files, ...a.inputs]))
 
   // Each app's files and key, and how many leading apps the cache has as they are.
   const listed: (Listed | undefined)[] = []
@@ -205,7 +188,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   }
 
   const errors: AutoMigrationsError[] = []
-  const histories: AppState[] = []
+  const appStates: AppState[] = []
   const inputs: string[][] = []
   const pure: boolean[] = []
   const references: DependentReference[][] = []
@@ -223,7 +206,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
         for (const table of entry.tables)
           state.tables.set(tableKey(table.app, table.className), share ? table : cloneData(table))
         for (const e of entry.enums) state.enums.set(tableKey(e.app, e.name), share ? e : cloneData(e))
-        histories.push({
+        appStates.push({
           app,
           migrations: entry.migrations.map((m) => ({ app: app.name, ...m })),
           errors: [],
@@ -235,26 +218,26 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
         for (const m of entry.migrations) watch.add(m.file)
         continue
       }
-      const { history, inputs: appInputs } = await loadAppHistory(app, project, options.cache, (file) =>
+      const { appState, inputs: appInputs } = await loadAppState(app, project, options.cache, (file) =>
         hashes.textOf(file),
       )
-      for (const migration of history.migrations) watch.add(migration.file)
+      for (const migration of appState.migrations) watch.add(migration.file)
       inputs.push(appInputs)
       pure.push(true)
-      references.push(history.errors.length ? [] : referencesOf(history.migrations))
+      references.push(appState.errors.length ? [] : referencesOf(appState.migrations))
       loaded.push(at)
-      histories.push(history)
+      appStates.push(appState)
     }
   } finally {
     hashes.release()
   }
-  const interleaved = replayInGraphOrder(apps, histories, loaded, state, pure)
+  const interleaved = replayInGraphOrder(apps, appStates, loaded, state, pure)
   if (interleaved) memory?.forget()
-  for (const history of histories) errors.push(...history.errors)
+  for (const appState of appStates) errors.push(...appState.errors)
   // A history whose apps interleave is replayed as a whole each time: the cache chains apps one by one.
   if (cacheFile && errors.length === 0 && !interleaved) {
     const next = await cacheOf(project, {
-      histories,
+      appStates,
       state,
       listed,
       inputs,
@@ -265,7 +248,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
     })
     if (next) {
       if (memory) {
-        memory.history = next
+        memory.cached = next
         memory.state = state
       }
       // Files hashed again since the cache was written (touched, or hashed too soon after a change
@@ -276,7 +259,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
           (record) => !racy(record) && !old?.files.includes(record) && !old?.inputs.includes(record),
         )
       })
-      if (reusable < apps.length || refreshed) writeHistoryCache(cacheFile, next)
+      if (reusable < apps.length || refreshed) writeStateCache(cacheFile, next)
     }
   }
 
@@ -293,7 +276,7 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
   }
   return {
     project,
-    apps: histories,
+    apps: appStates,
     state,
     model,
     modelError,
@@ -312,44 +295,44 @@ async function load(options: LoadHistoryOptions, operations: boolean): Promise<P
  */
 function replayInGraphOrder(
   apps: readonly RegisteredApp[],
-  histories: readonly AppState[],
+  appStates: readonly AppState[],
   loaded: readonly number[],
   state: SchemaState,
   pure: boolean[],
 ): boolean {
-  let order: MigrationRecord[] | undefined
+  let order: MigrationHeader[] | undefined
   try {
     order = migrationOrder(
       apps,
-      histories.flatMap((h) => h.migrations),
+      appStates.flatMap((h) => h.migrations),
     )
   } catch (error) {
     const failed = userError(error)
-    const owner = histories.find((h) => h.app.name === failed.details.app) ?? histories[0]
+    const owner = appStates.find((h) => h.app.name === failed.details.app) ?? appStates[0]
     owner?.errors.push(failed)
   }
   const rank = new Map(apps.map((a, i) => [a.name, i]))
   const interleaved = order?.some((m, i, all) => i > 0 && rank.get(m.app)! < rank.get(all[i - 1]!.app)!) ?? false
   if (!interleaved || !order) {
     for (const at of loaded) {
-      const history = histories[at] as AppHistory
-      pure[at] = noForeignKeysInto(state, history.app.name)
-      if (history.errors.length > 0) continue
+      const appState = appStates[at] as RecordedAppState
+      pure[at] = noForeignKeysInto(state, appState.app.name)
+      if (appState.errors.length > 0) continue
       try {
-        replay(history.migrations, state)
+        replay(appState.migrations, state)
       } catch (error) {
-        history.errors.push(userError(error))
+        appState.errors.push(userError(error))
       }
     }
     return false
   }
-  const sound = new Set(loaded.filter((at) => histories[at]!.errors.length === 0).map((at) => apps[at]!.name))
-  for (const migration of order as HistoryMigration[]) {
+  const sound = new Set(loaded.filter((at) => appStates[at]!.errors.length === 0).map((at) => apps[at]!.name))
+  for (const migration of order as FileMigration[]) {
     if (!sound.has(migration.app)) continue
     try {
       replay([migration], state)
     } catch (error) {
-      histories.find((h) => h.app.name === migration.app)!.errors.push(userError(error))
+      appStates.find((h) => h.app.name === migration.app)!.errors.push(userError(error))
       sound.delete(migration.app)
     }
   }
@@ -397,7 +380,7 @@ async function listApp(app: RegisteredApp, hashes: FileHashes, inputs: readonly 
 async function cacheOf(
   project: LoadedProject,
   run: {
-    histories: readonly AppState[]
+    appStates: readonly AppState[]
     state: SchemaState
     listed: readonly (Listed | undefined)[]
     inputs: readonly string[][]
@@ -406,11 +389,11 @@ async function cacheOf(
     reused: readonly CachedApp[]
     hashes: FileHashes
   },
-): Promise<CachedHistory | undefined> {
+): Promise<CachedState | undefined> {
   const apps: CachedApp[] = []
   let previous = rootKey(project.configFile)
-  for (const [at, history] of run.histories.entries()) {
-    const name = history.app.name
+  for (const [at, appState] of run.appStates.entries()) {
+    const name = appState.app.name
     const tables = [...run.state.tables.values()].filter((t) => t.app === name)
     const enums = [...run.state.enums.values()].filter((e) => e.app === name)
     const reused = run.reused[at]
@@ -421,17 +404,17 @@ async function cacheOf(
       previous = reused.key
       continue
     }
-    const after = await listApp(history.app, run.hashes, run.inputs[at]!)
+    const after = await listApp(appState.app, run.hashes, run.inputs[at]!)
     const same = (a: readonly FileRecord[], b: readonly FileRecord[]) =>
       a.length === b.length && a.every((r, i) => r[0] === b[i]![0] && r[1] === b[i]![1])
-    const loaded = history.migrations.map((m) => m.file).sort()
+    const loaded = appState.migrations.map((m) => m.file).sort()
     if (
       !after ||
       !same(after.files, before.files) ||
       loaded.join('\0') !== before.files.map(([file]) => file).join('\0')
     )
       break
-    previous = appKey(previous, history.app, before.dir, after.files, after.inputs)
+    previous = appKey(previous, appState.app, before.dir, after.files, after.inputs)
     apps.push({
       name,
       key: previous,
@@ -440,14 +423,14 @@ async function cacheOf(
       dirMtimeMs: before.dirMtimeMs,
       files: after.files,
       inputs: after.inputs,
-      migrations: history.migrations.map((m) => ({
+      migrations: appState.migrations.map((m) => ({
         id: m.id,
         file: m.file,
         description: m.description,
         ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
       })),
       references: run.references[at]!,
-      renamedTables: history.renamedTables,
+      renamedTables: appState.renamedTables,
       tables,
       enums,
     })
@@ -455,32 +438,32 @@ async function cacheOf(
   return apps.length > 0 ? { configFile: project.configFile, apps } : undefined
 }
 
-async function loadAppHistory(
+async function loadAppState(
   app: RegisteredApp,
   project: LoadedProject,
   cache: LoaderCache | undefined,
   read?: (file: string) => string | undefined,
-): Promise<{ history: AppHistory; inputs: string[] }> {
-  const history: AppHistory = { app, migrations: [], errors: [], renamedTables: [] }
-  let files: LoadedMigrationFile[]
+): Promise<{ appState: RecordedAppState; inputs: string[] }> {
+  const appState: RecordedAppState = { app, migrations: [], errors: [], renamedTables: [] }
+  let files: LoadedMigration[]
   let inputs: string[]
   try {
     ;({ migrations: files, inputs } = await loadAppMigrations(app, { root: project.root, cache, read }))
   } catch (error) {
-    history.errors.push(userError(error))
-    return { history, inputs: [] }
+    appState.errors.push(userError(error))
+    return { appState, inputs: [] }
   }
   for (const file of files) {
     let manager: unknown
     try {
       manager = await runForwards(file)
     } catch (error) {
-      history.errors.push(userError(error))
+      appState.errors.push(userError(error))
       continue
     }
     const where = { app: app.name, migrationId: file.id, file: file.file }
     if (!isManagerLike(manager)) {
-      history.errors.push(
+      appState.errors.push(
         new AutoMigrationsError(
           'INVALID_MIGRATION',
           `forwards() of migration ${file.id} (${file.file}) returned ${describeValue(manager)}. End it with: return manager`,
@@ -490,7 +473,7 @@ async function loadAppHistory(
       continue
     }
     if (manager.appName !== app.name) {
-      history.errors.push(
+      appState.errors.push(
         new AutoMigrationsError(
           'INVALID_MIGRATION',
           `Migration ${file.file} is in the migrations folder of app "${app.name}" but records its operations for app "${manager.appName}". ` +
@@ -501,7 +484,7 @@ async function loadAppHistory(
       continue
     }
     if (manager.migrationId !== file.id) {
-      history.errors.push(
+      appState.errors.push(
         new AutoMigrationsError(
           'INVALID_MIGRATION',
           `Migration ${file.file} exports ID ${file.id} but its MigrationManager says ${manager.migrationId}. Use migrationId: ID.`,
@@ -510,7 +493,7 @@ async function loadAppHistory(
       )
       continue
     }
-    history.migrations.push({
+    appState.migrations.push({
       app: app.name,
       id: file.id,
       file: file.file,
@@ -521,24 +504,23 @@ async function loadAppHistory(
     for (const o of manager.operations)
       if (o.kind === 'renameTable') {
         const p = o.params as { oldClassName: string; newClassName: string }
-        history.renamedTables.push([p.oldClassName, p.newClassName])
+        appState.renamedTables.push([p.oldClassName, p.newClassName])
       }
   }
-  return { history, inputs }
+  return { appState, inputs }
 }
 
 /** A migration a session just wrote: what it records, and the exact text of its file. */
-export interface WrittenRecord extends MigrationRecord {
-  operations: readonly Operation[]
+export interface WrittenRecord extends FileMigration {
   text: string
 }
 
 /**
- * Brings a session's memory of the history cache up to date with a migration it just wrote, without
+ * Brings a session's memory of the state cache up to date with a migration it just wrote, without
  * loading anything: the written operations are replayed onto the state the last load returned, and
  * the app's key (and every later app's) is computed again with the new file. The next load then
  * finds everything as it is on disk and reuses it, instead of loading the app's migrations and
- * every later app's again (see history-cache.ts).
+ * every later app's again (see state-cache.ts).
  *
  * That is the replay a load would do when the app references no app after it (their replays come
  * after its migrations and could change its tables), and, if the migration renames (which makes
@@ -547,17 +529,17 @@ export interface WrittenRecord extends MigrationRecord {
  * the next load is a plain one. `saveRemembered` then writes it to disk.
  */
 export function rememberWritten(
-  history: ProjectState,
-  memory: HistoryMemory,
+  appState: ProjectState,
+  memory: StateMemory,
   written: readonly WrittenRecord[],
 ): boolean {
-  const cached = memory.history
-  if (!cached || memory.state !== history.state || written.length === 0) return false
-  const state = history.state
+  const cached = memory.cached
+  if (!cached || memory.state !== appState.state || written.length === 0) return false
+  const state = appState.state
   try {
     for (const migration of written) {
       const at = cached.apps.findIndex((a) => a.name === migration.app)
-      const app = history.apps[at]?.app
+      const app = appState.apps[at]?.app
       const entry = cached.apps[at]
       const before = new Set(cached.apps.slice(0, at).map((a) => a.name))
       const record = memory.hashes.wrote(migration.file, migration.text)
@@ -597,7 +579,7 @@ export function rememberWritten(
       let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key
       for (let j = at; j < cached.apps.length; j++) {
         const next = cached.apps[j]!
-        const registered = history.apps[j]?.app
+        const registered = appState.apps[j]?.app
         if (!registered || registered.name !== next.name) throw new Error('not the remembered history')
         next.key = appKey(previous, registered, next.dir ?? undefined, next.files, next.inputs)
         previous = next.key
@@ -610,17 +592,17 @@ export function rememberWritten(
   return true
 }
 
-/** Writes a session's memory of the history cache to disk (after `rememberWritten`). */
-export function saveRemembered(project: LoadedProject, memory: HistoryMemory): void {
-  if (memory.history?.configFile === project.configFile)
-    writeHistoryCache(historyCacheFile(project.root, project.configFile), memory.history)
+/** Writes a session's memory of the state cache to disk (after `rememberWritten`). */
+export function saveRemembered(project: LoadedProject, memory: StateMemory): void {
+  if (memory.cached?.configFile === project.configFile)
+    writeStateCache(stateCacheFile(project.root, project.configFile), memory.cached)
 }
 
-/** The app of `history` by name, or a USAGE error listing the apps there are. */
-export function requireApp<A extends AppState>(history: ProjectState<A>, name: string): A {
-  const found = history.apps.find((a) => a.app.name === name)
+/** The app of `replayed` by name, or a USAGE error listing the apps there are. */
+export function requireApp<A extends AppState>(appState: ProjectState<A>, name: string): A {
+  const found = appState.apps.find((a) => a.app.name === name)
   if (found) return found
-  const names = history.apps.map((a) => a.app.name)
+  const names = appState.apps.map((a) => a.app.name)
   throw new AutoMigrationsError(
     'USAGE',
     `No app is named "${name}". ${names.length ? `The apps are: ${names.join(', ')}.` : 'The config lists no apps yet: create one with npx auto-migrations app new <name>.'}`,

@@ -508,7 +508,7 @@ describe('auto-migrations backwards (failures)', () => {
   })
 })
 
-describe('the database the runner commands use', () => {
+describe('the database forwards, backwards and status use', () => {
   it("uses the config's database, and --database overrides it", async () => {
     const configured = await freshDatabase()
     const other = await freshDatabase()

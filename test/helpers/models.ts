@@ -1,4 +1,4 @@
-/** Helpers for engine tests: model → snapshot, diff → replay, generated files → operations. */
+/** Helpers for differ and replay tests: model → snapshot, diff → replay, generated files → operations. */
 import { createRegistry } from '../../src/model/registry.js'
 import { type App, defineApp } from '../../src/model/define.js'
 import { diffApp, type DiffOptions, type AppDiff } from '../../src/core/differ/diff.js'

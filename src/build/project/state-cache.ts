@@ -1,5 +1,5 @@
 /**
- * The history cache: what a project's migrations replay to (each app's tables and enums, and each
+ * The project state cache: what a project's migrations replay to (each app's tables and enums, and each
  * migration's ID, file and description), kept between runs in
  * `<root>/node_modules/.auto-migrations/cache/` (never committed, out of watchers' way), so that a
  * `check`, a build or a dev server start whose migrations did not change neither bundles, runs nor
@@ -7,7 +7,7 @@
  *
  * Keyed by contents: app N's key hashes app N-1's key, the app's name, dependencies and migrations
  * folder, and the path and content hash of each of its migration files and of the local files they
- * import, with the engine's build (version). A changed, added or removed migration file changes its
+ * import, with the tool's build (version). A changed, added or removed migration file changes its
  * app's key and every later app's (the order of apps is in the chain); the apps before it are taken
  * from the cache and only the rest are loaded and replayed.
  *
@@ -27,27 +27,19 @@ import { createHash } from 'node:crypto'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { RegisteredApp } from '../../model/registry.js'
+import type { MigrationHeader } from '../../core/operations/migration.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../../core/state/snapshot.js'
-import { ENGINE_BUILD } from '../../version.js'
+import { TOOL_BUILD } from '../../version.js'
 import type { DependentReference } from './references.js'
 
-export { diskCachesEnabled as historyCacheEnabled } from '../../version.js'
+export { diskCachesEnabled as stateCacheEnabled } from '../../version.js'
 
 /** Changes whenever the file's layout does. */
 const FORMAT = 4
 
 /** A stat within this long of the hash (ms) does not vouch for the hash. */
 export const RACY_MS = 2000
-
-/** What the cache keeps of one migration: what reports and new migration IDs need. */
-export interface CachedMigration {
-  id: string
-  file: string
-  description: string
-  /** The file's `DEPENDS_ON`; absent for a file written before it existed. */
-  dependsOn?: Record<string, string> | undefined
-}
 
 /** A file's path, content hash, size, mtimeMs, ctimeMs, inode and when it was hashed (epoch ms). */
 export type FileRecord = [
@@ -80,7 +72,8 @@ export interface CachedApp {
   files: FileRecord[]
   /** Local files other than the migrations that loading them read (helpers), sorted. */
   inputs: FileRecord[]
-  migrations: CachedMigration[]
+  /** What reports and new migration IDs need of each migration (its app is this one). */
+  migrations: Omit<MigrationHeader, 'app'>[]
   /** Foreign keys the app's migrations point at other apps' tables (see references.ts). */
   references: DependentReference[]
   /** Its migrations' table renames (old class name, new), in order. */
@@ -90,24 +83,24 @@ export interface CachedApp {
   enums: EnumSnapshot[]
 }
 
-export interface CachedHistory {
+export interface CachedState {
   configFile: string
   apps: CachedApp[]
 }
 
 /** Where the cache of the project with this config lives. */
-export function historyCacheFile(root: string, configFile: string): string {
+export function stateCacheFile(root: string, configFile: string): string {
   const id = createHash('sha1').update(configFile).digest('hex').slice(0, 12)
-  return path.join(tempDirOf(root), 'cache', `history-${id}.json`)
+  return path.join(tempDirOf(root), 'cache', `state-${id}.json`)
 }
 
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex')
 
 /**
- * The cache in `file`, or undefined when there is none, it was written by another engine build or
+ * The cache in `file`, or undefined when there is none, it was written by another build of the tool or
  * layout, or it fails its integrity hash (then it is not trusted at all).
  */
-export function readHistoryCache(file: string, configFile: string): CachedHistory | undefined {
+export function readStateCache(file: string, configFile: string): CachedState | undefined {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -124,11 +117,11 @@ export function readHistoryCache(file: string, configFile: string): CachedHistor
   } catch {
     return undefined
   }
-  const cached = data as { format?: unknown; engine?: unknown; history?: CachedHistory } | null
-  if (!cached || cached.format !== FORMAT || cached.engine !== ENGINE_BUILD || !cached.history) return undefined
-  const history = cached.history
-  if (history.configFile !== configFile || !Array.isArray(history.apps)) return undefined
-  return history
+  const read = data as { format?: unknown; build?: unknown; state?: CachedState } | null
+  if (!read || read.format !== FORMAT || read.build !== TOOL_BUILD || !read.state) return undefined
+  const cached = read.state
+  if (cached.configFile !== configFile || !Array.isArray(cached.apps)) return undefined
+  return cached
 }
 
 /**
@@ -136,11 +129,11 @@ export function readHistoryCache(file: string, configFile: string): CachedHistor
  * `Infinity`, a bigint, a Date) make it give up quietly: the cache is an optimisation, and the next
  * run replays as if there were none.
  */
-export function writeHistoryCache(file: string, history: CachedHistory): void {
+export function writeStateCache(file: string, state: CachedState): void {
   let payload: string
   try {
-    if (!isExactJson(history)) throw new Error('not JSON')
-    payload = JSON.stringify({ format: FORMAT, engine: ENGINE_BUILD, history })
+    if (!isExactJson(state)) throw new Error('not JSON')
+    payload = JSON.stringify({ format: FORMAT, build: TOOL_BUILD, state })
   } catch {
     rmSync(file, { force: true })
     return
@@ -181,9 +174,9 @@ function isExactJson(value: unknown): boolean {
   }
 }
 
-/** The key of the project's history before its first app: the engine and the config. */
+/** The key of the project state before its first app: the tool's build and the config. */
 export function rootKey(configFile: string): string {
-  return sha1(`auto-migrations history ${FORMAT} ${ENGINE_BUILD}\0${configFile}`)
+  return sha1(`auto-migrations state ${FORMAT} ${TOOL_BUILD}\0${configFile}`)
 }
 
 /** App N's key (see the top of this file), from app N-1's and its files' records. */
@@ -332,17 +325,17 @@ export function referencesOnly(state: SchemaState, app: string, earlier: Readonl
 }
 
 /**
- * What a session keeps between its loads: the last history it loaded or wrote (instead of reading
+ * What a session keeps between its loads: the last state it loaded or wrote (instead of reading
  * the file again), and the content hashes of the files it has seen.
  */
-export class HistoryMemory {
-  history: CachedHistory | undefined
-  /** The state `history` describes (the one the last load returned; its tables are shared). */
+export class StateMemory {
+  cached: CachedState | undefined
+  /** The state `cached` describes (the one the last load returned; its tables are shared). */
   state: SchemaState | undefined
   hashes = new FileHashes()
 
   forget(): void {
-    this.history = undefined
+    this.cached = undefined
     this.state = undefined
     this.hashes = new FileHashes()
   }

@@ -1,5 +1,5 @@
 /**
- * The runner commands on the embedded database (PGlite) of a project that configures none,
+ * `forwards`, `backwards` and `status` and status on the embedded database (PGlite) of a project that configures none,
  * `.auto-migrations/db`: every command lets go of it when it ends (no handle left in the process,
  * no lock file left behind), so the next command, a dev server or this test can open it.
  * (Creating the directory on first use is test/runtime/embedded.test.ts's; here it is seeded from
@@ -53,7 +53,7 @@ async function embeddedTables(dir: string): Promise<string[]> {
   }
 }
 
-describe('runner commands on the embedded database', () => {
+describe('forwards, backwards and status on the embedded database', () => {
   it('forwards creates .auto-migrations/db and the tables; status, a failing migration and backwards work on it; each command releases it', async () => {
     const p = await project('cli-blog')
     const dir = p.file('.auto-migrations/db')
