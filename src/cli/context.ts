@@ -17,7 +17,11 @@ export interface CommandContext {
   io: CliIo
   /** The project root: the config file's folder (the working directory when there is no config yet). */
   root: string
-  /** The config file, absolute; undefined only for a command that creates it (`app new`) when none exists. */
+  /**
+   * `--config`, resolved (absolute): the config file. Undefined for the config found walking up,
+   * which is the first of the default names in `root` (so that caches keyed by the config as asked
+   * for are shared with the plugin's default), and for `app new` when there is none yet.
+   */
   config: string | undefined
   /**
    * `--database`: overrides the config's `database` for commands that open one (the runner
@@ -83,7 +87,8 @@ async function locateProject(
   createsConfig: boolean,
 ): Promise<{ root: string; config: string | undefined }> {
   try {
-    const file = explicit === undefined ? await findConfigFileUp(cwd) : await findConfigFile(cwd, explicit)
+    if (explicit === undefined) return { root: path.dirname(await findConfigFileUp(cwd)), config: undefined }
+    const file = await findConfigFile(cwd, explicit)
     return { root: path.dirname(file), config: file }
   } catch (error) {
     if (!createsConfig || !isAutoMigrationsError(error, 'CONFIG_NOT_FOUND')) throw error
