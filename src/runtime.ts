@@ -16,7 +16,7 @@ export type {
   RollbackResult,
 } from './runtime/runner.js'
 export { openEngine } from './runtime/engines/open.js'
-export type { DatabaseOption, Engine, Queryable, QueryResult } from './runtime/engines/engine.js'
+export type { DatabaseOption, Engine, PgPoolConfig, Queryable, QueryResult } from './runtime/engines/engine.js'
 export { introspect } from './runtime/introspect.js'
 export { MigrationManager } from './core/operations/manager.js'
 export { sql } from './core/state/sql.js'

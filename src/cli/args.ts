@@ -30,7 +30,7 @@ export function parseArgs(argv: readonly string[], specs: OptionSpecs): ParsedAr
     }
     const eq = arg.indexOf('=')
     const raw = eq >= 0 ? arg.slice(0, eq) : arg
-    const name = raw === '-h' ? 'help' : raw.replace(/^--?/, '')
+    const name = raw === '-h' ? 'help' : raw === '-v' ? 'version' : raw.replace(/^--?/, '')
     const type = specs[name]
     if (type === undefined) throw new AutoMigrationsError('USAGE', `Unknown option ${raw}.`, { option: raw })
     if (type === 'boolean') {

@@ -15,12 +15,19 @@ import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
 import { type Command, createContext } from './context.js'
 import { type CliIo, processIo } from './io.js'
+import { packageVersion } from './package-version.js'
 import { errorJson, formatError, jsonText, stackLines } from './report.js'
 
 export type { CliIo } from './io.js'
 
 /** Options every command takes. `--database` is read by the commands that open a database. */
-const GLOBAL_OPTIONS: OptionSpecs = { config: 'string', database: 'string', trace: 'boolean', help: 'boolean' }
+const GLOBAL_OPTIONS: OptionSpecs = {
+  config: 'string',
+  database: 'string',
+  trace: 'boolean',
+  help: 'boolean',
+  version: 'boolean',
+}
 
 export const COMMANDS: readonly Command[] = [appNewCommand, newCommand, ...runCommands, checkCommand, sqlCommand]
 
@@ -32,12 +39,21 @@ export function helpText(): string {
     ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     'Options for every command:',
-    '  --config FILE      the registry file (default: migrations.config.ts, .mts, .js or .mjs)',
+    '  --config FILE      the registry file (default: the first migrations.config.ts, .mts, .js or .mjs',
+    '                     in the working directory or a folder above it); the project root is its folder',
     "  --database URL     the database to use instead of the config's (postgres://… or pglite:DIR)",
     '  --trace            print stack traces with errors',
     '  --help             this help',
+    '  --version, -v      print the version',
     '',
   ].join('\n')
+}
+
+/** `--version` or `-v` among the options (before a `--`). */
+function asksVersion(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  const options = end < 0 ? argv : argv.slice(0, end)
+  return options.includes('--version') || options.includes('-v')
 }
 
 /** The command `argv` names: its words are the first positionals (global options may come before). */
@@ -68,6 +84,10 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   let json = false
   try {
     const command = findCommand(argv)
+    if (asksVersion(argv)) {
+      fullIo.stdout(`${packageVersion()}\n`)
+      return 0
+    }
     if (!command) {
       const first = argv.find((a) => !a.startsWith('-'))
       if (first === undefined || first === 'help') {
@@ -88,11 +108,13 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     // The command's own words are not its arguments.
     let skip = command.words.length
     args.positionals = args.positionals.filter(() => skip-- <= 0)
-    const ctx = createContext(fullIo, args)
     if (args.options.help === true) {
-      ctx.out(`Usage: auto-migrations ${command.usage}\n\n${[command.summary, ...(command.help ?? [])].join('\n')}`)
+      fullIo.stdout(
+        `Usage: auto-migrations ${command.usage}\n\n${[command.summary, ...(command.help ?? [])].join('\n')}\n`,
+      )
       return 0
     }
+    const ctx = await createContext(fullIo, args, { createsConfig: command.createsConfig === true })
     return await command.run(ctx, args)
   } catch (error) {
     if (json) fullIo.stdout(jsonText({ error: errorJson(error) }))

@@ -3,7 +3,7 @@
  * to report, which file changes matter, and what the virtual module contains. ./index.ts only
  * translates each bundler's hooks and reporting channels into calls on this class.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CONFIG_FILE_NAMES } from '../build/loader/config-file.js'
 import type { ProjectSession } from '../build/project/session.js'
@@ -53,6 +53,20 @@ export interface CoreSettings {
 }
 
 type FileEvent = 'create' | 'update' | 'delete'
+
+/**
+ * The folder of the config file the `config` option names (a folder named is that folder); without
+ * the option, the config is looked for in the bundler's root, which is then its folder.
+ */
+export function configRootOf(root: string, configFile: string | undefined): string {
+  if (configFile === undefined) return root
+  try {
+    if (statSync(configFile).isDirectory()) return configFile
+  } catch {
+    // Not there yet: the session waits for it to be created, in its folder.
+  }
+  return path.dirname(configFile)
+}
 
 const LOADABLE = /\.(?:[cm]?ts|[cm]?js)$/
 
@@ -239,7 +253,9 @@ export class PluginCore {
     if (this.session === undefined) {
       const { mode, options } = this.configured()
       const configFile = options.config === undefined ? undefined : path.resolve(mode.root, options.config)
-      const opening = this.settings.openSession({ root: mode.root, configFile })
+      // The project root is the config's folder, as in the CLI: the embedded database, `{ pglite: dir }`
+      // and the runtime's root all follow the config, not the bundler's root.
+      const opening = this.settings.openSession({ root: configRootOf(mode.root, configFile), configFile })
       // A failed open is not kept: the user may be about to create the registry.
       opening.catch(() => {
         if (this.session === opening) this.session = undefined

@@ -15,8 +15,9 @@ export interface VirtualModuleInput {
   /** Absolute path of the registry file: its default export carries `database`. */
   configFile: string
   /**
-   * Absolute project root: the runtime places the embedded database under it, and in dev it is how
-   * the app's handle and the plugin's find each other.
+   * Absolute project root, the config file's folder: the runtime places the embedded database under
+   * it (and resolves `{ pglite: dir }` against it), and in dev it is how the app's handle and the
+   * plugin's find each other.
    */
   root: string
   apps: VirtualModuleApp[]

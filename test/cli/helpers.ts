@@ -8,9 +8,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { main } from '../../src/cli/main.js'
+import { PGlite } from '@electric-sql/pglite'
+import { openEmbeddedDatabase } from '../../src/runtime/engines/pglite.js'
 import { LOCK_TABLE } from '../../src/runtime/engines/lease.js'
 import { PROGRESS_TABLE } from '../../src/runtime/history.js'
-import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
+import { freshPglite, type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -26,6 +28,8 @@ export interface RunOptions {
   /** Answers to questions, in order; when given, the CLI behaves as if it had a terminal. */
   answers?: string[]
   now?: Date
+  /** The working directory to run from: relative to the project root, or absolute (default: the root). */
+  cwd?: string
 }
 
 export interface Project {
@@ -70,7 +74,7 @@ export async function project(name: string | null): Promise<Project> {
       const asked: string[] = []
       const answers = options.answers ? [...options.answers] : undefined
       const code = await main(argv, {
-        cwd: root,
+        cwd: path.resolve(root, options.cwd ?? '.'),
         stdout: (text) => {
           stdout += text
         },
@@ -113,6 +117,28 @@ export async function removeProjects(): Promise<void> {
  */
 export const madeByMigrations = (tables: readonly string[]): string[] =>
   tables.filter((t) => t !== LOCK_TABLE && t !== PROGRESS_TABLE)
+
+/** An initialised, empty data directory in `dir`, as the first use of the embedded database leaves it (saves initdb). */
+export async function seedEmbeddedDatabase(dir: string): Promise<void> {
+  const memory = await freshPglite()
+  const seed = await memory.dumpDataDir('none')
+  await memory.close()
+  await mkdir(path.dirname(dir), { recursive: true })
+  await (await PGlite.create(dir, { loadDataDir: seed })).close()
+}
+
+/** The tables of the embedded database in `dir`, opened the way the product opens it (lock included). */
+export async function embeddedTables(dir: string): Promise<string[]> {
+  const handle = await openEmbeddedDatabase(dir)
+  try {
+    const { rows } = await handle.db.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+    )
+    return madeByMigrations(rows.map((r) => r.table_name))
+  } finally {
+    await handle.release()
+  }
+}
 
 export const MIGRATION_FILE = /^blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts$/
 

@@ -1,18 +1,15 @@
 /**
- * `forwards`, `backwards` and `status` and status on the embedded database (PGlite) of a project that configures none,
+ * `forwards`, `backwards` and `status` on the embedded database (PGlite) of a project that configures none,
  * `.auto-migrations/db`: every command lets go of it when it ends (no handle left in the process,
  * no lock file left behind), so the next command, a dev server or this test can open it.
  * (Creating the directory on first use is test/runtime/embedded.test.ts's; here it is seeded from
  * the tests' initialised data directory, which saves initdb: up to 10 s on a busy machine.)
  */
 import { existsSync } from 'node:fs'
-import { cp, mkdir } from 'node:fs/promises'
-import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import { cp } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import { embeddedDatabaseRefs, openEmbeddedDatabase } from '../../src/runtime/engines/pglite.js'
-import { freshPglite } from '../helpers/databases.js'
-import { madeByMigrations, project, removeProjects } from './helpers.js'
+import { embeddedDatabaseRefs } from '../../src/runtime/engines/pglite.js'
+import { embeddedTables, project, removeProjects, seedEmbeddedDatabase } from './helpers.js'
 
 afterEach(removeProjects)
 
@@ -30,28 +27,6 @@ export async function forwards() {
   return manager
 }
 `
-
-/** An initialised, empty data directory in `dir`, as the first use of the embedded database leaves it. */
-async function seedEmbeddedDatabase(dir: string): Promise<void> {
-  const memory = await freshPglite()
-  const seed = await memory.dumpDataDir('none')
-  await memory.close()
-  await mkdir(path.dirname(dir), { recursive: true })
-  await (await PGlite.create(dir, { loadDataDir: seed })).close()
-}
-
-/** The tables of the embedded database in `dir`, opened the way the product opens it (lock included). */
-async function embeddedTables(dir: string): Promise<string[]> {
-  const handle = await openEmbeddedDatabase(dir)
-  try {
-    const { rows } = await handle.db.query<{ table_name: string }>(
-      "select table_name from information_schema.tables where table_schema = 'public' order by 1",
-    )
-    return madeByMigrations(rows.map((r) => r.table_name))
-  } finally {
-    await handle.release()
-  }
-}
 
 describe('forwards, backwards and status on the embedded database', () => {
   it('forwards creates .auto-migrations/db and the tables; status, a failing migration and backwards work on it; each command releases it', async () => {
@@ -94,7 +69,8 @@ describe('forwards, backwards and status on the embedded database', () => {
     released()
     expect(await embeddedTables(dir)).toEqual(['auto_migrations'])
 
-    // --database pglite:DIR is another embedded database, relative to the project: there ID1 still ran.
+    // --database pglite:DIR is another embedded database, relative to the working directory (the
+    // project here): there ID1 still ran.
     const other = await p.run(['status', '--database', 'pglite:.other-db'])
     expect(other.code).toBe(0)
     expect(other.stdout).toMatch(new RegExp(`^blog\\s+${ID1}\\s+ran\\s`, 'm'))

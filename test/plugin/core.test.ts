@@ -2,7 +2,7 @@
  * PluginCore without a bundler: which file events lead to a new diff, how a one-off build with
  * `onDiff: 'emit'` reports, and what a failed registry does to the virtual module.
  */
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
@@ -189,5 +189,32 @@ describe('one-off builds', () => {
     await expect(failing.loadVirtualModule()).rejects.toThrow(
       'virtual:auto-migrations cannot be generated. 1 problem in the migration history or the registry:\n  - [CONFIG_NOT_FOUND]',
     )
+  })
+})
+
+describe('the project root is the config file’s folder', () => {
+  it('a `config` option in a subfolder opens the session there (the embedded database and { pglite } follow it)', async () => {
+    const root = await scratchProject()
+    // A folder named by `config` is searched: it is the root. A file (there or not yet) gives its folder.
+    await mkdir(path.join(root, 'db'), { recursive: true })
+    const opened: { root: string; configFile?: string }[] = []
+    const open = async (options: { root: string; configFile?: string }) => {
+      opened.push(options)
+      throw new AutoMigrationsError('CONFIG_NOT_FOUND', 'recorded')
+    }
+    for (const config of [undefined, 'db/migrations.config.ts', 'db']) {
+      const core = new PluginCore({
+        options: config === undefined ? {} : { config },
+        virtualModuleId: 'virtual:auto-migrations',
+        runtimeId: 'unplugin-auto-migrations/runtime',
+        openSession: open,
+        debounceMs: 20,
+      })
+      cores.push(core)
+      core.configure({ root, watchMode: false, devServer: false })
+      await expect(core.loadVirtualModule()).rejects.toThrow('recorded')
+    }
+    expect(opened.map((o) => o.root)).toEqual([root, path.join(root, 'db'), path.join(root, 'db')])
+    expect(opened[1]?.configFile).toBe(path.join(root, 'db/migrations.config.ts'))
   })
 })

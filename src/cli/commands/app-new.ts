@@ -131,6 +131,7 @@ export const appNewCommand: Command = {
   usage: 'app new <name>',
   summary: 'scaffold src/<name>/app.ts, tables.ts and migrations/, and register the app in the config',
   options: {},
+  createsConfig: true,
   async run(ctx, args) {
     const [name, ...extra] = args.positionals
     if (!name) throw new AutoMigrationsError('USAGE', 'Which name? Usage: auto-migrations app new <name>')

@@ -3,7 +3,6 @@
  * server, PGlite for the embedded database). The runner, the history table and introspection only
  * talk to this interface.
  */
-import type { PoolConfig } from 'pg'
 import type { Queryable } from '../../core/state/queryable.js'
 
 export type { Queryable, QueryResult } from '../../core/state/queryable.js'
@@ -63,10 +62,55 @@ export interface Engine extends Queryable {
   close(): Promise<void>
 }
 
+/**
+ * A `pg` pool config, typed here by its shape so that the published types need no `@types/pg`
+ * (a project that never installed it still compiles them without `skipLibCheck`). Every option of
+ * `pg`'s `PoolConfig` (8.x) is listed; a `PoolConfig` value is accepted as is. Callbacks that `pg`
+ * calls with its own objects take them as `unknown` here.
+ */
+export interface PgPoolConfig {
+  user?: string | undefined
+  database?: string | undefined
+  password?: string | (() => string | Promise<string>) | undefined
+  port?: number | undefined
+  host?: string | undefined
+  connectionString?: string | undefined
+  keepAlive?: boolean | undefined
+  stream?(): unknown
+  statement_timeout?: false | number | undefined
+  /** `true`, `false`, or Node's `tls.ConnectionOptions`. */
+  ssl?: boolean | object | undefined
+  enableChannelBinding?: boolean | undefined
+  sslnegotiation?: 'postgres' | 'direct' | undefined
+  query_timeout?: number | undefined
+  lock_timeout?: number | undefined
+  keepAliveInitialDelayMillis?: number | undefined
+  idle_in_transaction_session_timeout?: number | undefined
+  application_name?: string | undefined
+  fallback_application_name?: string | undefined
+  connectionTimeoutMillis?: number | undefined
+  /** `pg`'s `CustomTypesConfig`. */
+  types?: object | undefined
+  options?: string | undefined
+  client_encoding?: string | undefined
+  pipeline?: boolean | undefined
+  max?: number | undefined
+  min?: number | undefined
+  idleTimeoutMillis?: number | undefined | null
+  log?(...messages: unknown[]): void
+  Promise?: PromiseConstructorLike | undefined
+  allowExitOnIdle?: boolean | undefined
+  maxUses?: number | undefined
+  maxLifetimeSeconds?: number | undefined
+  Client?: (new () => unknown) | undefined
+  onConnect?(client: unknown): void
+  verify?(client: unknown, done: (err?: Error) => void): void
+}
+
 /** What `database` in the config, `--database` and `migrate(db)` accept. */
 export type DatabaseOption =
   | string
-  | PoolConfig
+  | PgPoolConfig
   | { pglite: string }
   | Engine
   /** A `pg.Pool`, a `pg.Client` or a PGlite instance, used as is (never closed by us). */

@@ -13,11 +13,17 @@ import type { DatabaseOption, Engine } from './engine.js'
 import { PgEngine, type PgSource } from './pg.js'
 import { PgliteEngine } from './pglite.js'
 
-/** Where the embedded database lives when no database is configured, relative to the project root. */
+/**
+ * Where the embedded database lives when no database is configured, relative to the project root:
+ * the config file's folder for the CLI, the plugin and the virtual module's runtime.
+ */
 export const DEFAULT_EMBEDDED_DIR = '.auto-migrations/db'
 
 export interface OpenEngineOptions {
-  /** The project root: `{ pglite: dir }`, `pglite:dir` and the default embedded directory are relative to it. */
+  /**
+   * The project root (the config file's folder): `{ pglite: dir }`, `pglite:dir` and the default
+   * embedded directory are relative to it.
+   */
   root: string
   /** Postgres: how long to wait for a connection before CONNECT_TIMEOUT (default 15 s, or the URL's connect_timeout). */
   connectTimeoutMs?: number

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { findConfigFile } from '../../../src/build/loader/index.js'
+import { findConfigFileUp } from '../../../src/build/loader/config-file.js'
 import { rejection } from './errors.js'
 import { type FixtureProject, fixtureProject } from './fixture.js'
 
@@ -46,5 +47,15 @@ describe('findConfigFile', () => {
     const error = await rejection(findConfigFile(project.root, 'nope.config.ts'))
     expect(error.code).toBe('CONFIG_NOT_FOUND')
     expect(error.message).toContain(project.file('nope.config.ts'))
+  })
+
+  test('findConfigFileUp: the working directory first, then each folder above it', async () => {
+    project = await fixtureProject(null)
+    await project.write('migrations.config.ts', '')
+    await project.write('a/b/c/file.txt', '')
+    expect(await findConfigFileUp(project.file('a/b/c'))).toBe(project.file('migrations.config.ts'))
+    await project.write('a/migrations.config.mjs', '')
+    expect(await findConfigFileUp(project.file('a/b/c'))).toBe(project.file('a/migrations.config.mjs'))
+    expect(await findConfigFileUp(project.root)).toBe(project.file('migrations.config.ts'))
   })
 })
