@@ -32,12 +32,20 @@ type TableStatics = typeof Table
 export interface ModelSnapshot {
   snapshot: SnapshotData
   hints: RenameHints
+  /**
+   * Primary key columns (`app.Class.property`) declared without `default`: they get no implicit
+   * default, and take the one an older history recorded (`withRecordedKeyDefaults`).
+   */
+  keysWithoutDefault?: ReadonlySet<string>
 }
 
 const TEXT: ColumnClassName[] = ['Varchar', 'Char', 'Text']
 const NUMBERS: ColumnClassName[] = ['SmallInt', 'Integer', 'BigInt', 'Real', 'DoublePrecision', 'Numeric']
 
-/** Piccolo's defaults when none is given and the column is NOT NULL: '' for text, 0 for numbers, false. */
+/**
+ * Piccolo's defaults when none is given and the column is NOT NULL: '' for text, 0 for numbers, false.
+ * Never for a primary key column (a key value nobody gives is a bug, not a 0).
+ */
 function implicitDefault(columnClass: ColumnClassName): DefaultValue {
   if (TEXT.includes(columnClass)) return ''
   if (NUMBERS.includes(columnClass)) return 0
@@ -129,6 +137,7 @@ interface ReadContext {
   app: string
   enums: Map<string, EnumSnapshot>
   hints: RenameHints
+  keysWithoutDefault: Set<string>
   /** FK targets resolved after every table is read (the target's primary key may be implicit). */
   pendingForeignKeys: { table: TableSnapshot; column: ColumnSnapshot; fk: ForeignKey<boolean> }[]
 }
@@ -137,7 +146,7 @@ function readColumn(
   name: string,
   column: Column<unknown, boolean>,
   table: TableSnapshot,
-  cls: TableClass,
+  inCompositeKey: boolean,
   ctx: ReadContext,
 ): ColumnSnapshot {
   const o = column.options
@@ -147,9 +156,15 @@ function readColumn(
   const isFk = column.columnClass === 'ForeignKey'
   const nullable = o.null ?? isFk
   const explicitDefault = o.default !== undefined
+  const key = inCompositeKey || o.primaryKey === true
+  if (key && !explicitDefault) ctx.keysWithoutDefault.add(`${ctx.app}.${table.className}.${name}`)
   const params: ColumnParams = {
     null: nullable,
-    default: (explicitDefault ? o.default : nullable ? null : implicitDefault(column.columnClass)) as DefaultValue,
+    default: (explicitDefault
+      ? o.default
+      : nullable || key
+        ? null
+        : implicitDefault(column.columnClass)) as DefaultValue,
     primaryKey: o.primaryKey ?? false,
     unique: o.unique ?? false,
     index: o.index ?? false,
@@ -192,7 +207,6 @@ function readColumn(
   const snapshot: ColumnSnapshot = { name, dbColumnName, columnClass: column.columnClass, params }
   if (isFk) ctx.pendingForeignKeys.push({ table, column: snapshot, fk: column as ForeignKey<boolean> })
   if (o.renamedFrom) ctx.hints.columns.set(`${ctx.app}.${table.className}.${name}`, o.renamedFrom)
-  void cls
   return snapshot
 }
 
@@ -282,10 +296,11 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
       { cause: error },
     )
   }
+  const composite = Object.hasOwn(cls, 'primaryKey') ? statics.primaryKey : undefined
   const seenDb = new Map<string, string>()
   for (const [name, value] of Object.entries(instance)) {
     if (!isColumn(value)) continue
-    const column = readColumn(name, value, table, cls, ctx)
+    const column = readColumn(name, value, table, composite?.includes(name) ?? false, ctx)
     const other = seenDb.get(column.dbColumnName)
     if (other) {
       fail(
@@ -297,7 +312,6 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     seenDb.set(column.dbColumnName, name)
     table.columns.push(column)
   }
-  const composite = Object.hasOwn(cls, 'primaryKey') ? statics.primaryKey : undefined
   const columnPk = table.columns.filter((c) => c.params.primaryKey)
   if (composite && columnPk.length)
     fail(
@@ -346,6 +360,7 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
 /** Reads every registered app's tables into one snapshot (apps in dependency order). */
 export function modelSnapshot(registry: Registry): ModelSnapshot {
   const hints: RenameHints = { tables: new Map(), columns: new Map() }
+  const keysWithoutDefault = new Set<string>()
   const tables: TableSnapshot[] = []
   const enums: EnumSnapshot[] = []
   const pending: ReadContext['pendingForeignKeys'] = []
@@ -354,7 +369,14 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
   /** Physical name → class name of the first table that has it (any app). */
   const physicalNames = new Map<string, string>()
   for (const app of registry.apps) {
-    const ctx: ReadContext = { registry, app: app.name, enums: new Map(), hints, pendingForeignKeys: pending }
+    const ctx: ReadContext = {
+      registry,
+      app: app.name,
+      enums: new Map(),
+      hints,
+      keysWithoutDefault,
+      pendingForeignKeys: pending,
+    }
     for (const cls of app.tables) {
       const table = readTable(cls, ctx)
       const physical = `${table.schema}.${table.tablename}`
@@ -431,7 +453,44 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
   checkNameClashes(tables, enums)
   // Columns keep declaration order: generated files list them as the user wrote them.
   // Everything here was built by this call: sorted, not copied.
-  return { snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false, copy: false }), hints }
+  return {
+    snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false, copy: false }),
+    hints,
+    keysWithoutDefault,
+  }
+}
+
+/**
+ * Histories written before primary keys stopped getting Piccolo's implicit default recorded one
+ * (`integer DEFAULT 0 PRIMARY KEY`, `varchar DEFAULT ''`). A key column of `app` declared without
+ * `default` takes the default its history recorded when that is the implicit one, so the fix is no
+ * migration of its own (README, Decisions). Returns `model.snapshot` itself when nothing is taken.
+ */
+export function withRecordedKeyDefaults(model: ModelSnapshot, history: SnapshotData, app: string): SnapshotData {
+  const keys = model.keysWithoutDefault
+  if (!keys?.size) return model.snapshot
+  const recorded = new Map(history.tables.filter((t) => t.app === app).map((t) => [t.className, t]))
+  let changed = false
+  const tables = model.snapshot.tables.map((table) => {
+    const before = table.app === app ? recorded.get(table.className) : undefined
+    if (!before) return table
+    const pk = before.constraints.find((c) => c.kind === 'primaryKey')
+    let columns: ColumnSnapshot[] | undefined
+    table.columns.forEach((column, at) => {
+      if (!keys.has(`${app}.${table.className}.${column.name}`) || column.params.default !== null) return
+      const old = before.columns.find((c) => c.name === column.name)
+      if (!old || old.columnClass !== column.columnClass) return
+      if (!old.params.primaryKey && !(pk?.columns.includes(old.name) ?? false)) return
+      const implicit = implicitDefault(column.columnClass)
+      if (implicit === null || old.params.default !== implicit) return
+      columns ??= [...table.columns]
+      columns[at] = { ...column, params: { ...column.params, default: implicit } }
+    })
+    if (!columns) return table
+    changed = true
+    return { ...table, columns }
+  })
+  return changed ? { tables, enums: model.snapshot.enums } : model.snapshot
 }
 
 /**
