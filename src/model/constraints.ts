@@ -5,17 +5,21 @@
 import type { IndexMethod } from '../core/state/snapshot.js'
 import { type SqlExpression, isSqlExpression } from '../core/state/sql.js'
 
-export interface KeyOptions {
-  column: string
+/** What one key of an index or unique constraint takes besides the column or expression. */
+interface KeyOrder {
   order?: 'asc' | 'desc'
   nulls?: 'first' | 'last'
   opclass?: string
 }
-export type IndexKeyInput =
-  | string
-  | SqlExpression
-  | KeyOptions
-  | { expression: SqlExpression; order?: 'asc' | 'desc'; nulls?: 'first' | 'last'; opclass?: string }
+export interface KeyOptions extends KeyOrder {
+  column: string
+  expression?: never
+}
+export interface ExpressionKeyOptions extends KeyOrder {
+  expression: SqlExpression
+  column?: never
+}
+export type IndexKeyInput = string | SqlExpression | KeyOptions | ExpressionKeyOptions
 
 export interface IndexOptions {
   name?: string
@@ -38,10 +42,15 @@ export interface IndexDeclaration {
   keys: IndexKeyInput[]
   options: IndexOptions
 }
+export interface CheckOptions {
+  name?: string
+}
 export interface CheckDeclaration {
   kind: 'check'
   expression: string
   name?: string
+  /** As given (validated when the table is read: an option it doesn't know is an error). */
+  options?: CheckOptions
 }
 export type TableConstraint = UniqueDeclaration | IndexDeclaration | CheckDeclaration
 
@@ -58,23 +67,35 @@ function splitArgs<O extends object>(args: (IndexKeyInput | O)[]): { keys: Index
     : { keys: args as IndexKeyInput[], options: {} as O }
 }
 
-/** `unique('title', 'author')`, `unique('email', { nullsDistinct: false })`, `unique(sql\`lower(email)\`)`. */
+/**
+ * `unique('title', 'author')`, `unique('email', { nullsDistinct: false })`, `unique(sql\`lower(email)\`)`.
+ * Options go last and are exact: per-key options (`order`, `nulls`, `opclass`) belong on a key object.
+ */
+export function unique(...keys: IndexKeyInput[]): UniqueDeclaration
+export function unique(...args: [...keys: IndexKeyInput[], options: UniqueOptions]): UniqueDeclaration
 export function unique(...args: (IndexKeyInput | UniqueOptions)[]): UniqueDeclaration {
   const { keys, options } = splitArgs<UniqueOptions>(args)
   return { kind: 'unique', keys, options }
 }
 
-/** `index('author', 'createdAt')`, `index(sql\`lower(email)\`, { where: sql\`deleted_at is null\` })`. */
+/**
+ * `index('author', 'createdAt')`, `index(sql\`lower(email)\`, { where: sql\`deleted_at is null\` })`,
+ * `index({ column: 'createdAt', order: 'desc' })`. Options go last and are exact: per-key options
+ * (`order`, `nulls`, `opclass`) belong on a key object.
+ */
+export function index(...keys: IndexKeyInput[]): IndexDeclaration
+export function index(...args: [...keys: IndexKeyInput[], options: IndexOptions]): IndexDeclaration
 export function index(...args: (IndexKeyInput | IndexOptions)[]): IndexDeclaration {
   const { keys, options } = splitArgs<IndexOptions>(args)
   return { kind: 'index', keys, options }
 }
 
 /** `check('views >= 0')` or `check(sql\`views >= 0\`, { name: 'views_positive' })`. */
-export function check(expression: string | SqlExpression, options: { name?: string } = {}): CheckDeclaration {
+export function check(expression: string | SqlExpression, options: CheckOptions = {}): CheckDeclaration {
   return {
     kind: 'check',
     expression: typeof expression === 'string' ? expression : expression.text,
     name: options.name,
+    options,
   }
 }

@@ -32,12 +32,20 @@ type TableStatics = typeof Table
 export interface ModelSnapshot {
   snapshot: SnapshotData
   hints: RenameHints
+  /**
+   * Primary key columns (`app.Class.property`) declared without `default`: they get no implicit
+   * default, and take the one an older history recorded (`withRecordedKeyDefaults`).
+   */
+  keysWithoutDefault?: ReadonlySet<string>
 }
 
 const TEXT: ColumnClassName[] = ['Varchar', 'Char', 'Text']
 const NUMBERS: ColumnClassName[] = ['SmallInt', 'Integer', 'BigInt', 'Real', 'DoublePrecision', 'Numeric']
 
-/** Piccolo's defaults when none is given and the column is NOT NULL: '' for text, 0 for numbers, false. */
+/**
+ * Piccolo's defaults when none is given and the column is NOT NULL: '' for text, 0 for numbers, false.
+ * Never for a primary key column (a key value nobody gives is a bug, not a 0).
+ */
 function implicitDefault(columnClass: ColumnClassName): DefaultValue {
   if (TEXT.includes(columnClass)) return ''
   if (NUMBERS.includes(columnClass)) return 0
@@ -57,9 +65,67 @@ function fail(
     | 'ENUM_CONFLICT'
     | 'FK_APP_NOT_DEPENDENCY',
   message: string,
-  where: { app: string; table?: string; column?: string },
+  where: { app: string; table?: string; column?: string; option?: string },
 ): never {
   throw new AutoMigrationsError(code, message, where)
+}
+
+/** Params every column takes, and those of some classes only. */
+const COLUMN_PARAMS = ['null', 'default', 'primaryKey', 'unique', 'index', 'indexMethod', 'dbColumnName', 'renamedFrom']
+const CLASS_PARAMS: Partial<Record<ColumnClassName, string[]>> = {
+  Varchar: ['length'],
+  Char: ['length'],
+  Numeric: ['digits'],
+  Enum: ['enumSchema'],
+  ForeignKey: ['onDelete', 'onUpdate', 'targetColumn'],
+}
+const KEY_OPTIONS = ['order', 'nulls', 'opclass']
+const INDEX_OPTIONS = ['name', 'method', 'where', 'concurrently']
+const UNIQUE_OPTIONS = [...INDEX_OPTIONS, 'nullsDistinct']
+const CHECK_OPTIONS = ['name']
+/** Options of SPEC §2b that the model does not write yet: refused by name, never dropped. */
+const NOT_YET: Record<string, string> = {
+  identity: 'identity columns',
+  generated: 'generated columns',
+  collation: 'collations',
+  comment: 'comments',
+  include: 'covering indexes',
+  deferrable: 'deferrable constraints',
+  name: 'named foreign keys',
+}
+
+/**
+ * Every option of `given` must be one the declaration takes: an unknown one (a typo, or an option
+ * of something else, like `order` given to a whole index) or one not supported yet is an error that
+ * names the declaration, the option and what it takes. `false`/`undefined` for a not-yet option
+ * asks for nothing and passes.
+ */
+function checkOptions(
+  given: object,
+  accepted: readonly string[],
+  notYet: readonly string[],
+  what: string,
+  code: 'INVALID_TABLE' | 'INVALID_COLUMN',
+  where: { app: string; table: string; column?: string },
+  misplaced?: (option: string) => string | undefined,
+): void {
+  for (const [option, value] of Object.entries(given)) {
+    if (accepted.includes(option)) continue
+    if (notYet.includes(option)) {
+      if (value === undefined || value === false) continue
+      fail(
+        code,
+        `${what} has option "${option}" (${NOT_YET[option]}), which is not supported yet. Remove it, or write that part as raw SQL in a migration (manager.sql(...)).`,
+        { ...where, option },
+      )
+    }
+    const hint = misplaced?.(option)
+    fail(
+      code,
+      `${what} has option "${option}", which it does not take${hint ? `: ${hint}` : ''}. It takes: ${accepted.join(', ')}.`,
+      { ...where, option },
+    )
+  }
 }
 
 function checkIdentifier(name: string, what: string, where: { app: string; table?: string; column?: string }): void {
@@ -124,11 +190,33 @@ function arrayBase(column: Column<unknown, boolean>): ArrayBase {
   return base
 }
 
+function checkColumnParams(
+  column: Column<unknown, boolean>,
+  what: string,
+  where: { app: string; table: string; column: string },
+): void {
+  const notYet = ['identity', 'generated', 'collation', 'comment']
+  if (column.columnClass === 'ForeignKey') notYet.push('name', 'deferrable')
+  checkOptions(
+    column.options,
+    [...COLUMN_PARAMS, ...(CLASS_PARAMS[column.columnClass] ?? [])],
+    notYet,
+    what,
+    'INVALID_COLUMN',
+    where,
+  )
+  if (column.columnClass === 'Array') {
+    const base = (column as ArrayColumn).baseColumn
+    checkColumnParams(base, `The base column (${base.columnClass}) of ${what}`, where)
+  }
+}
+
 interface ReadContext {
   registry: Registry
   app: string
   enums: Map<string, EnumSnapshot>
   hints: RenameHints
+  keysWithoutDefault: Set<string>
   /** FK targets resolved after every table is read (the target's primary key may be implicit). */
   pendingForeignKeys: { table: TableSnapshot; column: ColumnSnapshot; fk: ForeignKey<boolean> }[]
 }
@@ -137,19 +225,26 @@ function readColumn(
   name: string,
   column: Column<unknown, boolean>,
   table: TableSnapshot,
-  cls: TableClass,
+  inCompositeKey: boolean,
   ctx: ReadContext,
 ): ColumnSnapshot {
   const o = column.options
-  const dbColumnName = o.dbColumnName ?? snakeCase(name)
   const where = { app: ctx.app, table: table.className, column: name }
+  checkColumnParams(column, `Column ${table.className}.${name} (${column.columnClass})`, where)
+  const dbColumnName = o.dbColumnName ?? snakeCase(name)
   checkIdentifier(dbColumnName, `Column name of ${table.className}.${name}`, where)
   const isFk = column.columnClass === 'ForeignKey'
   const nullable = o.null ?? isFk
   const explicitDefault = o.default !== undefined
+  const key = inCompositeKey || o.primaryKey === true
+  if (key && !explicitDefault) ctx.keysWithoutDefault.add(`${ctx.app}.${table.className}.${name}`)
   const params: ColumnParams = {
     null: nullable,
-    default: (explicitDefault ? o.default : nullable ? null : implicitDefault(column.columnClass)) as DefaultValue,
+    default: (explicitDefault
+      ? o.default
+      : nullable || key
+        ? null
+        : implicitDefault(column.columnClass)) as DefaultValue,
     primaryKey: o.primaryKey ?? false,
     unique: o.unique ?? false,
     index: o.index ?? false,
@@ -192,7 +287,6 @@ function readColumn(
   const snapshot: ColumnSnapshot = { name, dbColumnName, columnClass: column.columnClass, params }
   if (isFk) ctx.pendingForeignKeys.push({ table, column: snapshot, fk: column as ForeignKey<boolean> })
   if (o.renamedFrom) ctx.hints.columns.set(`${ctx.app}.${table.className}.${name}`, o.renamedFrom)
-  void cls
   return snapshot
 }
 
@@ -209,7 +303,17 @@ function keyOf(input: IndexKeyInput, table: TableSnapshot, where: { app: string;
   }
   if (typeof input === 'string') return { column: known(input) }
   if (isSqlExpression(input)) return { expression: input.text }
-  const key: IndexKey = 'column' in input ? { column: known(input.column) } : { expression: input.expression.text }
+  const kind = input.column !== undefined ? 'column' : 'expression'
+  checkOptions(
+    input,
+    [kind, ...KEY_OPTIONS],
+    [],
+    `A key of a constraint on table ${table.className}`,
+    'INVALID_TABLE',
+    where,
+  )
+  const key: IndexKey =
+    input.column !== undefined ? { column: known(input.column) } : { expression: input.expression.text }
   if (input.order) key.order = input.order
   if (input.nulls) key.nulls = input.nulls
   if (input.opclass) key.opclass = input.opclass
@@ -221,10 +325,25 @@ function readConstraint(
   table: TableSnapshot,
   where: { app: string; table: string },
 ): { constraint?: ConstraintSnapshot; index?: IndexSnapshot } {
+  const what = `${declaration.kind}() on table ${table.className}`
   if (declaration.kind === 'check') {
+    checkOptions(declaration.options ?? {}, CHECK_OPTIONS, [], what, 'INVALID_TABLE', where)
     if (declaration.name) checkIdentifier(declaration.name, `Constraint name on ${table.className}`, where)
     return { constraint: { kind: 'check', name: declaration.name ?? null, expression: declaration.expression } }
   }
+  checkOptions(
+    declaration.options,
+    declaration.kind === 'unique' ? UNIQUE_OPTIONS : INDEX_OPTIONS,
+    declaration.kind === 'unique' ? ['include', 'deferrable'] : ['include'],
+    what,
+    'INVALID_TABLE',
+    where,
+    (option) =>
+      KEY_OPTIONS.includes(option)
+        ? `${option} belongs on a key, as in ${declaration.kind}({ column: '...', ${option}: ... })` +
+          (declaration.kind === 'unique' && option === 'nulls' ? ' (NULLS NOT DISTINCT is nullsDistinct: false)' : '')
+        : undefined,
+  )
   const keys = declaration.keys.map((k) => keyOf(k, table, where))
   if (keys.length === 0)
     fail('INVALID_TABLE', `A ${declaration.kind}() on table ${table.className} names no column.`, where)
@@ -282,10 +401,16 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
       { cause: error },
     )
   }
+  const composite = Object.hasOwn(cls, 'primaryKey') ? statics.primaryKey : undefined
+  const notYet = (what: string) =>
+    fail('INVALID_TABLE', `Table ${className} has ${what}, which is not supported yet. Remove it.`, where)
+  if (composite === null) notYet('static primaryKey = null (a table without a primary key)')
+  if (Object.hasOwn(cls, 'comment') && (cls as { comment?: unknown }).comment !== undefined)
+    notYet('static comment (comments)')
   const seenDb = new Map<string, string>()
   for (const [name, value] of Object.entries(instance)) {
     if (!isColumn(value)) continue
-    const column = readColumn(name, value, table, cls, ctx)
+    const column = readColumn(name, value, table, composite?.includes(name) ?? false, ctx)
     const other = seenDb.get(column.dbColumnName)
     if (other) {
       fail(
@@ -297,7 +422,6 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     seenDb.set(column.dbColumnName, name)
     table.columns.push(column)
   }
-  const composite = Object.hasOwn(cls, 'primaryKey') ? statics.primaryKey : undefined
   const columnPk = table.columns.filter((c) => c.params.primaryKey)
   if (composite && columnPk.length)
     fail(
@@ -346,6 +470,7 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
 /** Reads every registered app's tables into one snapshot (apps in dependency order). */
 export function modelSnapshot(registry: Registry): ModelSnapshot {
   const hints: RenameHints = { tables: new Map(), columns: new Map() }
+  const keysWithoutDefault = new Set<string>()
   const tables: TableSnapshot[] = []
   const enums: EnumSnapshot[] = []
   const pending: ReadContext['pendingForeignKeys'] = []
@@ -354,7 +479,14 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
   /** Physical name → class name of the first table that has it (any app). */
   const physicalNames = new Map<string, string>()
   for (const app of registry.apps) {
-    const ctx: ReadContext = { registry, app: app.name, enums: new Map(), hints, pendingForeignKeys: pending }
+    const ctx: ReadContext = {
+      registry,
+      app: app.name,
+      enums: new Map(),
+      hints,
+      keysWithoutDefault,
+      pendingForeignKeys: pending,
+    }
     for (const cls of app.tables) {
       const table = readTable(cls, ctx)
       const physical = `${table.schema}.${table.tablename}`
@@ -431,7 +563,44 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
   checkNameClashes(tables, enums)
   // Columns keep declaration order: generated files list them as the user wrote them.
   // Everything here was built by this call: sorted, not copied.
-  return { snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false, copy: false }), hints }
+  return {
+    snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false, copy: false }),
+    hints,
+    keysWithoutDefault,
+  }
+}
+
+/**
+ * Histories written before primary keys stopped getting Piccolo's implicit default recorded one
+ * (`integer DEFAULT 0 PRIMARY KEY`, `varchar DEFAULT ''`). A key column of `app` declared without
+ * `default` takes the default its history recorded when that is the implicit one, so the fix is no
+ * migration of its own (README, Decisions). Returns `model.snapshot` itself when nothing is taken.
+ */
+export function withRecordedKeyDefaults(model: ModelSnapshot, history: SnapshotData, app: string): SnapshotData {
+  const keys = model.keysWithoutDefault
+  if (!keys?.size) return model.snapshot
+  const recorded = new Map(history.tables.filter((t) => t.app === app).map((t) => [t.className, t]))
+  let changed = false
+  const tables = model.snapshot.tables.map((table) => {
+    const before = table.app === app ? recorded.get(table.className) : undefined
+    if (!before) return table
+    const pk = before.constraints.find((c) => c.kind === 'primaryKey')
+    let columns: ColumnSnapshot[] | undefined
+    table.columns.forEach((column, at) => {
+      if (!keys.has(`${app}.${table.className}.${column.name}`) || column.params.default !== null) return
+      const old = before.columns.find((c) => c.name === column.name)
+      if (!old || old.columnClass !== column.columnClass) return
+      if (!old.params.primaryKey && !(pk?.columns.includes(old.name) ?? false)) return
+      const implicit = implicitDefault(column.columnClass)
+      if (implicit === null || old.params.default !== implicit) return
+      columns ??= [...table.columns]
+      columns[at] = { ...column, params: { ...column.params, default: implicit } }
+    })
+    if (!columns) return table
+    changed = true
+    return { ...table, columns }
+  })
+  return changed ? { tables, enums: model.snapshot.enums } : model.snapshot
 }
 
 /**

@@ -44,6 +44,28 @@ describe('auto-migrations app new', () => {
     expect(written.stdout).toContain('add table Product')
   })
 
+  it("the scaffold's example tables work as written, with the foreign key's onDelete spelled out", async () => {
+    const p = await project(null)
+    expect((await p.run(['app', 'new', 'shop'])).code).toBe(0)
+    const tables = await p.read('src/shop/tables.ts')
+    expect(tables).toContain("new ForeignKey(() => Example, { onDelete: 'cascade' })")
+    expect(tables).toMatch(/onDelete and onUpdate default to 'cascade'/)
+    // Uncommented, the example is a working model.
+    await p.write(
+      'src/shop/tables.ts',
+      tables
+        .split('\n')
+        .filter((line) => line.startsWith('// ') && !line.includes('npx') && !line.startsWith('// The tables'))
+        .map((line) => line.slice(3))
+        .join('\n'),
+    )
+    await p.edit('src/shop/app.ts', '// import { Example }', 'import { Example, ExampleNote }')
+    await p.edit('src/shop/app.ts', 'tables: [],', 'tables: [Example, ExampleNote],')
+    const written = await p.run(['new', 'shop', '--auto'])
+    expect(written.stderr).toBe('')
+    expect(written.stdout).toContain('add table ExampleNote')
+  })
+
   it('refuses an existing app, a bad name, and a config it cannot edit, leaving no files', async () => {
     const p = await project('cli-blog')
     const exists = await p.run(['app', 'new', 'blog'])

@@ -53,6 +53,26 @@ describe('auto-migrations new <app> --auto', () => {
     expect(await p.migrationFiles()).toEqual(before)
   })
 
+  it('a key column gets no implicit default; a migration that recorded one still loads and is no change', async () => {
+    const p = await project('cli-blog')
+    await p.edit(
+      'src/blog/tables.ts',
+      'name = new Varchar({ length: 255 })',
+      'code = new Varchar({ length: 8, primaryKey: true })',
+    )
+    expect((await p.run(['new', 'blog', '--auto'])).code).toBe(0)
+    const [file] = await p.migrationFiles()
+    const text = await p.read(`src/blog/migrations/${file}`)
+    const code = /columnName: 'code',[^)]*params: \{[^}]*\}/.exec(text)?.[0]
+    expect(code).toContain('primaryKey: true')
+    expect(code).toContain('default: null')
+    // As written before keys lost Piccolo's implicit default.
+    await p.write(`src/blog/migrations/${file}`, text.replace(code!, code!.replace('default: null', "default: ''")))
+    const again = await p.run(['new', 'blog', '--auto'])
+    expect(again.stderr).toBe('')
+    expect(again.stdout.trim()).toBe('No changes in blog')
+  })
+
   it('gives a later ID than every existing one, even within the same microsecond', async () => {
     const p = await project('cli-blog')
     const now = new Date('2026-11-27T10:15:03.999Z')

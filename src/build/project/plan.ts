@@ -11,6 +11,7 @@ import { diffApp } from '../../core/differ/diff.js'
 import { AutoMigrationsError } from '../../errors.js'
 import type { Operation } from '../../core/operations/index.js'
 import type { RenameHints } from '../../core/differ/hints.js'
+import { withRecordedKeyDefaults } from '../../model/to-snapshot.js'
 import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
 import { type Draft, resolveDependencies } from './depends-on.js'
 import type { AppState, ProjectState, WrittenRecord } from './project-state.js'
@@ -63,7 +64,7 @@ export function planNewMigrations(replayed: ProjectState, options: PlanOptions =
   for (const { app, errors } of replayed.apps) {
     if (errors.length > 0) continue
     if (options.apps && !options.apps.includes(app.name)) continue
-    const diff = diffApp(from, model.snapshot, app.name, {
+    const diff = diffApp(from, withRecordedKeyDefaults(model, from, app.name), app.name, {
       hints,
       answers: options.answers ?? emptyAnswers(),
       allowDestructive: options.allowDestructive ?? false,

@@ -37,10 +37,16 @@ export function tablesFileSource(name: string): string {
   return `// The tables of app "${name}". Declare them here, register them in app.ts, then write the
 // migration with: npx auto-migrations new ${name} --auto
 //
-// import { Table, Varchar } from '${PACKAGE_NAME}'
+// import { Table, Varchar, ForeignKey } from '${PACKAGE_NAME}'
 //
 // export class Example extends Table {
 //   name = new Varchar({ length: 255 })
+// }
+//
+// export class ExampleNote extends Table {
+//   // onDelete and onUpdate default to 'cascade' (as in Piccolo): deleting an Example deletes its
+//   // notes. Spell out what you mean: 'cascade', 'restrict', 'set null', 'set default', 'no action'.
+//   example = new ForeignKey(() => Example, { onDelete: 'cascade' })
 // }
 export {}
 `

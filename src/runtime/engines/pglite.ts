@@ -26,6 +26,7 @@ import {
 } from './engine.js'
 import { DEFAULT_LOCK_NAME, DEFAULT_LOCK_TIMEOUT_MS } from './lock-defaults.js'
 import { Mutex } from './mutex.js'
+import { embeddedExtensions, explainMissingExtension } from './pglite-extensions.js'
 
 /** A ref-counted handle on the one PGlite instance of a directory in this process. */
 export interface EmbeddedDatabase {
@@ -80,7 +81,7 @@ export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabas
     const lock = acquireDirectoryLock(absDir)
     const created = (async () => {
       fs.mkdirSync(absDir, { recursive: true })
-      return (await PGlite.create(absDir)) as PGliteInterface
+      return (await PGlite.create(absDir, { extensions: await embeddedExtensions() })) as PGliteInterface
     })()
     entry = { lock, db: created, refs: 1 }
     reg.open.set(absDir, entry)
@@ -152,11 +153,21 @@ type PgliteQueryTarget = Pick<PGliteInterface, 'query' | 'exec'> | Transaction
 function queryableOf(target: PgliteQueryTarget): Queryable {
   return {
     async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-      const result = await target.query<R>(sql, params)
-      return { rows: result.rows }
+      try {
+        const result = await target.query<R>(sql, params)
+        return { rows: result.rows }
+      } catch (error) {
+        explainMissingExtension(error)
+        throw error
+      }
     },
     async exec(sql: string): Promise<void> {
-      await target.exec(sql)
+      try {
+        await target.exec(sql)
+      } catch (error) {
+        explainMissingExtension(error)
+        throw error
+      }
     },
   }
 }
@@ -218,6 +229,7 @@ export class PgliteEngine implements Engine {
         for (at = 0; at < statements.length; at++) await tx.exec(statements[at]!)
       })
     } catch (error) {
+      explainMissingExtension(error)
       throw new BatchError(at >= 0 && at < statements.length ? at : undefined, error)
     }
   }

@@ -1,0 +1,57 @@
+/**
+ * Type tests, checked by `tsc --noEmit` (tsconfig includes test/), never run: options the model does
+ * not know are rejected by TypeScript, not silently ignored. Each `@ts-expect-error` fails the type
+ * check if the line below it compiles.
+ */
+import { ForeignKey, Integer, Table, Text, Varchar } from '../../src/index.js'
+import { check, index, sql, unique } from '../../src/index.js'
+
+export class Post extends Table {
+  title = new Varchar({ length: 200 })
+  body = new Text({ null: true })
+  views = new Integer({ default: 0 })
+  createdAt = new Text({ default: sql`now()::text` })
+}
+
+export const accepted = [
+  index('createdAt'),
+  index({ column: 'createdAt', order: 'desc', nulls: 'last' }, 'title'),
+  index({ expression: sql`lower(title)`, opclass: 'text_pattern_ops' }, { method: 'btree', name: 'post_lower' }),
+  index('title', { where: sql`views > 0`, concurrently: true }),
+  unique('title', 'views', { nullsDistinct: false, name: 'post_title_views' }),
+  unique({ column: 'title', order: 'desc' }),
+  check('views >= 0', { name: 'views_positive' }),
+]
+
+export const rejected = [
+  // @ts-expect-error order belongs on a key: index({ column: 'createdAt', order: 'desc' })
+  index('createdAt', { order: 'desc' }),
+  // @ts-expect-error beside a known option too (a union of keys and options let it through before)
+  index('createdAt', { name: 'post_recent', order: 'desc' }),
+  // @ts-expect-error nulls belongs on a key, beside a known option
+  unique('title', { name: 'post_title', nulls: 'last' }),
+  // @ts-expect-error opclass belongs on a key
+  index('title', { opclass: 'text_pattern_ops' }),
+  // @ts-expect-error nulls belongs on a key; unique takes nullsDistinct
+  unique('title', { nulls: 'not distinct' }),
+  // @ts-expect-error include is not supported yet
+  index('title', { include: ['body'] }),
+  // @ts-expect-error a misspelt key option
+  index({ column: 'createdAt', ordre: 'desc' }),
+  // @ts-expect-error a key is a column or an expression, not both
+  index({ column: 'title', expression: sql`lower(title)` }),
+  // @ts-expect-error deferrable is not supported yet
+  unique('title', { deferrable: true }),
+  // @ts-expect-error check takes a name only
+  check('views >= 0', { deferrable: true }),
+  // @ts-expect-error a misspelt column param
+  new Varchar({ lenght: 10 }),
+  // @ts-expect-error identity is not supported yet
+  new Integer({ primaryKey: true, identity: 'always' }),
+  // @ts-expect-error collation is not supported yet
+  new Text({ collation: 'C' }),
+  // @ts-expect-error length is a Varchar/Char param
+  new Text({ length: 10 }),
+  // @ts-expect-error deferrable is not supported yet
+  new ForeignKey(() => Post, { onDelete: 'cascade', deferrable: true }),
+]

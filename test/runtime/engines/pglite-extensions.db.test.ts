@@ -1,0 +1,89 @@
+/** Extensions on the embedded database (PGlite loads the contrib ones it ships) and on a server. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Engine } from '../../../src/runtime/engines/engine.js'
+import { PgEngine } from '../../../src/runtime/engines/pg.js'
+import { PgliteEngine } from '../../../src/runtime/engines/pglite.js'
+import { type PgTestDatabase, withPgDatabase } from '../../helpers/databases.js'
+
+/** What real schemas do with extensions: a trigram index, a citext column, UUIDs and digests. */
+const SCHEMA = [
+  'create extension if not exists pg_trgm',
+  'create extension if not exists citext',
+  'create extension if not exists "uuid-ossp"',
+  'create extension if not exists pgcrypto',
+  'create extension if not exists hstore',
+  'create extension if not exists unaccent',
+  'create table account (id uuid primary key default uuid_generate_v4(), email citext not null, name text not null)',
+  'create index account_name_trgm on account using gin (name gin_trgm_ops)',
+  "insert into account (email, name) values ('Ann@Example.org', 'Anne')",
+]
+
+async function usesThem(engine: Engine): Promise<void> {
+  for (const statement of SCHEMA) await engine.exec(statement)
+  const { rows } = await engine.query<{ found: number; close: boolean; digest: string }>(
+    `select count(*)::int as found, bool_and(similarity(name, 'Ann') > 0.2) as close,
+       encode(digest('x', 'sha256'), 'hex') as digest
+     from account where email = 'ann@example.org'`,
+  )
+  expect(rows).toEqual([
+    { found: 1, close: true, digest: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' },
+  ])
+}
+
+describe('extensions on the embedded database', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'auto-migrations-ext-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('creates the contrib extensions PGlite ships; one it lacks is an error naming it and the way out', async () => {
+    const engine = await PgliteEngine.open(path.join(dir, 'db'))
+    try {
+      await usesThem(engine)
+      const refused = await engine.exec('create extension vector').then(
+        () => undefined,
+        (error: unknown) => error as { code?: string; message: string },
+      )
+      expect(refused?.code).toBe('0A000')
+      expect(refused?.message).toMatch(/^extension "vector" is not available: the embedded database \(PGlite\)/)
+      expect(refused?.message).toContain('Use a Postgres server that has "vector" installed (set DATABASE_URL')
+      expect(refused?.message).toContain('pg_trgm')
+    } finally {
+      await engine.close()
+    }
+    // Nothing is preloaded: the data directory still opens without any extension loaded.
+    expect(await readFile(path.join(dir, 'db', 'postgresql.conf'), 'utf8')).not.toMatch(/^shared_preload_libraries/m)
+    const plain = await PGlite.create(path.join(dir, 'db'))
+    try {
+      expect((await plain.query('select count(*)::int as n from account')).rows).toEqual([{ n: 1 }])
+    } finally {
+      await plain.close()
+    }
+  })
+})
+
+describe('extensions on Postgres 15', () => {
+  let database: PgTestDatabase
+  beforeAll(async () => {
+    database = await withPgDatabase()
+  })
+  afterAll(async () => {
+    await database.cleanup()
+  })
+
+  it('the same statements work on the server', async () => {
+    const engine = new PgEngine(database.url)
+    try {
+      await usesThem(engine)
+    } finally {
+      await engine.close()
+    }
+  })
+})
