@@ -26,7 +26,7 @@ import { migrationOrder } from '../../src/core/migration-graph.js'
 import { resolveDependencies } from '../../src/build/project/depends-on.js'
 import type { ProjectState } from '../../src/build/project/project-state.js'
 import { type AppPlan, planNewMigrations } from '../../src/build/project/plan.js'
-import { referencesOf } from '../../src/build/project/references.js'
+import { referencesOf, renamesOf } from '../../src/build/project/references.js'
 import type { PhysicalSchema } from '../../src/runtime/introspect.js'
 import type { MigrationSource } from '../../src/runtime/runner.js'
 import { byteLength, snakeCase } from '../../src/core/state/naming.js'
@@ -242,20 +242,14 @@ export function loadMigrationText(text: string): {
 
 /**
  * The project as the product loads it from `written`: each app's migrations with their `DEPENDS_ON`
- * and table renames, the foreign keys they point across apps, and the replayed state.
+ * and renames, the foreign keys they point across apps, and the replayed state.
  */
 function projectOf(written: readonly WrittenMigration[]): ProjectState {
   return {
     apps: APPS.map((a) => {
       const migrations = written.filter((m) => m.app === a.name)
-      const renamedTables = migrations.flatMap((m) =>
-        m.operations.flatMap((o) => {
-          if (o.kind !== 'renameTable') return []
-          const p = o.params as { oldClassName: string; newClassName: string }
-          return [[p.oldClassName, p.newClassName] as const]
-        }),
-      )
-      return { app: { name: a.name, dependencies: a.dependencies }, migrations, errors: [], renamedTables }
+      const renames = migrations.flatMap((m) => renamesOf(m.operations))
+      return { app: { name: a.name, dependencies: a.dependencies }, migrations, errors: [], renames }
     }),
     references: referencesOf(written),
     state: replayHistory(written),

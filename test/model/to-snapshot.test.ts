@@ -25,7 +25,7 @@ import {
 } from '../../src/model/constraints.js'
 import { Table } from '../../src/model/table.js'
 import { withRecordedKeyDefaults } from '../../src/model/to-snapshot.js'
-import { app, model } from '../helpers/engine.js'
+import { app, model } from '../helpers/models.js'
 
 class Country extends Table {
   code = new Varchar({ length: 2, primaryKey: true })

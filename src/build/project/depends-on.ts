@@ -13,7 +13,7 @@ import { AutoMigrationsError } from '../../errors.js'
 import type { ForeignKeyTarget } from '../../core/state/snapshot.js'
 import type { Operation } from '../../core/operations/index.js'
 import type { AppState, ProjectState } from './project-state.js'
-import { targetOf } from './references.js'
+import { renamesOf, targetOf } from './references.js'
 
 /** A migration to write: the app's new ID, what it runs, what it needs. */
 export interface Draft {
@@ -81,28 +81,29 @@ function mentions(o: Operation): ForeignKeyTarget[] {
   return found
 }
 
-/** Every class name a table of `app` has had, for each name it has (following its renames). */
-function formerNames(app: AppState, drafts: readonly Draft[]): (table: string) => Set<string> {
-  const renames = [...app.renamedTables]
-  for (const d of drafts) {
-    if (d.app !== app) continue
-    for (const o of d.operations) {
-      if (o.kind !== 'renameTable') continue
-      const p = o.params as { oldClassName: string; newClassName: string }
-      renames.push([p.oldClassName, p.newClassName])
-    }
-  }
-  return (table) => {
-    const names = new Set([table])
-    for (let grew = true; grew; ) {
-      grew = false
-      for (const [from, to] of renames)
-        if (names.has(to) && !names.has(from)) {
-          names.add(from)
-          grew = true
+/**
+ * Whether a foreign key target (named as it was when recorded) is the table, or its column, that an
+ * operation of `app` lets go of now: follows the app's renames of tables and columns, newest first,
+ * its history's then this save's. (Names reused by another table may match too: one more dependency.)
+ */
+function formerNames(app: AppState, drafts: readonly Draft[]) {
+  const renames = [...app.renames, ...drafts.filter((d) => d.app === app).flatMap((d) => renamesOf(d.operations))]
+  return (table: string, column: string | undefined) => {
+    const tables = new Set([table])
+    const columns = new Set(column === undefined ? [] : [JSON.stringify([table, column])])
+    for (const r of [...renames].reverse()) {
+      if ('newTable' in r) {
+        if (tables.has(r.newTable)) tables.add(r.table)
+        for (const key of [...columns]) {
+          const [t, c] = JSON.parse(key) as [string, string]
+          if (t === r.newTable) columns.add(JSON.stringify([r.table, c]))
         }
+      } else if (columns.has(JSON.stringify([r.table, r.newColumn]))) columns.add(JSON.stringify([r.table, r.column]))
     }
-    return names
+    return (target: ForeignKeyTarget | undefined) =>
+      target !== undefined &&
+      tables.has(target.table) &&
+      (column === undefined || columns.has(JSON.stringify([target.table, target.column])))
   }
 }
 
@@ -169,7 +170,7 @@ export function resolveDependencies(
     const heldTables = new Set<string>()
     for (const o of draft.operations) {
       const gone = lettingGo(o)
-      const dependents = gone ? pointedAtBy(replayed, out, app, names(gone.table), gone.column) : []
+      const dependents = gone ? pointedAtBy(replayed, out, app, names(gone.table, gone.column)) : []
       // A rename keeps foreign keys (Postgres follows it), so only the other app's migrations written
       // before it, which name the old table, must come first; this save's are written after it.
       const renames = o.kind === 'renameTable' || o.kind === 'renameColumn'
@@ -302,19 +303,14 @@ function pointedAtBy(
   replayed: ProjectState,
   drafts: readonly Draft[],
   app: string,
-  names: ReadonlySet<string>,
-  column: string | undefined,
+  isGone: (target: ForeignKeyTarget | undefined) => boolean,
 ): string[] {
   const apps = new Set<string>()
-  const hits = (target: { app: string; table: string; column: string } | undefined) =>
-    target !== undefined &&
-    target.app === app &&
-    names.has(target.table) &&
-    (column === undefined || target.column === column)
+  const hits = (target: ForeignKeyTarget | null | undefined) => target?.app === app && isGone(target)
   for (const r of replayed.references) if (r.app !== app && hits(r.target)) apps.add(r.app)
   for (const d of drafts)
     if (d.app.app.name !== app && d.operations.some((o) => hits(targetOf(o)))) apps.add(d.app.app.name)
-  // Foreign keys that point at it now (a column renamed since may be pointed at under its new name).
+  // Foreign keys that point at it now (state follows renames, so under its current names).
   for (const t of replayed.state.tables.values())
     if (t.app !== app && t.columns.some((c) => hits(c.params.references))) apps.add(t.app)
   return [...apps].sort()

@@ -28,7 +28,7 @@ import type { LoadedMigration, MigrationHeader, RecordedMigration } from '../../
 import { replay } from '../../core/operations/replay.js'
 import { cloneData, SchemaState, tableKey } from '../../core/state/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../../model/to-snapshot.js'
-import { type DependentReference, referencesOf } from './references.js'
+import { type DependentReference, type Rename, referencesOf, renamesOf } from './references.js'
 import { migrationOrder } from '../../core/migration-graph.js'
 import { userError } from './errors.js'
 import {
@@ -57,8 +57,8 @@ export interface AppState<M extends MigrationHeader = MigrationHeader> {
   migrations: M[]
   /** Why the app's history can't be trusted; the app is then not diffed. */
   errors: AutoMigrationsError[]
-  /** Every renameTable of its migrations (old class name, new), in order: who pointed at a table by an older name. */
-  renamedTables: (readonly [string, string])[]
+  /** Every rename of a table or column in its migrations, in order: who pointed at one by an older name. */
+  renames: Rename[]
 }
 
 export interface RecordedAppState extends AppState<FileMigration> {}
@@ -210,7 +210,7 @@ async function load(options: LoadProjectStateOptions, operations: boolean): Prom
           app,
           migrations: entry.migrations.map((m) => ({ app: app.name, ...m })),
           errors: [],
-          renamedTables: entry.renamedTables,
+          renames: entry.renames,
         })
         inputs.push(entry.inputs.map(([file]) => file))
         pure.push(entry.pure)
@@ -430,7 +430,7 @@ async function cacheOf(
         ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
       })),
       references: run.references[at]!,
-      renamedTables: appState.renamedTables,
+      renames: appState.renames,
       tables,
       enums,
     })
@@ -444,7 +444,7 @@ async function loadAppState(
   cache: LoaderCache | undefined,
   read?: (file: string) => string | undefined,
 ): Promise<{ appState: RecordedAppState; inputs: string[] }> {
-  const appState: RecordedAppState = { app, migrations: [], errors: [], renamedTables: [] }
+  const appState: RecordedAppState = { app, migrations: [], errors: [], renames: [] }
   let files: LoadedMigration[]
   let inputs: string[]
   try {
@@ -501,11 +501,7 @@ async function loadAppState(
       dependsOn: file.dependsOn,
       operations: manager.operations,
     })
-    for (const o of manager.operations)
-      if (o.kind === 'renameTable') {
-        const p = o.params as { oldClassName: string; newClassName: string }
-        appState.renamedTables.push([p.oldClassName, p.newClassName])
-      }
+    appState.renames.push(...renamesOf(manager.operations))
   }
   return { appState, inputs }
 }
@@ -569,11 +565,7 @@ export function rememberWritten(
         ...entry.references,
         ...referencesOf([migration]).filter((r) => !known.has(JSON.stringify(r.target))),
       ]
-      for (const o of migration.operations)
-        if (o.kind === 'renameTable') {
-          const p = o.params as { oldClassName: string; newClassName: string }
-          entry.renamedTables = [...entry.renamedTables, [p.oldClassName, p.newClassName]]
-        }
+      entry.renames = [...entry.renames, ...renamesOf(migration.operations)]
       entry.tables = [...state.tables.values()].filter((t) => t.app === app.name)
       entry.enums = [...state.enums.values()].filter((e) => e.app === app.name)
       let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key

@@ -14,6 +14,29 @@ export interface DependentReference {
   target: ForeignKeyTarget
 }
 
+/**
+ * A rename in an app's history, in order: of a table's class name, or of a column's property (of
+ * the table by its class name then). Foreign keys recorded earlier name the old ones.
+ */
+export type Rename = { table: string; newTable: string } | { table: string; column: string; newColumn: string }
+
+/** The renames of tables and columns that operations make, in order. */
+export function renamesOf(operations: readonly Operation[]): Rename[] {
+  return operations.flatMap((o): Rename[] => {
+    if (o.kind === 'renameTable') {
+      const p = o.params as { oldClassName: string; newClassName: string }
+      return p.oldClassName === p.newClassName ? [] : [{ table: p.oldClassName, newTable: p.newClassName }]
+    }
+    if (o.kind === 'renameColumn') {
+      const p = o.params as { tableClassName: string; oldColumnName: string; newColumnName: string }
+      return p.oldColumnName === p.newColumnName
+        ? []
+        : [{ table: p.tableClassName, column: p.oldColumnName, newColumn: p.newColumnName }]
+    }
+    return []
+  })
+}
+
 /** The table and key column of another app (or its own) that an operation points a foreign key at. */
 export const targetOf = (o: Operation): ForeignKeyTarget | undefined =>
   // An alterColumn that lets a foreign key go sets `references` to null.

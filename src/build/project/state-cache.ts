@@ -31,7 +31,7 @@ import type { MigrationHeader } from '../../core/operations/migration.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
 import type { EnumSnapshot, SchemaState, TableSnapshot } from '../../core/state/snapshot.js'
 import { TOOL_BUILD } from '../../version.js'
-import type { DependentReference } from './references.js'
+import type { DependentReference, Rename } from './references.js'
 
 export { diskCachesEnabled as stateCacheEnabled } from '../../version.js'
 
@@ -76,8 +76,8 @@ export interface CachedApp {
   migrations: Omit<MigrationHeader, 'app'>[]
   /** Foreign keys the app's migrations point at other apps' tables (see references.ts). */
   references: DependentReference[]
-  /** Its migrations' table renames (old class name, new), in order. */
-  renamedTables: (readonly [string, string])[]
+  /** Its migrations' renames of tables and columns, in order. */
+  renames: Rename[]
   /** The app's tables and enums once every app is replayed. */
   tables: TableSnapshot[]
   enums: EnumSnapshot[]
