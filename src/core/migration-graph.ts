@@ -29,6 +29,25 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
 
 const label = (m: GraphMigration) => `${m.app} ${m.id}`
 
+/** An app's migrations, sorted by ID, with what the graph looks up in them. */
+interface AppMigrations {
+  readonly ids: ReadonlySet<string>
+  /** The IDs of its files without `DEPENDS_ON`, sorted. */
+  readonly legacy: readonly string[]
+}
+
+/** The last of sorted `ids` below `id`, by binary search (histories have thousands of files). */
+function lastBefore(ids: readonly string[], id: string): string | undefined {
+  let lo = 0
+  let hi = ids.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (ids[mid]! < id) lo = mid + 1
+    else hi = mid
+  }
+  return lo > 0 ? ids[lo - 1] : undefined
+}
+
 /**
  * The migrations that `m` needs directly, as keys: the previous one of its app, then its
  * `DEPENDS_ON` (or, for an older file, the latest earlier migration of each dependency app).
@@ -37,13 +56,13 @@ function needsOf(
   m: GraphMigration,
   previous: GraphMigration | undefined,
   apps: ReadonlyMap<string, GraphApp>,
-  byApp: ReadonlyMap<string, readonly GraphMigration[]>,
+  byApp: ReadonlyMap<string, AppMigrations>,
 ): string[] {
   const needs = previous ? [migrationKey(previous.app, previous.id)] : []
   if (m.dependsOn) {
     for (const [app, id] of Object.entries(m.dependsOn)) {
       if (app === m.app) continue
-      if (!byApp.get(app)?.some((other) => other.id === id)) {
+      if (!byApp.get(app)?.ids.has(id)) {
         const where = m.file ? ` (${m.file})` : ''
         throw new AutoMigrationsError(
           'MIGRATION_DEPENDENCY_MISSING',
@@ -57,8 +76,8 @@ function needsOf(
     return needs
   }
   for (const dependency of apps.get(m.app)?.dependencies ?? []) {
-    const earlier = (byApp.get(dependency) ?? []).filter((other) => other.id < m.id && !other.dependsOn).at(-1)
-    if (earlier) needs.push(migrationKey(earlier.app, earlier.id))
+    const earlier = lastBefore(byApp.get(dependency)?.legacy ?? [], m.id)
+    if (earlier !== undefined) needs.push(migrationKey(dependency, earlier))
   }
   return needs
 }
@@ -77,13 +96,17 @@ function nodesOf<M extends GraphMigration>(apps: readonly GraphApp[], migrations
     if (list) list.push(m)
     else byApp.set(m.app, [m])
   }
-  for (const list of byApp.values()) list.sort(byId)
+  const lookups = new Map<string, AppMigrations>()
+  for (const [app, list] of byApp) {
+    list.sort(byId)
+    lookups.set(app, { ids: new Set(list.map((m) => m.id)), legacy: list.filter((m) => !m.dependsOn).map((m) => m.id) })
+  }
   const nodes: Node<M>[] = []
   for (const list of byApp.values()) {
     list.forEach((m, i) => {
       nodes.push({
         name: migrationKey(m.app, m.id),
-        needs: needsOf(m, list[i - 1], appIndex, byApp),
+        needs: needsOf(m, list[i - 1], appIndex, lookups),
         migration: m,
         rank: rank.get(m.app) ?? apps.length,
       })
@@ -109,7 +132,17 @@ export class MigrationGraph<M extends GraphMigration> {
     this.#nodes = new Map(nodes.map((n) => [n.migration, n]))
     this.#byKey = new Map(nodes.map((n) => [n.name, n]))
     for (const node of nodes)
-      for (const need of node.needs) this.#neededBy.set(need, [...(this.#neededBy.get(need) ?? []), node.migration])
+      for (const need of node.needs) {
+        const list = this.#neededBy.get(need)
+        if (list) list.push(node.migration)
+        else this.#neededBy.set(need, [node.migration])
+      }
+    // While no migration needs one of a later app, the order is app by app: no sort needed.
+    const appByApp = nodes.every((n) => n.needs.every((need) => this.#byKey.get(need)!.rank <= n.rank))
+    if (appByApp) {
+      this.order = [...nodes].sort((a, b) => a.rank - b.rank || byId(a.migration, b.migration)).map((n) => n.migration)
+      return
+    }
     this.order = priorityOrder(nodes, (a, b) => a.rank - b.rank || byId(a.migration, b.migration), {
       cycle: (names) => {
         const cycle = names.map((name) => this.#byKey.get(name)!.migration)

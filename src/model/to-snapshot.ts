@@ -190,21 +190,24 @@ function arrayBase(column: Column<unknown, boolean>): ArrayBase {
   return base
 }
 
+/** The params each column class takes, as a set (every column of a model is checked). */
+const ACCEPTED = new Map<string, ReadonlySet<string>>()
+const acceptedParams = (columnClass: ColumnClassName): ReadonlySet<string> => {
+  let set = ACCEPTED.get(columnClass)
+  if (!set) ACCEPTED.set(columnClass, (set = new Set([...COLUMN_PARAMS, ...(CLASS_PARAMS[columnClass] ?? [])])))
+  return set
+}
+
 function checkColumnParams(
   column: Column<unknown, boolean>,
   what: string,
   where: { app: string; table: string; column: string },
 ): void {
+  const accepted = acceptedParams(column.columnClass)
+  if (column.columnClass !== 'Array' && Object.keys(column.options).every((o) => accepted.has(o))) return
   const notYet = ['identity', 'generated', 'collation', 'comment']
   if (column.columnClass === 'ForeignKey') notYet.push('name', 'deferrable')
-  checkOptions(
-    column.options,
-    [...COLUMN_PARAMS, ...(CLASS_PARAMS[column.columnClass] ?? [])],
-    notYet,
-    what,
-    'INVALID_COLUMN',
-    where,
-  )
+  checkOptions(column.options, [...accepted], notYet, what, 'INVALID_COLUMN', where)
   if (column.columnClass === 'Array') {
     const base = (column as ArrayColumn).baseColumn
     checkColumnParams(base, `The base column (${base.columnClass}) of ${what}`, where)
