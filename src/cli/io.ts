@@ -20,8 +20,8 @@ export interface CliIo {
 
 /**
  * The process's own IO, with `io`'s parts instead where given (tests). Whether there is a terminal
- * to ask is read on first use: touching `process.stdin` sets it up, a few milliseconds that a
- * command which never asks (a warm `check` takes ~120 ms in all) should not pay.
+ * to ask is read on first use: touching `process.stdin` sets it up, a cost that a command which
+ * never asks (a warm `check`) should not pay.
  */
 export function processIo(io: Partial<CliIo> = {}): CliIo {
   const out: CliIo = {

@@ -2,8 +2,7 @@
  * The Vite plugin, built from the same factory as the others but without unplugin: Vite runs the
  * hooks the factory writes (Rollup's, with hook filters, plus the `vite` ones) as they are, and not
  * importing unplugin and what it brings for the other bundlers spares every `vite build` and
- * `vite dev` start about 8 ms (of a plugin cost of ≈ 15 ms on the playground's build; issue 5
- * asks for ≤ 5%).
+ * `vite dev` start a good part of the plugin's cost (see bench/).
  *
  * What unplugin's Vite adapter does besides merging `vite` into the plugin is filter `resolveId`
  * and `load` in JS for Vite versions without hook filters (before 6.3): the handlers here check the

@@ -44,7 +44,7 @@ export function fingerprints(graph: ModuleGraph, hashes: ReadonlyMap<string, str
 // Bundles kept on disk
 //
 // The config and the apps are bundled on every run, and esbuild is most of what loading them costs
-// (importing it, starting its service, two builds: ≈ 200 ms here). Their bundled code is kept under
+// (importing it, starting its service, two builds). Their bundled code is kept under
 // `<tempDir>/cache/` with what it was built from, and a later run imports it directly when:
 // - every local input has the same contents (content hashes, as LoaderCache compares them);
 // - no folder an input is in, nor any folder between it and the root, changed (a file added next

@@ -198,8 +198,8 @@ export function appKey(
 /**
  * Content hashes of files, reusing earlier ones where a stat vouches for them (see the top of this
  * file). Files are read synchronously: for thousands of small files that is several times faster
- * than reading them in parallel through the thread pool (measured here: 2,000 files in ≈ 35 ms
- * against ≈ 300 ms). What it reads during one load is kept (`textOf`) so the loader does not read
+ * than reading them in parallel through the thread pool (see bench/). What it reads during one
+ * load is kept (`textOf`) so the loader does not read
  * the same files again.
  */
 export class FileHashes {
