@@ -6,8 +6,8 @@
  */
 import type { Operation } from '../operations/index.js'
 import type { SnapshotData } from '../state/snapshot.js'
-import type { RenameHints } from './hints.js'
 import { detectChanges } from './detect.js'
+import type { RenameHints } from './hints.js'
 import { orderOperations } from './order.js'
 import { emptyAnswers, type RenameAnswers, type RenameQuestion } from './renames.js'
 

@@ -11,13 +11,13 @@ import {
 } from '../postgres/ddl.js'
 import {
   type ConstraintSnapshot,
+  cloneData,
   type IndexSnapshot,
   type SchemaState,
-  type TableSnapshot,
-  cloneData,
   sameValue,
+  type TableSnapshot,
 } from '../state/snapshot.js'
-import { Operation, type Step, requireTable, sqlStep } from './operation.js'
+import { Operation, requireTable, type Step, sqlStep } from './operation.js'
 
 export interface ConstraintParams {
   tableClassName: string

@@ -1,8 +1,8 @@
 /** Hand-written steps: raw SQL with an optional backwards SQL, and functions run against the database. */
 import { AutoMigrationsError } from '../../errors.js'
 import type { Queryable } from '../state/queryable.js'
-import { formatValue } from './source.js'
 import { Operation, type Step, sqlStep } from './operation.js'
+import { formatValue } from './source.js'
 
 export interface SqlParams {
   forwards: string

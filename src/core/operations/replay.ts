@@ -4,8 +4,8 @@
  * operation's SQL sees the schema as it is at that point.
  */
 import { AutoMigrationsError } from '../../errors.js'
-import type { Operation, Step } from './index.js'
 import { SchemaState } from '../state/snapshot.js'
+import type { Operation, Step } from './index.js'
 import type { RecordedMigration } from './migration.js'
 
 /** What replaying a migration and taking its steps need of it. */

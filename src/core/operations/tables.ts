@@ -1,4 +1,6 @@
 /** Table operations: add, drop, rename, move to another schema. */
+
+import { AutoMigrationsError } from '../../errors.js'
 import {
   addConstraintSql,
   columnDefinitionSql,
@@ -13,15 +15,14 @@ import { generatedName } from '../state/naming.js'
 import {
   type ColumnSnapshot,
   type ConstraintSnapshot,
+  cloneData,
   type IndexSnapshot,
   type SchemaState,
   type TableSnapshot,
-  cloneData,
   tableKey,
 } from '../state/snapshot.js'
-import { AutoMigrationsError } from '../../errors.js'
-import { Operation, type Step, requireTable, sqlStep } from './operation.js'
 import { createIndexStep } from './constraints.js'
+import { Operation, requireTable, type Step, sqlStep } from './operation.js'
 
 export interface TableDefinitionParams {
   className: string

@@ -4,6 +4,7 @@
  * nothing here touches a database.
  */
 import { AutoMigrationsError } from '../../errors.js'
+import { dbName, derivedName } from '../state/naming.js'
 import type {
   ArrayBase,
   ColumnClassName,
@@ -15,7 +16,6 @@ import type {
   SchemaState,
   TableSnapshot,
 } from '../state/snapshot.js'
-import { dbName, derivedName } from '../state/naming.js'
 import { isSqlExpression } from '../state/sql.js'
 import { qualifiedName, quoteIdent, quoteLiteral } from './quote.js'
 

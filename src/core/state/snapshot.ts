@@ -6,7 +6,7 @@
  * its table. Physical names (`tablename`, `dbColumnName`, `schema`) are attributes, so renames are
  * explicit operations rather than drop + add.
  */
-import { type SqlExpression, isSqlExpression } from './sql.js'
+import { isSqlExpression, type SqlExpression } from './sql.js'
 
 export const COLUMN_CLASSES = [
   'Varchar',

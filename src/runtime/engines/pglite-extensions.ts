@@ -61,7 +61,7 @@ const EXPLAINED = Symbol.for('unplugin-auto-migrations/extension-explained')
  */
 export function explainMissingExtension(error: unknown): void {
   const e = error as { code?: unknown; message?: unknown; [EXPLAINED]?: true } | undefined
-  if (!e || e.code !== '0A000' || typeof e.message !== 'string' || e[EXPLAINED]) return
+  if (e?.code !== '0A000' || typeof e.message !== 'string' || e[EXPLAINED]) return
   const match = /^extension "(.+)" is not available/.exec(e.message)
   if (!match) return
   e[EXPLAINED] = true
