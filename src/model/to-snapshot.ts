@@ -193,8 +193,10 @@ function arrayBase(column: Column<unknown, boolean>): ArrayBase {
 /** The params each column class takes, as a set (every column of a model is checked). */
 const ACCEPTED = new Map<string, ReadonlySet<string>>()
 const acceptedParams = (columnClass: ColumnClassName): ReadonlySet<string> => {
-  let set = ACCEPTED.get(columnClass)
-  if (!set) ACCEPTED.set(columnClass, (set = new Set([...COLUMN_PARAMS, ...(CLASS_PARAMS[columnClass] ?? [])])))
+  const known = ACCEPTED.get(columnClass)
+  if (known) return known
+  const set = new Set([...COLUMN_PARAMS, ...(CLASS_PARAMS[columnClass] ?? [])])
+  ACCEPTED.set(columnClass, set)
   return set
 }
 
