@@ -10,7 +10,8 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { findConfigFile, findConfigFileUp } from '../build/loader/config-file.js'
 import { isAutoMigrationsError } from '../errors.js'
-import type { ParsedArgs } from './args.js'
+import { type Palette, paintLabel, palette } from './colour.js'
+import type { OptionType, ParsedArgs } from './args.js'
 import type { CliIo } from './io.js'
 
 export interface CommandContext {
@@ -29,6 +30,8 @@ export interface CommandContext {
    */
   database: string | undefined
   trace: boolean
+  /** Colours for each stream: plain (no escape codes) unless that stream may have them (see io.ts). */
+  paint: { out: Palette; err: Palette }
   /** A path for messages: relative to the root when inside it. */
   show(file: string): string
   out(line?: string): void
@@ -53,18 +56,21 @@ export async function createContext(
   const cwd = path.resolve(io.cwd)
   const explicit = typeof args.options.config === 'string' ? args.options.config : undefined
   const { root, config } = await locateProject(cwd, explicit, options.createsConfig === true)
+  const paint = { out: palette(io.colour.stdout), err: palette(io.colour.stderr) }
   return {
     io,
     root,
     config,
     database: databaseFromCwd(typeof args.options.database === 'string' ? args.options.database : undefined, cwd),
     trace: args.options.trace === true,
+    paint,
     show(file) {
       const rel = path.relative(root, file)
       return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/')
     },
     out: (line = '') => io.stdout(`${line}\n`),
-    err: (line = '') => io.stderr(`${line}\n`),
+    // `error [CODE]:` and `warning:` at the start of a line get their colour here, for every command.
+    err: (line = '') => io.stderr(`${paintLabel(paint.err, line)}\n`),
   }
 }
 
@@ -75,10 +81,20 @@ export interface Command {
   summary: string
   /** More lines for `<command> --help` (what an option prints, exit codes), after the summary. */
   help?: string[]
-  options: Record<string, 'boolean' | 'string' | 'strings'>
+  /** Its own options (the global ones are in main.ts), each described in one line for its help. */
+  options: Record<string, CommandOption>
   /** Writes the config when there is none (`app new`); every other command needs one. */
   createsConfig?: boolean
   run(ctx: CommandContext, args: ParsedArgs): Promise<number>
+}
+
+/** An option as `<command> --help` shows it: `--name VALUE  description`. */
+export interface CommandOption {
+  type: OptionType
+  /** What a string option takes, shown after its name: ID, TEXT, N. */
+  value?: string
+  /** One line; a repeatable option (`strings`) says so by itself. */
+  description: string
 }
 
 async function locateProject(

@@ -3,6 +3,7 @@
  * (capturing output, answering prompts) exactly as a terminal would.
  */
 import { AutoMigrationsError } from '../errors.js'
+import { colourEnabled } from './colour.js'
 
 export interface CliIo {
   /** The project root: the config is looked for here. */
@@ -16,6 +17,19 @@ export interface CliIo {
   prompt: ((question: string) => Promise<string>) | undefined
   /** The clock, for migration IDs. */
   now(): Date
+  /** Whether each stream may get colour (escape codes): see colour.ts. */
+  colour: { stdout: boolean; stderr: boolean }
+}
+
+/** What `processIo` takes besides the parts of `CliIo` (tests inject a terminal this way). */
+export interface IoOptions extends Partial<CliIo> {
+  /**
+   * Whether stdout and stderr are terminals. Default: the process streams' own `isTTY`, and false
+   * for a writer given in `stdout`/`stderr` (a capture is not a terminal). Ignored when `colour` is given.
+   */
+  isTTY?: { stdout?: boolean; stderr?: boolean }
+  /** The environment read for NO_COLOR, FORCE_COLOR and TERM (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 /**
@@ -23,13 +37,20 @@ export interface CliIo {
  * to ask is read on first use: touching `process.stdin` sets it up, a cost that a command which
  * never asks (a warm `check`) should not pay.
  */
-export function processIo(io: Partial<CliIo> = {}): CliIo {
+export function processIo(io: IoOptions = {}): CliIo {
+  const env = io.env ?? process.env
+  const tty = (name: 'stdout' | 'stderr') =>
+    io.isTTY?.[name] ?? (io[name] === undefined && process[name].isTTY === true)
   const out: CliIo = {
     cwd: io.cwd ?? process.cwd(),
     stdout: io.stdout ?? streamWriter(process.stdout),
     stderr: io.stderr ?? streamWriter(process.stderr),
     prompt: undefined,
     now: io.now ?? (() => new Date()),
+    colour: io.colour ?? {
+      stdout: colourEnabled(tty('stdout'), env),
+      stderr: colourEnabled(tty('stderr'), env),
+    },
   }
   if ('prompt' in io) out.prompt = io.prompt
   else {

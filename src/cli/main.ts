@@ -8,46 +8,82 @@
 import { AutoMigrationsError } from '../errors.js'
 import { asAutoMigrationsError } from '../build/project/errors.js'
 import { type OptionSpecs, parseArgs } from './args.js'
+import { paintLabel, palette } from './colour.js'
 import { appNewCommand } from './commands/app-new.js'
 import { checkCommand } from './commands/check.js'
 import { newCommand } from './commands/new.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
-import { type Command, createContext } from './context.js'
-import { type CliIo, processIo } from './io.js'
+import { type Command, type CommandOption, createContext } from './context.js'
+import { type CliIo, type IoOptions, processIo } from './io.js'
 import { packageVersion } from './package-version.js'
 import { errorJson, formatError, jsonText, stackLines } from './report.js'
 
-export type { CliIo } from './io.js'
+export type { CliIo, IoOptions } from './io.js'
 
 /** Options every command takes. `--database` is read by the commands that open a database. */
-const GLOBAL_OPTIONS: OptionSpecs = {
-  config: 'string',
-  database: 'string',
-  trace: 'boolean',
-  help: 'boolean',
-  version: 'boolean',
+const GLOBAL_OPTIONS: Record<string, CommandOption> = {
+  config: {
+    type: 'string',
+    value: 'FILE',
+    description:
+      'the config file, or a folder to look in (default: the first migrations.config.ts, .mts, .js or .mjs from the working directory up); the project root is its folder',
+  },
+  database: {
+    type: 'string',
+    value: 'URL',
+    description:
+      "the database to use instead of the config's: postgres://… or pglite:DIR (forwards, backwards, status)",
+  },
+  trace: { type: 'boolean', description: 'print stack traces with errors' },
+  help: { type: 'boolean', description: 'describe the command and its options (also -h)' },
+  version: { type: 'boolean', description: 'print the version (also -v)' },
 }
 
 export const COMMANDS: readonly Command[] = [appNewCommand, newCommand, ...runCommands, checkCommand, sqlCommand]
 
+/** `--name VALUE  description`, one line per option, descriptions in one column. */
+function optionLines(options: Record<string, CommandOption>): string[] {
+  const names = Object.entries(options).map(([name, o]) => [`--${name}${o.value ? ` ${o.value}` : ''}`, o] as const)
+  const width = Math.max(0, ...names.map(([n]) => n.length))
+  return names.map(([name, o]) => `  ${name.padEnd(width)}  ${o.description}`)
+}
+
+/** `auto-migrations --help`: the commands, then the options every command takes. */
 export function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length))
   return [
     'Usage: auto-migrations <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+    ...COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`),
     '',
     'Options for every command:',
-    '  --config FILE      the registry file (default: the first migrations.config.ts, .mts, .js or .mjs',
-    '                     in the working directory or a folder above it); the project root is its folder',
-    "  --database URL     the database to use instead of the config's (postgres://… or pglite:DIR)",
-    '  --trace            print stack traces with errors',
-    '  --help             this help',
-    '  --version, -v      print the version',
+    ...optionLines(GLOBAL_OPTIONS),
+    '',
+    'Run auto-migrations help <command> (or <command> --help) for its arguments and options.',
     '',
   ].join('\n')
 }
+
+/** `auto-migrations help <command>` and `<command> --help`: its usage, every option described, more notes. */
+export function commandHelpText(command: Command): string {
+  const own = Object.keys(command.options).length > 0
+  return [
+    `Usage: auto-migrations ${command.usage}`,
+    '',
+    command.summary,
+    '',
+    ...(own ? ['Options:', ...optionLines(command.options), ''] : []),
+    'Options for every command:',
+    ...optionLines(GLOBAL_OPTIONS),
+    ...(command.help ?? []),
+    '',
+  ].join('\n')
+}
+
+const typesOf = (options: Record<string, CommandOption>): OptionSpecs =>
+  Object.fromEntries(Object.entries(options).map(([name, o]) => [name, o.type]))
 
 /** `--version` or `-v` among the options (before a `--`). */
 function asksVersion(argv: readonly string[]): boolean {
@@ -58,18 +94,27 @@ function asksVersion(argv: readonly string[]): boolean {
 
 /** The command `argv` names: its words are the first positionals (global options may come before). */
 function findCommand(argv: readonly string[]): Command | undefined {
+  return commandNamed(commandWords(argv, 2))
+}
+
+const commandNamed = (words: readonly string[]): Command | undefined =>
+  COMMANDS.find((c) => c.words.every((w, i) => words[i] === w))
+
+/** The first `count` positionals of `argv` (global options may come before them). */
+function commandWords(argv: readonly string[], count: number): string[] {
   const words: string[] = []
-  for (let i = 0; i < argv.length && words.length < 2; i++) {
+  for (let i = 0; i < argv.length && words.length < count; i++) {
     const arg = argv[i]!
     if (arg === '--') break
     if (arg.startsWith('-')) {
       const name = arg.replace(/^--?/, '').split('=')[0]!
-      if (!arg.includes('=') && (GLOBAL_OPTIONS[name] === 'string' || GLOBAL_OPTIONS[name] === 'strings')) i++
+      if (!arg.includes('=') && (GLOBAL_OPTIONS[name]?.type === 'string' || GLOBAL_OPTIONS[name]?.type === 'strings'))
+        i++
       continue
     }
     words.push(arg)
   }
-  return COMMANDS.find((c) => c.words.every((w, i) => words[i] === w))
+  return words
 }
 
 /**
@@ -77,7 +122,7 @@ function findCommand(argv: readonly string[]): Command | undefined {
  * @example
  * process.exitCode = await main(process.argv.slice(2))
  */
-export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+export async function main(argv: string[], io: IoOptions = {}): Promise<number> {
   const fullIo: CliIo = processIo(io)
   const trace = argv.includes('--trace')
   // Known once the arguments parse: a command run with --json reports its failure on stdout too.
@@ -90,8 +135,20 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     }
     if (!command) {
       const first = argv.find((a) => !a.startsWith('-'))
-      if (first === undefined || first === 'help') {
-        const asked = argv.includes('--help') || argv.includes('-h') || first === 'help'
+      if (first === 'help') {
+        // `help <command>`: that command's help; `help` alone: the list of commands.
+        const words = commandWords(argv, 3).slice(1)
+        const named = commandNamed(words)
+        if (words.length > 0 && !named)
+          throw new AutoMigrationsError(
+            'USAGE',
+            `Unknown command "${words.slice(0, 2).join(' ')}". Run auto-migrations --help for the list.`,
+          )
+        fullIo.stdout(named ? commandHelpText(named) : helpText())
+        return 0
+      }
+      if (first === undefined) {
+        const asked = argv.includes('--help') || argv.includes('-h')
         ;(asked ? fullIo.stdout : fullIo.stderr)(helpText())
         return asked ? 0 : 1
       }
@@ -103,15 +160,13 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
           .join(' ')}". Run auto-migrations --help for the list.`,
       )
     }
-    const args = parseArgs(argv, { ...GLOBAL_OPTIONS, ...command.options })
+    const args = parseArgs(argv, typesOf({ ...GLOBAL_OPTIONS, ...command.options }))
     json = args.options.json === true
     // The command's own words are not its arguments.
     let skip = command.words.length
     args.positionals = args.positionals.filter(() => skip-- <= 0)
     if (args.options.help === true) {
-      fullIo.stdout(
-        `Usage: auto-migrations ${command.usage}\n\n${[command.summary, ...(command.help ?? [])].join('\n')}\n`,
-      )
+      fullIo.stdout(commandHelpText(command))
       return 0
     }
     const ctx = await createContext(fullIo, args, { createsConfig: command.createsConfig === true })
@@ -119,12 +174,13 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   } catch (error) {
     if (json) fullIo.stdout(jsonText({ error: errorJson(error) }))
     const known = asAutoMigrationsError(error)
-    if (known) fullIo.stderr(`${formatError(known, trace)}\n`)
+    const paint = palette(fullIo.colour.stderr)
+    if (known) fullIo.stderr(`${paintLabel(paint, formatError(known, trace))}\n`)
     else {
       // Not a user error: a bug or an environment failure. The stack is what a bug report needs.
       const message = error instanceof Error ? error.message : String(error)
       fullIo.stderr(
-        `error: ${message}\n${trace ? `${stackLines(error).join('\n')}\n` : '(run again with --trace for the stack)\n'}`,
+        `${paint.red('error:')} ${message}\n${trace ? `${stackLines(error).join('\n')}\n` : '(run again with --trace for the stack)\n'}`,
       )
     }
     return 1

@@ -58,7 +58,8 @@ export function formatChanges(ctx: CommandContext, changes: readonly ChangeRepor
   for (const [app, list] of byApp) {
     lines.push(`${app}: ${list.length} un-migrated change${list.length === 1 ? '' : 's'}`)
     for (const change of list) {
-      const kind = change.kind === 'change' ? '' : `${change.kind}: `
+      // Ambiguous and destructive changes wait for a decision: their kind is a warning.
+      const kind = change.kind === 'change' ? '' : `${ctx.paint.out.yellow(change.kind)}: `
       lines.push(`  - ${kind}${change.description}${change.file ? `  (${ctx.show(change.file)})` : ''}`)
     }
     for (const fix of new Set(list.map((c) => c.fix))) lines.push(`  fix: ${fix}`)

@@ -3,21 +3,9 @@
  * and `new --auto` both fail on it, and nothing is written.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Project, project, removeProjects } from './helpers.js'
+import { type Project, project, removeProjects, THROWING_MIGRATION } from './helpers.js'
 
 afterEach(removeProjects)
-
-const THROWING_MIGRATION = `import { MigrationManager } from 'unplugin-auto-migrations'
-
-export const ID = '2026-01-01T00:00:00:000000'
-export const DESCRIPTION = ''
-
-export async function forwards() {
-  const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION })
-  throw new Error('backfill exploded')
-  return manager
-}
-`
 
 interface Case {
   name: string

@@ -30,6 +30,13 @@ export interface RunOptions {
   now?: Date
   /** The working directory to run from: relative to the project root, or absolute (default: the root). */
   cwd?: string
+  /**
+   * The environment the CLI reads NO_COLOR and FORCE_COLOR from (default: none of them set, so a
+   * FORCE_COLOR in the shell that runs the tests changes no output).
+   */
+  env?: Record<string, string>
+  /** Whether the captured stdout and stderr count as terminals (default: no, as a capture is not). */
+  isTTY?: { stdout?: boolean; stderr?: boolean }
 }
 
 export interface Project {
@@ -90,6 +97,8 @@ export async function project(name: string | null): Promise<Project> {
             }
           : undefined,
         now: () => options.now ?? new Date(),
+        env: options.env ?? {},
+        ...(options.isTTY ? { isTTY: options.isTTY } : {}),
       })
       return { code, stdout, stderr, asked }
     },
@@ -139,6 +148,19 @@ export async function embeddedTables(dir: string): Promise<string[]> {
     await handle.release()
   }
 }
+
+/** A migration of app blog whose forwards() throws: broken history. */
+export const THROWING_MIGRATION = `import { MigrationManager } from 'unplugin-auto-migrations'
+
+export const ID = '2026-01-01T00:00:00:000000'
+export const DESCRIPTION = ''
+
+export async function forwards() {
+  const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION })
+  throw new Error('backfill exploded')
+  return manager
+}
+`
 
 export const MIGRATION_FILE = /^blog_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}\.ts$/
 

@@ -185,7 +185,7 @@ export const appNewCommand: Command = {
     await write(configPath, configText)
     if (ignoreText !== undefined) await write(gitignore, ignoreText)
 
-    ctx.out(`Created app "${name}":`)
+    ctx.out(ctx.paint.out.green(`Created app "${name}":`))
     for (const file of written)
       ctx.out(`  ${file === configPath && configFile ? 'registered in' : 'wrote'} ${ctx.show(file)}`)
     ctx.out(

@@ -88,7 +88,27 @@ export const newCommand: Command = {
   words: ['new'],
   usage: 'new <app|all> [--auto] [--desc TEXT] [--rename Table.old=new ...] [--yes]',
   summary: 'write a migration: empty, or with --auto the changes made to the tables',
-  options: { auto: 'boolean', desc: 'string', rename: 'strings', yes: 'boolean', 'no-cache': 'boolean' },
+  options: {
+    auto: {
+      type: 'boolean',
+      description: 'write the changes made to the tables since the last migration, not an empty migration',
+    },
+    desc: { type: 'string', value: 'TEXT', description: 'a description of the migration, kept in its file' },
+    rename: {
+      type: 'strings',
+      value: 'SPEC',
+      description:
+        'with --auto: a rename, not a drop and an add: Table.old=new (a column, property names) or Old=New (a table, class names); repeat for more',
+    },
+    yes: {
+      type: 'boolean',
+      description: 'ask nothing: write destructive changes, and take open rename questions as a drop and an add',
+    },
+    'no-cache': {
+      type: 'boolean',
+      description: 'read and write no cache (node_modules/.auto-migrations/cache): load everything',
+    },
+  },
   async run(ctx, args) {
     const [target, ...extra] = args.positionals
     if (!target) throw new AutoMigrationsError('USAGE', 'Which app? Usage: auto-migrations new <app|all> [--auto]')
@@ -129,7 +149,11 @@ export const newCommand: Command = {
         now: ctx.io.now(),
         empty: true,
       }))
-        ctx.out(`${written.app}: wrote ${ctx.show(written.file)} (empty: add operations to its forwards())`)
+        ctx.out(
+          ctx.paint.out.green(
+            `${written.app}: wrote ${ctx.show(written.file)} (empty: add operations to its forwards())`,
+          ),
+        )
       return 0
     }
 
@@ -170,7 +194,7 @@ export const newCommand: Command = {
       const name = d.app.app.name
       const files = written.filter((w) => w.app === name)
       for (const file of files) {
-        ctx.out(`${name}: wrote ${ctx.show(file.file)}`)
+        ctx.out(ctx.paint.out.green(`${name}: wrote ${ctx.show(file.file)}`))
         for (const line of file.lines) ctx.out(`  - ${line}`)
       }
       if (files.length === 0 && d.held.length === 0 && d.questions.length === 0) {

@@ -176,7 +176,7 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
       for (const m of list) {
         if (printed.has(migrationKey(m))) continue
         printed.set(migrationKey(m), m)
-        if (!json) ctx.out(appliedLine(m, fake))
+        if (!json) ctx.out(ctx.paint.out.green(appliedLine(m, fake)))
       }
     }
     let result: Awaited<ReturnType<Migrator['migrate']>>
@@ -450,7 +450,18 @@ export const runCommands: Command[] = [
       '  message on stderr as usual); details.applied lists the migrations applied before the failure,',
       '  which stay applied. Warnings (out of order, missing files) still go to stderr.',
     ],
-    options: { to: 'string', fake: 'boolean', json: 'boolean' },
+    options: {
+      to: {
+        type: 'string',
+        value: 'ID',
+        description: 'with an app: stop after this migration of it (its ID or its file name)',
+      },
+      fake: { type: 'boolean', description: 'record the migrations as run without running their SQL' },
+      json: {
+        type: 'boolean',
+        description: 'print nothing while it runs, then one JSON document on stdout (see below)',
+      },
+    },
     run: forwards,
   },
   {
@@ -458,7 +469,19 @@ export const runCommands: Command[] = [
     usage: 'backwards <app> [--to ID | --steps N] [--cascade] [--yes] [--fake]',
     summary:
       'reverse the latest migration of an app (--steps N: the latest N; --to ID: every one after ID; --cascade: first the applied migrations of other apps that depend on them); asks first unless --yes',
-    options: { to: 'string', steps: 'string', yes: 'boolean', fake: 'boolean', cascade: 'boolean' },
+    options: {
+      to: { type: 'string', value: 'ID', description: 'reverse every migration of the app after this one' },
+      steps: { type: 'string', value: 'N', description: 'reverse the latest N migrations of the app (default: 1)' },
+      cascade: {
+        type: 'boolean',
+        description: 'first reverse the applied migrations of other apps that depend on them, newest first',
+      },
+      yes: { type: 'boolean', description: 'do not ask for confirmation (required without a terminal)' },
+      fake: {
+        type: 'boolean',
+        description: 'delete their history rows only: the schema stays as it is',
+      },
+    },
     run: backwards,
   },
   {
@@ -471,7 +494,9 @@ export const runCommands: Command[] = [
       '  [{"app", "id", "description", "state", "ranOn" (ISO 8601 or null), "file" (relative to the project, or null), "steps" ({done, total, direction} of a partial migration, or null)}]',
       '  Exit codes as without it. On failure, {"error": {"code", "message", "details"}} on stdout instead.',
     ],
-    options: { json: 'boolean' },
+    options: {
+      json: { type: 'boolean', description: 'print one JSON array on stdout (see below) instead of the table' },
+    },
     run: status,
   },
 ]

@@ -12,7 +12,9 @@ export const sqlCommand: Command = {
   words: ['sql'],
   usage: 'sql <app> [ID] [--backwards]',
   summary: "print the SQL a migration runs (default: the app's latest), forwards or --backwards",
-  options: { backwards: 'boolean' },
+  options: {
+    backwards: { type: 'boolean', description: 'print the SQL that reverses the migration instead' },
+  },
   async run(ctx, args) {
     const [appName, wanted, ...extra] = args.positionals
     if (!appName)
