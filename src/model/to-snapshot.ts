@@ -194,7 +194,10 @@ function arrayBase(column: Column<unknown, boolean>): ArrayBase {
 const ACCEPTED = new Map<string, ReadonlySet<string>>()
 const acceptedParams = (columnClass: ColumnClassName): ReadonlySet<string> => {
   let set = ACCEPTED.get(columnClass)
-  if (!set) ACCEPTED.set(columnClass, (set = new Set([...COLUMN_PARAMS, ...(CLASS_PARAMS[columnClass] ?? [])])))
+  if (!set) {
+    set = new Set([...COLUMN_PARAMS, ...(CLASS_PARAMS[columnClass] ?? [])])
+    ACCEPTED.set(columnClass, set)
+  }
   return set
 }
 
