@@ -8,7 +8,7 @@
  */
 import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { openEngine } from '../../runtime/engines/open.js'
-import { describeEmbeddedProgress, type EmbeddedProgressListener } from '../../runtime/engines/pglite-image.js'
+import type { EmbeddedProgressListener } from '../../runtime/engines/pglite-image.js'
 import { type Migrator, createMigrator } from '../../runtime/runner.js'
 import type { AutoMigrationsError } from '../../errors.js'
 import { userError } from './errors.js'
@@ -65,7 +65,7 @@ export interface ProjectMigratorOptions {
 
 /** The listener that turns embedded-database progress into the lines `log` prints. */
 export function progressLines(log: ((line: string) => void) | undefined): EmbeddedProgressListener | undefined {
-  return log && ((event) => log(describeEmbeddedProgress(event)))
+  return log && ((event) => log(event.message))
 }
 
 /**

@@ -19,8 +19,13 @@ import * as path from 'node:path'
 import { type Extension, PGlite, type PGliteInterface } from '@electric-sql/pglite'
 import { diskCachesEnabled } from '../../version.js'
 
-/** What happens while a new embedded database is created (nothing is reported when one is reopened). */
-export type EmbeddedProgress =
+/**
+ * What happens while a new embedded database is created (nothing is reported when one is reopened),
+ * with `message`, the line to print (see describeEmbeddedProgress).
+ */
+export type EmbeddedProgress = EmbeddedProgressEvent & { message: string }
+
+type EmbeddedProgressEvent =
   | { phase: 'creating'; dir: string }
   | {
       phase: 'created'
@@ -44,7 +49,7 @@ export interface EmbeddedCreateOptions {
 }
 
 /** One line for a progress event, as the CLI and the dev server print it. */
-export function describeEmbeddedProgress(event: EmbeddedProgress): string {
+export function describeEmbeddedProgress(event: EmbeddedProgressEvent): string {
   if (event.phase === 'creating') return `Creating the embedded database in ${event.dir} (first use)…`
   const how = event.from === 'image' ? 'from the cached image' : 'initialised; image cached for next time'
   return `Created the embedded database in ${(event.ms / 1000).toFixed(1)} s (${how}).`
@@ -185,7 +190,9 @@ export async function createEmbeddedDataDir(
   options: EmbeddedCreateOptions = {},
 ): Promise<PGliteInterface> {
   const started = performance.now()
-  options.onProgress?.({ phase: 'creating', dir })
+  const tell = (event: EmbeddedProgressEvent) =>
+    options.onProgress?.({ ...event, message: describeEmbeddedProgress(event) })
+  tell({ phase: 'creating', dir })
   fs.mkdirSync(dir, { recursive: true })
   const imageDir = options.imageDir ?? (diskCachesEnabled() ? imageCacheDir() : false)
   const file = imageDir === false ? undefined : imageFile(imageDir, Object.keys(extensions))
@@ -210,6 +217,6 @@ export async function createEmbeddedDataDir(
       }
     }
   }
-  options.onProgress?.({ phase: 'created', dir, ms: performance.now() - started, from, image: file })
+  tell({ phase: 'created', dir, ms: performance.now() - started, from, image: file })
   return db
 }
