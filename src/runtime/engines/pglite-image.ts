@@ -33,7 +33,7 @@ type EmbeddedProgressEvent =
       ms: number
       /** `image`: loaded from the cached image; `initdb`: initialised (and the image written). */
       from: 'image' | 'initdb'
-      /** The cached image file, when there is one. */
+      /** The image file loaded, or written after initdb; undefined when there is none (cache off, write failed). */
       image: string | undefined
     }
 
@@ -51,7 +51,12 @@ export interface EmbeddedCreateOptions {
 /** One line for a progress event, as the CLI and the dev server print it. */
 export function describeEmbeddedProgress(event: EmbeddedProgressEvent): string {
   if (event.phase === 'creating') return `Creating the embedded database in ${event.dir} (first use)…`
-  const how = event.from === 'image' ? 'from the cached image' : 'initialised; image cached for next time'
+  const how =
+    event.from === 'image'
+      ? 'from the cached image'
+      : event.image
+        ? 'initialised; image cached for next time'
+        : 'initialised'
   return `Created the embedded database in ${(event.ms / 1000).toFixed(1)} s (${how}).`
 }
 
@@ -207,16 +212,18 @@ export async function createEmbeddedDataDir(
     }
   }
   const from = db ? 'image' : 'initdb'
+  let image = db ? file : undefined
   if (!db) {
     db = (await PGlite.create(dir, { extensions })) as PGliteInterface
     if (file !== undefined) {
       try {
         writeImage(file, new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer()))
+        image = file
       } catch {
         // A full disk or a read-only cache: the next creation runs initdb again.
       }
     }
   }
-  tell({ phase: 'created', dir, ms: performance.now() - started, from, image: file })
+  tell({ phase: 'created', dir, ms: performance.now() - started, from, image })
   return db
 }

@@ -90,6 +90,18 @@ describe('a new embedded database from the cached image', () => {
     expect((await createIn('c'))[1]).toMatchObject({ from: 'image' })
   }, 120_000)
 
+  it('with the image off (imageDir: false), runs initdb and writes nothing', async () => {
+    const events: EmbeddedProgress[] = []
+    const handle = await openEmbeddedDatabase(path.join(tmp, 'a'), {
+      imageDir: false,
+      onProgress: (e) => events.push(e),
+    })
+    await handle.release()
+    expect(events[1]).toMatchObject({ from: 'initdb', image: undefined })
+    expect(events[1]?.message).toMatch(/\(initialised\)\.$/)
+    expect(fs.existsSync(imageDir)).toBe(false)
+  }, 120_000)
+
   it('writes an image atomically and reads back exactly what it wrote', () => {
     const file = path.join(imageDir, 'x.img')
     const tarball = new Uint8Array([1, 2, 3, 10, 0, 255])
@@ -148,6 +160,13 @@ describe('describeEmbeddedProgress', () => {
     )
     expect(describeEmbeddedProgress({ phase: 'created', dir: '/p', ms: 1234, from: 'image', image: undefined })).toBe(
       'Created the embedded database in 1.2 s (from the cached image).',
+    )
+    expect(describeEmbeddedProgress({ phase: 'created', dir: '/p', ms: 2500, from: 'initdb', image: '/c/x.img' })).toBe(
+      'Created the embedded database in 2.5 s (initialised; image cached for next time).',
+    )
+    // The cache off (AUTO_MIGRATIONS_CACHE=off), or the image could not be written.
+    expect(describeEmbeddedProgress({ phase: 'created', dir: '/p', ms: 2500, from: 'initdb', image: undefined })).toBe(
+      'Created the embedded database in 2.5 s (initialised).',
     )
   })
 })
