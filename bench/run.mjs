@@ -3,7 +3,7 @@
  * `npm run bench` (builds first, then runs this): every measurement of issue 5 in one run, side by
  * side with the peers, printed as a markdown table and written to bench/results.md.
  *
- *   node bench/run.mjs [--quick] [--only cold,warm,dev,vite,apply,boot,disk] [--skip dev,...] [--regen]
+ *   node bench/run.mjs [--quick] [--only cold,warm,dev,vite,apply,boot,embedded,disk] [--skip dev,...] [--regen]
  *
  * --quick   200-migration project only, fewer repetitions, no drizzle-kit at 2,000 (a few minutes)
  * --only    run only these sections (memory rows come with cold and dev)
@@ -133,9 +133,11 @@ if (!existsSync(path.join(REPO, 'dist', 'cli.js'))) {
   process.exit(1)
 }
 
+// The embedded section needs no generated project.
+const needsProjects = ['cold', 'warm', 'dev', 'vite', 'apply', 'boot', 'disk'].some(wanted)
 const lengths = [
   ...new Set([
-    ...CONFIG.lengths,
+    ...(needsProjects ? CONFIG.lengths : []),
     ...(wanted('apply') ? [CONFIG.applySteps] : []),
     ...(wanted('dev') ? [CONFIG.devSteps] : []),
     ...(wanted('boot') ? [CONFIG.bootSteps] : []),
@@ -637,6 +639,48 @@ if (wanted('boot')) {
     notes.push(
       `Boot: the bench history has no data migration (every migration is schema operations), so exactly once is checked on the history rows, the sum of what each process's migrate() applied, and the project's ${tables} tables.`,
     )
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('embedded')) {
+  // Issue 12: a new embedded database from the cached image of an initialised data directory,
+  // side by side with initdb (what every new one cost before). Each figure is a fresh process.
+  const s = section('New embedded database (PGlite): initdb vs the cached image')
+  const base = path.join(WORK, `embedded-${process.pid}`)
+  rmSync(base, { recursive: true, force: true })
+  const runs = QUICK ? 2 : 3
+  let k = 0
+  const create = async (env, dir = path.join(base, `db-${k++}`)) => {
+    const { json } = await runNodeJson(path.join(here, 'lib', 'embedded-worker.mjs'), [dir], { env })
+    return { ...json, dir }
+  }
+  const cache = (name) => ({ XDG_CACHE_HOME: path.join(base, name) })
+  try {
+    const initdb = await repeat(runs, () => create({ AUTO_MIGRATIONS_CACHE: 'off' }))
+    const first = await repeat(runs, (i) => create(cache(`cache-first-${i}`)))
+    const cached = await repeat(runs, () => create(cache('cache-first-0')))
+    const reopened = await repeat(runs, (i) => create(cache('cache-first-0'), cached[i].dir))
+    const froms = (list) => [...new Set(list.map((r) => r.from))].join(', ')
+    const ms = (list) => summary(list.map((r) => r.ms))
+    const before = ms(initdb)
+    for (const [what, list] of [
+      ['first creation on a machine (initdb, then the image written)', first],
+      ['from the cached image', cached],
+      ['reopening an existing one', reopened],
+    ])
+      row(s, {
+        what: `${what} [${froms(list)}]`,
+        ours: fmtSummary(ms(list)),
+        peer: `before: initdb every time [${froms(initdb)}]`,
+        peerValue: fmtSummary(before),
+        ratio: fmtRatio(ms(list).median, before.median),
+      })
+    notes.push(
+      'New embedded database: from the import of dist/runtime.js to the first query answered, with all the contrib extensions loaded; the image is cached per PGlite version under $XDG_CACHE_HOME/unplugin-auto-migrations.',
+    )
+  } finally {
+    rmSync(base, { recursive: true, force: true })
   }
 }
 

@@ -16,6 +16,8 @@ export type {
   RollbackResult,
 } from './runtime/runner.js'
 export { openEngine } from './runtime/engines/open.js'
+export { describeEmbeddedProgress } from './runtime/engines/pglite-image.js'
+export type { EmbeddedProgress, EmbeddedProgressListener } from './runtime/engines/pglite-image.js'
 export type { DatabaseOption, Engine, PgPoolConfig, Queryable, QueryResult } from './runtime/engines/engine.js'
 export { introspect } from './runtime/introspect.js'
 export { MigrationManager } from './core/operations/manager.js'

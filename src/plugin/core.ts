@@ -48,7 +48,7 @@ export interface CoreSettings {
   options: Options | undefined
   virtualModuleId: string
   runtimeId: string
-  openSession: (options: { root: string; configFile?: string }) => Promise<ProjectSession>
+  openSession: (options: { root: string; configFile?: string; log?: (line: string) => void }) => Promise<ProjectSession>
   debounceMs: number
 }
 
@@ -255,7 +255,11 @@ export class PluginCore {
       const configFile = options.config === undefined ? undefined : path.resolve(mode.root, options.config)
       // The project root is the config's folder, as in the CLI: the embedded database, `{ pglite: dir }`
       // and the runtime's root all follow the config, not the bundler's root.
-      const opening = this.settings.openSession({ root: configRootOf(mode.root, configFile), configFile })
+      const opening = this.settings.openSession({
+        root: configRootOf(mode.root, configFile),
+        configFile,
+        log: (line) => this.terminal.info(line),
+      })
       // A failed open is not kept: the user may be about to create the registry.
       opening.catch(() => {
         if (this.session === opening) this.session = undefined

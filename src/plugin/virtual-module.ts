@@ -108,6 +108,8 @@ export function generateVirtualModule(input: VirtualModuleInput): string {
     // A registry without `database` means the embedded database: the runtime decides, not the build.
     '  database: config === undefined || config === null ? undefined : config.database,',
     `  root: ${JSON.stringify(slashes(input.root))},`,
+    // In the dev server, a new embedded database says so (initdb or its cached image takes a while).
+    ...(input.hot ? ["  onEmbeddedProgress: (event) => console.info('[auto-migrations] ' + event.message),"] : []),
     '});',
     '',
     // Wrappers keep `this` on the migrator whether the runtime uses class methods or closures.

@@ -18,6 +18,7 @@ import { checksumOf } from '../core/operations/manager.js'
 import { replay, stepsOf } from '../core/operations/replay.js'
 import { AutoMigrationsError } from '../errors.js'
 import type { DatabaseOption, Engine, MigrationLock } from './engines/engine.js'
+import type { EmbeddedProgressListener } from './engines/pglite-image.js'
 import { embeddedDirOf, isEngine, isPgliteInstance, type OpenEngineOptions, openEngine } from './engines/open.js'
 import { runFailure } from './failures.js'
 import {
@@ -63,6 +64,8 @@ export interface MigratorOptions {
   connectTimeoutMs?: number
   /** `SET LOCAL lock_timeout` for each migration's DDL, so a migration never freezes tables behind a queued lock. Default 10 s. */
   ddlLockTimeoutMs?: number
+  /** Told when a new embedded database is being created, and when it is ready (nothing is printed). */
+  onEmbeddedProgress?: EmbeddedProgressListener
 }
 
 export type MigrationState = 'ran' | 'pending' | 'partial' | 'changed' | 'missing'
@@ -152,8 +155,12 @@ export class Migrator {
   }
 
   get #openOptions(): OpenEngineOptions {
-    const { root = process.cwd(), connectTimeoutMs } = this.#options
-    return connectTimeoutMs === undefined ? { root } : { root, connectTimeoutMs }
+    const { root = process.cwd(), connectTimeoutMs, onEmbeddedProgress } = this.#options
+    return {
+      root,
+      ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+      ...(onEmbeddedProgress ? { onEmbeddedProgress } : {}),
+    }
   }
 
   get #historySchema(): string {

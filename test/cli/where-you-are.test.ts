@@ -3,7 +3,7 @@
  * directory, the project root is the config's folder, and the embedded database lives next to the
  * config whatever the working directory. `--version` prints the package's version.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -102,12 +102,17 @@ describe('the embedded database lives next to the config', () => {
     expect(await p.migrationFiles('blog')).toEqual(['blog_2026_01_01T00_00_00_000000.ts'])
     expect(existsSync(path.join(cwd, 'src'))).toBe(false)
 
-    // Not seeded: this run creates it (initdb, a few seconds).
+    // Not seeded: this run creates it (from the cached image, or initdb) and says so on stderr.
     const dir = p.file('.auto-migrations/db')
     expect(existsSync(dir)).toBe(false)
 
     const run = await p.run(['forwards', '--config', config], { cwd })
-    expect(run.stderr).toBe('')
+    const lines = run.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toBe(`Creating the embedded database in ${realpathSync(path.dirname(dir))}/db (first use)…`)
+    expect(lines[1]).toMatch(
+      /^Created the embedded database in \d+\.\d s \((from the cached image|initialised; .*)\)\.$/,
+    )
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(new RegExp(`^applied blog ${ID1} `, 'm'))
     expect(existsSync(path.join(cwd, '.auto-migrations'))).toBe(false)

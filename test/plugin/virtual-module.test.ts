@@ -67,6 +67,7 @@ export function close() { return migrator.close(); }
     })
     expect(code).toContain('export const migrations = [];\n')
     expect(code).toContain('  import.meta.hot.accept();\n')
+    expect(code).toContain("onEmbeddedProgress: (event) => console.info('[auto-migrations] ' + event.message)")
     // The update keeps the previous module's database handle instead of opening a new one.
     expect(code).toContain('migrator.adoptDatabase(import.meta.hot.data.migrator)')
   })

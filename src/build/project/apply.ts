@@ -8,6 +8,7 @@
  */
 import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { openEngine } from '../../runtime/engines/open.js'
+import type { EmbeddedProgressListener } from '../../runtime/engines/pglite-image.js'
 import { type Migrator, createMigrator } from '../../runtime/runner.js'
 import type { AutoMigrationsError } from '../../errors.js'
 import { userError } from './errors.js'
@@ -22,7 +23,11 @@ export class DevDatabase {
   #engine: Promise<Engine> | undefined
   #option: DatabaseOption
 
-  constructor(private readonly root: string) {}
+  /** `log`: one line when a new embedded database is being created, one when it is ready. */
+  constructor(
+    private readonly root: string,
+    private readonly log?: (line: string) => void,
+  ) {}
 
   get(option: DatabaseOption): Promise<Engine> {
     if (this.#engine === undefined || this.#option !== option) {
@@ -31,7 +36,7 @@ export class DevDatabase {
       const opening = (async () => {
         // The config was reloaded with another `database`: let go of the old one first.
         if (previous) await (await previous.catch(() => undefined))?.close()
-        return openEngine(option, { root: this.root })
+        return openEngine(option, { root: this.root, onEmbeddedProgress: progressLines(this.log) })
       })()
       this.#engine = opening
       // A failed open is not kept: the next emit tries again (after the user fixed the config).
@@ -54,6 +59,13 @@ export interface ProjectMigratorOptions {
   database?: DatabaseOption
   /** Only these apps' migrations (default: every app's). Every app still counts for ordering. */
   apps?: readonly string[]
+  /** One line when a new embedded database is being created, one when it is ready (the CLI prints them). */
+  onProgress?: (line: string) => void
+}
+
+/** The listener that turns embedded-database progress into the lines `log` prints. */
+export function progressLines(log: ((line: string) => void) | undefined): EmbeddedProgressListener | undefined {
+  return log && ((event) => log(event.message))
 }
 
 /**
@@ -83,6 +95,7 @@ export function projectMigrator(replayed: RecordedProjectState, options: Project
     root: replayed.project.root,
     ...(options.database === undefined ? {} : { database: options.database }),
     ...(replayed.project.config.historySchema ? { historySchema: replayed.project.config.historySchema } : {}),
+    ...(options.onProgress ? { onEmbeddedProgress: progressLines(options.onProgress)! } : {}),
   })
 }
 

@@ -41,6 +41,8 @@ export interface OpenProjectSessionOptions {
   configFile?: string
   /** Use the state cache on disk (see state-cache.ts). Default true. */
   stateCache?: boolean
+  /** Informational lines (a new embedded database being created, and when it is ready). */
+  log?: (line: string) => void
 }
 
 /**
@@ -56,7 +58,7 @@ export async function openProjectSession(options: OpenProjectSessionOptions): Pr
   } catch {
     configFile = path.resolve(root, options.configFile ?? CONFIG_FILE_NAMES[0])
   }
-  return new Session(root, configFile, options.configFile, options.stateCache ?? true)
+  return new Session(root, configFile, options.configFile, options.stateCache ?? true, options.log)
 }
 
 type Loaded<H> = { replayed: H } | { error: AutoMigrationsError; watchFiles: string[] }
@@ -80,6 +82,7 @@ class Session implements ProjectSession {
     private currentConfigFile: string,
     private readonly explicitConfig: string | undefined,
     private readonly stateCache: boolean,
+    private readonly log: ((line: string) => void) | undefined,
   ) {}
 
   get configFile(): string {
@@ -147,7 +150,7 @@ class Session implements ProjectSession {
           // Loaded on first use: the database drivers (PGlite's WebAssembly, pg) cost a build or a
           // `check` that never applies anything a noticeable start-up time.
           const { DevDatabase, applyPending } = await import('./apply.js')
-          this.#database ??= new DevDatabase(this.root)
+          this.#database ??= new DevDatabase(this.root, this.log)
           errors.push(...(await applyPending(fresh.replayed, this.#database)))
         }
       }

@@ -12,6 +12,7 @@ import { AutoMigrationsError } from '../../errors.js'
 import type { DatabaseOption, Engine } from './engine.js'
 import { PgEngine, type PgSource } from './pg.js'
 import { PgliteEngine } from './pglite.js'
+import type { EmbeddedProgressListener } from './pglite-image.js'
 
 /**
  * Where the embedded database lives when no database is configured, relative to the project root:
@@ -27,6 +28,8 @@ export interface OpenEngineOptions {
   root: string
   /** Postgres: how long to wait for a connection before CONNECT_TIMEOUT (default 15 s, or the URL's connect_timeout). */
   connectTimeoutMs?: number
+  /** Told when a new embedded database is being created (see pglite-image.ts); nothing is printed. */
+  onEmbeddedProgress?: EmbeddedProgressListener | undefined
 }
 
 function hasFunctions(value: object, ...names: string[]): boolean {
@@ -83,16 +86,18 @@ function borrowed(engine: Engine): Engine {
  */
 export async function openEngine(
   option: DatabaseOption,
-  { root, connectTimeoutMs }: OpenEngineOptions,
+  { root, connectTimeoutMs, onEmbeddedProgress }: OpenEngineOptions,
 ): Promise<Engine> {
   const pgOptions = connectTimeoutMs === undefined ? {} : { connectTimeoutMs }
-  if (option === undefined || option === '') return PgliteEngine.open(path.resolve(root, DEFAULT_EMBEDDED_DIR))
+  const embedded = { onProgress: onEmbeddedProgress }
+  if (option === undefined || option === '')
+    return PgliteEngine.open(path.resolve(root, DEFAULT_EMBEDDED_DIR), embedded)
   if (typeof option === 'string') {
     if (/^postgres(ql)?:\/\//i.test(option)) return new PgEngine(option, pgOptions)
     if (option.startsWith('pglite:')) {
       const dir = option.slice('pglite:'.length)
       if (dir === '') throw usage(option)
-      return PgliteEngine.open(path.resolve(root, dir))
+      return PgliteEngine.open(path.resolve(root, dir), embedded)
     }
     throw usage(option)
   }
@@ -108,7 +113,7 @@ export async function openEngine(
         '`database: { pglite }` needs a directory path (a non-empty string).',
       )
     }
-    return PgliteEngine.open(path.resolve(root, dir))
+    return PgliteEngine.open(path.resolve(root, dir), embedded)
   }
   return new PgEngine(option as PoolConfig, pgOptions)
 }

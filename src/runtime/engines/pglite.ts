@@ -12,7 +12,6 @@
  *   statements: transactions go through `db.transaction()` (which queues other callers) and the
  *   migration lock is an in-process mutex.
  */
-import * as fs from 'node:fs'
 import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite'
 import { AutoMigrationsError } from '../../errors.js'
 import { acquireDirectoryLock, canonicalDir, type DirectoryLock } from '../lock-file.js'
@@ -27,6 +26,7 @@ import {
 import { DEFAULT_LOCK_NAME, DEFAULT_LOCK_TIMEOUT_MS } from './lock-defaults.js'
 import { Mutex } from './mutex.js'
 import { embeddedExtensions, explainMissingExtension } from './pglite-extensions.js'
+import { createEmbeddedDataDir, type EmbeddedCreateOptions, isNewDataDir } from './pglite-image.js'
 
 /** A ref-counted handle on the one PGlite instance of a directory in this process. */
 export interface EmbeddedDatabase {
@@ -60,11 +60,15 @@ function registry(): Registry {
 }
 
 /**
- * Opens (or joins) the embedded database in `dir`: creates the directory on first use, takes the
- * directory lock (`EMBEDDED_DB_LOCKED` if another process holds it) and shares one PGlite instance
- * between all callers in this process.
+ * Opens (or joins) the embedded database in `dir`: creates the directory on first use (from the
+ * cached image of a new data directory, see pglite-image.ts, telling `options.onProgress`), takes
+ * the directory lock (`EMBEDDED_DB_LOCKED` if another process holds it) and shares one PGlite
+ * instance between all callers in this process.
  */
-export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabase> {
+export async function openEmbeddedDatabase(
+  dir: string,
+  options: EmbeddedCreateOptions = {},
+): Promise<EmbeddedDatabase> {
   const absDir = canonicalDir(dir)
   const reg = registry()
   for (;;) {
@@ -80,8 +84,9 @@ export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabas
     // Lock first, then create: the directory must not be touched while someone else owns it.
     const lock = acquireDirectoryLock(absDir)
     const created = (async () => {
-      fs.mkdirSync(absDir, { recursive: true })
-      return (await PGlite.create(absDir, { extensions: await embeddedExtensions() })) as PGliteInterface
+      const extensions = await embeddedExtensions()
+      if (isNewDataDir(absDir)) return createEmbeddedDataDir(absDir, extensions, options)
+      return (await PGlite.create(absDir, { extensions })) as PGliteInterface
     })()
     entry = { lock, db: created, refs: 1 }
     reg.open.set(absDir, entry)
@@ -193,8 +198,8 @@ export class PgliteEngine implements Engine {
   }
 
   /** The engine for the embedded database in `dir` (shared per process; see openEmbeddedDatabase). */
-  static async open(dir: string): Promise<PgliteEngine> {
-    const handle = await openEmbeddedDatabase(dir)
+  static async open(dir: string, options: EmbeddedCreateOptions = {}): Promise<PgliteEngine> {
+    const handle = await openEmbeddedDatabase(dir, options)
     return new PgliteEngine(handle.db, handle)
   }
 

@@ -1,6 +1,7 @@
 /**
  * The project session, as the plugin uses it: check, emit (write, hold, apply), migration entries.
  */
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openEngine } from '../../../src/runtime/engines/open.js'
@@ -106,11 +107,17 @@ describe('ProjectSession.emit', () => {
     expect(allowed.held.map((c) => c.kind)).toEqual(['ambiguous'])
   })
 
-  it('applies what it writes to the embedded dev database', async () => {
+  it('applies what it writes to the embedded dev database (saying when it creates it)', async () => {
     const p = await project('cli-blog')
-    const session = await open(p)
+    const lines: string[] = []
+    const session = await openProjectSession({ root: p.root, log: (line) => lines.push(line) })
+    sessions.push(session)
+    expect(existsSync(p.file('.auto-migrations/db'))).toBe(false)
     const result = await session.emit({ allowDestructive: false, apply: true })
     expect(result.errors).toEqual([])
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(/^Creating the embedded database in .*\/\.auto-migrations\/db \(first use\)…$/)
+    expect(lines[1]).toMatch(/^Created the embedded database in \d+\.\d s /)
     await p.edit(
       'src/blog/tables.ts',
       'views = new Integer({ default: 0 })',
