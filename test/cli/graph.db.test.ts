@@ -130,6 +130,17 @@ describe('one migration graph across apps (Postgres)', () => {
     ]
     expect(blog.dependsOn).toBe('{}')
     expect(auth.dependsOn).toMatch(/^\{ blog: '2026-01-02T00:00:00:\d{6}' \}$/)
+    // status lists migrations in the order they run: blog lets go before auth drops.
+    const status = JSON.parse((await p.run(['status', '--json', '--database', await freshDatabase()])).stdout) as {
+      app: string
+      id: string
+    }[]
+    expect(status.map((r) => `${r.app} ${r.id.slice(0, 10)}`)).toEqual([
+      'auth 2026-01-01',
+      'blog 2026-01-01',
+      'blog 2026-01-02',
+      'auth 2026-01-02',
+    ])
   })
 
   it('drops a table another app pointed at, a save after it let go', async () => {
