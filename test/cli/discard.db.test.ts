@@ -3,6 +3,7 @@
  * (--database, here a fresh Postgres database per test; else the config's) has not run it and no
  * other app's migration depends on it.
  */
+import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freshDatabase, type Project, project, removeDatabases, removeProjects } from './helpers.js'
 
@@ -107,11 +108,17 @@ describe('auto-migrations discard', () => {
 
   it('checks the embedded database when there is no --database', async () => {
     const p = await blogWithTwoMigrations()
+    // Never created: nothing ran there, and checking does not create it.
+    const pending = await p.run(['discard', 'blog', '--yes'])
+    expect(pending.code).toBe(0)
+    expect(existsSync(p.file('.auto-migrations/db'))).toBe(false)
+    expect(await p.migrationFiles()).toEqual([fileName('blog', ID1)])
+
     expect((await p.run(['forwards'])).code).toBe(0)
     const ran = await p.run(['discard', 'blog', '--yes'])
     expect(ran.code).toBe(1)
     expect(ran.stderr).toContain('error [DISCARD_RAN]')
     expect(ran.stderr).toContain('the embedded database')
-    expect(await p.migrationFiles()).toHaveLength(2)
+    expect(await p.migrationFiles()).toEqual([fileName('blog', ID1)])
   })
 })
