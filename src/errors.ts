@@ -51,6 +51,8 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'APP_EXISTS'
   | 'WRITE_FAILED'
+  | 'DISCARD_RAN'
+  | 'DISCARD_NEEDED'
 
 export interface ErrorDetails {
   app?: string

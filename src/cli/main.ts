@@ -11,6 +11,7 @@ import { type OptionSpecs, parseArgs } from './args.js'
 import { paintLabel, palette } from './colour.js'
 import { appNewCommand } from './commands/app-new.js'
 import { checkCommand } from './commands/check.js'
+import { discardCommand } from './commands/discard.js'
 import { newCommand } from './commands/new.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
@@ -33,14 +34,21 @@ const GLOBAL_OPTIONS: Record<string, CommandOption> = {
     type: 'string',
     value: 'URL',
     description:
-      "the database to use instead of the config's: postgres://… or pglite:DIR (forwards, backwards, status)",
+      "the database to use instead of the config's: postgres://… or pglite:DIR (forwards, backwards, status, discard)",
   },
   trace: { type: 'boolean', description: 'print stack traces with errors' },
   help: { type: 'boolean', description: 'describe the command and its options (also -h)' },
   version: { type: 'boolean', description: 'print the version (also -v)' },
 }
 
-export const COMMANDS: readonly Command[] = [appNewCommand, newCommand, ...runCommands, checkCommand, sqlCommand]
+export const COMMANDS: readonly Command[] = [
+  appNewCommand,
+  newCommand,
+  ...runCommands,
+  discardCommand,
+  checkCommand,
+  sqlCommand,
+]
 
 /** `--name VALUE  description`, one line per option, descriptions in one column. */
 function optionLines(options: Record<string, CommandOption>): string[] {

@@ -93,7 +93,7 @@ function databaseError(error: unknown, database: DatabaseOption): unknown {
  * Opens a runner on the command's database, runs `fn`, and closes the database whatever happened
  * (a failure to close does not hide the command's own error).
  */
-async function withMigrator<T>(
+export async function withMigrator<T>(
   ctx: CommandContext,
   replayed: RecordedProjectState,
   fn: (migrator: Migrator) => Promise<T>,
