@@ -114,8 +114,9 @@ class Session implements ProjectSession {
       const changes = await reportPlans(replayed, planNewMigrations(replayed))
       const errors = replayed.errors
       const ok = changes.length === 0 && errors.length === 0
-      if (verdicts) this.#recordVerdict(replayed, ok)
       const warnings = await warningsOf(replayed)
+      // A check with warnings is not clean: a cached verdict would answer the next one without them.
+      if (verdicts) this.#recordVerdict(replayed, ok && warnings.length === 0)
       return { ok, changes, errors, watchFiles: replayed.watchFiles, ...(warnings.length ? { warnings } : {}) }
     })
   }
