@@ -13,6 +13,7 @@ import {
   describeChanges,
   describeErrors,
   describeWritten,
+  describeWarnings,
   heldHeading,
   toAutoMigrationsError,
   unmigratedHeading,
@@ -76,6 +77,8 @@ interface Outstanding {
   /** 'held': changes emit did not write (ambiguous, destructive); otherwise what check found un-migrated. */
   kind: 'held' | OnDiff
   errors: AutoMigrationsError[]
+  /** The façade's warnings: said in the terminal, never in the overlay on their own. */
+  warnings?: string[] | undefined
 }
 
 export class PluginCore {
@@ -287,12 +290,14 @@ export class PluginCore {
         this.setWatchFiles(result.watchFiles)
         report.written.push(...describeWritten(result.written, root))
         if (result.held.length > 0) report.warnings.push(describeChanges(result.held, root, heldHeading(result.held)))
+        if (result.warnings?.length) report.warnings.push(describeWarnings(result.warnings))
         if (result.errors.length > 0) report.fatal.push(describeErrors(result.errors, root))
       } else {
         const result = await session.check()
         // esbuild in watch mode can only learn these from the virtual module's load.
         this.setWatchFiles(result.watchFiles)
         if (result.errors.length > 0) report.fatal.push(describeErrors(result.errors, root))
+        if (result.warnings?.length) report.warnings.push(describeWarnings(result.warnings))
         if (result.changes.length > 0) {
           const message = describeChanges(result.changes, root, unmigratedHeading(result.changes))
           if (options.onDiff === 'error') report.fatal.push(message)
@@ -351,11 +356,16 @@ export class PluginCore {
       }
       this.setWatchFiles(result.watchFiles)
       for (const line of describeWritten(result.written, root)) this.terminal.info(line)
-      this.outstanding = { changes: result.held, kind: 'held', errors: result.errors }
+      this.outstanding = { changes: result.held, kind: 'held', errors: result.errors, warnings: result.warnings }
     } else {
       const result = await session.check()
       this.setWatchFiles(result.watchFiles)
-      this.outstanding = { changes: result.changes, kind: options.onDiff, errors: result.errors }
+      this.outstanding = {
+        changes: result.changes,
+        kind: options.onDiff,
+        errors: result.errors,
+        warnings: result.warnings,
+      }
     }
     this.announce()
     return wrote
@@ -366,10 +376,11 @@ export class PluginCore {
     this.server?.watch([...this.watchFiles])
   }
 
-  private outstandingMessages(): { errors: string[]; warnings: string[] } {
+  private outstandingMessages(): { errors: string[]; warnings: string[]; notes: string[] } {
     const root = this.mode?.root ?? process.cwd()
     const { changes, kind, errors } = this.outstanding
-    const result: { errors: string[]; warnings: string[] } = { errors: [], warnings: [] }
+    const notes = this.outstanding.warnings?.length ? [describeWarnings(this.outstanding.warnings)] : []
+    const result: { errors: string[]; warnings: string[]; notes: string[] } = { errors: [], warnings: [], notes }
     if (errors.length > 0) result.errors.push(describeErrors(errors, root))
     if (changes.length > 0) {
       const heading = kind === 'held' ? heldHeading(changes) : unmigratedHeading(changes)
@@ -382,8 +393,8 @@ export class PluginCore {
 
   /** Watch mode without a dev server: the bundler shows what is left on every rebuild. */
   private reportOutstanding(reporter: BuildReporter): void {
-    const { errors, warnings } = this.outstandingMessages()
-    for (const message of warnings) reporter.warn(message)
+    const { errors, warnings, notes } = this.outstandingMessages()
+    for (const message of [...notes, ...warnings]) reporter.warn(message)
     for (const message of errors) reporter.error(message)
   }
 
@@ -393,10 +404,12 @@ export class PluginCore {
    */
   private announce(): void {
     if (this.server === undefined) return
-    const { errors, warnings } = this.outstandingMessages()
+    const { errors, warnings, notes } = this.outstandingMessages()
     const text = [...errors, ...warnings].join('\n\n')
-    if (text === this.lastAnnounced) return
-    this.lastAnnounced = text
+    const said = [text, ...notes].join('\n\n')
+    if (said === this.lastAnnounced) return
+    this.lastAnnounced = said
+    for (const message of notes) this.server.warn(message)
     if (text === '') {
       this.server.showError(null)
       return

@@ -43,6 +43,11 @@ export function describeChanges(changes: readonly ChangeReport[], root: string, 
   return lines.join('\n')
 }
 
+/** The façade's warnings (`CheckResult.warnings`), one line each. */
+export function describeWarnings(warnings: readonly string[]): string {
+  return warnings.map((w) => `warning: ${w}`).join('\n')
+}
+
 export function unmigratedHeading(changes: readonly ChangeReport[]): string {
   const apps = new Set(changes.map((change) => change.app)).size
   return `${plural(changes.length, 'un-migrated change')} in ${plural(apps, 'app')}; the commands below write their migrations:`

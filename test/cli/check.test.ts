@@ -8,9 +8,11 @@ describe('auto-migrations check', () => {
     const p = await project('cli-blog')
     const before = await p.run(['check'])
     expect(before.code).toBe(1)
-    expect(before.stdout).toContain('blog: 10 un-migrated changes')
+    expect(before.stdout).toContain('blog: 2 un-migrated changes')
     // Each change points at the file that declares its table, and the app's fix is named.
-    expect(before.stdout).toContain('  - add table Post  (src/blog/tables.ts)')
+    expect(before.stdout).toContain(
+      '  - add table Post (id, title, body, views, createdAt, author)  (src/blog/tables.ts)',
+    )
     expect(before.stdout).toContain('  fix: npx auto-migrations new blog --auto')
 
     expect((await p.run(['new', 'blog', '--auto'])).code).toBe(0)
@@ -54,8 +56,8 @@ describe('auto-migrations check', () => {
     const p = await project('cli-two-apps')
     const result = await p.run(['check'])
     expect(result.stdout).toContain('auth: ')
-    expect(result.stdout).toContain('  - add table User  (src/auth/tables.ts)')
-    expect(result.stdout).toContain('  - add table Post  (src/blog/tables.ts)')
+    expect(result.stdout).toContain('  - add table User (id, email)  (src/auth/tables.ts)')
+    expect(result.stdout).toContain('  - add table Post (id, title, author)  (src/blog/tables.ts)')
   })
 
   it('honours --config', async () => {
@@ -66,7 +68,7 @@ describe('auto-migrations check', () => {
     )
     await p.write('migrations.config.ts', 'throw new Error("not this one")\n')
     const result = await p.run(['check', '--config', 'config/migrations.config.ts'])
-    expect(result.stdout).toContain('blog: 10 un-migrated changes')
+    expect(result.stdout).toContain('blog: 2 un-migrated changes')
     const missing = await p.run(['check', '--config', 'nope.config.ts'])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('error [CONFIG_NOT_FOUND]')

@@ -39,7 +39,7 @@ describe('colour', () => {
     const written = await p.run(['new', 'blog', '--auto'], { isTTY: both })
     expect(written.stdout.startsWith(`${GREEN}blog: wrote `)).toBe(true)
     // Lines that are data (the operations written) stay plain.
-    expect(written.stdout).toContain('\n  - add table Post\n')
+    expect(written.stdout).toContain('\n  - add table Post (id, title, body, views, createdAt, author)\n')
     const clean = await p.run(['check'], { isTTY: { stdout: true } })
     expect(clean.stdout.startsWith(`${GREEN}No changes`)).toBe(true)
     const onlyStderr = await p.run(['check', '--config', 'nope.ts'], { isTTY: { stdout: true } })

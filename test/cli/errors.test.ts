@@ -199,7 +199,7 @@ describe('bad input', () => {
     await p.write('src/blog/migrations/blog_2026_01_01T00_00_00_000000.ts', THROWING_MIGRATION)
     const result = await p.run(['check'])
     expect(result.stderr).toContain('error [MIGRATION_FORWARDS_THREW]')
-    expect(result.stdout).toContain('auth: 3 un-migrated changes')
+    expect(result.stdout).toContain('auth: 1 un-migrated change\n  - add table User (id, email)  (src/auth/tables.ts)')
     expect(result.stdout).not.toContain('blog:')
   })
 

@@ -29,7 +29,7 @@ describe('auto-migrations new <app> --auto', () => {
         "import { MigrationManager, sql } from 'unplugin-auto-migrations'\n\nexport const ID = '2026-11-27T10:15:03:123000'\n",
       ),
     ).toBe(true)
-    expect(text).toContain('export const DESCRIPTION = ')
+    expect(text).toContain("export const DESCRIPTION = 'add table Author, add table Post'")
     expect(text).toContain(
       "const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION })",
     )
@@ -40,8 +40,11 @@ describe('auto-migrations new <app> --auto', () => {
     // Self-contained: nothing from the app's own files.
     expect(text).not.toMatch(/from '\.\.?\//)
     expect(result.stdout).toContain(`blog: wrote src/blog/migrations/${files[0]}`)
-    expect(result.stdout).toContain('  - add table Post')
-    expect(result.stdout).toContain('  - add column Post.author')
+    // A new table is one line, with its columns; the file keeps every operation.
+    expect(result.stdout).toContain('\n  - add table Author (id, name)\n')
+    expect(result.stdout).toContain('\n  - add table Post (id, title, body, views, createdAt, author)\n')
+    expect(result.stdout).not.toContain('add column')
+    expect(text).toMatch(/manager\.addColumn\(\{\s+tableClassName: 'Post',[^}]*columnName: 'author'/)
   })
 
   it('writes nothing and says so when nothing changed', async () => {

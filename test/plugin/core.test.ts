@@ -172,6 +172,21 @@ describe('one-off builds', () => {
     expect(reporter.errors).toEqual([expect.stringContaining('[DUPLICATE_MIGRATION_ID]')])
   })
 
+  it("reports the session's warnings as bundler warnings, without failing a build", async () => {
+    const warning = "table class Tag exported from src/blog/tables.ts is in no app's tables, so it is not migrated"
+    for (const onDiff of ['error', 'emit'] as const) {
+      const { core } = coreFor(
+        basicProject({ check: () => ({ warnings: [warning] }), emit: async () => ({ warnings: [warning] }) }),
+        { onDiff },
+        false,
+      )
+      const reporter = recorder()
+      await core.buildStart(reporter)
+      expect(reporter.warnings, onDiff).toEqual([`warning: ${warning}`])
+      expect(reporter.errors, onDiff).toEqual([])
+    }
+  })
+
   it('report a registry that cannot be opened as a build error', async () => {
     const failing = new PluginCore({
       options: {},

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { type RenameAnswers, type RenameQuestion, emptyAnswers } from '../../core/differ/renames.js'
 import { diffApp } from '../../core/differ/diff.js'
 import { AutoMigrationsError } from '../../errors.js'
-import type { Operation } from '../../core/operations/index.js'
+import { AddColumn, AddTable, type Operation } from '../../core/operations/index.js'
 import type { RenameHints } from '../../core/differ/hints.js'
 import { withRecordedKeyDefaults } from '../../model/to-snapshot.js'
 import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
@@ -171,7 +171,8 @@ export async function reportPlans(
         fix: how,
       }
     }
-    for (const o of plan.operations) reports.push(await report('change', o.describe(), tableOf(o)))
+    for (const line of operationLines(plan.operations))
+      reports.push(await report('change', line.description, line.table))
     for (const q of plan.questions)
       reports.push(await report('ambiguous', questionDescription(q), q.table, renameFix(q)))
     for (const o of plan.held) reports.push(await report('destructive', o.describe(), tableOf(o)))
@@ -192,9 +193,52 @@ export function heldReports(
   )
 }
 
+/** One line of a report: an operation, or a new table with what follows its addTable. */
+export interface OperationLine {
+  /** "add table Post (id, title, author)", "add column Post.views". */
+  description: string
+  /** The description without a new table's columns: "add table Post". */
+  short: string
+  table: string | undefined
+  operations: Operation[]
+}
+
+const FOLDED_INTO_NEW_TABLE = new Set(['addColumn', 'addConstraint', 'addIndex'])
+
+/**
+ * The operations as report lines, in order: a table's addColumn, addConstraint and addIndex
+ * operations after its addTable in the same list are folded into the table's one line (the
+ * migration file keeps every operation).
+ */
+export function operationLines(operations: readonly Operation[]): OperationLine[] {
+  const lines: OperationLine[] = []
+  const newTables = new Map<string, OperationLine>()
+  for (const o of operations) {
+    const table = tableOf(o)
+    const key = table === undefined ? undefined : JSON.stringify([o.app, table])
+    const head = key === undefined ? undefined : newTables.get(key)
+    if (head && FOLDED_INTO_NEW_TABLE.has(o.kind)) {
+      head.operations.push(o)
+      continue
+    }
+    const line: OperationLine = { description: o.describe(), short: o.describe(), table, operations: [o] }
+    if (o instanceof AddTable && key !== undefined) newTables.set(key, line)
+    lines.push(line)
+  }
+  for (const line of newTables.values()) {
+    const [addTable, ...rest] = line.operations as [AddTable, ...Operation[]]
+    const columns = [
+      ...(addTable.params.columns ?? []).map((c) => c.name),
+      ...rest.filter((o) => o instanceof AddColumn).map((o) => o.params.columnName),
+    ]
+    if (columns.length > 0) line.description = `${line.short} (${columns.join(', ')})`
+  }
+  return lines
+}
+
 /** A short description for a generated migration: what it does, in the operations' own words. */
 export function autoDescription(operations: readonly Operation[]): string {
-  const lines = operations.map((o) => o.describe())
+  const lines = operationLines(operations).map((l) => l.short)
   if (lines.length <= 3) return lines.join(', ')
   return `${lines.slice(0, 2).join(', ')} and ${lines.length - 2} more`
 }
@@ -274,7 +318,7 @@ export async function writeMigrations(
       app: name,
       id: draft.id,
       file,
-      lines: draft.operations.map((o) => o.describe()),
+      lines: operationLines(draft.operations).map((l) => l.description),
       description,
       dependsOn: draft.dependsOn,
       operations: draft.operations,

@@ -20,6 +20,7 @@ import { StateMemory, stateCacheEnabled } from './state-cache.js'
 import type { RecordedProjectState, ProjectState, WrittenRecord } from './project-state.js'
 import type { WrittenFile } from './plan.js'
 import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
+import { unregisteredTables, unregisteredWarning } from './unregistered.js'
 import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
 
 export interface ProjectSession {
@@ -113,8 +114,10 @@ class Session implements ProjectSession {
       const changes = await reportPlans(replayed, planNewMigrations(replayed))
       const errors = replayed.errors
       const ok = changes.length === 0 && errors.length === 0
-      if (verdicts) this.#recordVerdict(replayed, ok)
-      return { ok, changes, errors, watchFiles: replayed.watchFiles }
+      const warnings = await warningsOf(replayed)
+      // A check with warnings is not clean: a cached verdict would answer the next one without them.
+      if (verdicts) this.#recordVerdict(replayed, ok && warnings.length === 0)
+      return { ok, changes, errors, watchFiles: replayed.watchFiles, ...(warnings.length ? { warnings } : {}) }
     })
   }
 
@@ -156,11 +159,13 @@ class Session implements ProjectSession {
       }
       const held = await heldReports(replayed, plans, new TableFiles(replayed))
       const watchFiles = [...new Set([...replayed.watchFiles, ...written.map((w) => w.file)])].sort()
+      const warnings = await warningsOf(replayed)
       return {
         written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })),
         held,
         errors,
         watchFiles,
+        ...(warnings.length ? { warnings } : {}),
       }
     })
   }
@@ -287,6 +292,12 @@ class Session implements ProjectSession {
 }
 
 /** Every migration of a loaded project state in dependency and ID order, with the apps it depends on. */
+/** The project's warnings (see `CheckResult.warnings`). */
+async function warningsOf(replayed: ProjectState): Promise<string[]> {
+  const root = replayed.project.root
+  return (await unregisteredTables(replayed.project)).map((t) => unregisteredWarning(t, root))
+}
+
 function entriesOf(replayed: ProjectState): MigrationEntry[] {
   const entries: MigrationEntry[] = []
   for (const { app, migrations } of replayed.apps) {

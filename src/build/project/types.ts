@@ -36,6 +36,11 @@ export interface CheckResult {
    * again without loading anything (see project/verdict-cache.ts).
    */
   unchanged?: boolean
+  /**
+   * What does not fail a check but is likely a mistake, one line each, without a "warning:" label:
+   * a table class exported from an app's files that no app registers.
+   */
+  warnings?: string[]
 }
 
 export interface WrittenMigration {
@@ -52,6 +57,8 @@ export interface EmitResult {
   held: ChangeReport[]
   errors: AutoMigrationsError[]
   watchFiles: string[]
+  /** As in `CheckResult`. */
+  warnings?: string[]
 }
 
 /** A migration file, for the virtual module: static imports in dependency and ID order. */

@@ -392,7 +392,7 @@ describe('the last clean check (verdict cache)', () => {
           undo: async () => {
             await p.run(['new', 'blog', '--auto'])
           },
-          expected: ['add table Post', 'add column Post.id', 'add column Post.title', 'add column Post.author'],
+          expected: ['add table Post (id, title, author)'],
         },
         {
           what: 'a file an import now resolves to (tables.tsx next to tables.ts)',

@@ -33,7 +33,7 @@ describe('ProjectSession.check', () => {
       kind: 'change',
       table: 'Post',
       file: p.file('src/blog/tables.ts'),
-      description: 'add table Post',
+      description: 'add table Post (id, title, body, views, createdAt, author)',
       fix: 'npx auto-migrations new blog --auto',
     })
     expect(result.watchFiles).toEqual(
@@ -71,14 +71,14 @@ describe('ProjectSession.check', () => {
 })
 
 describe('ProjectSession.emit', () => {
-  it('writes one migration per app with changes, one line per operation, and then nothing', async () => {
+  it('writes one migration per app with changes, one line per new table, and then nothing', async () => {
     const p = await project('cli-two-apps')
     const session = await open(p)
     const first = await session.emit({ allowDestructive: false, apply: false })
     expect(first.errors).toEqual([])
     expect(first.held).toEqual([])
     expect(first.written.map((w) => w.app)).toEqual(['auth', 'blog'])
-    expect(first.written[1]!.lines).toContain('add column Post.author')
+    expect(first.written[1]!.lines).toEqual(['add table Post (id, title, author)'])
     expect(path.basename(first.written[1]!.file)).toMatch(/^blog_.*\.ts$/)
     expect(first.watchFiles).toContain(first.written[0]!.file)
 
