@@ -10,7 +10,7 @@ describe('check --json', () => {
     const result = await p.run(['check', '--json'])
     expect(result.code).toBe(1)
     const report = JSON.parse(result.stdout)
-    expect(Object.keys(report)).toEqual(['ok', 'unchanged', 'apps', 'errors', 'scratch'])
+    expect(Object.keys(report)).toEqual(['ok', 'unchanged', 'apps', 'errors', 'warnings', 'scratch'])
     expect(report).toMatchObject({ ok: false, unchanged: false, errors: [], scratch: null })
     expect(Object.keys(report.apps)).toEqual(['blog'])
     expect(report.apps.blog.changes).toHaveLength(2)
@@ -45,7 +45,14 @@ describe('check --json', () => {
     const first = await p.run(['check', '--json'])
     expect(first.code).toBe(0)
     expect(first.stderr).toBe('')
-    expect(JSON.parse(first.stdout)).toEqual({ ok: true, unchanged: false, apps: {}, errors: [], scratch: null })
+    expect(JSON.parse(first.stdout)).toEqual({
+      ok: true,
+      unchanged: false,
+      apps: {},
+      errors: [],
+      warnings: [],
+      scratch: null,
+    })
     const cached = await p.run(['check', '--json'])
     expect(JSON.parse(cached.stdout)).toMatchObject({ ok: true, unchanged: true })
     const scratch = await p.run(['check', '--json', '--scratch', '--no-cache'])
@@ -55,6 +62,7 @@ describe('check --json', () => {
       unchanged: false,
       apps: {},
       errors: [],
+      warnings: [],
       scratch: { ok: true },
     })
   })
@@ -70,6 +78,21 @@ describe('check --json', () => {
     expect(report.apps.blog.errors[0]).toMatchObject({ code: 'MIGRATION_FORWARDS_THREW' })
     expect(report.apps.blog.errors[0].message).toContain('backfill exploded')
     expect(result.stderr).toContain('error [MIGRATION_FORWARDS_THREW]')
+  })
+
+  it('warns about an exported table class that no app registers, in text and in JSON, and still passes', async () => {
+    const p = await project('cli-blog')
+    expect((await p.run(['new', 'blog', '--auto'])).code).toBe(0)
+    await p.write(
+      'src/blog/tables.ts',
+      `${await p.read('src/blog/tables.ts')}\nexport class Tag extends Table {\n  name = new Varchar({ length: 50 })\n}\n`,
+    )
+    const text = await p.run(['check'])
+    expect(text.code).toBe(0)
+    expect(text.stderr).toContain("warning: table class Tag exported from src/blog/tables.ts is in no app's tables")
+    const json = await p.run(['check', '--json'])
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout).warnings).toEqual([expect.stringContaining('table class Tag exported from')])
   })
 
   it('reports a command that cannot run as {"error"} on stdout', async () => {

@@ -61,7 +61,14 @@ function checkJson(ctx: CommandContext, result: CheckResult) {
     appOf(change.app).changes.push(json)
     if (change.kind !== 'change') appOf(change.app).held.push(json)
   }
-  return { ok: result.ok, unchanged: result.unchanged === true, apps, errors, scratch: null as ScratchJson | null }
+  return {
+    ok: result.ok,
+    unchanged: result.unchanged === true,
+    apps,
+    errors,
+    warnings: result.warnings ?? [],
+    scratch: null as ScratchJson | null,
+  }
 }
 
 type ScratchJson = { ok: true } | { ok: false; error: ErrorJson }
@@ -111,6 +118,7 @@ export const checkCommand: Command = {
     try {
       const result = await session.check()
       printErrors(ctx, result.errors)
+      for (const warning of result.warnings ?? []) ctx.err(`warning: ${warning}`)
       ok = result.ok
       if (json) report = checkJson(ctx, result)
       else for (const line of formatChanges(ctx, result.changes)) ctx.out(line)
