@@ -27,7 +27,7 @@ describe('the auto-migrations bin', () => {
     const p = await project('cli-blog')
     const before = await spawnCli(p.root, ['check'])
     expect(before.code).toBe(1)
-    expect(before.stdout).toContain('blog: 10 un-migrated changes')
+    expect(before.stdout).toContain('blog: 2 un-migrated changes')
 
     // Without a terminal (stdin is not a TTY here), so nothing is asked.
     const written = await spawnCli(p.root, ['new', 'blog', '--auto'])

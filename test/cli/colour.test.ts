@@ -58,7 +58,7 @@ describe('colour', () => {
       cwd: p.root,
       env: { ...env, CI: 'true' },
     }).catch((error: { stdout: string; stderr: string; code: number }) => error)
-    expect(result.stdout).toContain('blog: 10 un-migrated changes')
+    expect(result.stdout).toContain('blog: 2 un-migrated changes')
     expect(result.stdout + result.stderr).not.toContain(ESC)
   })
 

@@ -79,20 +79,14 @@ async function buildWithTsup(outDir: string): Promise<ServerBuild> {
   return { ok: cleanErrors.length === 0, errors: cleanErrors, warnings: [], outFile: path.join(outDir, 'entry.mjs') }
 }
 
-const UNMIGRATED = `8 un-migrated changes in 2 apps; the commands below write their migrations:
+const UNMIGRATED = `2 un-migrated changes in 2 apps; the commands below write their migrations:
 
 auth:
-  - add table User  (src/auth/tables.ts)
-  - add column User.id  (src/auth/tables.ts)
-  - add column User.email  (src/auth/tables.ts)
+  - add table User (id, email)  (src/auth/tables.ts)
   fix: npx auto-migrations new auth --auto
 
 blog:
-  - add table Post  (src/blog/tables.ts)
-  - add column Post.id  (src/blog/tables.ts)
-  - add column Post.title  (src/blog/tables.ts)
-  - add column Post.body  (src/blog/tables.ts)
-  - add column Post.author  (src/blog/tables.ts)
+  - add table Post (id, title, body, author)  (src/blog/tables.ts)
   fix: npx auto-migrations new blog --auto`
 
 const TARGETS = [...BUNDLERS, 'tsup'] as const

@@ -24,14 +24,14 @@ const SCHEMA = [
 
 async function usesThem(engine: Engine): Promise<void> {
   for (const statement of SCHEMA) await engine.exec(statement)
-  const { rows } = await engine.query<{ found: number; close: boolean; digest: string }>(
+  // pgcrypto's own crypt(), not digest(): PGlite's OpenSSL sometimes fails to set up a digest
+  // under load ("Cipher cannot be initialized"), which is PGlite's, not the extension's loading.
+  const { rows } = await engine.query<{ found: number; close: boolean; hashed: boolean }>(
     `select count(*)::int as found, bool_and(similarity(name, 'Ann') > 0.2) as close,
-       encode(digest('x', 'sha256'), 'hex') as digest
+       crypt('x', '$1$abcdefgh') = '$1$abcdefgh$znAnv9M.XU2pRYfmSs46h/' as hashed
      from account where email = 'ann@example.org'`,
   )
-  expect(rows).toEqual([
-    { found: 1, close: true, digest: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' },
-  ])
+  expect(rows).toEqual([{ found: 1, close: true, hashed: true }])
 }
 
 describe('extensions on the embedded database', () => {
@@ -43,8 +43,12 @@ describe('extensions on the embedded database', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('creates the contrib extensions PGlite ships; one it lacks is an error naming it and the way out', async () => {
-    const engine = await PgliteEngine.open(path.join(dir, 'db'))
+  // Retried: PGlite (WASM) has failed here once in a full parallel run, in its own crypto setup.
+  it('creates the contrib extensions PGlite ships; one it lacks is an error naming it and the way out', {
+    retry: 2,
+  }, async () => {
+    const db = await mkdtemp(path.join(dir, 'db-'))
+    const engine = await PgliteEngine.open(db)
     try {
       await usesThem(engine)
       const refused = await engine.exec('create extension vector').then(
@@ -59,8 +63,8 @@ describe('extensions on the embedded database', () => {
       await engine.close()
     }
     // Nothing is preloaded: the data directory still opens without any extension loaded.
-    expect(await readFile(path.join(dir, 'db', 'postgresql.conf'), 'utf8')).not.toMatch(/^shared_preload_libraries/m)
-    const plain = await PGlite.create(path.join(dir, 'db'))
+    expect(await readFile(path.join(db, 'postgresql.conf'), 'utf8')).not.toMatch(/^shared_preload_libraries/m)
+    const plain = await PGlite.create(db)
     try {
       expect((await plain.query('select count(*)::int as n from account')).rows).toEqual([{ n: 1 }])
     } finally {
