@@ -119,6 +119,8 @@ function nodesOf<M extends GraphMigration>(apps: readonly GraphApp[], migrations
 export class MigrationGraph<M extends GraphMigration> {
   /** Every migration after what it needs; otherwise by app order, then ID. */
   readonly order: M[]
+  /** True when no migration needs one of a later app's: the order is then app by app, each in ID order. */
+  readonly appByApp: boolean
   readonly #nodes: Map<M, Node<M>>
   readonly #byKey: Map<string, Node<M>>
   readonly #neededBy = new Map<string, M[]>()
@@ -138,8 +140,8 @@ export class MigrationGraph<M extends GraphMigration> {
         else this.#neededBy.set(need, [node.migration])
       }
     // While no migration needs one of a later app, the order is app by app: no sort needed.
-    const appByApp = nodes.every((n) => n.needs.every((need) => this.#byKey.get(need)!.rank <= n.rank))
-    if (appByApp) {
+    this.appByApp = nodes.every((n) => n.needs.every((need) => this.#byKey.get(need)!.rank <= n.rank))
+    if (this.appByApp) {
       this.order = [...nodes].sort((a, b) => a.rank - b.rank || byId(a.migration, b.migration)).map((n) => n.migration)
       return
     }

@@ -61,16 +61,18 @@ export function planNewMigrations(replayed: ProjectState, options: PlanOptions =
   let state = replayed.state
   let from = state.view()
   const plans: AppPlan[] = []
-  for (const { app, errors } of replayed.apps) {
-    if (errors.length > 0) continue
-    if (options.apps && !options.apps.includes(app.name)) continue
+  const diffed = replayed.apps.filter(
+    ({ app, errors }) => errors.length === 0 && (!options.apps || options.apps.includes(app.name)),
+  )
+  for (const [at, { app }] of diffed.entries()) {
     const diff = diffApp(from, withRecordedKeyDefaults(model, from, app.name), app.name, {
       hints,
       answers: options.answers ?? emptyAnswers(),
       allowDestructive: options.allowDestructive ?? false,
     })
     plans.push({ app: app.name, operations: diff.operations, questions: diff.questions, held: diff.held })
-    if (diff.operations.length > 0) {
+    // The last app's operations change nothing another diff reads: no copy on the save path.
+    if (diff.operations.length > 0 && at < diffed.length - 1) {
       if (state === replayed.state) state = state.clone()
       for (const o of diff.operations) o.apply(state)
       from = state.view()

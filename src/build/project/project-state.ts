@@ -29,7 +29,7 @@ import { replay } from '../../core/operations/replay.js'
 import { cloneData, SchemaState, tableKey } from '../../core/state/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../../model/to-snapshot.js'
 import { type DependentReference, type Rename, referencesOf, renamesOf } from './references.js'
-import { migrationOrder } from '../../core/migration-graph.js'
+import { MigrationGraph } from '../../core/migration-graph.js'
 import { userError } from './errors.js'
 import {
   appKey,
@@ -300,9 +300,9 @@ function replayInGraphOrder(
   state: SchemaState,
   pure: boolean[],
 ): boolean {
-  let order: MigrationHeader[] | undefined
+  let graph: MigrationGraph<MigrationHeader> | undefined
   try {
-    order = migrationOrder(
+    graph = new MigrationGraph(
       apps,
       appStates.flatMap((h) => h.migrations),
     )
@@ -311,9 +311,7 @@ function replayInGraphOrder(
     const owner = appStates.find((h) => h.app.name === failed.details.app) ?? appStates[0]
     owner?.errors.push(failed)
   }
-  const rank = new Map(apps.map((a, i) => [a.name, i]))
-  const interleaved = order?.some((m, i, all) => i > 0 && rank.get(m.app)! < rank.get(all[i - 1]!.app)!) ?? false
-  if (!interleaved || !order) {
+  if (!graph || graph.appByApp) {
     for (const at of loaded) {
       const appState = appStates[at] as RecordedAppState
       pure[at] = noForeignKeysInto(state, appState.app.name)
@@ -327,7 +325,7 @@ function replayInGraphOrder(
     return false
   }
   const sound = new Set(loaded.filter((at) => appStates[at]!.errors.length === 0).map((at) => apps[at]!.name))
-  for (const migration of order as FileMigration[]) {
+  for (const migration of graph.order as FileMigration[]) {
     if (!sound.has(migration.app)) continue
     try {
       replay([migration], state)
