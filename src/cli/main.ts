@@ -16,7 +16,7 @@ import { newCommand } from './commands/new.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
 import { type Command, type CommandOption, createContext } from './context.js'
-import { type CliIo, type IoOptions, processIo } from './io.js'
+import { type CliIo, type IoOptions, jsonIo, processIo } from './io.js'
 import { packageVersion } from './package-version.js'
 import { errorJson, formatError, jsonText, stackLines } from './report.js'
 
@@ -131,7 +131,7 @@ function commandWords(argv: readonly string[], count: number): string[] {
  * process.exitCode = await main(process.argv.slice(2))
  */
 export async function main(argv: string[], io: IoOptions = {}): Promise<number> {
-  const fullIo: CliIo = processIo(io)
+  let fullIo: CliIo = processIo(io)
   const trace = argv.includes('--trace')
   // Known once the arguments parse: a command run with --json reports its failure on stdout too.
   let json = false
@@ -170,6 +170,7 @@ export async function main(argv: string[], io: IoOptions = {}): Promise<number> 
     }
     const args = parseArgs(argv, typesOf({ ...GLOBAL_OPTIONS, ...command.options }))
     json = args.options.json === true
+    if (json) fullIo = jsonIo(fullIo)
     // The command's own words are not its arguments.
     let skip = command.words.length
     args.positionals = args.positionals.filter(() => skip-- <= 0)

@@ -100,7 +100,8 @@ export async function withMigrator<T>(
 ): Promise<T> {
   const { projectMigrator } = await import('../../build/project/apply.js')
   const database: DatabaseOption = ctx.database ?? replayed.project.config.database
-  const options: ProjectMigratorOptions = { apps: soundApps(replayed).map((a) => a.app.name), onProgress: ctx.err }
+  const options: ProjectMigratorOptions = { apps: soundApps(replayed).map((a) => a.app.name) }
+  if (ctx.progress) options.onProgress = ctx.progress
   if (database !== undefined) options.database = database
   const migrator = projectMigrator(replayed, options)
   let result: T
