@@ -80,10 +80,14 @@ describe('npx auto-migrations in playground/', () => {
     expect(rows.map((r) => `${r.app} ${r.state}`)).toEqual(['auth ran', 'blog ran'])
   })
 
-  it('check run there reads the playground config, the one the dev server uses', async () => {
+  it('check and the fix the dev server prints run there, on the config the dev server uses', async () => {
     const checked = await typeInPlayground('npx auto-migrations check --json')
     const report = JSON.parse(checked.stdout) as { ok: boolean; apps: Record<string, unknown> }
     expect(report).toMatchObject({ ok: true, apps: {} })
     expect(checked.code).toBe(0)
+    // Only once the check above found nothing to write: the fix then writes nothing either.
+    const fixed = await typeInPlayground('npx auto-migrations new blog --auto')
+    expect(fixed.stdout).toContain('No changes in blog')
+    expect(fixed.code).toBe(0)
   })
 })
