@@ -14,6 +14,7 @@ import { checkCommand } from './commands/check.js'
 import { discardCommand } from './commands/discard.js'
 import { driftCommand } from './commands/drift.js'
 import { newCommand } from './commands/new.js'
+import { pullCommand } from './commands/pull.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
 import { type Command, type CommandOption, createContext } from './context.js'
@@ -50,6 +51,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   sqlCommand,
   driftCommand,
+  pullCommand,
 ]
 
 /** `--name VALUE  description`, one line per option, descriptions in one column. */

@@ -4,11 +4,10 @@
  * model's words, on Postgres 15 and on the embedded database.
  */
 import path from 'node:path'
-import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Difference } from '../../src/runtime/drift/difference.js'
 import { PgliteEngine } from '../../src/runtime/engines/pglite.js'
-import { freshDatabase, type Project, project, removeDatabases, removeProjects } from './helpers.js'
+import { freshDatabase, onServer, type Project, project, removeDatabases, removeProjects } from './helpers.js'
 
 afterEach(async () => {
   await removeProjects()
@@ -38,16 +37,6 @@ async function migrated(database: string): Promise<Project> {
   const forwards = await p.run(['forwards', '--database', database])
   expect(forwards.stderr).toBe('')
   return p
-}
-
-async function onServer(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
 }
 
 const messages = (stdout: string) => (JSON.parse(stdout) as Difference[]).map((d) => d.message)
