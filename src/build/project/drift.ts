@@ -11,7 +11,8 @@ import { embeddedDirOf, openEngine } from '../../runtime/engines/open.js'
 import { compareSchemas } from '../../runtime/drift/compare.js'
 import type { Difference } from '../../runtime/drift/difference.js'
 import { openScratchDatabase } from '../../runtime/drift/scratch.js'
-import { introspect } from '../../runtime/introspect.js'
+import { DEFAULT_HISTORY_SCHEMA, historyTableExists, readHistory } from '../../runtime/history.js'
+import { introspect, type PhysicalSchema } from '../../runtime/introspect.js'
 import type { MigrationStatus } from '../../runtime/runner.js'
 import { projectMigrator } from './apply.js'
 import type { RecordedProjectState } from './project-state.js'
@@ -38,6 +39,30 @@ export interface DriftOptions {
 const schemasSql = `select nspname::text as name from pg_namespace
  where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by 1`
 
+/**
+ * What the database records as ran and what it holds, read in one snapshot: a migration that
+ * commits meanwhile (the app's own server migrating at start) is either in both or in neither.
+ */
+async function readLive(live: Engine, historySchema: string): Promise<{ ran: Set<string>; actual: PhysicalSchema }> {
+  return live.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    const history = (await historyTableExists(tx, historySchema)) ? await readHistory(tx, historySchema) : []
+    const { rows } = await tx.query<{ name: string }>(schemasSql)
+    const actual = await introspect(tx, { schemas: rows.map((r) => r.name), historySchema })
+    return { ran: new Set(history.map((row) => `${row.app} ${row.migrationId}`)), actual }
+  })
+}
+
+/** `schema` with only what lies in `schemas`. */
+function within(schema: PhysicalSchema, schemas: readonly string[]): PhysicalSchema {
+  const keep = new Set(schemas)
+  return {
+    schemas: schema.schemas.filter((s) => keep.has(s)),
+    tables: schema.tables.filter((t) => keep.has(t.schema)),
+    enums: schema.enums.filter((e) => keep.has(e.schema)),
+  }
+}
+
 /** Compares the database with what its applied migrations describe. The database is only read. */
 export async function findDrift(replayed: RecordedProjectState, options: DriftOptions = {}): Promise<DriftReport> {
   const database = options.database ?? replayed.project.config.database
@@ -47,26 +72,23 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
     return { differences: [], replayed: [], uncertain: [], exists: false, scratch: undefined }
   const live = options.engine ?? (await openEngine(database, { root }))
   try {
-    const sound = replayed.apps.filter((a) => a.errors.length === 0).map((a) => a.app.name)
-    const status = await projectMigrator(replayed, { apps: sound }).status({ database: live })
-    const ran = new Set(status.filter((s) => s.state === 'ran' || s.state === 'changed').map((s) => `${s.app} ${s.id}`))
+    const sound = replayed.apps.filter((a) => a.errors.length === 0)
+    const historySchema = replayed.project.config.historySchema ?? DEFAULT_HISTORY_SCHEMA
+    const { ran, actual } = await readLive(live, historySchema)
     const applied: RecordedProjectState = {
       ...replayed,
-      apps: replayed.apps
-        .filter((a) => a.errors.length === 0)
-        .map((a) => ({ ...a, migrations: a.migrations.filter((m) => ran.has(`${m.app} ${m.id}`)) })),
+      apps: sound.map((a) => ({ ...a, migrations: a.migrations.filter((m) => ran.has(`${m.app} ${m.id}`)) })),
     }
-    const historySchema = replayed.project.config.historySchema
+    // For the warnings only: what was edited after it ran, stopped part-way, or lost its file.
+    const status = await projectMigrator(replayed, { apps: sound.map((a) => a.app.name) }).status({ database: live })
     const scratch = await openScratchDatabase(live, database)
     try {
       await projectMigrator(applied).migrate({ database: scratch.engine })
       const { rows } = await scratch.engine.query<{ name: string }>(schemasSql)
       const schemas = [...new Set(['public', ...rows.map((r) => r.name)])]
-      const introspectOptions = { schemas, ...(historySchema ? { historySchema } : {}) }
-      const expected = await introspect(scratch.engine, introspectOptions)
-      const actual = await introspect(live, introspectOptions)
+      const expected = await introspect(scratch.engine, { schemas, historySchema })
       return {
-        differences: compareSchemas(actual, expected),
+        differences: compareSchemas(within(actual, schemas), expected),
         replayed: applied.apps.flatMap((a) => a.migrations.map((m) => ({ app: m.app, id: m.id }))),
         uncertain: status.filter((s) => s.state === 'changed' || s.state === 'partial' || s.state === 'missing'),
         exists: true,
