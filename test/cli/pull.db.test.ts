@@ -52,3 +52,67 @@ describe('pull on Postgres 15', () => {
     expect(await dump(rebuilt)).toBe(await dump(url))
   })
 })
+
+describe('pull refuses what the model cannot declare', () => {
+  it('lists every such object and writes nothing; --tables leaves them out', async () => {
+    const url = await freshDatabase()
+    await onServer(
+      url,
+      `create table ledger (id bigint generated always as identity primary key, amount integer not null);
+       create table events (at timestamptz not null, kind text not null);
+       create table notes (id serial primary key, body text collate "C" not null default '');`,
+    )
+    const p = await project(null)
+    const refused = await p.run(['pull', 'books', '--database', url])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('error [PULL_UNSUPPORTED]: Nothing was written')
+    expect(refused.stderr).toContain('  - table events: no primary key (the model gives every table one)\n')
+    expect(refused.stderr).toContain('  - table ledger: id is an identity column (not supported by the model yet)\n')
+    expect(refused.stderr).toContain('  - table notes: body has collation C (not supported by the model yet)\n')
+    expect(await p.migrationFiles('books')).toEqual([])
+
+    const some = await p.run(['pull', 'books', '--database', url, '--tables', 'notes,ledger'])
+    expect(some.code).toBe(1)
+    expect(some.stderr).not.toContain('table events')
+
+    await onServer(url, 'alter table notes alter column body type text collate "default"')
+    const pulled = await p.run(['pull', 'books', '--database', url, '--tables', 'notes'])
+    expect(pulled.stderr).toBe('')
+    expect(pulled.code).toBe(0)
+    expect(await p.read('src/books/tables.ts')).toContain(
+      "export class Notes extends Table {\n  body = new Text({ default: '' })\n}\n",
+    )
+    const drift = await p.run(['drift', '--database', url, '--json'])
+    // Tables left out of the app are extra as far as its migrations know.
+    expect((JSON.parse(drift.stdout) as { message: string }[]).map((d) => d.message)).toEqual([
+      'extra table events (2 columns)',
+      'extra table ledger (2 columns)',
+    ])
+  })
+})
+
+describe('pull on the embedded database', () => {
+  it('adopts its tables, and drift then finds none', async () => {
+    const p = await project(null)
+    const dir = path.join(p.root, 'db')
+    const { PgliteEngine } = await import('../../src/runtime/engines/pglite.js')
+    const engine = await PgliteEngine.open(dir)
+    try {
+      await engine.exec(`create type mood as enum ('sad', 'ok', 'happy');
+        create table person (id serial primary key, name varchar(80) not null, mood mood);
+        create table pet (id serial primary key, owner_id integer not null references person (id), "Name" text);
+        create index pet_lower_name on pet (lower("Name"));`)
+    } finally {
+      await engine.close()
+    }
+    const pulled = await p.run(['pull', 'zoo', '--database', `pglite:${dir}`])
+    expect(pulled.stderr).toBe('')
+    expect(pulled.code).toBe(0)
+    expect(await p.read('src/zoo/tables.ts')).toContain(
+      "  ownerId = new ForeignKey(() => Person, { null: false, onDelete: 'no action', onUpdate: 'no action' })",
+    )
+    const drift = await p.run(['drift', '--database', `pglite:${dir}`, '--json'])
+    expect(JSON.parse(drift.stdout)).toEqual([])
+    expect(drift.code).toBe(0)
+  })
+})

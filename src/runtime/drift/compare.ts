@@ -45,7 +45,7 @@ function compareItems<T>(
         object: comparer.object,
         name,
         ...where,
-        actual: comparer.describe(a),
+        ...(comparer.describe(a) === '' ? {} : { actual: comparer.describe(a) }),
         message: `extra ${comparer.object} ${name}${described(comparer, a)}`,
       })
     } else if (a === undefined && e !== undefined) {
@@ -55,7 +55,7 @@ function compareItems<T>(
         object: comparer.object,
         name,
         ...where,
-        expected: comparer.describe(e),
+        ...(comparer.describe(e) === '' ? {} : { expected: comparer.describe(e) }),
         message: `missing ${comparer.object} ${name}${described(comparer, e)}`,
       })
     } else if (a !== undefined && e !== undefined) {
