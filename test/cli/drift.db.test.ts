@@ -7,6 +7,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Difference } from '../../src/runtime/drift/difference.js'
 import { PgliteEngine } from '../../src/runtime/engines/pglite.js'
+import { ADMIN_URL } from '../helpers/databases.js'
 import { freshDatabase, onServer, type Project, project, removeDatabases, removeProjects } from './helpers.js'
 
 afterEach(async () => {
@@ -124,5 +125,45 @@ describe('drift on the embedded database', () => {
     const drift = await p.run(['drift', '--database', `pglite:${dir}`, '--json'])
     expect(messages(drift.stdout)).toEqual(['extra column author.hack (integer, not null, default 1)'])
     expect(drift.code).toBe(1)
+  })
+})
+
+describe('drift without the right to create a database', () => {
+  it('builds the expected schema in a temporary embedded database, with the extensions the live one has', async () => {
+    const url = await freshDatabase()
+    const p = await migrated(url)
+    // An extension made by hand before a migration that stands on it.
+    await onServer(url, 'create extension citext')
+    await p.write(
+      'src/blog/migrations/blog_2030_01_01T00_00_00_000000.ts',
+      `import { MigrationManager } from 'unplugin-auto-migrations'
+
+export const ID = '2030-01-01T00:00:00:000000'
+export const DESCRIPTION = 'notes by hand'
+
+export async function forwards() {
+  const manager = new MigrationManager({ migrationId: ID, appName: 'blog', description: DESCRIPTION })
+  manager.sql('create table note (id serial primary key, body citext not null)', 'drop table note')
+  return manager
+}
+`,
+    )
+    expect((await p.run(['forwards', '--database', url])).code).toBe(0)
+    const role = `am_reader_${Math.random().toString(36).slice(2, 10)}`
+    await onServer(ADMIN_URL, `create role ${role} login nocreatedb`)
+    try {
+      await onServer(url, `grant select on all tables in schema public to ${role}`)
+      const asReader = new URL(url)
+      asReader.username = role
+      const clean = await p.run(['drift', '--database', asReader.toString(), '--json'])
+      expect(clean.stderr).toBe('')
+      expect(JSON.parse(clean.stdout)).toEqual([])
+      await onServer(url, 'alter table note add column hack integer')
+      const drift = await p.run(['drift', '--database', asReader.toString(), '--json'])
+      expect(messages(drift.stdout)).toEqual(['extra column note.hack (integer, null)'])
+    } finally {
+      await onServer(url, `drop owned by ${role}`)
+      await onServer(ADMIN_URL, `drop role ${role}`)
+    }
   })
 })

@@ -116,3 +116,23 @@ describe('pull on the embedded database', () => {
     expect(drift.code).toBe(0)
   })
 })
+
+describe('pull into an app that app new made', () => {
+  it('registers the pulled tables in its app.ts, and refuses once the app has tables', async () => {
+    const url = await freshDatabase()
+    await onServer(url, 'create table author (id serial primary key, name varchar(100) not null)')
+    const p = await project(null)
+    expect((await p.run(['app', 'new', 'library'])).code).toBe(0)
+    const pulled = await p.run(['pull', 'library', '--database', url])
+    expect(pulled.stderr).toBe('')
+    expect(pulled.code).toBe(0)
+    const app = await p.read('src/library/app.ts')
+    expect(app).toMatch(/^import \{ Author \} from '\.\/tables'\n/)
+    expect(app).toContain('tables: [Author],')
+    expect((await p.run(['check'])).code).toBe(0)
+
+    const again = await p.run(['pull', 'library', '--database', url])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('error [APP_EXISTS]: App "library" already has migrations')
+  })
+})

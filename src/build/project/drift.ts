@@ -6,6 +6,7 @@
  * sides in Postgres' own renderings, and runs `manager.sql(...)` operations as they ran.
  */
 import { existsSync } from 'node:fs'
+import { quoteIdent } from '../../core/postgres/quote.js'
 import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { embeddedDirOf, openEngine } from '../../runtime/engines/open.js'
 import { compareSchemas } from '../../runtime/drift/compare.js'
@@ -53,6 +54,28 @@ async function readLive(live: Engine, historySchema: string): Promise<{ ran: Set
   })
 }
 
+/**
+ * The live database's extensions, created in the scratch one before the migrations run: one made by
+ * hand before the first migration (citext, pg_trgm...) is what those migrations stand on. One the
+ * scratch database cannot have is left out; the migration that needs it then fails, naming it.
+ */
+async function copyExtensions(live: Engine, scratch: Engine): Promise<void> {
+  const { rows } = await live.query<{ name: string; schema: string }>(
+    `select e.extname::text as name, n.nspname::text as schema
+       from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+      where e.extname <> 'plpgsql' order by 1`,
+  )
+  for (const { name, schema } of rows) {
+    try {
+      await scratch.exec(
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; CREATE EXTENSION IF NOT EXISTS ${quoteIdent(name)} WITH SCHEMA ${quoteIdent(schema)} CASCADE`,
+      )
+    } catch {
+      // Not available there: see above.
+    }
+  }
+}
+
 /** `schema` with only what lies in `schemas`. */
 function within(schema: PhysicalSchema, schemas: readonly string[]): PhysicalSchema {
   const keep = new Set(schemas)
@@ -83,6 +106,7 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
     const status = await projectMigrator(replayed, { apps: sound.map((a) => a.app.name) }).status({ database: live })
     const scratch = await openScratchDatabase(live, database)
     try {
+      await copyExtensions(live, scratch.engine)
       await projectMigrator(applied).migrate({ database: scratch.engine })
       const { rows } = await scratch.engine.query<{ name: string }>(schemasSql)
       const schemas = [...new Set(['public', ...rows.map((r) => r.name)])]
