@@ -136,3 +136,39 @@ describe('pull into an app that app new made', () => {
     expect(again.stderr).toContain('error [APP_EXISTS]: App "library" already has migrations')
   })
 })
+
+describe('pull --schema', () => {
+  it('pulls the tables and enums of another schema, and a database built from them dumps the same', async () => {
+    const url = await freshDatabase()
+    await onServer(
+      url,
+      `create schema crm;
+       create type crm.stage as enum ('lead', 'won', 'lost');
+       create table crm.company (id serial primary key, name text not null unique);
+       create table crm.deal (
+         id bigserial primary key,
+         company_id integer not null references crm.company (id) on delete cascade,
+         stage crm.stage not null default 'lead',
+         amount numeric(12,2),
+         tags varchar(20)[]
+       );
+       create index deal_open on crm.deal (company_id) where stage = 'lead';
+       create table public.unrelated (id serial primary key);`,
+    )
+    const p = await project(null)
+    const pulled = await p.run(['pull', 'crm', '--database', url, '--schema', 'crm'])
+    expect(pulled.stderr).toBe('')
+    expect(pulled.code).toBe(0)
+    const tables = await p.read('src/crm/tables.ts')
+    expect(tables).toContain("export class Company extends Table {\n  static schema = 'crm'\n")
+    expect(tables).toContain(
+      "stage = new Enum('stage', ['lead', 'won', 'lost'], { default: 'lead', enumSchema: 'crm' })",
+    )
+    expect(tables).toContain('tags = new Array(new Varchar({ length: 20 }), { null: true })')
+
+    const rebuilt = await freshDatabase()
+    await onServer(rebuilt, 'create table public.unrelated (id serial primary key)')
+    expect((await p.run(['forwards', '--database', rebuilt])).code).toBe(0)
+    expect(await dump(rebuilt)).toBe(await dump(url))
+  })
+})
