@@ -9,7 +9,6 @@
  * approximated: a baseline recorded as run must describe the database exactly.
  */
 import { expressionNamePart, generatedName, snakeCase } from '../../core/state/naming.js'
-import { COLUMN_CLASSES } from '../../core/state/snapshot.js'
 import { SqlExpression } from '../../core/state/sql.js'
 import type { PhysicalIndexKey } from '../../runtime/introspect-keys.js'
 import type {
@@ -19,12 +18,9 @@ import type {
   PhysicalSchema,
   PhysicalTable,
 } from '../../runtime/introspect.js'
-import {
-  type ColumnDeclaration,
-  type ConstraintDeclaration,
-  type TableDeclaration,
-  UNDEFINED,
-} from '../writer/tables-source.js'
+import type { ColumnDeclaration, ConstraintDeclaration, TableDeclaration } from '../writer/tables-source.js'
+import { classNameOf, nameParts, propertyOf, unwrap } from './pull-names.js'
+import { builtInType, type ColumnType, defaultValue, IMPLICIT_DEFAULT } from './pull-types.js'
 
 export interface PulledTables {
   tables: TableDeclaration[]
@@ -32,167 +28,6 @@ export interface PulledTables {
   unsupported: string[]
   /** What was left out on purpose (a foreign key to a table not pulled, an enum no column uses). */
   skipped: string[]
-}
-
-/** What a column type is in the model: its class and the options its type needs. */
-interface ColumnType {
-  columnClass: string
-  options: Record<string, unknown>
-  enum?: ColumnDeclaration['enum']
-  base?: Omit<ColumnDeclaration, 'property'>
-}
-
-const SIMPLE_TYPES: Record<string, string> = {
-  text: 'Text',
-  smallint: 'SmallInt',
-  integer: 'Integer',
-  bigint: 'BigInt',
-  boolean: 'Boolean',
-  real: 'Real',
-  'double precision': 'DoublePrecision',
-  numeric: 'Numeric',
-  uuid: 'UUID',
-  date: 'Date',
-  'time without time zone': 'Time',
-  'timestamp without time zone': 'Timestamp',
-  'timestamp with time zone': 'Timestamptz',
-  interval: 'Interval',
-  json: 'JSON',
-  jsonb: 'JSONB',
-  bytea: 'Bytea',
-  inet: 'Inet',
-  cidr: 'Cidr',
-  macaddr: 'MacAddr',
-  'character varying': 'Varchar',
-}
-
-/** Names a pulled class may not take: what tables.ts imports, and words JavaScript reserves. */
-const TAKEN_NAMES = new Set([
-  ...Object.values(SIMPLE_TYPES),
-  'Varchar',
-  'Char',
-  'Serial',
-  'BigSerial',
-  'Array',
-  'Enum',
-  'ForeignKey',
-  'Table',
-  'Object',
-  'Function',
-  'Promise',
-  'Map',
-  'Set',
-  'Error',
-])
-
-const JS_RESERVED = new Set(
-  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await constructor'.split(
-    ' ',
-  ),
-)
-
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
-
-/** Splits a `format_type` name into its unquoted parts: `"Sales".status` → ['Sales', 'status']. */
-function nameParts(text: string): string[] {
-  const parts: string[] = []
-  let at = 0
-  while (at < text.length) {
-    if (text[at] === '"') {
-      let part = ''
-      for (at++; at < text.length; at++) {
-        if (text[at] === '"' && text[at + 1] === '"') {
-          part += '"'
-          at++
-        } else if (text[at] === '"') break
-        else part += text[at]
-      }
-      parts.push(part)
-      at++
-    } else {
-      const end = text.indexOf('.', at)
-      parts.push(text.slice(at, end < 0 ? text.length : end))
-      at = end < 0 ? text.length : end
-    }
-    if (text[at] === '.') at++
-  }
-  return parts
-}
-
-/** 'blog_post' → 'BlogPost'; a name the model can't take gets a suffix. */
-function classNameOf(tablename: string, used: Set<string>): string {
-  const words = tablename.split(/[^A-Za-z0-9]+/).filter(Boolean)
-  let name = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') || 'Table'
-  if (!/^[A-Za-z_$]/.test(name)) name = `T${name}`
-  if (TAKEN_NAMES.has(name) || JS_RESERVED.has(name)) name = `${name}Table`
-  let unique = name
-  for (let n = 2; used.has(unique); n++) unique = `${name}${n}`
-  used.add(unique)
-  return unique
-}
-
-/** 'created_at' → 'createdAt'; anything else keeps its letters, and the column name is spelled out. */
-function propertyOf(column: string, used: Set<string>): string {
-  let name = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(column)
-    ? column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
-    : column.replace(/[^A-Za-z0-9_$]/g, '_').replace(/^[A-Z]/, (c) => c.toLowerCase())
-  if (!IDENTIFIER.test(name)) name = `column${name}`
-  let unique = name
-  for (let n = 2; used.has(unique); n++) unique = `${name}${n}`
-  used.add(unique)
-  return unique
-}
-
-/** Strips one pair of parentheses around the whole of `text`: `(a > 0)` → `a > 0`, not `(a) or (b)`. */
-function unwrap(text: string): string {
-  if (!text.startsWith('(') || !text.endsWith(')')) return text
-  let depth = 0
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '(') depth++
-    else if (text[i] === ')') depth--
-    else if (text[i] === "'") i = text.indexOf("'", i + 1)
-    if (depth === 0 && i < text.length - 1) return text
-  }
-  return text.slice(1, -1)
-}
-
-const LITERAL = /^'((?:[^']|'')*)'::(.+)$/
-/** Classes whose default may be a string literal that Postgres renders back as `'...'::type`. */
-const STRING_CLASSES: ReadonlySet<string> = new Set(
-  COLUMN_CLASSES.filter(
-    (c) =>
-      ![
-        'Serial',
-        'BigSerial',
-        'Boolean',
-        'Real',
-        'DoublePrecision',
-        'JSON',
-        'JSONB',
-        'Bytea',
-        'Array',
-        'ForeignKey',
-      ].includes(c),
-  ),
-)
-const NUMBER_CLASSES = new Set(['SmallInt', 'Integer', 'BigInt', 'Numeric', 'Real', 'DoublePrecision'])
-/** Classes whose NOT NULL columns get a default in the model unless told `default: null`. */
-const IMPLICIT_DEFAULT = new Set(['Varchar', 'Char', 'Text', ...NUMBER_CLASSES, 'Boolean'])
-
-/** A default as Postgres renders it, as the model's literal where one gives the same rendering, else `sql`. */
-function defaultValue(columnClass: string, type: string, rendered: string): unknown {
-  const literal = LITERAL.exec(rendered)
-  if (literal && STRING_CLASSES.has(columnClass)) {
-    const cast = literal[2]!
-    if (cast === type || type.startsWith(`${cast}(`)) return literal[1]!.replace(/''/g, "'")
-  }
-  if (NUMBER_CLASSES.has(columnClass) && /^\d+(\.\d+)?$/.test(rendered)) {
-    const value = Number(rendered)
-    // Only where the number is written back the same (`100.00` stays SQL: numeric keeps its scale).
-    if (String(value) === rendered && Number.isSafeInteger(Math.trunc(value))) return value
-  }
-  if (columnClass === 'Boolean' && (rendered === 'true' || rendered === 'false')) return rendered === 'true'
-  return new SqlExpression(rendered)
 }
 
 export interface PullInput {
@@ -229,17 +64,8 @@ export function pullTables(input: PullInput): PulledTables {
         base: { columnClass: base.columnClass, options: base.options, ...(base.enum ? { enum: base.enum } : {}) },
       }
     }
-    const simple = SIMPLE_TYPES[type]
-    // An unbounded varchar: `length: undefined` (without it, Varchar means varchar(255)).
-    if (simple) return { columnClass: simple, options: simple === 'Varchar' ? { length: UNDEFINED } : {} }
-    let match = /^character varying\((\d+)\)$/.exec(type)
-    if (match)
-      return { columnClass: 'Varchar', options: { length: Number(match[1]) === 255 ? undefined : Number(match[1]) } }
-    match = /^character\((\d+)\)$/.exec(type)
-    if (match)
-      return { columnClass: 'Char', options: { length: Number(match[1]) === 1 ? undefined : Number(match[1]) } }
-    match = /^numeric\((\d+),(\d+)\)$/.exec(type)
-    if (match) return { columnClass: 'Numeric', options: { digits: [Number(match[1]), Number(match[2])] } }
+    const builtIn = builtInType(type)
+    if (builtIn) return builtIn
     const parts = nameParts(type)
     const [schema, name] = parts.length === 2 ? parts : ['public', parts[0]]
     const found: PhysicalEnum | undefined = input.schema.enums.find((e) => e.schema === schema && e.name === name)
