@@ -3,7 +3,7 @@
  * the tables it writes and the baseline migration recorded as run leave `check` and `drift` with
  * nothing to say, and a new database built from the baseline dumps (`pg_dump -s`) the same.
  */
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { dump, freshDatabase, onServer, project, removeDatabases, removeProjects, repo } from './helpers.js'
@@ -170,5 +170,16 @@ describe('pull --schema', () => {
     await onServer(rebuilt, 'create table public.unrelated (id serial primary key)')
     expect((await p.run(['forwards', '--database', rebuilt])).code).toBe(0)
     expect(await dump(rebuilt)).toBe(await dump(url))
+  })
+})
+
+describe('pull without a database', () => {
+  it('says to give one, and creates neither files nor an embedded database', async () => {
+    const p = await project(null)
+    const result = await p.run(['pull', 'shop'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('error [USAGE]: There is no database to pull from')
+    expect(result.stderr).toContain('--database URL')
+    expect(await readdir(p.root)).toEqual(['node_modules'])
   })
 })

@@ -99,7 +99,13 @@ export const pullCommand: Command = {
       )
 
     const database: DatabaseOption = ctx.database ?? before?.project.config.database
-    const { openEngine } = await import('../../runtime/engines/open.js')
+    const { embeddedDirOf, openEngine } = await import('../../runtime/engines/open.js')
+    const embedded = embeddedDirOf(database, ctx.root)
+    if (embedded !== undefined && !existsSync(embedded))
+      throw new AutoMigrationsError(
+        'USAGE',
+        `There is no database to pull from: ${describeDatabase(database)} does not exist. Give the database with --database URL (or set database in the config).`,
+      )
     const engine = await openEngine(database, { root: ctx.root }).catch((error: unknown) => {
       throw databaseError(error, database)
     })
