@@ -65,6 +65,8 @@ describe('drift on Postgres 15', () => {
        alter table post alter column title drop not null;
        create index post_views_idx on post (views);
        drop index post_title_idx;
+       drop index post_author_views_idx;
+       create index post_author_views_idx on post (views desc, author);
        alter table author add constraint author_name_key unique (name);
        alter table post drop constraint post_views_check;
        alter table post drop constraint post_author_fkey;
@@ -82,12 +84,13 @@ describe('drift on Postgres 15', () => {
       'missing check constraint post_views_check (on post CHECK ((views >= 0)))',
       'foreign key post_author_fkey: on delete no action, migrations say cascade',
       'foreign key post_author_fkey: on update no action, migrations say cascade',
+      'index post_author_views_idx: definition USING btree (views DESC, author), migrations say USING btree (author, views)',
       'missing index post_title_idx (on post USING btree (title))',
       'extra index post_views_idx (on post USING btree (views))',
     ])
     const text = await p.run(['drift', '--database', url])
     expect(text.code).toBe(1)
-    expect(text.stdout).toContain('(11 differences):\n  - extra unique constraint author_name_key')
+    expect(text.stdout).toContain('(12 differences):\n  - extra unique constraint author_name_key')
     expect(text.stdout).toContain('  - column post.views: type bigint, migrations say integer\n')
   })
 
