@@ -36,7 +36,8 @@ async function migrated(database: string): Promise<Project> {
   await p.write('src/blog/tables.ts', TABLES)
   expect((await p.run(['new', 'blog', '--auto'])).code).toBe(0)
   const forwards = await p.run(['forwards', '--database', database])
-  expect(forwards.stderr).toBe('')
+  expect(forwards.code).toBe(0)
+  expect(forwards.stderr).not.toMatch(/error|warning/)
   return p
 }
 
@@ -53,47 +54,6 @@ describe('drift on Postgres 15', () => {
     expect(result.stdout).toMatch(/^No drift: .* matches its 1 applied migration\.$/m)
   })
 
-  it('reports each change made by hand exactly once, and --json lists them', async () => {
-    const url = await freshDatabase()
-    const p = await migrated(url)
-    await onServer(
-      url,
-      `alter table post add column hack integer;
-       alter table post drop column body;
-       alter table post alter column views type bigint;
-       alter table post alter column title set default 'x';
-       alter table post alter column title drop not null;
-       create index post_views_idx on post (views);
-       drop index post_title_idx;
-       drop index post_author_views_idx;
-       create index post_author_views_idx on post (views desc, author);
-       alter table author add constraint author_name_key unique (name);
-       alter table post drop constraint post_views_check;
-       alter table post drop constraint post_author_fkey;
-       alter table post add constraint post_author_fkey foreign key (author) references author (id);`,
-    )
-    const json = await p.run(['drift', '--database', url, '--json'])
-    expect(json.code).toBe(1)
-    expect(messages(json.stdout)).toEqual([
-      'extra unique constraint author_name_key (on author (name))',
-      'missing column post.body (text, null)',
-      'extra column post.hack (integer, null)',
-      'column post.title: null, migrations say not null',
-      "column post.title: default 'x'::character varying, migrations say ''::character varying",
-      'column post.views: type bigint, migrations say integer',
-      'missing check constraint post_views_check (on post CHECK ((views >= 0)))',
-      'foreign key post_author_fkey: on delete no action, migrations say cascade',
-      'foreign key post_author_fkey: on update no action, migrations say cascade',
-      'index post_author_views_idx: definition USING btree (views DESC, author), migrations say USING btree (author, views)',
-      'missing index post_title_idx (on post USING btree (title))',
-      'extra index post_views_idx (on post USING btree (views))',
-    ])
-    const text = await p.run(['drift', '--database', url])
-    expect(text.code).toBe(1)
-    expect(text.stdout).toContain('(12 differences):\n  - extra unique constraint author_name_key')
-    expect(text.stdout).toContain('  - column post.views: type bigint, migrations say integer\n')
-  })
-
   it('compares only the migrations that ran: a pending one is not drift', async () => {
     const url = await freshDatabase()
     const p = await migrated(url)
@@ -108,6 +68,65 @@ describe('drift on Postgres 15', () => {
     expect(result.code).toBe(0)
   })
 })
+
+/** Changes made by hand, one of each kind: a column, an index and a constraint, added, dropped or altered. */
+const BY_HAND = `alter table post add column hack integer;
+       alter table post drop column body;
+       alter table post alter column views type bigint;
+       alter table post alter column title set default 'x';
+       alter table post alter column title drop not null;
+       create index post_views_idx on post (views);
+       drop index post_title_idx;
+       drop index post_author_views_idx;
+       create index post_author_views_idx on post (views desc, author);
+       alter table author add constraint author_name_key unique (name);
+       alter table post drop constraint post_views_check;
+       alter table post drop constraint post_author_fkey;
+       alter table post add constraint post_author_fkey foreign key (author) references author (id);`
+
+/** Each of them, once. */
+const REPORTED = [
+  'extra unique constraint author_name_key (on author (name))',
+  'missing column post.body (text, null)',
+  'extra column post.hack (integer, null)',
+  'column post.title: null, migrations say not null',
+  "column post.title: default 'x'::character varying, migrations say ''::character varying",
+  'column post.views: type bigint, migrations say integer',
+  'missing check constraint post_views_check (on post CHECK ((views >= 0)))',
+  'foreign key post_author_fkey: on delete no action, migrations say cascade',
+  'foreign key post_author_fkey: on update no action, migrations say cascade',
+  'index post_author_views_idx: definition USING btree (views DESC, author), migrations say USING btree (author, views)',
+  'missing index post_title_idx (on post USING btree (title))',
+  'extra index post_views_idx (on post USING btree (views))',
+]
+
+/** Runs `sql` on the database `forwards` migrated, whichever engine it is. */
+async function byHand(database: string, sql: string): Promise<void> {
+  if (!database.startsWith('pglite:')) return onServer(database, sql)
+  const engine = await PgliteEngine.open(database.slice('pglite:'.length))
+  try {
+    await engine.exec(sql)
+  } finally {
+    await engine.close()
+  }
+}
+
+for (const engine of ['pg', 'pglite'] as const) {
+  describe(`drift of changes made by hand [${engine}]`, () => {
+    it('reports each exactly once, and --json lists them', async () => {
+      const database = engine === 'pg' ? await freshDatabase() : `pglite:${path.join((await project(null)).root, 'db')}`
+      const p = await migrated(database)
+      await byHand(database, BY_HAND)
+      const json = await p.run(['drift', '--database', database, '--json'])
+      expect(json.code).toBe(1)
+      expect(messages(json.stdout)).toEqual(REPORTED)
+      const text = await p.run(['drift', '--database', database])
+      expect(text.code).toBe(1)
+      expect(text.stdout).toContain('(12 differences):\n  - extra unique constraint author_name_key')
+      expect(text.stdout).toContain('  - column post.views: type bigint, migrations say integer\n')
+    })
+  })
+}
 
 describe('drift on the embedded database', () => {
   it('finds none after forwards, then one extra column added by hand', async () => {
