@@ -22,7 +22,7 @@ describe('pull on Postgres 15', () => {
     const pulled = await p.run(['pull', 'forum', '--database', url], { now: new Date(Date.UTC(2026, 10, 1)) })
     expect(pulled.stderr).toBe('')
     expect(pulled.code).toBe(0)
-    expect(pulled.stdout).toContain('Pulled 27 tables into app "forum"')
+    expect(pulled.stdout).toContain('Pulled 28 tables into app "forum"')
     expect(pulled.stdout).toMatch(/recorded forum 2026-11-01T00:00:00:000000 as run/)
     const tables = await p.read('src/forum/tables.ts')
     // Names that don't follow the model's rules are spelled out; those that do are not.
@@ -35,6 +35,11 @@ describe('pull on Postgres 15', () => {
     expect(tables).toContain(
       "index({ expression: sql`lower(title::text)`, opclass: 'text_pattern_ops' }, { name: 'topics_title_trgm' })",
     )
+    // A foreign key to a unique column names it; a column JavaScript can't name as is is spelled out.
+    expect(tables).toContain(
+      "planCode = new ForeignKey(() => Plans, { null: false, targetColumn: 'code', onDelete: 'no action', onUpdate: 'cascade' })",
+    )
+    expect(tables).toContain("constructorColumn = new Text({ null: true, dbColumnName: 'constructor' })")
     // A unique index stays an index (not a unique constraint) through an explicit ascending key.
     expect(tables).toContain("unique({ column: 'username', order: 'asc' }, { name: 'index_accounts_on_username' })")
 

@@ -74,6 +74,8 @@ export function propertyOf(column: string, used: Set<string>): string {
     ? column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
     : column.replace(/[^A-Za-z0-9_$]/g, '_').replace(/^[A-Z]/, (c) => c.toLowerCase())
   if (!IDENTIFIER.test(name)) name = `column${name}`
+  // A class may not have a field named constructor.
+  if (name === 'constructor') name = 'constructorColumn'
   return claim(name, used)
 }
 
