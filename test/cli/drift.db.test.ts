@@ -189,3 +189,15 @@ export async function forwards() {
     }
   })
 })
+
+describe('drift of a database no migration ran on', () => {
+  it('lists what it holds as extra, without building anything', async () => {
+    const url = await freshDatabase()
+    const p = await project('cli-blog')
+    expect((await p.run(['new', 'blog', '--auto'])).code).toBe(0)
+    await onServer(url, 'create table legacy (id integer primary key)')
+    const drift = await p.run(['drift', '--database', url, '--json'])
+    expect(messages(drift.stdout)).toEqual(['extra table legacy (1 column)'])
+    expect(drift.code).toBe(1)
+  })
+})

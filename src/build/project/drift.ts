@@ -26,7 +26,7 @@ export interface DriftReport {
   uncertain: MigrationStatus[]
   /** False when the embedded database was never created: there is nothing to compare. */
   exists: boolean
-  /** Where the expected schema was built. */
+  /** Where the expected schema was built (undefined: nothing ran, so nothing was built). */
   scratch: 'server' | 'embedded' | undefined
 }
 
@@ -104,6 +104,14 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
     }
     // For the warnings only: what was edited after it ran, stopped part-way, or lost its file.
     const status = await projectMigrator(replayed, { apps: sound.map((a) => a.app.name) }).status({ database: live })
+    const replayedIds = applied.apps.flatMap((a) => a.migrations.map((m) => ({ app: m.app, id: m.id })))
+    const uncertain = status.filter((s) => s.state === 'changed' || s.state === 'partial' || s.state === 'missing')
+    if (replayedIds.length === 0) {
+      // Nothing ran: the migrations describe an empty public schema, no scratch database needed.
+      const nothing: PhysicalSchema = { schemas: ['public'], tables: [], enums: [] }
+      const differences = compareSchemas(within(actual, ['public']), nothing)
+      return { differences, replayed: [], uncertain, exists: true, scratch: undefined }
+    }
     const scratch = await openScratchDatabase(live, database)
     try {
       await copyExtensions(live, scratch.engine)
@@ -113,8 +121,8 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
       const expected = await introspect(scratch.engine, { schemas, historySchema })
       return {
         differences: compareSchemas(within(actual, schemas), expected),
-        replayed: applied.apps.flatMap((a) => a.migrations.map((m) => ({ app: m.app, id: m.id }))),
-        uncertain: status.filter((s) => s.state === 'changed' || s.state === 'partial' || s.state === 'missing'),
+        replayed: replayedIds,
+        uncertain,
         exists: true,
         scratch: scratch.where,
       }
