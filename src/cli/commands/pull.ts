@@ -13,9 +13,9 @@ import path from 'node:path'
 import { AutoMigrationsError, isAutoMigrationsError } from '../../errors.js'
 import { findConfigFile } from '../../build/loader/config-file.js'
 import { writeFileAtomic } from '../../build/writer/atomic.js'
-import type { DatabaseOption } from '../../runtime/engines/engine.js'
+import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { stringOption } from '../args.js'
-import type { Command } from '../context.js'
+import type { Command, CommandContext } from '../context.js'
 import { closingBracket, configFileSource, ignoreEmbeddedDatabase, registerAppInConfig } from './app-new.js'
 import { databaseError, describeDatabase } from './run.js'
 
@@ -34,6 +34,80 @@ function registerTables(text: string, classNames: readonly string[], file: strin
     )
   const body = `${text.slice(0, open + 1)}${classNames.join(', ')}${text.slice(close)}`
   return `import { ${classNames.join(', ')} } from './tables'\n${body}`
+}
+
+interface AppFilesInput {
+  app: string
+  dir: string
+  appFile: string
+  /** The app is registered already (made by `app new`): its app.ts gets the tables. */
+  existing: boolean
+  configFile: string | undefined
+  classNames: string[]
+  tablesSource: string
+}
+
+/**
+ * Every file pull writes, with its text: tables.ts, and app.ts with the tables registered (a new
+ * one, or the one `app new` made), the migrations folder and the config entry for a new app.
+ * Prepared before the first write: a config that can't be edited fails before anything is written.
+ */
+async function appFiles(ctx: CommandContext, input: AppFilesInput): Promise<[string, string][]> {
+  const { app, dir, appFile, configFile, classNames } = input
+  const writes: [string, string][] = [[path.join(dir, 'tables.ts'), input.tablesSource]]
+  if (input.existing) {
+    writes.push([appFile, registerTables(await readFile(appFile, 'utf8'), classNames, appFile)])
+    return writes
+  }
+  const { renderPulledAppFile } = await import('../../build/writer/tables-source.js')
+  writes.push([appFile, renderPulledAppFile(app, classNames)])
+  writes.push([path.join(dir, 'migrations', '.gitkeep'), ''])
+  const configPath = configFile ?? path.resolve(ctx.root, ctx.config ?? 'migrations.config.ts')
+  let entry = path.relative(path.dirname(configPath), appFile).split(path.sep).join('/')
+  if (!entry.startsWith('.')) entry = `./${entry}`
+  writes.push([
+    configPath,
+    configFile ? registerAppInConfig(await readFile(configFile, 'utf8'), entry, configFile) : configFileSource(entry),
+  ])
+  if (!configFile) {
+    const gitignore = path.join(ctx.root, '.gitignore')
+    const ignore = ignoreEmbeddedDatabase(existsSync(gitignore) ? await readFile(gitignore, 'utf8') : undefined)
+    if (ignore !== undefined) writes.push([gitignore, ignore])
+  }
+  return writes
+}
+
+/**
+ * The baseline: the app's tables diffed against nothing by the normal differ, each table's columns
+ * in their declared order (build/project/baseline-order.ts), written by the normal writer, and
+ * recorded as run on the database it was pulled from (its tables are there already).
+ */
+async function writeBaseline(
+  ctx: CommandContext,
+  app: string,
+  configFile: string | undefined,
+  engine: Engine,
+  shownDatabase: string,
+): Promise<void> {
+  const { loadProjectState } = await import('../../build/project/project-state.js')
+  const { planNewMigrations, writeMigrations } = await import('../../build/project/plan.js')
+  const { inDeclaredColumnOrder } = await import('../../build/project/baseline-order.js')
+  const { projectMigrator } = await import('../../build/project/apply.js')
+  const replayed = await loadProjectState({ root: ctx.root, configFile, stateCache: false })
+  if (replayed.modelError) throw replayed.modelError
+  const [plan] = planNewMigrations(replayed, { apps: [app], allowDestructive: true })
+  const operations = inDeclaredColumnOrder(plan?.operations ?? [], replayed.model!.snapshot, app)
+  const written = await writeMigrations(replayed, [{ app, operations }], {
+    description: 'baseline pulled from the database',
+    now: ctx.io.now(),
+  })
+  for (const file of written) ctx.out(`  wrote ${ctx.show(file.file)} (the baseline)`)
+  const recorded = await loadProjectState({ root: ctx.root, configFile, operations: true })
+  const broken = recorded.apps.find((a) => a.app.name === app)?.errors ?? []
+  if (broken.length > 0) throw broken[0]
+  const result = await projectMigrator(recorded, { apps: [app] }).migrate({ app, fake: true, database: engine })
+  for (const m of result.applied)
+    ctx.out(`  recorded ${m.app} ${m.id} as run on ${shownDatabase} (its SQL did not run: the tables are there)`)
 }
 
 export const pullCommand: Command = {
@@ -111,7 +185,7 @@ export const pullCommand: Command = {
     })
     try {
       const { readTables } = await import('../../build/project/pull.js')
-      const { renderPulledAppFile, renderTablesFile } = await import('../../build/writer/tables-source.js')
+      const { renderTablesFile } = await import('../../build/writer/tables-source.js')
       const pulled = await readTables(engine, {
         schema: schemaName,
         tables: only,
@@ -122,27 +196,15 @@ export const pullCommand: Command = {
       const classNames = pulled.tables.map((t) => t.className)
       const tablesSource = renderTablesFile(app, pulled.tables, `schema ${schemaName} of ${describeDatabase(database)}`)
 
-      // Prepared before the first write: a config that can't be edited fails before anything is written.
-      const writes: [string, string][] = [[path.join(dir, 'tables.ts'), tablesSource]]
-      if (existing) writes.push([appFile, registerTables(await readFile(appFile, 'utf8'), classNames, appFile)])
-      else {
-        writes.push([appFile, renderPulledAppFile(app, classNames)])
-        writes.push([path.join(dir, 'migrations', '.gitkeep'), ''])
-        const configPath = configFile ?? path.resolve(ctx.root, ctx.config ?? 'migrations.config.ts')
-        let entry = path.relative(path.dirname(configPath), appFile).split(path.sep).join('/')
-        if (!entry.startsWith('.')) entry = `./${entry}`
-        writes.push([
-          configPath,
-          configFile
-            ? registerAppInConfig(await readFile(configFile, 'utf8'), entry, configFile)
-            : configFileSource(entry),
-        ])
-        if (!configFile) {
-          const gitignore = path.join(ctx.root, '.gitignore')
-          const ignore = ignoreEmbeddedDatabase(existsSync(gitignore) ? await readFile(gitignore, 'utf8') : undefined)
-          if (ignore !== undefined) writes.push([gitignore, ignore])
-        }
-      }
+      const writes = await appFiles(ctx, {
+        app,
+        dir,
+        appFile,
+        existing: existing !== undefined,
+        configFile,
+        classNames,
+        tablesSource,
+      })
       for (const [file, text] of writes) await writeFileAtomic(file, text)
       ctx.out(
         ctx.paint.out.green(
@@ -152,28 +214,7 @@ export const pullCommand: Command = {
       for (const [file] of writes) ctx.out(`  wrote ${ctx.show(file)}`)
       for (const line of pulled.skipped) ctx.err(`warning: not pulled: ${line}`)
 
-      const { planNewMigrations, writeMigrations } = await import('../../build/project/plan.js')
-      const config = configFile ?? ctx.config
-      const replayed = await loadProjectState({ root: ctx.root, configFile: config, stateCache: false })
-      if (replayed.modelError) throw replayed.modelError
-      const [plan] = planNewMigrations(replayed, { apps: [app], allowDestructive: true })
-      const { inDeclaredColumnOrder } = await import('../../build/project/baseline-order.js')
-      const operations = inDeclaredColumnOrder(plan?.operations ?? [], replayed.model!.snapshot, app)
-      const written = await writeMigrations(replayed, [{ app, operations }], {
-        description: 'baseline pulled from the database',
-        now: ctx.io.now(),
-      })
-      for (const file of written) ctx.out(`  wrote ${ctx.show(file.file)} (the baseline)`)
-
-      const { projectMigrator } = await import('../../build/project/apply.js')
-      const recorded = await loadProjectState({ root: ctx.root, configFile: config, operations: true })
-      const broken = recorded.apps.find((a) => a.app.name === app)?.errors ?? []
-      if (broken.length > 0) throw broken[0]
-      const result = await projectMigrator(recorded, { apps: [app] }).migrate({ app, fake: true, database: engine })
-      for (const m of result.applied)
-        ctx.out(
-          `  recorded ${m.app} ${m.id} as run on ${describeDatabase(database)} (its SQL did not run: the tables are there)`,
-        )
+      await writeBaseline(ctx, app, configFile ?? ctx.config, engine, describeDatabase(database))
       ctx.out(
         `Next: npx auto-migrations check (nothing to do), then change the tables and run npx auto-migrations new ${app} --auto`,
       )
