@@ -12,7 +12,9 @@ import { paintLabel, palette } from './colour.js'
 import { appNewCommand } from './commands/app-new.js'
 import { checkCommand } from './commands/check.js'
 import { discardCommand } from './commands/discard.js'
+import { driftCommand } from './commands/drift.js'
 import { newCommand } from './commands/new.js'
+import { pullCommand } from './commands/pull.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
 import { type Command, type CommandOption, createContext } from './context.js'
@@ -34,7 +36,7 @@ const GLOBAL_OPTIONS: Record<string, CommandOption> = {
     type: 'string',
     value: 'URL',
     description:
-      "the database to use instead of the config's: postgres://… or pglite:DIR (forwards, backwards, status, discard)",
+      "the database to use instead of the config's: postgres://… or pglite:DIR (forwards, backwards, status, discard, drift, pull)",
   },
   trace: { type: 'boolean', description: 'print stack traces with errors' },
   help: { type: 'boolean', description: 'describe the command and its options (also -h)' },
@@ -48,6 +50,8 @@ export const COMMANDS: readonly Command[] = [
   discardCommand,
   checkCommand,
   sqlCommand,
+  driftCommand,
+  pullCommand,
 ]
 
 /** `--name VALUE  description`, one line per option, descriptions in one column. */

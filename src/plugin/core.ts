@@ -11,6 +11,7 @@ import type { ChangeReport, MigrationEntry } from '../build/project/types.js'
 import { AutoMigrationsError } from '../errors.js'
 import {
   describeChanges,
+  describeDrift,
   describeErrors,
   describeWritten,
   describeWarnings,
@@ -151,6 +152,11 @@ export class PluginCore {
     if (!this.started) {
       this.started = true
       const first = this.scheduler.runNow()
+      // Once, after the first run has brought the dev database up to date: what it holds beyond that.
+      void first.then(
+        () => this.warnAboutDrift(),
+        () => undefined,
+      )
       // A dev server must start at once; the virtual module waits for this run when it is loaded.
       if (mode.devServer) return
       await first
@@ -369,6 +375,23 @@ export class PluginCore {
     }
     this.announce()
     return wrote
+  }
+
+  /** One terminal line when the dev database differs from what its applied migrations describe. */
+  private async warnAboutDrift(): Promise<void> {
+    // A project that does not load has no schema to compare with: the first run said why.
+    if (this.disposed || this.outstanding.errors.length > 0) return
+    try {
+      const session = await this.openSession()
+      const differences = await session.drift?.()
+      if (this.disposed || !differences || differences.length === 0) return
+      this.terminal.warn(describeDrift(differences.map((d) => d.message)))
+    } catch (error) {
+      if (!this.disposed)
+        this.terminal.info(
+          `Could not compare the dev database with its migrations: ${toAutoMigrationsError(error).message}`,
+        )
+    }
   }
 
   private setWatchFiles(files: readonly string[]): void {

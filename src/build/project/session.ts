@@ -9,11 +9,13 @@
  * keeps running while the user fixes them. Calls run one at a time (a save during a running emit
  * waits), which is what keeps one schema change from becoming two migration files.
  */
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { AutoMigrationsError } from '../../errors.js'
 import { type Registry, dependsOn } from '../../model/registry.js'
 import { CONFIG_FILE_NAMES, findConfigFile } from '../loader/config-file.js'
 import type { LoaderCache } from '../loader/index.js'
+import type { Difference } from '../../runtime/drift/difference.js'
 import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
 import { StateMemory, stateCacheEnabled } from './state-cache.js'
@@ -33,6 +35,11 @@ export interface ProjectSession {
   emit(options: { allowDestructive: boolean; apply: boolean }): Promise<EmitResult>
   /** All migration files in dependency and ID order, for the virtual module */
   migrationEntries(): Promise<MigrationEntry[]>
+  /**
+   * Dev: how the dev database differs from what its applied migrations describe (see drift.ts);
+   * undefined when there is nothing to compare (no database yet, broken history).
+   */
+  drift?(): Promise<Difference[] | undefined>
   close(): Promise<void>
 }
 
@@ -202,6 +209,24 @@ class Session implements ProjectSession {
           entries.push(entryOf(app.name, dependencies, m))
       }
       return entries
+    })
+  }
+
+  drift(): Promise<Difference[] | undefined> {
+    return this.#exclusive(async () => {
+      const loaded = await this.#load(true)
+      if ('error' in loaded || loaded.replayed.errors.length > 0) return undefined
+      const { replayed } = loaded
+      const database = replayed.project.config.database
+      const { embeddedDirOf } = await import('../../runtime/engines/open.js')
+      // A dev database that was never created has no history to compare: don't create it for that.
+      const dir = embeddedDirOf(database, this.root)
+      if (dir !== undefined && !existsSync(dir)) return undefined
+      const { DevDatabase } = await import('./apply.js')
+      const { findDrift } = await import('./drift.js')
+      this.#database ??= new DevDatabase(this.root, this.log)
+      const engine = await this.#database.get(database)
+      return (await findDrift(replayed, { engine })).differences
     })
   }
 

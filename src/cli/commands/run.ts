@@ -72,7 +72,7 @@ export function describeDatabase(database: DatabaseOption): string {
  * a MIGRATION_FAILED naming the file, the operation and the SQL; anything without a code is a bug
  * and keeps its stack.
  */
-function databaseError(error: unknown, database: DatabaseOption): unknown {
+export function databaseError(error: unknown, database: DatabaseOption): unknown {
   if (asAutoMigrationsError(error) || !(error instanceof Error)) return error
   const code = (error as { code?: unknown }).code
   if (typeof code !== 'string') return error
