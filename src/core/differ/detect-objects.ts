@@ -71,10 +71,21 @@ const sameTrigger = (a: TriggerSnapshot, b: TriggerSnapshot) =>
   a.forEach === b.forEach &&
   (a.when === b.when || (a.when !== null && b.when !== null && sameSql(a.when, b.when)))
 
-/** Plans the app's object operations into `planned`, after its tables' operations are planned. */
-export function detectObjects(from: SnapshotData, to: SnapshotData, app: string, planned: Planned[]): void {
+/**
+ * Plans the app's object operations into `planned`, after its tables' operations are planned.
+ * `renamedTables` maps old class names to new ones: a trigger follows its table's rename.
+ */
+export function detectObjects(
+  from: SnapshotData,
+  to: SnapshotData,
+  app: string,
+  planned: Planned[],
+  renamedTables: ReadonlyMap<string, string>,
+): void {
   const plan = (operation: Operation, needs: string[], gives: string[]) => planned.push({ operation, needs, gives })
-  const before = objectsOf(from, app)
+  const followed = (o: SchemaObjectSnapshot): SchemaObjectSnapshot =>
+    o.kind === 'trigger' && renamedTables.has(o.table) ? { ...o, table: renamedTables.get(o.table)! } : o
+  const before = new Map([...objectsOf(from, app).values()].map((o) => [objectKey(followed(o)), followed(o)]))
   const after = objectsOf(to, app)
   const fromTables = from.tables.filter((t) => t.app === app)
   const toTables = to.tables.filter((t) => t.app === app)
@@ -107,7 +118,6 @@ export function detectObjects(from: SnapshotData, to: SnapshotData, app: string,
     return [
       ...read.tables.flatMap((t) => [
         need.beforeDrop(t.className),
-        need.oldNames(t.className),
         ...t.columns
           .filter((c) => sqlMentions(view.query, c.dbColumnName))
           .map((c) => need.beforeDrop(t.className, c.name)),
@@ -143,10 +153,11 @@ export function detectObjects(from: SnapshotData, to: SnapshotData, app: string,
     if (was.kind === 'function' && !now)
       plan(new DropFunction(app, { name: was.name, sql: sql(was.sql) }), [need.functionUnused(was.name)], [])
     if (was.kind === 'trigger' && !now)
+      // Named as after a rename of its table (see followTriggers): it waits for the rename.
       plan(
         new DropTrigger(app, triggerParams(was)),
-        [],
-        [need.functionUnused(was.function), need.beforeDrop(was.table), need.oldNames(was.table)],
+        [need.renamed(was.table)],
+        [need.functionUnused(was.function), need.beforeDrop(was.table)],
       )
     if (was.kind === 'view') {
       const replaced =

@@ -722,7 +722,7 @@ export function detectChanges(
     )
   }
 
-  detectObjects(from, to, app, planned)
+  detectObjects(from, to, app, planned, renamedTables)
 
   const takenTables = new Set(from.tables.map((t) => need.name(tableSpace(t.schema), t.tablename)))
   const takenColumns = new Map<string, Set<string>>()

@@ -1,6 +1,6 @@
 /** Triggers on a table, calling a function (usually one of the app's `sqlFunction`s). */
 import { createTriggerSql, dropTriggerSql } from '../postgres/objects.js'
-import type { SchemaState, TriggerEvent, TriggerSnapshot } from '../state/snapshot.js'
+import { objectKey, type SchemaState, type TriggerEvent, type TriggerSnapshot } from '../state/snapshot.js'
 import { Operation, requireTable, type Step, sqlStep } from './operation.js'
 import { addObject, removeObject, replaceObject, type SqlText, textOf } from './schema-objects.js'
 
@@ -89,5 +89,15 @@ export class ChangeTrigger extends Operation<ChangeTriggerParams> {
   }
   describe(): string {
     return `change trigger ${this.params.name} on ${this.params.tableClassName}`
+  }
+}
+
+/** Moves the triggers of table `oldClassName` to its new class name (a renameTable). */
+export function followTriggers(state: SchemaState, app: string, oldClassName: string, newClassName: string): void {
+  for (const [key, o] of [...state.objects]) {
+    if (o.kind !== 'trigger' || o.app !== app || o.table !== oldClassName) continue
+    state.objects.delete(key)
+    const moved = { ...o, table: newClassName }
+    state.objects.set(objectKey(moved), moved)
   }
 }

@@ -43,7 +43,7 @@ async function migrate(
   after: ReturnType<typeof version>,
   checks: { forwards?: () => Promise<void>; backwards?: () => Promise<void> } = {},
 ) {
-  const diff = diffApp(before.snapshot, after.snapshot, 'blog', { allowDestructive: true })
+  const diff = diffApp(before.snapshot, after.snapshot, 'blog', { allowDestructive: true, hints: after.hints })
   expect(diff.questions).toEqual([])
   const result = await roundTrip(engine, {
     start: before.snapshot,
@@ -52,7 +52,9 @@ async function migrate(
     afterBackwards: checks.backwards,
   })
   // A second diff, from what the migration describes to the same model, writes nothing.
-  expect(diffApp(result.snapshotAfter, after.snapshot, 'blog', { allowDestructive: true }).operations).toEqual([])
+  expect(
+    diffApp(result.snapshotAfter, after.snapshot, 'blog', { allowDestructive: true, hints: after.hints }).operations,
+  ).toEqual([])
   return { kinds: kinds(diff.operations), sql: result.forwards, backwards: result.backwards }
 }
 
@@ -371,6 +373,26 @@ describeEngines('functions and triggers', { database: 'shared' }, (ctx) => {
         expect((await triggers(engine))[0]).toContain('BEFORE INSERT ON public.account FOR EACH ROW'),
     })
     expect(written.kinds).toEqual(['changeTrigger'])
+  })
+
+  it('renaming the table keeps its trigger: only the rename is written, and the trigger still fires', async () => {
+    class Member extends Table {
+      static override renamedFrom = 'Account'
+      email = new Varchar({ length: 100 })
+      bio = new Text({ null: true })
+      logins = new Integer({ default: 0 })
+      static override triggers = [
+        trigger('account_login', { timing: 'before', events: ['insert'], function: 'count_login' }),
+      ]
+    }
+    const { engine } = ctx()
+    const written = await migrate(engine, watched, version({ tables: [Member], functions: [touch] }), {
+      forwards: async () => {
+        await engine.exec(`insert into member (email) values ('a@example.com')`)
+        expect(await rows(engine, 'select logins from member')).toEqual([{ logins: 1 }])
+      },
+    })
+    expect(written.kinds).toEqual(['renameTable'])
   })
 
   it('a trigger pointed at another new function: the function comes first', async () => {
