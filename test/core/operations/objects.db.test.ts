@@ -177,6 +177,35 @@ describeEngines('views', { database: 'shared' }, (ctx) => {
     expect(written.kinds).toEqual(['changeView'])
   })
 
+  it.each([
+    ['tablename', { tablename: 'live_account' }, 'live_account'],
+    ['schema', { schema: 'reports' }, 'active_account'],
+    ['materialized', { materialized: true }, 'active_account'],
+  ])('changing a view’s %s drops it and creates it again', async (_param, statics, name) => {
+    const { engine } = ctx()
+    const Changed = named(
+      class extends (statics.materialized ? MaterializedView : View) {
+        static override query = sql`select id, email from account where bio is not null`
+      },
+      'ActiveAccount',
+    )
+    if (statics.tablename) Object.assign(Changed, { tablename: statics.tablename })
+    else Object.assign(Changed, { tablename: 'active_account' })
+    if (statics.schema) Object.assign(Changed, { schema: statics.schema })
+    const where = statics.schema ?? 'public'
+    const written = await migrate(engine, withView, version({ tables: [Account], views: [Changed] }), {
+      forwards: async () =>
+        expect(
+          await rows(
+            engine,
+            `select relkind::text as kind from pg_class where relname = '${name}' and relnamespace = '${where}'::regnamespace`,
+          ),
+        ).toEqual([{ kind: statics.materialized ? 'm' : 'v' }]),
+      backwards: async () => expect(await viewDefinition(engine, 'active_account')).not.toBeNull(),
+    })
+    expect(written.kinds).toEqual(['dropView', 'addView'])
+  })
+
   it('changing the type of a column a view reads puts the view aside around it', async () => {
     class Wider extends Table {
       static override tablename = 'account'
