@@ -177,7 +177,7 @@ describeEngines('views', { database: 'shared' }, (ctx) => {
     expect(written.kinds).toEqual(['changeView'])
   })
 
-  it.each([
+  it.each<[string, { tablename?: string; schema?: string; materialized?: boolean }, string]>([
     ['tablename', { tablename: 'live_account' }, 'live_account'],
     ['schema', { schema: 'reports' }, 'active_account'],
     ['materialized', { materialized: true }, 'active_account'],
