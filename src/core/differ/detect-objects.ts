@@ -137,13 +137,22 @@ export function detectObjects(
       (o.kind === 'alterColumn' && TYPE_PARAMS.some((k) => params.params !== undefined && k in params.params))
     const table = fromTables.find((t) => t.className === params.tableClassName)
     if (!refused || !table || params.dbColumnName === undefined) continue
-    const column =
-      table.columns.find((c) => c.dbColumnName === params.dbColumnName)?.dbColumnName ?? params.dbColumnName
     for (const view of viewsIn(before)) {
-      if (!sqlMentions(view.query, table.tablename) || !sqlMentions(view.query, column)) continue
+      if (!sqlMentions(view.query, table.tablename) || !sqlMentions(view.query, params.dbColumnName)) continue
       aside.add(view.className)
       p.needs.push(need.viewAside(view.className))
       p.gives.push(need.viewBack(view.className))
+    }
+  }
+  // A view that reads a view put aside goes aside too (Postgres refuses to drop a view another reads);
+  // the order follows from what each reads.
+  for (let grew = aside.size > 0; grew; ) {
+    grew = false
+    for (const view of viewsIn(before)) {
+      if (aside.has(view.className)) continue
+      if (!viewsIn(before).some((v) => aside.has(v.className) && sqlMentions(view.query, v.viewname))) continue
+      aside.add(view.className)
+      grew = true
     }
   }
 

@@ -70,7 +70,7 @@ const viewColumns = async (engine: Engine, name: string) =>
     await rows<{ name: string; type: string }>(
       engine,
       `select a.attname::text as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
-        join pg_class c on c.oid = a.attrelid where c.relname = '${name}' and a.attnum > 0 and not a.attisdropped order by a.attnum`,
+        join pg_class c on c.oid = a.attrelid where c.relname = '${name}' and c.relnamespace = 'public'::regnamespace and a.attnum > 0 and not a.attisdropped order by a.attnum`,
     )
   ).map((r) => `${r.name} ${r.type}`)
 const indexesOn = async (engine: Engine, name: string) =>
@@ -221,6 +221,32 @@ describeEngines('views', { database: 'shared' }, (ctx) => {
         expect(await viewColumns(engine, 'active_account')).toEqual(['id integer', 'email character varying(100)']),
     })
     expect(written.kinds).toEqual(['dropView', 'alterColumn', 'addView'])
+  })
+
+  it('a view that reads a view put aside goes aside with it, in the order they read each other', async () => {
+    class Wider extends Table {
+      static override tablename = 'account'
+      email = new Text()
+      bio = new Text({ null: true })
+      logins = new Integer({ default: 0 })
+    }
+    class Domains extends View {
+      static override query = sql`select split_part(email, '@', 2) as domain from active_account`
+    }
+    const { engine } = ctx()
+    const before = version({ tables: [Account], views: [Domains, ActiveAccount] })
+    const after = version({ tables: [named(Wider, 'Account')], views: [Domains, ActiveAccount] })
+    const written = await migrate(engine, before, after, {
+      forwards: async () => expect(await viewColumns(engine, 'domains')).toEqual(['domain text']),
+      backwards: async () => expect(await viewColumns(engine, 'domains')).toEqual(['domain text']),
+    })
+    expect(written.kinds).toEqual(['dropView', 'dropView', 'alterColumn', 'addView', 'addView'])
+    expect(written.sql.filter((s) => /VIEW/.test(s))).toEqual([
+      'DROP VIEW "public"."domains"',
+      'DROP VIEW "public"."active_account"',
+      'CREATE VIEW "public"."active_account" AS select id, email from account where bio is not null',
+      `CREATE VIEW "public"."domains" AS select split_part(email, '@', 2) as domain from active_account`,
+    ])
   })
 
   it('dropping a column a view reads drops the view before and creates the new one after', async () => {
