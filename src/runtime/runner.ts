@@ -182,7 +182,9 @@ export class Migrator {
   }
 
   async #open(database: DatabaseOption): Promise<Engine> {
-    return openEngine(database, { ...this.#openOptions, extensions: await this.#extensions() })
+    // Only an embedded database opened here loads extensions: no migration is read for any other.
+    const embedded = embeddedDirOf(database, this.#openOptions.root) !== undefined
+    return openEngine(database, { ...this.#openOptions, ...(embedded ? { extensions: await this.#extensions() } : {}) })
   }
 
   /** The configured database, opened once and shared (in dev, with the plugin). */
