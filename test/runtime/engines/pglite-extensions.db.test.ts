@@ -131,6 +131,25 @@ describe('the embedded database loads the extensions the apps declare', () => {
     }
   })
 
+  it('one image of a new database serves every set of extensions', async () => {
+    const imageDir = path.join(dir, 'images')
+    const first = await PgliteEngine.open(path.join(dir, 'first'), { extensions: [], imageDir })
+    await first.close()
+    const events: string[] = []
+    const second = await PgliteEngine.open(path.join(dir, 'second'), {
+      extensions: ['citext'],
+      imageDir,
+      onProgress: (e) => events.push(e.phase === 'created' ? e.from : e.phase),
+    })
+    try {
+      expect(events).toEqual(['creating', 'image'])
+      await second.exec("create extension citext; create table t (v citext); insert into t values ('A')")
+      expect((await second.query("select count(*)::int as n from t where v = 'a'")).rows).toEqual([{ n: 1 }])
+    } finally {
+      await second.close()
+    }
+  })
+
   it('a runner opens it with the extensions its migrations add', async () => {
     const root = await mkdtemp(path.join(dir, 'project-'))
     const migrator = createMigrator({
