@@ -27,6 +27,7 @@ import {
   type SchemaObjectSnapshot,
   type SnapshotData,
   sameValue,
+  stableStringify,
   type TableSnapshot,
   type TriggerSnapshot,
   type ViewSnapshot,
@@ -37,6 +38,17 @@ import { need, type Planned } from './order.js'
 
 /** Column params whose change makes Postgres refuse the column under a view (a new type). */
 const TYPE_PARAMS = ['columnClass', 'length', 'digits', 'enum', 'base', 'collation']
+
+/** Operations on tables that may call a function (in a default, a check, an index expression)… */
+const TABLE_ADDS: readonly string[] = ['addColumn', 'alterColumn', 'addConstraint', 'addIndex', 'addTable']
+/** …and that stop calling it. */
+const TABLE_DROPS: readonly string[] = ['dropColumn', 'alterColumn', 'dropConstraint', 'dropIndex', 'dropTable']
+
+/** Whether an operation's definition calls function `name` (`name(`, any case). */
+function calls(operation: Operation, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`(^|[^a-zA-Z0-9_$])${escaped}\\s*\\(`, 'i').test(stableStringify(operation.params))
+}
 
 const objectsOf = (data: SnapshotData, app: string) =>
   new Map((data.objects ?? []).filter((o) => o.app === app).map((o) => [objectKey(o), o]))
@@ -144,6 +156,21 @@ export function detectObjects(
       p.gives.push(need.viewBack(view.className))
     }
   }
+  // A default, check or index expression that calls a function of the app: the function is made
+  // first, and goes only after them.
+  const functionsBefore = new Set(functionsIn(before).map((f) => f.name))
+  for (const f of functionsIn(after)) {
+    if (functionsBefore.has(f.name)) continue
+    for (const p of planned)
+      if (TABLE_ADDS.includes(p.operation.kind) && calls(p.operation, f.name)) p.needs.push(need.function(f.name))
+  }
+  for (const f of functionsIn(before)) {
+    if (after.has(objectKey(f))) continue
+    for (const p of planned)
+      if (TABLE_DROPS.includes(p.operation.kind) && calls(p.operation, f.name))
+        p.gives.push(need.functionUnused(f.name))
+  }
+
   // A view that reads a view put aside goes aside too (Postgres refuses to drop a view another reads);
   // the order follows from what each reads.
   for (let grew = aside.size > 0; grew; ) {

@@ -60,6 +60,28 @@ describe('order of schema objects', () => {
     ])
   })
 
+  it('a column default that calls a function of the app comes after it, and its drop before the function’s', () => {
+    const code = sqlFunction('new_code', sql`create function new_code() returns text language sql as $$ select 'x' $$`)
+    class Ticket extends Table {
+      code = new Text({ default: sql`New_Code()` })
+    }
+    const withCode = snapshot({ tables: [Ticket], functions: [code] })
+    expect(described(emptySnapshot(), withCode)).toEqual([
+      'add table Ticket',
+      'add column Ticket.id',
+      'add function new_code',
+      'add column Ticket.code',
+    ])
+    class Plain extends Table {
+      static override tablename = 'ticket'
+    }
+    Object.defineProperty(Plain, 'name', { value: 'Ticket' })
+    expect(described(withCode, snapshot({ tables: [Plain] }))).toEqual([
+      'drop column Ticket.code',
+      'drop function new_code',
+    ])
+  })
+
   it('nothing changed writes nothing', () => {
     expect(described(full(), full())).toEqual([])
   })
