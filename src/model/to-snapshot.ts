@@ -513,7 +513,21 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
       if (!byKey.has(tableKey(table.app, table.className))) byKey.set(tableKey(table.app, table.className), table)
     }
     enums.push(...ctx.enums.values())
-    objects.push(...readAppObjects(app, app.tables, appTables))
+    for (const object of readAppObjects(app, app.tables, appTables)) {
+      if (object.kind === 'view') {
+        // A view is a relation too: it can't share a name with a table or another view.
+        const physical = `${object.schema}.${object.viewname}`
+        const clash = physicalNames.get(physical)
+        if (clash)
+          throw new AutoMigrationsError(
+            'INVALID_VIEW',
+            `${clash} and view ${object.className} both map to ${physical}. Set a different static tablename on one.`,
+            { app: app.name, table: object.className },
+          )
+        physicalNames.set(physical, object.className)
+      }
+      objects.push(object)
+    }
   }
   for (const { table, column, fk } of pending) {
     const where = { app: table.app, table: table.className, column: column.name }

@@ -85,6 +85,17 @@ describe('schema objects in the model', () => {
     })
   })
 
+  it('refuses a view named as a table', () => {
+    class AccountView extends View {
+      static override tablename = 'account'
+      static override query = sql`select 1 as n`
+    }
+    expect(failure({ tables: [Account], views: [AccountView] })).toMatchObject({
+      code: 'INVALID_VIEW',
+      message: 'Account and view AccountView both map to public.account. Set a different static tablename on one.',
+    })
+  })
+
   it('refuses indexes on a plain view, and options an index on a view does not take', () => {
     class Indexed extends View {
       static override query = sql`select 1 as n`
