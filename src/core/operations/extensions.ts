@@ -50,9 +50,24 @@ export class DropExtension extends Operation<ExtensionParams> {
   }
 }
 
-/** The extensions that `operations` create: what a database must be able to load to run them. */
+const CREATE_EXTENSION = /create\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"]+)"|([\w-]+))/gi
+
+/**
+ * The extensions that `operations` create, forwards or backwards: what a database must be able to
+ * load to run them. Raw SQL counts too (`manager.sql('create extension hstore')` in a hand-written
+ * migration).
+ */
 export function extensionsAdded(operations: readonly Operation[]): string[] {
   const names = new Set<string>()
-  for (const o of operations) if (o instanceof AddExtension) names.add(o.params.name)
+  for (const o of operations) {
+    // A dropped one too: running backwards creates it again.
+    if (o instanceof AddExtension || o instanceof DropExtension) names.add(o.params.name)
+    else if (o.kind === 'sql') {
+      const { forwards, backwards } = o.params as { forwards?: unknown; backwards?: unknown }
+      for (const text of [forwards, backwards])
+        if (typeof text === 'string')
+          for (const m of text.matchAll(CREATE_EXTENSION)) names.add(m[1] ?? m[2]!.toLowerCase())
+    }
+  }
   return [...names]
 }
