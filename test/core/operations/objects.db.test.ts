@@ -372,6 +372,17 @@ describeEngines('functions and triggers', { database: 'shared' }, (ctx) => {
     expect(written.kinds).toEqual(['dropTrigger', 'dropFunction'])
   })
 
+  it('dropping the table drops its trigger first, and backwards creates the trigger after the table', async () => {
+    const { engine } = ctx()
+    const written = await migrate(engine, watched, version({ tables: [] }), {
+      backwards: async () => {
+        await engine.exec(`insert into account (email) values ('a@example.com')`)
+        expect(await rows(engine, 'select logins from account')).toEqual([{ logins: 1 }])
+      },
+    })
+    expect(written.kinds).toEqual(['dropTrigger', 'dropTable', 'dropFunction'])
+  })
+
   it('a new function body replaces the function; reformatting writes nothing', async () => {
     const reformatted = sqlFunction(
       'count_login',
