@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'UNKNOWN_COLUMN'
   | 'UNKNOWN_FK_TARGET'
   | 'ENUM_CONFLICT'
+  | 'INVALID_VIEW'
   // apps and registry
   | 'INVALID_APP'
   | 'APP_CYCLE'

@@ -4,6 +4,8 @@
  */
 import type { TableClass } from './columns.js'
 import type { DatabaseOption } from '../runtime/engines/engine.js'
+import type { SqlFunction } from './functions.js'
+import type { ViewClass } from './views.js'
 
 export interface AppDefinition {
   /** The app's name: unique in the project, used in migration file names and the history table. */
@@ -14,6 +16,12 @@ export interface AppDefinition {
   migrationsDir?: string
   /** Apps whose migrations run before this app's (app objects or names). */
   dependencies?: (App | string)[]
+  /** Postgres extensions the app's schema uses (`['citext', 'pg_trgm']`), created by its migrations. */
+  extensions?: string[]
+  /** The app's View and MaterializedView classes. */
+  views?: ViewClass[]
+  /** The app's functions (`sqlFunction(name, sql)`), created before the triggers and views that call them. */
+  functions?: SqlFunction[]
 }
 
 export interface App {
@@ -22,6 +30,10 @@ export interface App {
   readonly tables: readonly TableClass[]
   readonly migrationsDir: string
   readonly dependencies: readonly string[]
+  /** Absent in apps made before these existed: read as empty. */
+  readonly extensions?: readonly string[]
+  readonly views?: readonly ViewClass[]
+  readonly functions?: readonly SqlFunction[]
 }
 
 export function defineApp(definition: AppDefinition): App {
@@ -31,6 +43,9 @@ export function defineApp(definition: AppDefinition): App {
     tables: [...definition.tables],
     migrationsDir: definition.migrationsDir ?? './migrations',
     dependencies: (definition.dependencies ?? []).map((d) => (typeof d === 'string' ? d : d.name)),
+    extensions: [...(definition.extensions ?? [])],
+    views: [...(definition.views ?? [])],
+    functions: [...(definition.functions ?? [])],
   }
 }
 

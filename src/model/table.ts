@@ -3,6 +3,7 @@
  * settings are static properties, as in Piccolo.
  */
 import type { TableConstraint } from './constraints.js'
+import type { TriggerDeclaration } from './functions.js'
 
 export abstract class Table {
   /** Database table name; default: the class name in snake_case. */
@@ -13,6 +14,8 @@ export abstract class Table {
   static constraints?: TableConstraint[]
   /** A composite primary key, by property names (then no implicit `id`). */
   static primaryKey?: string[]
+  /** Triggers on the table: `[trigger('touch', { timing: 'before', events: ['update'], function: 'fn' })]`. */
+  static triggers?: TriggerDeclaration[]
   /** The class name this table had before: a rename hint for the differ. */
   static renamedFrom?: string
 }

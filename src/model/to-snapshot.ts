@@ -15,6 +15,7 @@ import type {
   ForeignKeyTarget,
   IndexKey,
   IndexSnapshot,
+  SchemaObjectSnapshot,
   SnapshotData,
   TableSnapshot,
 } from '../core/state/snapshot.js'
@@ -25,6 +26,7 @@ import type { IndexKeyInput, TableConstraint } from './constraints.js'
 import { MAX_IDENTIFIER_BYTES, byteLength, derivedName, snakeCase } from '../core/state/naming.js'
 import { isSqlExpression } from '../core/state/sql.js'
 import type { Table } from './table.js'
+import { readAppObjects } from './objects-to-snapshot.js'
 import type { RenameHints } from '../core/differ/hints.js'
 
 type TableStatics = typeof Table
@@ -478,6 +480,7 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
   const keysWithoutDefault = new Set<string>()
   const tables: TableSnapshot[] = []
   const enums: EnumSnapshot[] = []
+  const objects: SchemaObjectSnapshot[] = []
   const pending: ReadContext['pendingForeignKeys'] = []
   const byClass = new Map<TableClass, TableSnapshot>()
   const byKey = new Map<string, TableSnapshot>()
@@ -492,8 +495,10 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
       keysWithoutDefault,
       pendingForeignKeys: pending,
     }
+    const appTables: TableSnapshot[] = []
     for (const cls of app.tables) {
       const table = readTable(cls, ctx)
+      appTables.push(table)
       const physical = `${table.schema}.${table.tablename}`
       const clash = physicalNames.get(physical)
       if (clash)
@@ -508,6 +513,21 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
       if (!byKey.has(tableKey(table.app, table.className))) byKey.set(tableKey(table.app, table.className), table)
     }
     enums.push(...ctx.enums.values())
+    for (const object of readAppObjects(app, app.tables, appTables)) {
+      if (object.kind === 'view') {
+        // A view is a relation too: it can't share a name with a table or another view.
+        const physical = `${object.schema}.${object.viewname}`
+        const clash = physicalNames.get(physical)
+        if (clash)
+          throw new AutoMigrationsError(
+            'INVALID_VIEW',
+            `${clash} and view ${object.className} both map to ${physical}. Set a different static tablename on one.`,
+            { app: app.name, table: object.className },
+          )
+        physicalNames.set(physical, object.className)
+      }
+      objects.push(object)
+    }
   }
   for (const { table, column, fk } of pending) {
     const where = { app: table.app, table: table.className, column: column.name }
@@ -569,7 +589,7 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
   // Columns keep declaration order: generated files list them as the user wrote them.
   // Everything here was built by this call: sorted, not copied.
   return {
-    snapshot: canonicalSnapshot({ tables, enums }, { sortColumns: false, copy: false }),
+    snapshot: canonicalSnapshot({ tables, enums, objects }, { sortColumns: false, copy: false }),
     hints,
     keysWithoutDefault,
   }
@@ -605,7 +625,7 @@ export function withRecordedKeyDefaults(model: ModelSnapshot, history: SnapshotD
     changed = true
     return { ...table, columns }
   })
-  return changed ? { tables, enums: model.snapshot.enums } : model.snapshot
+  return changed ? { ...model.snapshot, tables } : model.snapshot
 }
 
 /**

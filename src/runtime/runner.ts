@@ -14,6 +14,7 @@ import { orderByDependencies } from '../core/app-order.js'
 import { MigrationGraph } from '../core/migration-graph.js'
 import type { Operation } from '../core/operations/index.js'
 import type { LoadedMigration, RecordedMigration } from '../core/operations/migration.js'
+import { extensionsAdded } from '../core/operations/extensions.js'
 import { checksumOf } from '../core/operations/manager.js'
 import { replay, stepsOf } from '../core/operations/replay.js'
 import { AutoMigrationsError } from '../errors.js'
@@ -66,6 +67,11 @@ export interface MigratorOptions {
   ddlLockTimeoutMs?: number
   /** Told when a new embedded database is being created, and when it is ready (nothing is printed). */
   onEmbeddedProgress?: EmbeddedProgressListener
+  /**
+   * The extensions the embedded database loads (besides those it holds). Default: the ones the
+   * migrations add (addExtension).
+   */
+  extensions?: readonly string[]
 }
 
 export type MigrationState = 'ran' | 'pending' | 'partial' | 'changed' | 'missing'
@@ -167,9 +173,23 @@ export class Migrator {
     return this.#options.historySchema ?? DEFAULT_HISTORY_SCHEMA
   }
 
+  /** The extensions the migrations add: what the embedded database must load to run them. */
+  async #extensions(): Promise<readonly string[]> {
+    if (this.#options.extensions) return this.#options.extensions
+    // A migration that cannot be loaded is reported by the run itself, not by opening the database.
+    const recorded = await this.#load().catch(() => [])
+    return extensionsAdded(recorded.flatMap((m) => m.operations))
+  }
+
+  async #open(database: DatabaseOption): Promise<Engine> {
+    // Only an embedded database opened here loads extensions: no migration is read for any other.
+    const embedded = embeddedDirOf(database, this.#openOptions.root) !== undefined
+    return openEngine(database, { ...this.#openOptions, ...(embedded ? { extensions: await this.#extensions() } : {}) })
+  }
+
   /** The configured database, opened once and shared (in dev, with the plugin). */
   getDatabase(): Promise<Engine> {
-    this.#engine ??= openEngine(this.#options.database, this.#openOptions)
+    this.#engine ??= this.#open(this.#options.database)
     return this.#engine
   }
 
@@ -239,7 +259,7 @@ export class Migrator {
 
   async #withEngine<T>(database: DatabaseOption | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
     if (database === undefined) return fn(await this.getDatabase())
-    const engine = await openEngine(database, this.#openOptions)
+    const engine = await this.#open(database)
     try {
       return await fn(engine)
     } finally {

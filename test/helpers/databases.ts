@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest'
 import type { Engine, Queryable } from '../../src/runtime/engines/engine.js'
 import { PgEngine } from '../../src/runtime/engines/pg.js'
 import { PgliteEngine } from '../../src/runtime/engines/pglite.js'
+import { embeddedExtensions } from '../../src/runtime/engines/pglite-extensions.js'
 
 /** The server used by tests; `TEST_DATABASE_URL` overrides it. Databases are created next to it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -111,9 +112,12 @@ export function pgliteTemplate(): Promise<Blob> {
  * directory takes about 0.4 s; that is all `clone()` does too (dump, then load), minus the dump
  * and minus keeping a template instance of ~700 MB alive per worker. Close it when done.
  */
-export async function freshPglite(): Promise<PGliteInterface> {
+export async function freshPglite(extensions: readonly string[] = []): Promise<PGliteInterface> {
   template ??= templateDataDir()
-  return (await PGlite.create({ loadDataDir: await template })) as PGliteInterface
+  return (await PGlite.create({
+    loadDataDir: await template,
+    extensions: await embeddedExtensions(extensions),
+  })) as PGliteInterface
 }
 
 export type EngineKind = 'pg' | 'pglite'
@@ -127,8 +131,11 @@ export interface EngineContext {
   pglite: PGliteInterface | undefined
 }
 
-/** A fresh Engine of the given kind with its cleanup. */
-export async function freshEngine(kind: EngineKind): Promise<EngineContext & { cleanup(): Promise<void> }> {
+/** A fresh Engine of the given kind with its cleanup; PGlite loads `extensions` (SQL names). */
+export async function freshEngine(
+  kind: EngineKind,
+  extensions: readonly string[] = [],
+): Promise<EngineContext & { cleanup(): Promise<void> }> {
   if (kind === 'pg') {
     const database = await withPgDatabase()
     const engine = new PgEngine(database.url)
@@ -143,7 +150,7 @@ export async function freshEngine(kind: EngineKind): Promise<EngineContext & { c
       },
     }
   }
-  const db = await freshPglite()
+  const db = await freshPglite(extensions)
   const engine = new PgliteEngine(db)
   return {
     engine,
@@ -175,6 +182,8 @@ export interface DescribeEnginesOptions {
    * about 1 s, a reset a few ms), for tests that only build and inspect schemas.
    */
   database?: 'per-test' | 'shared'
+  /** Extensions PGlite loads (the server has the core contrib set installed). Default: none. */
+  extensions?: readonly string[]
 }
 
 type EnginesBody = (ctx: () => EngineContext) => void
@@ -199,7 +208,7 @@ export function describeEngines(
     describe(`${name} [${kind}]`, () => {
       let current: (EngineContext & { cleanup(): Promise<void> }) | undefined
       const open = async () => {
-        current = await freshEngine(kind)
+        current = await freshEngine(kind, options.extensions)
       }
       const close = async () => {
         await current?.cleanup()

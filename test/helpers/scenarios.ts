@@ -55,10 +55,15 @@ export function migration(
   return { app, id: manager.migrationId, operations: manager.operations }
 }
 
+/** The apps that hold something in a snapshot: tables, enums, or other objects (views, extensions...). */
+const appsOf = (snapshot: SnapshotData): string[] => [
+  ...new Set([...snapshot.tables, ...snapshot.enums, ...(snapshot.objects ?? [])].map((x) => x.app)),
+]
+
 /** Creates `snapshot` on an empty database from scratch (the differ's operations from nothing). */
 export async function buildFromScratch(engine: Engine, snapshot: SnapshotData): Promise<void> {
   const state = new SchemaState()
-  const apps = [...new Set([...snapshot.tables.map((t) => t.app), ...snapshot.enums.map((e) => e.app)])]
+  const apps = appsOf(snapshot)
   for (const app of apps) {
     const diff = diffApp(state.toData(), snapshot, app, { allowDestructive: true })
     expect(diff.questions).toEqual([])
@@ -135,7 +140,7 @@ export async function roundTrip(engine: Engine, options: ScenarioOptions): Promi
   const state = new SchemaState()
   if (options.start) {
     const start = options.start
-    const apps = [...new Set([...start.tables.map((t) => t.app), ...start.enums.map((e) => e.app)])]
+    const apps = appsOf(start)
     for (const name of apps) {
       const diff = diffApp(state.toData(), start, name, { allowDestructive: true })
       await runSteps(engine, stepsOf({ app: name, id: 'start', operations: diff.operations }, state, 'forwards'))

@@ -6,6 +6,7 @@
  * history table records is the one every later run computes from the same files. The runner applies
  * every pending migration (the dev database catches up with history, whoever wrote it).
  */
+import { extensionsAdded } from '../../core/operations/extensions.js'
 import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { openEngine } from '../../runtime/engines/open.js'
 import type { EmbeddedProgressListener } from '../../runtime/engines/pglite-image.js'
@@ -29,14 +30,15 @@ export class DevDatabase {
     private readonly log?: (line: string) => void,
   ) {}
 
-  get(option: DatabaseOption): Promise<Engine> {
+  /** `extensions`: what the embedded database loads when this call opens it (see openEngine). */
+  get(option: DatabaseOption, extensions?: readonly string[]): Promise<Engine> {
     if (this.#engine === undefined || this.#option !== option) {
       const previous = this.#engine
       this.#option = option
       const opening = (async () => {
         // The config was reloaded with another `database`: let go of the old one first.
         if (previous) await (await previous.catch(() => undefined))?.close()
-        return openEngine(option, { root: this.root, onEmbeddedProgress: progressLines(this.log) })
+        return openEngine(option, { root: this.root, onEmbeddedProgress: progressLines(this.log), extensions })
       })()
       this.#engine = opening
       // A failed open is not kept: the next emit tries again (after the user fixed the config).
@@ -106,7 +108,8 @@ export async function applyPending(
 ): Promise<AutoMigrationsError[]> {
   if (replayed.errors.length > 0) return []
   try {
-    const engine = await database.get(replayed.project.config.database)
+    const operations = replayed.apps.flatMap((a) => a.migrations.flatMap((m) => m.operations))
+    const engine = await database.get(replayed.project.config.database, extensionsAdded(operations))
     await projectMigrator(replayed).migrate({ database: engine })
     return []
   } catch (error) {

@@ -26,7 +26,7 @@ import {
 import type { Operation } from '../../core/operations/index.js'
 import type { LoadedMigration, MigrationHeader, RecordedMigration } from '../../core/operations/migration.js'
 import { replay } from '../../core/operations/replay.js'
-import { cloneData, SchemaState, tableKey } from '../../core/state/snapshot.js'
+import { cloneData, objectKey, SchemaState, tableKey } from '../../core/state/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../../model/to-snapshot.js'
 import { type DependentReference, type Rename, referencesOf, renamesOf } from './references.js'
 import { MigrationGraph } from '../../core/migration-graph.js'
@@ -206,6 +206,7 @@ async function load(options: LoadProjectStateOptions, operations: boolean): Prom
         for (const table of entry.tables)
           state.tables.set(tableKey(table.app, table.className), share ? table : cloneData(table))
         for (const e of entry.enums) state.enums.set(tableKey(e.app, e.name), share ? e : cloneData(e))
+        for (const o of entry.objects ?? []) state.objects.set(objectKey(o), share ? o : cloneData(o))
         appStates.push({
           app,
           migrations: entry.migrations.map((m) => ({ app: app.name, ...m })),
@@ -394,11 +395,20 @@ async function cacheOf(
     const name = appState.app.name
     const tables = [...run.state.tables.values()].filter((t) => t.app === name)
     const enums = [...run.state.enums.values()].filter((e) => e.app === name)
+    const objects = [...run.state.objects.values()].filter((o) => o.app === name)
     const reused = run.reused[at]
     const before = run.listed[at]
     if (!before) break
     if (reused) {
-      apps.push({ ...reused, dirMtimeMs: before.dirMtimeMs, files: before.files, inputs: before.inputs, tables, enums })
+      apps.push({
+        ...reused,
+        dirMtimeMs: before.dirMtimeMs,
+        files: before.files,
+        inputs: before.inputs,
+        tables,
+        enums,
+        objects,
+      })
       previous = reused.key
       continue
     }
@@ -431,6 +441,7 @@ async function cacheOf(
       renames: appState.renames,
       tables,
       enums,
+      objects,
     })
   }
   return apps.length > 0 ? { configFile: project.configFile, apps } : undefined
@@ -566,6 +577,7 @@ export function rememberWritten(
       entry.renames = [...entry.renames, ...renamesOf(migration.operations)]
       entry.tables = [...state.tables.values()].filter((t) => t.app === app.name)
       entry.enums = [...state.enums.values()].filter((e) => e.app === app.name)
+      entry.objects = [...state.objects.values()].filter((o) => o.app === app.name)
       let previous = at === 0 ? rootKey(cached.configFile) : cached.apps[at - 1]!.key
       for (let j = at; j < cached.apps.length; j++) {
         const next = cached.apps[j]!

@@ -29,7 +29,7 @@ import path from 'node:path'
 import type { RegisteredApp } from '../../model/registry.js'
 import type { MigrationHeader } from '../../core/operations/migration.js'
 import { replaceCacheFile, tempDirOf } from '../loader/temp-dir.js'
-import type { EnumSnapshot, SchemaState, TableSnapshot } from '../../core/state/snapshot.js'
+import type { EnumSnapshot, SchemaObjectSnapshot, SchemaState, TableSnapshot } from '../../core/state/snapshot.js'
 import { TOOL_BUILD } from '../../version.js'
 import type { DependentReference, Rename } from './references.js'
 
@@ -81,6 +81,8 @@ export interface CachedApp {
   /** The app's tables and enums once every app is replayed. */
   tables: TableSnapshot[]
   enums: EnumSnapshot[]
+  /** Its extensions, views, functions and triggers (absent in caches written before them). */
+  objects?: SchemaObjectSnapshot[]
 }
 
 export interface CachedState {

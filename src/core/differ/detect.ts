@@ -35,6 +35,8 @@ import {
   sameValue,
   type TableSnapshot,
 } from '../state/snapshot.js'
+import { sqlMentions } from '../state/sql-text.js'
+import { detectObjects } from './detect-objects.js'
 import type { RenameHints } from './hints.js'
 import { grows, need, type Planned } from './order.js'
 import {
@@ -167,12 +169,6 @@ function declarationSql(x: ConstraintSnapshot | IndexSnapshot): string[] {
   if ('keys' in x)
     return [...x.keys.flatMap((k) => (k.expression !== undefined ? [k.expression] : [])), ...(x.where ? [x.where] : [])]
   return x.kind === 'check' ? [x.expression] : []
-}
-
-/** Whether SQL names a column: quoted, or as a bare identifier. */
-function sqlMentions(sql: string, dbName: string): boolean {
-  if (sql.includes(`"${dbName.replaceAll('"', '""')}"`)) return true
-  return /^[a-z_][a-z0-9_]*$/.test(dbName) && new RegExp(`(^|[^a-zA-Z0-9_$"])${dbName}($|[^a-zA-Z0-9_$"])`).test(sql)
 }
 
 const keyKind = (c: ColumnSnapshot) => (c.params.primaryKey ? 'primaryKey' : c.params.unique ? 'unique' : undefined)
@@ -725,6 +721,8 @@ export function detectChanges(
       ],
     )
   }
+
+  detectObjects(from, to, app, planned, renamedTables)
 
   const takenTables = new Set(from.tables.map((t) => need.name(tableSpace(t.schema), t.tablename)))
   const takenColumns = new Map<string, Set<string>>()

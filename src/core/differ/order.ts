@@ -59,18 +59,33 @@ export const need = {
   name: (space: string, name: string) => `${NAME}${space}\0${name}`,
   /** A foreign key let go of a key that goes, and may point again. */
   released: (table: string, column: string) => `released ${table}.${column}`,
+  /** The extension is created. */
+  extension: (name: string) => `extension ${name}`,
+  /** The function has its new definition; nothing calls the old one any more (it may go). */
+  function: (name: string) => `function ${name}`,
+  functionUnused: (name: string) => `function unused ${name}`,
+  /** The view (by class name) has its new definition; nothing reads it any more (it may go). */
+  view: (name: string) => `view ${name}`,
+  viewUnused: (name: string) => `view unused ${name}`,
+  /** A view that a column change needs out of the way is gone, and may come back. */
+  viewAside: (name: string) => `view aside ${name}`,
+  viewBack: (name: string) => `view back ${name}`,
   /** One step of a table's renames and moves, for the next. */
   step: (table: string, at: number) => `step ${table} ${at}`,
 }
 
 /**
- * Where the needs allow, the order a person writes a migration in: enums grow, foreign keys let go,
- * old declarations go, renames, foreign keys go, drops, adds, foreign keys, declarations, and enums
- * shrink last.
+ * Where the needs allow, the order a person writes a migration in: extensions first, enums grow,
+ * foreign keys let go, triggers, views and old declarations go, renames, foreign keys go, drops,
+ * adds, foreign keys, functions, views, declarations, triggers, enums shrink, and functions and
+ * extensions go last.
  */
 const PREFERRED = [
+  'add extension',
   'grow enum',
   'let go',
+  'drop trigger',
+  'drop view',
   'drop declaration',
   'rename table',
   'rename column',
@@ -81,9 +96,14 @@ const PREFERRED = [
   'add table',
   'column',
   'foreign key column',
+  'add function',
+  'add view',
   'add declaration',
+  'add trigger',
   'shrink enum',
   'drop enum',
+  'drop function',
+  'drop extension',
 ] as const
 
 type Preference = (typeof PREFERRED)[number]
@@ -97,6 +117,17 @@ const BY_KIND: Record<string, Preference> = {
   renameColumn: 'rename column',
   dropTable: 'drop table',
   addTable: 'add table',
+  addExtension: 'add extension',
+  dropExtension: 'drop extension',
+  addFunction: 'add function',
+  changeFunction: 'add function',
+  dropFunction: 'drop function',
+  addView: 'add view',
+  changeView: 'add view',
+  dropView: 'drop view',
+  addTrigger: 'add trigger',
+  changeTrigger: 'add trigger',
+  dropTrigger: 'drop trigger',
 }
 
 function preferred({ operation: o, gives }: Planned): number {

@@ -6,6 +6,24 @@ import { createHash } from 'node:crypto'
 import { stableStringify } from '../state/snapshot.js'
 import {
   AddColumn,
+  AddExtension,
+  AddFunction,
+  AddTrigger,
+  AddView,
+  ChangeFunction,
+  type ChangeFunctionParams,
+  ChangeTrigger,
+  type ChangeTriggerParams,
+  ChangeView,
+  type ChangeViewParams,
+  DropExtension,
+  DropFunction,
+  DropTrigger,
+  DropView,
+  type ExtensionParams,
+  type FunctionParams,
+  type TriggerParams,
+  type ViewParams,
   AddConstraint,
   AddEnum,
   AddIndex,
@@ -56,6 +74,17 @@ const DATA_OPERATIONS = {
   addEnum: AddEnum,
   alterEnum: AlterEnum,
   dropEnum: DropEnum,
+  addExtension: AddExtension,
+  dropExtension: DropExtension,
+  addView: AddView,
+  dropView: DropView,
+  changeView: ChangeView,
+  addFunction: AddFunction,
+  dropFunction: DropFunction,
+  changeFunction: ChangeFunction,
+  addTrigger: AddTrigger,
+  dropTrigger: DropTrigger,
+  changeTrigger: ChangeTrigger,
 } as const
 
 /** Manager methods whose arguments are data (not functions), and how many arguments they take. */
@@ -131,6 +160,39 @@ export class MigrationManager {
   }
   dropEnum(params: EnumParams): this {
     return this.record(new DATA_OPERATIONS.dropEnum(this.appName, params))
+  }
+  addExtension(params: ExtensionParams): this {
+    return this.record(new DATA_OPERATIONS.addExtension(this.appName, params))
+  }
+  dropExtension(params: ExtensionParams): this {
+    return this.record(new DATA_OPERATIONS.dropExtension(this.appName, params))
+  }
+  addView(params: ViewParams): this {
+    return this.record(new DATA_OPERATIONS.addView(this.appName, params))
+  }
+  dropView(params: ViewParams): this {
+    return this.record(new DATA_OPERATIONS.dropView(this.appName, params))
+  }
+  changeView(params: ChangeViewParams): this {
+    return this.record(new DATA_OPERATIONS.changeView(this.appName, params))
+  }
+  addFunction(params: FunctionParams): this {
+    return this.record(new DATA_OPERATIONS.addFunction(this.appName, params))
+  }
+  dropFunction(params: FunctionParams): this {
+    return this.record(new DATA_OPERATIONS.dropFunction(this.appName, params))
+  }
+  changeFunction(params: ChangeFunctionParams): this {
+    return this.record(new DATA_OPERATIONS.changeFunction(this.appName, params))
+  }
+  addTrigger(params: TriggerParams): this {
+    return this.record(new DATA_OPERATIONS.addTrigger(this.appName, params))
+  }
+  dropTrigger(params: TriggerParams): this {
+    return this.record(new DATA_OPERATIONS.dropTrigger(this.appName, params))
+  }
+  changeTrigger(params: ChangeTriggerParams): this {
+    return this.record(new DATA_OPERATIONS.changeTrigger(this.appName, params))
   }
   /** Raw SQL; `backwardsSql` is what backwards runs (nothing when omitted). */
   sql(forwardsSql: string, backwardsSql?: string): this {

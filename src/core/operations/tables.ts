@@ -22,6 +22,7 @@ import {
   tableKey,
 } from '../state/snapshot.js'
 import { createIndexStep } from './constraints.js'
+import { followTriggers } from './triggers.js'
 import { Operation, requireTable, type Step, sqlStep } from './operation.js'
 
 export interface TableDefinitionParams {
@@ -155,6 +156,8 @@ export class RenameTable extends Operation<RenameTableParams> {
     table.className = p.newClassName
     table.tablename = p.newTablename
     state.tables.set(tableKey(this.app, p.newClassName), table)
+    // Triggers belong to a table by class name, and Postgres keeps them through a rename.
+    if (p.oldClassName !== p.newClassName) followTriggers(state, this.app, p.oldClassName, p.newClassName)
     // Foreign keys point at tables by class name: follow the rename everywhere.
     for (const other of state.tables.values()) {
       for (const column of other.columns) {

@@ -140,10 +140,69 @@ export interface EnumSnapshot {
   values: string[]
 }
 
+/** A Postgres extension an app declares (`extensions: ['citext']`). */
+export interface ExtensionSnapshot {
+  kind: 'extension'
+  app: string
+  name: string
+}
+
+/** A view or materialized view; its identity is `app` + `className`, as a table's. */
+export interface ViewSnapshot {
+  kind: 'view'
+  app: string
+  className: string
+  viewname: string
+  schema: string
+  materialized: boolean
+  /** The SELECT, as written. */
+  query: string
+  /** Materialized views only; keys name output columns of the query. */
+  indexes: IndexSnapshot[]
+}
+
+/** A function, by name, with the whole `CREATE [OR REPLACE] FUNCTION` statement that makes it. */
+export interface FunctionSnapshot {
+  kind: 'function'
+  app: string
+  name: string
+  sql: string
+}
+
+export type TriggerEvent = 'insert' | 'update' | 'delete' | 'truncate'
+
+/** A trigger on a table of the same app (`table` is the table's class name). */
+export interface TriggerSnapshot {
+  kind: 'trigger'
+  app: string
+  table: string
+  name: string
+  timing: 'before' | 'after' | 'instead of'
+  events: TriggerEvent[]
+  function: string
+  forEach: 'row' | 'statement'
+  /** The WHEN condition, SQL. */
+  when: string | null
+}
+
+/** What a schema holds besides tables and enums. */
+export type SchemaObjectSnapshot = ExtensionSnapshot | ViewSnapshot | FunctionSnapshot | TriggerSnapshot
+
 /** The plain, serialisable form of a snapshot (sorted, so equal schemas give equal JSON). */
 export interface SnapshotData {
   tables: TableSnapshot[]
   enums: EnumSnapshot[]
+  /**
+   * Extensions, views, functions and triggers. Left out when there are none, so that the snapshot
+   * of a schema of tables only is the same as before these existed.
+   */
+  objects?: SchemaObjectSnapshot[]
+}
+
+/** The identity of an object within the whole schema state. */
+export function objectKey(o: SchemaObjectSnapshot): string {
+  const name = o.kind === 'view' ? o.className : o.kind === 'trigger' ? `${o.table}.${o.name}` : o.name
+  return `${o.kind} ${o.app}.${name}`
 }
 
 export const tableKey = (app: string, className: string): string => `${app}.${className}`
@@ -171,11 +230,14 @@ export function keyOf(table: TableSnapshot, name: string): 'primaryKey' | 'uniqu
 export class SchemaState {
   readonly tables = new Map<string, TableSnapshot>()
   readonly enums = new Map<string, EnumSnapshot>()
+  /** Extensions, views, functions and triggers, by `objectKey`. */
+  readonly objects = new Map<string, SchemaObjectSnapshot>()
 
   static from(data: SnapshotData): SchemaState {
     const state = new SchemaState()
     for (const table of data.tables) state.tables.set(tableKey(table.app, table.className), cloneTable(table))
     for (const e of data.enums) state.enums.set(tableKey(e.app, e.name), { ...e, values: [...e.values] })
+    for (const o of data.objects ?? []) state.objects.set(objectKey(o), cloneData(o))
     return state
   }
 
@@ -198,7 +260,7 @@ export class SchemaState {
   /** Plain form (a deep copy); columns stay in the order they were added (the physical order). */
   toData(): SnapshotData {
     return canonicalSnapshot(
-      { tables: [...this.tables.values()], enums: [...this.enums.values()] },
+      { tables: [...this.tables.values()], enums: [...this.enums.values()], objects: [...this.objects.values()] },
       { sortColumns: false },
     )
   }
@@ -210,7 +272,7 @@ export class SchemaState {
    */
   view(): SnapshotData {
     return canonicalSnapshot(
-      { tables: [...this.tables.values()], enums: [...this.enums.values()] },
+      { tables: [...this.tables.values()], enums: [...this.enums.values()], objects: [...this.objects.values()] },
       { sortColumns: false, copy: false },
     )
   }
@@ -274,7 +336,9 @@ export function canonicalSnapshot(
   const enums = data.enums
     .map((e) => (copy ? { ...e, values: [...e.values] } : e))
     .sort(byKey((e) => tableKey(e.app, e.name)))
-  return { tables, enums }
+  if (!data.objects?.length) return { tables, enums }
+  const objects = data.objects.map((o) => (copy ? cloneData(o) : o)).sort(byKey(objectKey))
+  return { tables, enums, objects }
 }
 
 /** A stable JSON form: object keys sorted, SQL expressions tagged. Equal schemas give equal strings. */

@@ -30,6 +30,8 @@ export interface OpenEngineOptions {
   connectTimeoutMs?: number
   /** Told when a new embedded database is being created (see pglite-image.ts); nothing is printed. */
   onEmbeddedProgress?: EmbeddedProgressListener | undefined
+  /** The extensions the apps declare: the embedded database loads only these (and those it holds). */
+  extensions?: readonly string[] | undefined
 }
 
 function hasFunctions(value: object, ...names: string[]): boolean {
@@ -95,10 +97,10 @@ function borrowed(engine: Engine): Engine {
  */
 export async function openEngine(
   option: DatabaseOption,
-  { root, connectTimeoutMs, onEmbeddedProgress }: OpenEngineOptions,
+  { root, connectTimeoutMs, onEmbeddedProgress, extensions }: OpenEngineOptions,
 ): Promise<Engine> {
   const pgOptions = connectTimeoutMs === undefined ? {} : { connectTimeoutMs }
-  const embedded = { onProgress: onEmbeddedProgress }
+  const embedded = { onProgress: onEmbeddedProgress, extensions }
   if (option === undefined || option === '')
     return PgliteEngine.open(path.resolve(root, DEFAULT_EMBEDDED_DIR), embedded)
   if (typeof option === 'string') {

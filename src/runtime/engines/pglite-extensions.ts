@@ -1,7 +1,8 @@
 /**
  * The extensions the embedded database loads. PGlite ships Postgres' contrib extensions as separate
  * modules (`@electric-sql/pglite/contrib/<name>`) and `CREATE EXTENSION` fails (0A000) for one that
- * was not given to `PGlite.create`: so every one a schema may use is loaded when a database opens.
+ * was not given to `PGlite.create`. Loading each one costs time at every open, so a database opens
+ * with the ones its apps declare (and the ones it holds already); without a list, with all of them.
  *
  * Left out: `pg_stat_statements`, which asks to be preloaded and writes that into the data
  * directory's postgresql.conf (any later open without it fails), and the server diagnostics
@@ -39,9 +40,20 @@ const CONTRIB: Record<string, () => Promise<Record<string, Extension>>> = {
   uuid_ossp: () => import('@electric-sql/pglite/contrib/uuid_ossp'),
 }
 
-/** The extensions to give `PGlite.create`, by their SQL names (`uuid-ossp`, `pg_trgm`...). */
-export async function embeddedExtensions(): Promise<Record<string, Extension>> {
-  const modules = await Promise.all(Object.values(CONTRIB).map((load) => load()))
+/** The module key of an extension's SQL name (`uuid-ossp` is `uuid_ossp`). */
+const moduleKey = (name: string) => name.replaceAll('-', '_')
+
+/**
+ * The extensions to give `PGlite.create`, by their SQL names (`uuid-ossp`, `pg_trgm`...): those of
+ * `names` that PGlite ships (the others fail at CREATE EXTENSION, with `explainMissingExtension`),
+ * or all of them when `names` is undefined.
+ */
+export async function embeddedExtensions(names?: readonly string[]): Promise<Record<string, Extension>> {
+  const loaders =
+    names === undefined
+      ? Object.values(CONTRIB)
+      : [...new Set(names.map(moduleKey))].flatMap((key) => (CONTRIB[key] ? [CONTRIB[key]] : []))
+  const modules = await Promise.all(loaders.map((load) => load()))
   const extensions: Record<string, Extension> = {}
   for (const module of modules) for (const extension of Object.values(module)) extensions[extension.name] = extension
   return extensions
@@ -65,8 +77,18 @@ export function explainMissingExtension(error: unknown): void {
   const match = /^extension "(.+)" is not available/.exec(e.message)
   if (!match) return
   e[EXPLAINED] = true
-  ;(e as { message: string }).message =
-    `${e.message}: the embedded database (PGlite) does not ship or load extension "${match[1]}". ` +
-    `It loads ${EMBEDDED_EXTENSIONS.join(', ')}. Use a Postgres server that has "${match[1]}" installed ` +
-    `(set DATABASE_URL, or database in migrations.config.ts).`
+  const name = match[1]!
+  ;(e as { message: string }).message = EMBEDDED_EXTENSIONS.includes(name)
+    ? `${e.message}: the embedded database (PGlite) ships extension "${name}" but was opened without it. ` +
+      `Declare it in the app that uses it (defineApp({ extensions: ['${name}'] })), which also writes its ` +
+      'addExtension, then run again (restart a dev server that has the database open).'
+    : `${e.message}: the embedded database (PGlite) does not ship extension "${name}" ` +
+      `(it has ${EMBEDDED_EXTENSIONS.join(', ')}). Use a Postgres server that has "${name}" installed ` +
+      `(set DATABASE_URL, or database in migrations.config.ts).`
+}
+
+/** Of the extensions a database holds (`pg_extension`), the ones to load that `loaded` lacks. */
+export function missingFrom(installed: readonly string[], loaded: Record<string, Extension>): string[] {
+  const names = new Set(Object.keys(loaded))
+  return installed.filter((name) => EMBEDDED_EXTENSIONS.includes(name) && !names.has(name))
 }

@@ -4,8 +4,8 @@
  * initdb is most of the cost of a new PGlite database (several seconds, far more under load). The
  * data directory right after initdb is the same for every project, so the first creation on a
  * machine dumps it (`dumpDataDir('gzip')`, a few MB) into a per-user cache folder, and every later
- * creation loads it (`loadDataDir`). The image is keyed by the PGlite version and the set of
- * extensions given to it, and written through a temp file and a rename, so two processes never
+ * creation loads it (`loadDataDir`). The image is keyed by the PGlite version (whatever extensions
+ * a database loads), and written through a temp file and a rename, so two processes never
  * read half an image; its header holds the SHA-256 of the tarball, so a damaged image is found,
  * ignored and rebuilt. `AUTO_MIGRATIONS_CACHE=off` turns it off (initdb every time, as before).
  *
@@ -114,15 +114,15 @@ function pgliteVersion(): string | undefined {
 
 let version: string | undefined | null = null
 
-/** The image file for this PGlite version and these extensions; undefined when there is no version. */
-export function imageFile(imageDir: string, extensionNames: readonly string[]): string | undefined {
+/**
+ * The image file for this PGlite version; undefined when there is no version. Not per set of
+ * extensions: the data directory holds none until CREATE EXTENSION (PGlite keeps their files outside
+ * it), and each database loads the set its apps declare.
+ */
+export function imageFile(imageDir: string): string | undefined {
   if (version === null) version = pgliteVersion()
   if (version === undefined) return undefined
-  const extensions = createHash('sha256')
-    .update([...extensionNames].sort().join(','))
-    .digest('hex')
-    .slice(0, 12)
-  return path.join(imageDir, `pglite-${version.replace(/[^\w.-]/g, '_')}-${extensions}.img`)
+  return path.join(imageDir, `pglite-${version.replace(/[^\w.-]/g, '_')}.img`)
 }
 
 /** The tarball of a cached image, or undefined when there is none or it is damaged (then it is removed). */
@@ -200,7 +200,7 @@ export async function createEmbeddedDataDir(
   tell({ phase: 'creating', dir })
   fs.mkdirSync(dir, { recursive: true })
   const imageDir = options.imageDir ?? (diskCachesEnabled() ? imageCacheDir() : false)
-  const file = imageDir === false ? undefined : imageFile(imageDir, Object.keys(extensions))
+  const file = imageDir === false ? undefined : imageFile(imageDir)
   const tarball = file === undefined ? undefined : readImage(file)
   let db: PGliteInterface | undefined
   if (tarball) {

@@ -25,8 +25,34 @@ import {
 } from './engine.js'
 import { DEFAULT_LOCK_NAME, DEFAULT_LOCK_TIMEOUT_MS } from './lock-defaults.js'
 import { Mutex } from './mutex.js'
-import { embeddedExtensions, explainMissingExtension } from './pglite-extensions.js'
+import { embeddedExtensions, explainMissingExtension, missingFrom } from './pglite-extensions.js'
 import { createEmbeddedDataDir, type EmbeddedCreateOptions, isNewDataDir } from './pglite-image.js'
+
+export interface EmbeddedOpenOptions extends EmbeddedCreateOptions {
+  /**
+   * The extensions the apps declare (SQL names): the database loads these and the ones it already
+   * holds. Undefined: every extension PGlite ships (slower to open).
+   */
+  extensions?: readonly string[] | undefined
+}
+
+/**
+ * Opens an existing directory with `names` loaded, and again with what it holds too when it holds
+ * extensions that were not asked for (their functions and types need them at every open).
+ */
+async function openDataDir(dir: string, names: readonly string[] | undefined): Promise<PGliteInterface> {
+  const extensions = await embeddedExtensions(names)
+  const db = (await PGlite.create(dir, { extensions })) as PGliteInterface
+  if (names === undefined) return db
+  const { rows } = await db.query<{ name: string }>('select extname::text as name from pg_extension')
+  const missing = missingFrom(
+    rows.map((r) => r.name),
+    extensions,
+  )
+  if (missing.length === 0) return db
+  await db.close()
+  return (await PGlite.create(dir, { extensions: await embeddedExtensions([...names, ...missing]) })) as PGliteInterface
+}
 
 /** A ref-counted handle on the one PGlite instance of a directory in this process. */
 export interface EmbeddedDatabase {
@@ -65,10 +91,7 @@ function registry(): Registry {
  * the directory lock (`EMBEDDED_DB_LOCKED` if another process holds it) and shares one PGlite
  * instance between all callers in this process.
  */
-export async function openEmbeddedDatabase(
-  dir: string,
-  options: EmbeddedCreateOptions = {},
-): Promise<EmbeddedDatabase> {
+export async function openEmbeddedDatabase(dir: string, options: EmbeddedOpenOptions = {}): Promise<EmbeddedDatabase> {
   const absDir = canonicalDir(dir)
   const reg = registry()
   for (;;) {
@@ -84,9 +107,9 @@ export async function openEmbeddedDatabase(
     // Lock first, then create: the directory must not be touched while someone else owns it.
     const lock = acquireDirectoryLock(absDir)
     const created = (async () => {
-      const extensions = await embeddedExtensions()
-      if (isNewDataDir(absDir)) return createEmbeddedDataDir(absDir, extensions, options)
-      return (await PGlite.create(absDir, { extensions })) as PGliteInterface
+      if (isNewDataDir(absDir))
+        return createEmbeddedDataDir(absDir, await embeddedExtensions(options.extensions), options)
+      return openDataDir(absDir, options.extensions)
     })()
     entry = { lock, db: created, refs: 1 }
     reg.open.set(absDir, entry)
@@ -198,7 +221,7 @@ export class PgliteEngine implements Engine {
   }
 
   /** The engine for the embedded database in `dir` (shared per process; see openEmbeddedDatabase). */
-  static async open(dir: string, options: EmbeddedCreateOptions = {}): Promise<PgliteEngine> {
+  static async open(dir: string, options: EmbeddedOpenOptions = {}): Promise<PgliteEngine> {
     const handle = await openEmbeddedDatabase(dir, options)
     return new PgliteEngine(handle.db, handle)
   }

@@ -9,6 +9,9 @@ import { parseMigrationSource } from '../../../src/build/loader/migration-source
 import { MigrationManager, checksumOf } from '../../../src/core/operations/manager.js'
 import type { Operation } from '../../../src/core/operations/index.js'
 import { sql } from '../../../src/core/state/sql.js'
+import { diffApp } from '../../../src/core/differ/diff.js'
+import { defineApp, index, MaterializedView, sqlFunction, Table, Text, trigger, View } from '../../../src/index.js'
+import { model } from '../../helpers/models.js'
 import { renderMigration } from '../../../src/build/writer/render.js'
 import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../../helpers/arbitraries.js'
 import { loadMigrationText } from '../../helpers/sequences.js'
@@ -48,6 +51,61 @@ describe('parseMigrationSource', () => {
         expect(renderMigration({ app: 'blog', id: ID, description, dependsOn: {}, operations: parsed })).toBe(text)
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
+    )
+  })
+
+  it('reads the extensions, views, functions and triggers the differ writes, and writes them again the same', async () => {
+    class Account extends Table {
+      email = new Text()
+      static override triggers = [
+        trigger('account_touch', {
+          timing: 'before',
+          events: ['insert', 'update'],
+          function: 'touch',
+          when: sql`new.email <> ''`,
+        }),
+      ]
+    }
+    class Emails extends View {
+      static override query = sql`select email
+        from account -- every one
+        where email like '%\\_%'`
+    }
+    class Counted extends MaterializedView {
+      static override query = sql`select count(*) as n from account`
+      static override constraints = [index('n', { where: sql`n > 0` })]
+    }
+    const to = model(
+      defineApp({
+        name: 'blog',
+        tables: [Account],
+        views: [Emails, Counted],
+        extensions: ['citext'],
+        functions: [
+          sqlFunction(
+            'touch',
+            sql`create function touch() returns trigger language plpgsql as $$ begin return new; end $$`,
+          ),
+        ],
+      }),
+    )
+    const { operations } = diffApp({ tables: [], enums: [] }, to.snapshot, 'blog')
+    const text = renderMigration({ app: 'blog', id: ID, description: 'objects', dependsOn: {}, operations })
+    expect(text).toContain("manager.addExtension({ name: 'citext' })")
+    expect(text).toContain('query: sql`select email\n')
+    const { parsed } = await bothWays(text)
+    expect(parsed.map((o) => o.kind)).toEqual([
+      'addExtension',
+      'addTable',
+      'addColumn',
+      'addColumn',
+      'addFunction',
+      'addView',
+      'addView',
+      'addTrigger',
+    ])
+    expect(renderMigration({ app: 'blog', id: ID, description: 'objects', dependsOn: {}, operations: parsed })).toBe(
+      text,
     )
   })
 

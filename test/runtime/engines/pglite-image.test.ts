@@ -7,7 +7,6 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openEmbeddedDatabase } from '../../../src/runtime/engines/pglite.js'
-import { embeddedExtensions } from '../../../src/runtime/engines/pglite-extensions.js'
 import {
   describeEmbeddedProgress,
   type EmbeddedProgress,
@@ -35,7 +34,7 @@ afterAll(async () => {
 })
 
 async function theImageFile(): Promise<string> {
-  return imageFile(imageDir, Object.keys(await embeddedExtensions()))!
+  return imageFile(imageDir)!
 }
 
 /** Creates (or reopens) the database in `<tmp>/<name>`, checks it works, closes it; the events seen. */
