@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest'
 import type { Engine, Queryable } from '../../src/runtime/engines/engine.js'
 import { PgEngine } from '../../src/runtime/engines/pg.js'
 import { PgliteEngine } from '../../src/runtime/engines/pglite.js'
+import { embeddedExtensions } from '../../src/runtime/engines/pglite-extensions.js'
 
 /** The server used by tests; `TEST_DATABASE_URL` overrides it. Databases are created next to it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -111,9 +112,13 @@ export function pgliteTemplate(): Promise<Blob> {
  * directory takes about 0.4 s; that is all `clone()` does too (dump, then load), minus the dump
  * and minus keeping a template instance of ~700 MB alive per worker. Close it when done.
  */
-export async function freshPglite(): Promise<PGliteInterface> {
+export async function freshPglite(options: { extensions?: boolean } = {}): Promise<PGliteInterface> {
   template ??= templateDataDir()
-  return (await PGlite.create({ loadDataDir: await template })) as PGliteInterface
+  const extensions = options.extensions ? await embeddedExtensions() : undefined
+  return (await PGlite.create({
+    loadDataDir: await template,
+    ...(extensions ? { extensions } : {}),
+  })) as PGliteInterface
 }
 
 export type EngineKind = 'pg' | 'pglite'
@@ -128,7 +133,10 @@ export interface EngineContext {
 }
 
 /** A fresh Engine of the given kind with its cleanup. */
-export async function freshEngine(kind: EngineKind): Promise<EngineContext & { cleanup(): Promise<void> }> {
+export async function freshEngine(
+  kind: EngineKind,
+  options: { extensions?: boolean } = {},
+): Promise<EngineContext & { cleanup(): Promise<void> }> {
   if (kind === 'pg') {
     const database = await withPgDatabase()
     const engine = new PgEngine(database.url)
@@ -143,7 +151,7 @@ export async function freshEngine(kind: EngineKind): Promise<EngineContext & { c
       },
     }
   }
-  const db = await freshPglite()
+  const db = await freshPglite(options)
   const engine = new PgliteEngine(db)
   return {
     engine,
@@ -175,6 +183,8 @@ export interface DescribeEnginesOptions {
    * about 1 s, a reset a few ms), for tests that only build and inspect schemas.
    */
   database?: 'per-test' | 'shared'
+  /** PGlite loads the contrib extensions the embedded database loads (citext, hstore, ltree...), as the server has them. */
+  extensions?: boolean
 }
 
 type EnginesBody = (ctx: () => EngineContext) => void
@@ -199,7 +209,7 @@ export function describeEngines(
     describe(`${name} [${kind}]`, () => {
       let current: (EngineContext & { cleanup(): Promise<void> }) | undefined
       const open = async () => {
-        current = await freshEngine(kind)
+        current = await freshEngine(kind, { extensions: options.extensions })
       }
       const close = async () => {
         await current?.cleanup()

@@ -14,6 +14,8 @@ import {
   type AlterColumnParams,
   AlterEnum,
   type AlterEnumParams,
+  AlterTable,
+  type AlterTableParams,
   ChangeTableSchema,
   type ChangeTableSchemaParams,
   type ColumnDefinitionParams,
@@ -45,6 +47,7 @@ const DATA_OPERATIONS = {
   dropTable: DropTable,
   renameTable: RenameTable,
   changeTableSchema: ChangeTableSchema,
+  alterTable: AlterTable,
   addColumn: AddColumn,
   dropColumn: DropColumn,
   renameColumn: RenameColumn,
@@ -98,6 +101,9 @@ export class MigrationManager {
   }
   changeTableSchema(params: ChangeTableSchemaParams): this {
     return this.record(new DATA_OPERATIONS.changeTableSchema(this.appName, params))
+  }
+  alterTable(params: AlterTableParams): this {
+    return this.record(new DATA_OPERATIONS.alterTable(this.appName, params))
   }
   addColumn(params: ColumnDefinitionParams): this {
     return this.record(new DATA_OPERATIONS.addColumn(this.appName, params))

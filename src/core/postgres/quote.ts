@@ -15,3 +15,9 @@ export function quoteLiteral(value: string): string {
   const escaped = value.replace(/'/g, "''")
   return value.includes('\\') ? `E'${escaped.replace(/\\/g, '\\\\')}'` : `'${escaped}'`
 }
+
+/** Whether SQL text names a column: quoted, or as a bare identifier. */
+export function sqlMentions(sql: string, dbName: string): boolean {
+  if (sql.includes(quoteIdent(dbName))) return true
+  return /^[a-z_][a-z0-9_]*$/.test(dbName) && new RegExp(`(^|[^a-zA-Z0-9_$"])${dbName}($|[^a-zA-Z0-9_$"])`).test(sql)
+}
