@@ -751,8 +751,7 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
         where,
       )
     }
-    const targetDefinition = target.columns.find((c) => c.name === targetColumn)!
-    if (targetDefinition.columnClass !== 'ForeignKey' && targetDefinition.params.deferrable) {
+    if (onlyDeferrableKey(target, targetColumn)) {
       fail(
         'INVALID_COLUMN',
         `ForeignKey ${table.className}.${column.name} points at ${target.className}.${targetColumn}, whose unique constraint is deferrable: Postgres refuses a foreign key to a deferrable key. Remove deferrable there, or point at another column.`,
@@ -794,6 +793,26 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
     hints,
     keysWithoutDefault,
   }
+}
+
+/**
+ * Whether the only keys on `column` are deferrable unique constraints: Postgres refuses a foreign
+ * key that would rest on one (it needs a key checked at once).
+ */
+function onlyDeferrableKey(table: TableSnapshot, column: string): boolean {
+  const c = table.columns.find((x) => x.name === column)!
+  const ownDeferrable = c.columnClass !== 'ForeignKey' && c.params.deferrable !== undefined
+  const single = table.constraints.filter(
+    (k): k is Extract<ConstraintSnapshot, { kind: 'primaryKey' | 'unique' }> =>
+      (k.kind === 'primaryKey' || k.kind === 'unique') && k.columns.length === 1 && k.columns[0] === column,
+  )
+  const immediate =
+    c.params.primaryKey ||
+    (c.params.unique && !ownDeferrable) ||
+    single.some((k) => k.kind === 'primaryKey' || !('deferrable' in k && k.deferrable))
+  const deferred =
+    (c.params.unique && ownDeferrable) || single.some((k) => k.kind === 'unique' && k.deferrable !== undefined)
+  return !immediate && deferred
 }
 
 /**

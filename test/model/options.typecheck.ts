@@ -3,9 +3,12 @@
  * not know are rejected by TypeScript, not silently ignored. Each `@ts-expect-error` fails the type
  * check if the line below it compiles.
  */
+import type { Row } from '../../src/index.js'
 import {
   BigInt as BigIntColumn,
   Citext,
+  Hstore,
+  Ltree,
   Custom,
   ForeignKey,
   Integer,
@@ -86,3 +89,29 @@ export const rejected = [
   // @ts-expect-error deferrable is true or 'initiallyDeferred'
   new ForeignKey(() => Post, { onDelete: 'cascade', deferrable: 'initially' }),
 ]
+
+/** Row types of the column classes of SPEC §2b. */
+export class Doc extends Table {
+  static override primaryKey = null
+  email = new Citext()
+  search = new TsVector({ generated: sql`to_tsvector(email)` })
+  attrs = new Hstore({ null: true })
+  path = new Ltree()
+  embedding = new Vector({ dimensions: 3 })
+  during = new Custom<{ lower: number }>({ type: 'int4range' })
+}
+export const doc: Row<typeof Doc> = {
+  email: 'a@b.c',
+  search: "'a':1",
+  attrs: null,
+  path: 'top.news',
+  embedding: '[1,2,3]',
+  during: { lower: 1 },
+}
+// @ts-expect-error a Citext value is a string
+export const wrongEmail: Row<typeof Doc>['email'] = 1
+// @ts-expect-error a NOT NULL Ltree is never null
+export const wrongPath: Row<typeof Doc>['path'] = null
+// @ts-expect-error static primaryKey = null: no implicit id
+export const noId: Row<typeof Doc>['id'] = 1
+export const postId: Row<typeof Post>['id'] = 1

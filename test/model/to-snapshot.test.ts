@@ -245,6 +245,14 @@ describe('options the model does not know', () => {
         'Postgres refuses a foreign key to a deferrable key',
       ],
       [
+        class Account extends Table {
+          email = new Text()
+          other = new ForeignKey(() => Account, { targetColumn: 'email' })
+          static override constraints = [unique('email', { deferrable: true })]
+        },
+        'Postgres refuses a foreign key to a deferrable key',
+      ],
+      [
         class Follow extends Table {
           static override primaryKey = null
           id = new Integer({ primaryKey: true })
