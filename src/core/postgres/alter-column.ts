@@ -232,11 +232,10 @@ export function alterColumnSql(
     out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`)
   }
 
-  if (storageChanged || collationChanged) {
-    // Without a collation of its own, a column takes its type's default one again.
-    const collate = collationChanged && b.collation === undefined ? ' COLLATE "default"' : collateSql(b)
-    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target}${collate}${storageChanged ? using(col) : ''}`)
-  }
+  // Without COLLATE, a column takes its (new) type's default collation: a collation given goes with
+  // every type change, and removing one is a type "change" to the same type.
+  if (storageChanged || collationChanged)
+    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target}${collateSql(b)}${storageChanged ? using(col) : ''}`)
   for (const r of referencing) {
     const fk = quoteIdent(r.column.dbColumnName)
     out.push(`ALTER TABLE ${tableName(r.table)} ALTER COLUMN ${fk} TYPE ${target}${using(fk)}`)
