@@ -486,6 +486,24 @@ export function detectChanges(
     for (const [x, y] of matchedCols) {
       if (x.dbColumnName !== y.dbColumnName) renameColumn(y.name, y.name, x.dbColumnName, y.dbColumnName)
     }
+    /** A change of column `x` under the names it had before the migration's renames. */
+    const alterAsItWas = (x: ColumnSnapshot, c: { params: ColumnChange; oldParams: ColumnChange }) => {
+      const was = renamedColumn.get(x) ?? x
+      return new AlterColumn(app, {
+        tableClassName: a.className,
+        tablename: a.tablename,
+        columnName: was.name,
+        dbColumnName: was.dbColumnName,
+        ...c,
+      })
+    }
+    const columnsRenamed = pairs.renames.length > 0 || matchedCols.some(([x, y]) => x.dbColumnName !== y.dbColumnName)
+    /** Whether a generation expression changes in a table whose columns are renamed in the migration. */
+    const regenerates = (x: ColumnSnapshot, y: ColumnSnapshot) =>
+      columnsRenamed &&
+      x.params.generated !== undefined &&
+      y.params.generated !== undefined &&
+      x.params.generated !== y.params.generated
     for (const [x, y] of matchedCols) {
       const followed = follow(x)
       const change = columnChange(followed, y)
@@ -521,16 +539,9 @@ export function detectChanges(
         const plain = releasedColumn(followed, lost)
         const release = columnChange(x, releasedColumn(x, lost))
         const attach = columnChange(plain, y)
-        const was = renamedColumn.get(x) ?? x
         if (release)
           plan(
-            new AlterColumn(app, {
-              tableClassName: a.className,
-              tablename: a.tablename,
-              columnName: was.name,
-              dbColumnName: was.dbColumnName,
-              ...release,
-            }),
+            alterAsItWas(x, release),
             [],
             [need.oldNames(id), need.released(id, y.name), ...letsGoOf(followed.params.references)],
           )
@@ -538,6 +549,19 @@ export function detectChanges(
           const { needs, gives } = defines(plain, y)
           plan(alter(attach), [...needs, need.released(id, y.name), ...pointsAt(y.params.references)], gives)
         }
+      } else if (change && regenerates(followed, y)) {
+        // A generation expression names columns as they are: the old one goes (DROP EXPRESSION keeps
+        // the values) before the renames and the new one comes after them, so that backwards, which
+        // undoes them in reverse, never meets an expression naming columns that are not there.
+        plan(
+          alterAsItWas(x, { params: { generated: null }, oldParams: { generated: x.params.generated ?? null } }),
+          [],
+          [need.oldNames(id)],
+        )
+        const { generated: _generated, ...plainParams } = followed.params
+        const plain = { ...followed, params: plainParams }
+        const { needs, gives } = defines(plain, y)
+        plan(alter(columnChange(plain, y)!), needs, gives)
       } else if (change) {
         const { needs, gives } = defines(followed, y)
         // A foreign key that goes or changes target lets go of the old one (which may then be dropped).

@@ -145,8 +145,8 @@ export class RenameColumn extends Operation<RenameColumnParams> {
   }
 }
 
-/** The changed fields of a column: its class and/or params. */
-export type ColumnChange = Partial<ColumnParams> & { columnClass?: ColumnClassName }
+/** The changed fields of a column: its class and/or params (null: a param the column no longer has). */
+export type ColumnChange = { [K in keyof ColumnParams]?: ColumnParams[K] | null } & { columnClass?: ColumnClassName }
 
 export interface AlterColumnParams {
   tableClassName: string
