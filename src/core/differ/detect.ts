@@ -634,6 +634,10 @@ export function detectChanges(
         ...(c.params.primaryKey ? [need.primaryKeyFree(id)] : []),
         ...(c.columnClass === 'ForeignKey' ? letsGoOf(followed.params.references) : []),
         ...enumGives(c),
+        // A generated column goes before the columns its expression names (Postgres refuses otherwise).
+        ...table.columns
+          .filter((o) => o !== c && c.params.generated !== undefined && sqlMentions(c.params.generated, o.dbColumnName))
+          .map((o) => need.beforeDrop(id, o.name)),
       ],
     )
   }

@@ -301,6 +301,22 @@ describeEngines('SPEC §2b columns', { database: 'shared', extensions: true }, (
     expect(evolve(searchable(undefined), searchable(sql`to_tsvector(bio)`)).diff().held).toHaveLength(1)
   })
 
+  it('a generated column dropped with the column it is computed from goes first, and comes back last', async () => {
+    const change = evolve(searchable(sql`to_tsvector('simple', coalesce(bio, ''))`), () => {
+      class Account extends Table {
+        age = new Integer()
+      }
+      return [Account]
+    })
+    const result = await migrate(change, { seed: `insert into account (bio) values ('x')` })
+    expect(result.forwards).toEqual([
+      `DROP INDEX "public"."account_search_idx"`,
+      `ALTER TABLE "public"."account" DROP COLUMN "search"`,
+      `ALTER TABLE "public"."account" DROP COLUMN "bio"`,
+      `ALTER TABLE "public"."account" ADD COLUMN "age" integer NOT NULL DEFAULT 0`,
+    ])
+  })
+
   it('a column renamed with the expression that names it: the old expression goes before, the new one after', async () => {
     const change = evolve(searchable(sql`to_tsvector('simple', coalesce(bio, ''))`), () => {
       class Account extends Table {
