@@ -747,7 +747,7 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
     if (!targetColumn || !target.columns.some((c) => c.name === targetColumn)) {
       fail(
         'UNKNOWN_COLUMN',
-        `ForeignKey ${table.className}.${column.name} targets column "${fk.targetColumn ?? '(primary key)'}" of ${target.className}, which it does not have (composite keys can't be targets).`,
+        `ForeignKey ${table.className}.${column.name} targets column "${fk.targetColumn ?? '(primary key)'}" of ${target.className}, which it does not have (a table with a composite key or static primaryKey = null has no single key to point at: name a unique column with targetColumn).`,
         where,
       )
     }

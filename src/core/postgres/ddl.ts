@@ -192,11 +192,11 @@ export function collateSql(params: ColumnParams): string {
   return params.collation === undefined ? '' : ` COLLATE ${quoteIdent(params.collation)}`
 }
 
-/** ` GENERATED … AS IDENTITY` or ` GENERATED ALWAYS AS (…) STORED`, or nothing. */
-export function generatedSql(params: ColumnParams): string {
-  if (params.identity) return ` GENERATED ${params.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
-  if (params.generated !== undefined) return ` GENERATED ALWAYS AS (${params.generated}) STORED`
-  return ''
+/** `GENERATED … AS IDENTITY` or `GENERATED ALWAYS AS (…) STORED`, or undefined. */
+export function generatedSql(params: ColumnParams): string | undefined {
+  if (params.identity) return `GENERATED ${params.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
+  if (params.generated !== undefined) return `GENERATED ALWAYS AS (${params.generated}) STORED`
+  return undefined
 }
 
 /** `"name" type NOT NULL DEFAULT … CONSTRAINT … PRIMARY KEY/UNIQUE/REFERENCES …` for CREATE/ADD COLUMN. */
@@ -208,7 +208,7 @@ export function columnDefinitionSql(table: TableSnapshot, column: ColumnSnapshot
   if (def !== null && column.columnClass !== 'Serial' && column.columnClass !== 'BigSerial')
     parts.push(`DEFAULT ${def}`)
   const generated = generatedSql(p)
-  if (generated) parts.push(generated.trim())
+  if (generated) parts.push(generated)
   if (p.primaryKey) parts.push(`CONSTRAINT ${quoteIdent(derivedName.primaryKey(table))} PRIMARY KEY`)
   if (p.unique && !p.primaryKey)
     parts.push(`CONSTRAINT ${quoteIdent(derivedName.columnUnique(table, column))} ${uniqueOf(column)}`)
