@@ -132,7 +132,14 @@ function columnChange(
 
 /** A foreign key column as a plain column of its target's type (what it holds once it lets go). */
 function releasedColumn(column: ColumnSnapshot, target: ColumnSnapshot): ColumnSnapshot {
-  const { references: _references, onDelete: _onDelete, onUpdate: _onUpdate, ...params } = column.params
+  const {
+    references: _references,
+    onDelete: _onDelete,
+    onUpdate: _onUpdate,
+    constraintName: _constraintName,
+    deferrable: _deferrable,
+    ...params
+  } = column.params
   const columnClass =
     target.columnClass === 'Serial' ? 'Integer' : target.columnClass === 'BigSerial' ? 'BigInt' : target.columnClass
   const typed = {

@@ -557,6 +557,30 @@ describeEngines('SPEC §2b columns', { database: 'shared', extensions: true }, (
     ])
   })
 
+  it('a named deferrable foreign key lets go while its target key changes kind, and points again as it was', async () => {
+    const version = (keyed: boolean) => () => {
+      class Author extends Table {
+        static override primaryKey = keyed ? undefined : null
+        id = new Integer(keyed ? { primaryKey: true } : { unique: true })
+      }
+      class Post extends Table {
+        author = new ForeignKey(() => Author, { targetColumn: 'id', name: 'post_writer', deferrable: true })
+      }
+      return [Author, Post]
+    }
+    const result = await migrate(evolve(version(true), version(false)), {
+      seed: `insert into author (id) values (1); insert into post (author) values (1)`,
+    })
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."post" DROP CONSTRAINT "post_writer"`,
+      `ALTER TABLE "public"."author" DROP CONSTRAINT "author_pkey"`,
+      `ALTER TABLE "public"."author" ALTER COLUMN "id" SET DEFAULT 0`,
+      `ALTER TABLE "public"."author" ADD CONSTRAINT "author_id_key" UNIQUE ("id")`,
+      `ALTER TABLE "public"."post" ADD CONSTRAINT "post_writer" FOREIGN KEY ("author") REFERENCES "public"."author" ("id") ON DELETE CASCADE ON UPDATE CASCADE DEFERRABLE`,
+    ])
+    expect(table(result.after, 'post').foreignKeys.map((f) => [f.name, f.deferrable])).toEqual([['post_writer', true]])
+  })
+
   const booking = (where: string) => () => {
     class Booking extends Table {
       room = new Integer()
