@@ -285,8 +285,16 @@ export function alterColumnSql(
   const fkName = quoteIdent(derivedName.foreignKey(afterTable, after))
   if (fkRenamed)
     out.push(`ALTER TABLE ${t} RENAME CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, before))} TO ${fkName}`)
-  if (fkDeferChanged)
-    out.push(`ALTER TABLE ${t} ALTER CONSTRAINT ${fkName}${deferrableSql(b.deferrable) || ' NOT DEFERRABLE'}`)
+  // Both settings spelled out: what ALTER CONSTRAINT keeps when one is left out is not the same everywhere.
+  if (fkDeferChanged) {
+    const mode =
+      b.deferrable === undefined
+        ? ' NOT DEFERRABLE INITIALLY IMMEDIATE'
+        : b.deferrable === true
+          ? ' DEFERRABLE INITIALLY IMMEDIATE'
+          : ' DEFERRABLE INITIALLY DEFERRED'
+    out.push(`ALTER TABLE ${t} ALTER CONSTRAINT ${fkName}${mode}`)
+  }
   if (a.comment !== b.comment) out.push(columnCommentSql(afterTable, after, b.comment))
   for (const r of referencing) {
     out.push(

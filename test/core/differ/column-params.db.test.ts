@@ -541,7 +541,7 @@ describeEngines('SPEC §2b columns', { database: 'shared', extensions: true }, (
     expect(result.backwards).toEqual(
       expect.arrayContaining([
         `ALTER TABLE "public"."post" RENAME CONSTRAINT "fk_post_author" TO "post_author_fkey"`,
-        `ALTER TABLE "public"."post" ALTER CONSTRAINT "post_author_fkey" NOT DEFERRABLE`,
+        `ALTER TABLE "public"."post" ALTER CONSTRAINT "post_author_fkey" NOT DEFERRABLE INITIALLY IMMEDIATE`,
       ]),
     )
     const post = table(result.after, 'post')
@@ -554,6 +554,29 @@ describeEngines('SPEC §2b columns', { database: 'shared', extensions: true }, (
     expect(table(result.after, 'author').uniques.map((u) => u.deferrable)).toEqual([true])
     expect(table(result.back, 'post').foreignKeys.map((f) => [f.name, f.deferrable])).toEqual([
       ['post_author_fkey', false],
+    ])
+  })
+
+  it('a foreign key from initially deferred to deferrable is checked at once again, and back', async () => {
+    const version = (deferrable: true | 'initiallyDeferred') => () => {
+      class Author extends Table {}
+      class Post extends Table {
+        author = new ForeignKey(() => Author, { deferrable })
+      }
+      return [Author, Post]
+    }
+    const result = await migrate(evolve(version('initiallyDeferred'), version(true)))
+    expect(result.forwards).toEqual([
+      `ALTER TABLE "public"."post" ALTER CONSTRAINT "post_author_fkey" DEFERRABLE INITIALLY IMMEDIATE`,
+    ])
+    expect(result.backwards).toEqual([
+      `ALTER TABLE "public"."post" ALTER CONSTRAINT "post_author_fkey" DEFERRABLE INITIALLY DEFERRED`,
+    ])
+    expect(table(result.after, 'post').foreignKeys.map((f) => [f.deferrable, f.initiallyDeferred])).toEqual([
+      [true, false],
+    ])
+    expect(table(result.back, 'post').foreignKeys.map((f) => [f.deferrable, f.initiallyDeferred])).toEqual([
+      [true, true],
     ])
   })
 
