@@ -641,6 +641,40 @@ describeEngines('SPEC §2b columns', { database: 'shared', extensions: true }, (
     ])
   })
 
+  it('an exclusion constraint of a column with = and an expression with &&, deferrable, with include (btree_gist)', async () => {
+    const change = evolve([], () => {
+      class Stay extends Table {
+        room = new Integer()
+        starts = new Integer()
+        ends = new Integer()
+        guest = new Text()
+        static override constraints = [
+          exclude(
+            { column: 'room', operator: '=' },
+            { expression: sql`int4range(starts, ends)`, operator: '&&' },
+            { name: 'stay_no_overlap', include: ['guest'], deferrable: 'initiallyDeferred' },
+          ),
+        ]
+      }
+      return [Stay]
+    })
+    const result = await migrate(change, {
+      extensions: [...EXTENSIONS, 'btree_gist'],
+      afterForwards: async (db) => {
+        await db.exec(`insert into stay (room, starts, ends, guest) values (1, 1, 5, 'a'), (2, 1, 5, 'b')`)
+        const error = await db
+          .exec(`insert into stay (room, starts, ends, guest) values (1, 4, 6, 'c')`)
+          .catch((e: unknown) => e)
+        expect(error).toMatchObject({ code: '23P01' })
+      },
+    })
+    expect(result.forwards).toContain(
+      `ALTER TABLE "public"."stay" ADD CONSTRAINT "stay_no_overlap" EXCLUDE USING gist ("room" WITH =, (int4range(starts, ends)) WITH &&) INCLUDE ("guest") DEFERRABLE INITIALLY DEFERRED`,
+    )
+    const [exclusion] = table(result.after, 'stay').exclusions
+    expect(exclusion?.definition).toContain('INCLUDE (guest) DEFERRABLE INITIALLY DEFERRED')
+  })
+
   it('static primaryKey = null: a table without a key, and the implicit id dropped from one', async () => {
     const keyless = () => {
       class Follow extends Table {
