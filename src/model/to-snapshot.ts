@@ -341,8 +341,19 @@ function checkColumnParams(
   if (column.columnClass === 'Array') {
     const base = (column as ArrayColumn).baseColumn
     checkColumnParams(base, `The base column (${base.columnClass}) of ${what}`, where)
+    // These describe a whole column: on the elements they would mean nothing, so they are refused.
+    const whole = BASE_REFUSED.find((option) => base.options[option as keyof typeof base.options] !== undefined)
+    if (whole)
+      fail(
+        'INVALID_COLUMN',
+        `The base column (${base.columnClass}) of ${what} has option "${whole}", which applies to a whole column, not to the elements of an array.`,
+        { ...where, option: whole },
+      )
   }
 }
+
+/** Params of SPEC §2b that an Array's base column cannot take. */
+const BASE_REFUSED = ['identity', 'generated', 'collation', 'comment', 'deferrable']
 
 interface ReadContext {
   registry: Registry

@@ -253,6 +253,12 @@ describe('options the model does not know', () => {
         'Postgres refuses a foreign key to a deferrable key',
       ],
       [
+        class Account extends Table {
+          tags = new ArrayColumn(new Text({ collation: 'C' }))
+        },
+        'The base column (Text) of Column Account.tags (Array) has option "collation", which applies to a whole column, not to the elements of an array.',
+      ],
+      [
         class Follow extends Table {
           static override primaryKey = null
           id = new Integer({ primaryKey: true })
