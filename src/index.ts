@@ -31,13 +31,32 @@ export {
   Inet,
   Cidr,
   MacAddr,
+  Citext,
+  TsVector,
+  Hstore,
+  Ltree,
+  Vector,
+  Custom,
 } from './model/columns.js'
-export type { ColumnOptions, ForeignKeyOptions, TableClass } from './model/columns.js'
+export type {
+  ColumnOptions,
+  CollatableOptions,
+  ForeignKeyOptions,
+  IntegerOptions,
+  TableClass,
+} from './model/columns.js'
 export { Table } from './model/table.js'
 export type { Row } from './model/row.js'
 export { sql, SqlExpression } from './core/state/sql.js'
-export { unique, index, check } from './model/constraints.js'
-export type { IndexOptions, UniqueOptions, IndexKeyInput, TableConstraint } from './model/constraints.js'
+export { unique, index, check, exclude } from './model/constraints.js'
+export type {
+  IndexOptions,
+  UniqueOptions,
+  IndexKeyInput,
+  TableConstraint,
+  ExcludeOptions,
+  ExcludeElementInput,
+} from './model/constraints.js'
 export { View, MaterializedView } from './model/views.js'
 export type { ViewClass } from './model/views.js'
 export { sqlFunction, trigger } from './model/functions.js'

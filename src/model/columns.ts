@@ -5,7 +5,14 @@
  */
 import type { Table } from './table.js'
 import type { SqlExpression } from '../core/state/sql.js'
-import type { ColumnClassName, IndexMethod, JsonValue, ReferentialAction } from '../core/state/snapshot.js'
+import type {
+  ColumnClassName,
+  Deferrable,
+  IdentityGeneration,
+  IndexMethod,
+  JsonValue,
+  ReferentialAction,
+} from '../core/state/snapshot.js'
 
 export interface ColumnOptions<T, N extends boolean = boolean> {
   /** Allow NULL. Default false (ForeignKey: true). */
@@ -20,13 +27,37 @@ export interface ColumnOptions<T, N extends boolean = boolean> {
   dbColumnName?: string
   /** The property name this column had before: a rename hint for the differ. */
   renamedFrom?: string
+  /** GENERATED ALWAYS AS (expression) STORED: the column is computed from others; no `default`. */
+  generated?: SqlExpression
+  /** COMMENT ON COLUMN. */
+  comment?: string
+  /**
+   * The column's unique constraint (with `unique: true`), or a ForeignKey's foreign key, is
+   * checked at the end of the transaction: `true` (DEFERRABLE) or `'initiallyDeferred'`.
+   */
+  deferrable?: Deferrable
+}
+
+/** Options of the types that sort text: the column's collation (`'C'`, `'en_US'`...). */
+export interface CollatableOptions {
+  collation?: string
+}
+
+/** Options of the integer types: an identity column (GENERATED ALWAYS / BY DEFAULT AS IDENTITY). */
+export interface IntegerOptions {
+  identity?: IdentityGeneration
 }
 
 /** The options every column keeps after construction, whatever its class. */
-export type AnyColumnOptions = ColumnOptions<unknown> & {
-  length?: number
-  digits?: [number, number] | null
-}
+export type AnyColumnOptions = ColumnOptions<unknown> &
+  CollatableOptions &
+  IntegerOptions & {
+    length?: number
+    digits?: [number, number] | null
+    dimensions?: number
+    type?: string
+    name?: string
+  }
 
 export abstract class Column<T = unknown, N extends boolean = false> {
   abstract readonly columnClass: ColumnClassName
@@ -42,38 +73,38 @@ type Opts<T, N extends boolean> = ColumnOptions<T, N>
 
 export class Varchar<N extends boolean = false> extends Column<string, N> {
   readonly columnClass = 'Varchar' as const
-  constructor(options: Opts<string, N> & { length?: number } = {}) {
+  constructor(options: Opts<string, N> & CollatableOptions & { length?: number } = {}) {
     super({ length: 255, ...options })
   }
 }
 export class Char<N extends boolean = false> extends Column<string, N> {
   readonly columnClass = 'Char' as const
-  constructor(options: Opts<string, N> & { length?: number } = {}) {
+  constructor(options: Opts<string, N> & CollatableOptions & { length?: number } = {}) {
     super({ length: 1, ...options })
   }
 }
 export class Text<N extends boolean = false> extends Column<string, N> {
   readonly columnClass = 'Text' as const
-  constructor(options: Opts<string, N> = {}) {
+  constructor(options: Opts<string, N> & CollatableOptions = {}) {
     super(options)
   }
 }
 export class SmallInt<N extends boolean = false> extends Column<number, N> {
   readonly columnClass = 'SmallInt' as const
-  constructor(options: Opts<number, N> = {}) {
+  constructor(options: Opts<number, N> & IntegerOptions = {}) {
     super(options)
   }
 }
 export class Integer<N extends boolean = false> extends Column<number, N> {
   readonly columnClass = 'Integer' as const
-  constructor(options: Opts<number, N> = {}) {
+  constructor(options: Opts<number, N> & IntegerOptions = {}) {
     super(options)
   }
 }
 /** Postgres bigint; `pg` returns it as a string to keep precision. */
 export class BigIntColumn<N extends boolean = false> extends Column<string, N> {
   readonly columnClass = 'BigInt' as const
-  constructor(options: Opts<number | string, N> = {}) {
+  constructor(options: Opts<number | string, N> & IntegerOptions = {}) {
     super(options)
   }
 }
@@ -187,6 +218,52 @@ export class MacAddr<N extends boolean = false> extends Column<string, N> {
   }
 }
 
+/** Case-insensitive text (the `citext` extension). */
+export class Citext<N extends boolean = false> extends Column<string, N> {
+  readonly columnClass = 'Citext' as const
+  constructor(options: Opts<string, N> & CollatableOptions = {}) {
+    super(options)
+  }
+}
+/** A full-text search document (`tsvector`), often `generated` from other columns. */
+export class TsVector<N extends boolean = false> extends Column<string, N> {
+  readonly columnClass = 'TsVector' as const
+  constructor(options: Opts<string, N> = {}) {
+    super(options)
+  }
+}
+/** Key/value pairs (the `hstore` extension); drivers return its text form. */
+export class Hstore<N extends boolean = false> extends Column<string, N> {
+  readonly columnClass = 'Hstore' as const
+  constructor(options: Opts<string, N> = {}) {
+    super(options)
+  }
+}
+/** A label path such as `top.science.physics` (the `ltree` extension). */
+export class Ltree<N extends boolean = false> extends Column<string, N> {
+  readonly columnClass = 'Ltree' as const
+  constructor(options: Opts<string, N> = {}) {
+    super(options)
+  }
+}
+/** An embedding (pgvector's `vector(dimensions)`); drivers return its text form `[1,2,3]`. */
+export class Vector<N extends boolean = false> extends Column<string, N> {
+  readonly columnClass = 'Vector' as const
+  constructor(options: Opts<string, N> & { dimensions: number }) {
+    super(options)
+  }
+}
+/**
+ * Any other type, by its SQL name: `new Custom({ type: 'int4range' })`. `T` is the value a query
+ * returns (a string unless the driver parses the type).
+ */
+export class Custom<T = string, N extends boolean = false> extends Column<T, N> {
+  readonly columnClass = 'Custom' as const
+  constructor(options: Opts<T | string | number | boolean, N> & CollatableOptions & { type: string }) {
+    super(options)
+  }
+}
+
 type ValueOf<C> = C extends Column<infer T, infer _N> ? T : never
 
 /** `new Array(new Integer())`: a Postgres array of the base column's type. */
@@ -222,6 +299,8 @@ export type TableClass = abstract new () => Table
 export interface ForeignKeyOptions<N extends boolean> extends Opts<number | string, N> {
   onDelete?: ReferentialAction
   onUpdate?: ReferentialAction
+  /** The foreign key constraint's name; default `<table>_<column>_fkey`. */
+  name?: string
   /** Property name of the target column; default: the target's primary key. */
   targetColumn?: string
 }

@@ -2,7 +2,7 @@
  * Table-level constraints and indexes, declared in `static constraints = [...]`.
  * Keys name columns by their property name; `sql\`...\`` gives an expression key.
  */
-import type { IndexMethod } from '../core/state/snapshot.js'
+import type { Deferrable, IndexMethod } from '../core/state/snapshot.js'
 import { type SqlExpression, isSqlExpression } from '../core/state/sql.js'
 
 /** What one key of an index or unique constraint takes besides the column or expression. */
@@ -26,10 +26,30 @@ export interface IndexOptions {
   method?: IndexMethod
   where?: SqlExpression
   concurrently?: boolean
+  /** Columns stored in the index besides its keys (INCLUDE), by property name. */
+  include?: string[]
 }
 export interface UniqueOptions extends IndexOptions {
   /** false: NULLS NOT DISTINCT (two NULLs conflict). Default true. */
   nullsDistinct?: boolean
+  /** Checked at the end of the transaction: `true` (DEFERRABLE) or `'initiallyDeferred'`. */
+  deferrable?: Deferrable
+}
+
+/** One element of an exclusion constraint: a key (column or expression) and its operator. */
+export type ExcludeElementInput = (KeyOptions | ExpressionKeyOptions) & { operator: string }
+export interface ExcludeOptions {
+  name?: string
+  /** The index method that enforces it; default gist. */
+  method?: IndexMethod
+  where?: SqlExpression
+  include?: string[]
+  deferrable?: Deferrable
+}
+export interface ExcludeDeclaration {
+  kind: 'exclude'
+  elements: ExcludeElementInput[]
+  options: ExcludeOptions
 }
 
 export interface UniqueDeclaration {
@@ -52,19 +72,18 @@ export interface CheckDeclaration {
   /** As given (validated when the table is read: an option it doesn't know is an error). */
   options?: CheckOptions
 }
-export type TableConstraint = UniqueDeclaration | IndexDeclaration | CheckDeclaration
+export type TableConstraint = UniqueDeclaration | IndexDeclaration | CheckDeclaration | ExcludeDeclaration
 
-function splitArgs<O extends object>(args: (IndexKeyInput | O)[]): { keys: IndexKeyInput[]; options: O } {
+function splitArgs<O extends object, K = IndexKeyInput>(args: (K | O)[]): { keys: K[]; options: O } {
   const last = args[args.length - 1]
   const isOptions =
     last !== undefined &&
+    last !== null &&
     typeof last === 'object' &&
     !isSqlExpression(last) &&
     !('column' in last) &&
     !('expression' in last)
-  return isOptions
-    ? { keys: args.slice(0, -1) as IndexKeyInput[], options: last as O }
-    : { keys: args as IndexKeyInput[], options: {} as O }
+  return isOptions ? { keys: args.slice(0, -1) as K[], options: last as O } : { keys: args as K[], options: {} as O }
 }
 
 /**
@@ -98,4 +117,17 @@ export function check(expression: string | SqlExpression, options: CheckOptions 
     name: options.name,
     options,
   }
+}
+
+/**
+ * An exclusion constraint: no two rows may match on every element's operator.
+ * `exclude({ column: 'room', operator: '=' }, { expression: sql\`tsrange(starts_at, ends_at)\`, operator: '&&' },
+ * { where: sql\`not cancelled\` })`. Elements take `opclass`, `order` and `nulls` as index keys do;
+ * options go last: `method` (default gist), `name`, `where`, `include`, `deferrable`.
+ */
+export function exclude(...elements: ExcludeElementInput[]): ExcludeDeclaration
+export function exclude(...args: [...elements: ExcludeElementInput[], options: ExcludeOptions]): ExcludeDeclaration
+export function exclude(...args: (ExcludeElementInput | ExcludeOptions)[]): ExcludeDeclaration {
+  const { keys, options } = splitArgs<ExcludeOptions, ExcludeElementInput>(args)
+  return { kind: 'exclude', elements: keys, options }
 }

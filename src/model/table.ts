@@ -12,8 +12,10 @@ export abstract class Table {
   static schema?: string
   /** Composite unique constraints, indexes and checks. */
   static constraints?: TableConstraint[]
-  /** A composite primary key, by property names (then no implicit `id`). */
-  static primaryKey?: string[]
+  /** A composite primary key, by property names (then no implicit `id`); `null`: no primary key at all. */
+  static primaryKey?: string[] | null
+  /** COMMENT ON TABLE. */
+  static comment?: string
   /** Triggers on the table: `[trigger('touch', { timing: 'before', events: ['update'], function: 'fn' })]`. */
   static triggers?: TriggerDeclaration[]
   /** The class name this table had before: a rename hint for the differ. */

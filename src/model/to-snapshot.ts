@@ -22,7 +22,7 @@ import type {
 import { canonicalSnapshot, tableKey } from '../core/state/snapshot.js'
 import type { ArrayColumn, Column, Enum, ForeignKey, TableClass } from './columns.js'
 import { isColumn } from './columns.js'
-import type { IndexKeyInput, TableConstraint } from './constraints.js'
+import type { ExcludeDeclaration, IndexKeyInput, TableConstraint } from './constraints.js'
 import { MAX_IDENTIFIER_BYTES, byteLength, derivedName, snakeCase } from '../core/state/naming.js'
 import { isSqlExpression } from '../core/state/sql.js'
 import type { Table } from './table.js'
@@ -41,7 +41,7 @@ export interface ModelSnapshot {
   keysWithoutDefault?: ReadonlySet<string>
 }
 
-const TEXT: ColumnClassName[] = ['Varchar', 'Char', 'Text']
+const TEXT: ColumnClassName[] = ['Varchar', 'Char', 'Text', 'Citext']
 const NUMBERS: ColumnClassName[] = ['SmallInt', 'Integer', 'BigInt', 'Real', 'DoublePrecision', 'Numeric']
 
 /**
@@ -73,54 +73,61 @@ function fail(
 }
 
 /** Params every column takes, and those of some classes only. */
-const COLUMN_PARAMS = ['null', 'default', 'primaryKey', 'unique', 'index', 'indexMethod', 'dbColumnName', 'renamedFrom']
+const COLUMN_PARAMS = [
+  'null',
+  'default',
+  'primaryKey',
+  'unique',
+  'index',
+  'indexMethod',
+  'dbColumnName',
+  'renamedFrom',
+  'generated',
+  'comment',
+  'deferrable',
+]
+const INTEGER_PARAMS = ['identity']
 const CLASS_PARAMS: Partial<Record<ColumnClassName, string[]>> = {
-  Varchar: ['length'],
-  Char: ['length'],
+  Varchar: ['length', 'collation'],
+  Char: ['length', 'collation'],
+  Text: ['collation'],
+  Citext: ['collation'],
+  SmallInt: INTEGER_PARAMS,
+  Integer: INTEGER_PARAMS,
+  BigInt: INTEGER_PARAMS,
   Numeric: ['digits'],
   Enum: ['enumSchema'],
-  ForeignKey: ['onDelete', 'onUpdate', 'targetColumn'],
+  Vector: ['dimensions'],
+  Custom: ['type', 'collation'],
+  ForeignKey: ['onDelete', 'onUpdate', 'targetColumn', 'name'],
+}
+/** Why a param another class takes is refused here. */
+const MISPLACED_PARAMS: Record<string, string> = {
+  identity: 'identity columns are SmallInt, Integer or BigInt',
+  collation: 'a collation applies to Varchar, Char, Text, Citext and Custom columns',
+  name: 'only a ForeignKey names its constraint',
 }
 const KEY_OPTIONS = ['order', 'nulls', 'opclass']
-const INDEX_OPTIONS = ['name', 'method', 'where', 'concurrently']
-const UNIQUE_OPTIONS = [...INDEX_OPTIONS, 'nullsDistinct']
+const INDEX_OPTIONS = ['name', 'method', 'where', 'concurrently', 'include']
+const UNIQUE_OPTIONS = [...INDEX_OPTIONS, 'nullsDistinct', 'deferrable']
+const EXCLUDE_OPTIONS = ['name', 'method', 'where', 'include', 'deferrable']
 const CHECK_OPTIONS = ['name']
-/** Options of SPEC §2b that the model does not write yet: refused by name, never dropped. */
-const NOT_YET: Record<string, string> = {
-  identity: 'identity columns',
-  generated: 'generated columns',
-  collation: 'collations',
-  comment: 'comments',
-  include: 'covering indexes',
-  deferrable: 'deferrable constraints',
-  name: 'named foreign keys',
-}
 
 /**
  * Every option of `given` must be one the declaration takes: an unknown one (a typo, or an option
- * of something else, like `order` given to a whole index) or one not supported yet is an error that
- * names the declaration, the option and what it takes. `false`/`undefined` for a not-yet option
- * asks for nothing and passes.
+ * of something else, like `order` given to a whole index) is an error that names the declaration,
+ * the option and what it takes.
  */
 function checkOptions(
   given: object,
   accepted: readonly string[],
-  notYet: readonly string[],
   what: string,
   code: 'INVALID_TABLE' | 'INVALID_COLUMN',
   where: { app: string; table: string; column?: string },
   misplaced?: (option: string) => string | undefined,
 ): void {
-  for (const [option, value] of Object.entries(given)) {
+  for (const option of Object.keys(given)) {
     if (accepted.includes(option)) continue
-    if (notYet.includes(option)) {
-      if (value === undefined || value === false) continue
-      fail(
-        code,
-        `${what} has option "${option}" (${NOT_YET[option]}), which is not supported yet. Remove it, or write that part as raw SQL in a migration (manager.sql(...)).`,
-        { ...where, option },
-      )
-    }
     const hint = misplaced?.(option)
     fail(
       code,
@@ -156,9 +163,22 @@ function checkDefault(
     )
   if (
     TEXT.includes(columnClass) ||
-    ['UUID', 'Date', 'Time', 'Timestamp', 'Timestamptz', 'Interval', 'Inet', 'Cidr', 'MacAddr', 'Bytea'].includes(
-      columnClass,
-    )
+    [
+      'UUID',
+      'Date',
+      'Time',
+      'Timestamp',
+      'Timestamptz',
+      'Interval',
+      'Inet',
+      'Cidr',
+      'MacAddr',
+      'Bytea',
+      'TsVector',
+      'Hstore',
+      'Ltree',
+      'Vector',
+    ].includes(columnClass)
   ) {
     if (typeof value !== 'string') bad('a string')
     return
@@ -176,10 +196,117 @@ function checkDefault(
     return
   }
   if (columnClass === 'Boolean' && typeof value !== 'boolean') bad('true or false')
+  if (columnClass === 'Custom' && typeof value === 'object') bad('a string, number or boolean')
   if (columnClass === 'Array' && !Array.isArray(value)) bad('an array')
   if (columnClass === 'Enum' && (typeof value !== 'string' || !enumValues?.includes(value)))
     bad(`one of ${JSON.stringify(enumValues)}`)
   if (columnClass === 'ForeignKey' && typeof value !== 'number' && typeof value !== 'string') bad('a key value')
+}
+
+/**
+ * Whether the column is an identity or generated column, after checking what Postgres refuses with
+ * one: a default, NULL (identity), a primary key (generated), or both at once.
+ */
+function checkComputed(
+  column: Column<unknown, boolean>,
+  where: { app: string; table: string; column: string },
+): boolean {
+  const o = column.options
+  const what = `Column ${where.table}.${where.column}`
+  const refuse = (option: string, message: string): never =>
+    fail('INVALID_COLUMN', `${what} ${message}`, { ...where, option })
+  if (o.identity !== undefined) {
+    if (o.identity !== 'always' && o.identity !== 'byDefault')
+      refuse('identity', `has identity ${JSON.stringify(o.identity)}: write 'always' or 'byDefault'.`)
+    if (o.generated !== undefined) refuse('generated', 'is both an identity and a generated column: keep one.')
+    if (o.default !== undefined && o.default !== null)
+      refuse('default', 'is an identity column and has a default: Postgres gives its values; remove the default.')
+    if (o.null === true) refuse('null', 'is an identity column, which is NOT NULL: remove null: true.')
+    return true
+  }
+  if (o.generated !== undefined) {
+    if (!isSqlExpression(o.generated))
+      refuse('generated', 'has generated that is not a sql`...` expression: write generated: sql`...`.')
+    if (o.default !== undefined && o.default !== null)
+      refuse('default', 'is a generated column and has a default: Postgres computes it; remove the default.')
+    if (o.primaryKey) refuse('primaryKey', 'is a generated column and a primary key, which Postgres refuses.')
+    return true
+  }
+  return false
+}
+
+/** Params of the classes that carry their type's details: Vector's dimensions, Custom's SQL type. */
+function typeParams(
+  column: Column<unknown, boolean>,
+  where: { app: string; table: string; column: string },
+): Partial<ColumnParams> {
+  const o = column.options
+  if (column.columnClass === 'Vector') {
+    if (!Number.isInteger(o.dimensions) || (o.dimensions ?? 0) < 1 || (o.dimensions ?? 0) > 16000)
+      fail(
+        'INVALID_COLUMN',
+        `Vector column ${where.table}.${where.column} needs dimensions, an integer from 1 to 16000 (pgvector's limit).`,
+        { ...where, option: 'dimensions' },
+      )
+    return { dimensions: o.dimensions }
+  }
+  if (column.columnClass === 'Custom') {
+    if (typeof o.type !== 'string' || !o.type.trim())
+      fail(
+        'INVALID_COLUMN',
+        `Custom column ${where.table}.${where.column} needs its SQL type: new Custom({ type: 'int4range' }).`,
+        { ...where, option: 'type' },
+      )
+    return { type: o.type.trim() }
+  }
+  return {}
+}
+
+/** identity, generated, collation, comment and deferrable, each present only when given. */
+function extraParams(
+  column: Column<unknown, boolean>,
+  where: { app: string; table: string; column: string },
+): Partial<ColumnParams> {
+  const o = column.options
+  const out: Partial<ColumnParams> = {}
+  if (o.identity !== undefined) out.identity = o.identity
+  if (o.generated !== undefined) out.generated = o.generated.text
+  if (o.collation !== undefined) {
+    if (typeof o.collation !== 'string' || !o.collation)
+      fail('INVALID_COLUMN', `Column ${where.table}.${where.column} has an empty collation.`, {
+        ...where,
+        option: 'collation',
+      })
+    out.collation = o.collation
+  }
+  if (o.comment !== undefined) {
+    if (typeof o.comment !== 'string')
+      fail('INVALID_COLUMN', `Column ${where.table}.${where.column} has a comment that is not a string.`, {
+        ...where,
+        option: 'comment',
+      })
+    out.comment = o.comment
+  }
+  if (o.deferrable !== undefined) {
+    if (o.deferrable !== true && o.deferrable !== 'initiallyDeferred')
+      fail(
+        'INVALID_COLUMN',
+        `Column ${where.table}.${where.column} has deferrable ${JSON.stringify(o.deferrable)}: write true or 'initiallyDeferred'.`,
+        { ...where, option: 'deferrable' },
+      )
+    if (column.columnClass !== 'ForeignKey' && (!o.unique || o.primaryKey))
+      fail(
+        'INVALID_COLUMN',
+        `Column ${where.table}.${where.column} is deferrable but has no unique constraint to defer: deferrable applies to unique: true (not a primary key) or to a ForeignKey.`,
+        { ...where, option: 'deferrable' },
+      )
+    out.deferrable = o.deferrable
+  }
+  if (column.columnClass === 'ForeignKey' && o.name !== undefined) {
+    checkIdentifier(o.name, `Foreign key name of ${where.table}.${where.column}`, where)
+    out.constraintName = o.name
+  }
+  return out
 }
 
 function arrayBase(column: Column<unknown, boolean>): ArrayBase {
@@ -189,6 +316,9 @@ function arrayBase(column: Column<unknown, boolean>): ArrayBase {
   if (column.columnClass === 'Numeric' && column.options.digits) base.digits = column.options.digits
   if (column.columnClass === 'Enum') base.enum = (column as Enum).enumName
   if (column.columnClass === 'Array') base.base = arrayBase((column as ArrayColumn).baseColumn)
+  if (column.columnClass === 'Vector' && column.options.dimensions !== undefined)
+    base.dimensions = column.options.dimensions
+  if (column.columnClass === 'Custom' && column.options.type) base.type = column.options.type.trim()
   return base
 }
 
@@ -209,14 +339,23 @@ function checkColumnParams(
 ): void {
   const accepted = acceptedParams(column.columnClass)
   if (column.columnClass !== 'Array' && Object.keys(column.options).every((o) => accepted.has(o))) return
-  const notYet = ['identity', 'generated', 'collation', 'comment']
-  if (column.columnClass === 'ForeignKey') notYet.push('name', 'deferrable')
-  checkOptions(column.options, [...accepted], notYet, what, 'INVALID_COLUMN', where)
+  checkOptions(column.options, [...accepted], what, 'INVALID_COLUMN', where, (option) => MISPLACED_PARAMS[option])
   if (column.columnClass === 'Array') {
     const base = (column as ArrayColumn).baseColumn
     checkColumnParams(base, `The base column (${base.columnClass}) of ${what}`, where)
+    // These describe a whole column: on the elements they would mean nothing, so they are refused.
+    const whole = BASE_REFUSED.find((option) => base.options[option as keyof typeof base.options] !== undefined)
+    if (whole)
+      fail(
+        'INVALID_COLUMN',
+        `The base column (${base.columnClass}) of ${what} has option "${whole}", which applies to a whole column, not to the elements of an array.`,
+        { ...where, option: whole },
+      )
   }
 }
+
+/** Params of SPEC §2b that an Array's base column cannot take. */
+const BASE_REFUSED = ['identity', 'generated', 'collation', 'comment', 'deferrable']
 
 interface ReadContext {
   registry: Registry
@@ -245,11 +384,13 @@ function readColumn(
   const explicitDefault = o.default !== undefined
   const key = inCompositeKey || o.primaryKey === true
   if (key && !explicitDefault) ctx.keysWithoutDefault.add(`${ctx.app}.${table.className}.${name}`)
+  // Identity and generated columns compute their values: no default, implicit or given.
+  const computed = checkComputed(column, where)
   const params: ColumnParams = {
     null: nullable,
     default: (explicitDefault
       ? o.default
-      : nullable || key
+      : nullable || key || computed
         ? null
         : implicitDefault(column.columnClass)) as DefaultValue,
     primaryKey: o.primaryKey ?? false,
@@ -261,6 +402,7 @@ function readColumn(
   // Unconstrained numeric has no `digits` key at all: a removed key is written as null in alterColumn.
   if (column.columnClass === 'Numeric' && o.digits) params.digits = o.digits
   if (column.columnClass === 'Array') params.base = arrayBase((column as ArrayColumn).baseColumn)
+  Object.assign(params, typeParams(column, where), extraParams(column, where))
   const enumColumn =
     column.columnClass === 'Enum'
       ? (column as Enum)
@@ -297,7 +439,12 @@ function readColumn(
   return snapshot
 }
 
-function keyOf(input: IndexKeyInput, table: TableSnapshot, where: { app: string; table: string }): IndexKey {
+function keyOf(
+  input: IndexKeyInput,
+  table: TableSnapshot,
+  where: { app: string; table: string },
+  extra: readonly string[] = [],
+): IndexKey {
   const known = (property: string) => {
     if (!table.columns.some((c) => c.name === property)) {
       fail(
@@ -313,8 +460,7 @@ function keyOf(input: IndexKeyInput, table: TableSnapshot, where: { app: string;
   const kind = input.column !== undefined ? 'column' : 'expression'
   checkOptions(
     input,
-    [kind, ...KEY_OPTIONS],
-    [],
+    [kind, ...KEY_OPTIONS, ...extra],
     `A key of a constraint on table ${table.className}`,
     'INVALID_TABLE',
     where,
@@ -334,14 +480,14 @@ function readConstraint(
 ): { constraint?: ConstraintSnapshot; index?: IndexSnapshot } {
   const what = `${declaration.kind}() on table ${table.className}`
   if (declaration.kind === 'check') {
-    checkOptions(declaration.options ?? {}, CHECK_OPTIONS, [], what, 'INVALID_TABLE', where)
+    checkOptions(declaration.options ?? {}, CHECK_OPTIONS, what, 'INVALID_TABLE', where)
     if (declaration.name) checkIdentifier(declaration.name, `Constraint name on ${table.className}`, where)
     return { constraint: { kind: 'check', name: declaration.name ?? null, expression: declaration.expression } }
   }
+  if (declaration.kind === 'exclude') return { constraint: readExclude(declaration, table, where) }
   checkOptions(
     declaration.options,
     declaration.kind === 'unique' ? UNIQUE_OPTIONS : INDEX_OPTIONS,
-    declaration.kind === 'unique' ? ['include', 'deferrable'] : ['include'],
     what,
     'INVALID_TABLE',
     where,
@@ -357,10 +503,27 @@ function readConstraint(
   const o = declaration.options
   if (o.name) checkIdentifier(o.name, `Constraint name on ${table.className}`, where)
   const nullsDistinct = declaration.kind === 'unique' ? (declaration.options.nullsDistinct ?? true) : true
+  const include = readInclude(o.include, table, where)
+  const deferrable = declaration.kind === 'unique' ? declaration.options.deferrable : undefined
   const plain = keys.every((k) => k.column !== undefined && !k.order && !k.nulls && !k.opclass)
   if (declaration.kind === 'unique' && plain && !o.where && (!o.method || o.method === 'btree') && !o.concurrently) {
-    return { constraint: { kind: 'unique', name: o.name ?? null, columns: keys.map((k) => k.column!), nullsDistinct } }
+    return {
+      constraint: {
+        kind: 'unique',
+        name: o.name ?? null,
+        columns: keys.map((k) => k.column!),
+        nullsDistinct,
+        ...include,
+        ...(deferrable ? { deferrable } : {}),
+      },
+    }
   }
+  if (deferrable)
+    fail(
+      'INVALID_TABLE',
+      `A unique() on table ${table.className} is deferrable but has expressions, ordered keys, a where, a method or concurrently: Postgres defers only a plain unique constraint. Remove deferrable or those options.`,
+      { ...where, option: 'deferrable' },
+    )
   // What Postgres' index methods refuse, said before a migration is written.
   const method = o.method ?? 'btree'
   if (method !== 'btree') {
@@ -384,7 +547,54 @@ function readConstraint(
       where: o.where ? o.where.text : null,
       nullsDistinct,
       concurrently: o.concurrently ?? false,
+      ...include,
     },
+  }
+}
+
+/** `include` as a snapshot key: property names the table has; absent when empty. */
+function readInclude(
+  include: string[] | undefined,
+  table: TableSnapshot,
+  where: { app: string; table: string },
+): { include?: string[] } {
+  if (!include?.length) return {}
+  for (const name of include) keyOf(name, table, where)
+  return { include: [...include] }
+}
+
+function readExclude(
+  declaration: ExcludeDeclaration,
+  table: TableSnapshot,
+  where: { app: string; table: string },
+): ConstraintSnapshot {
+  const what = `exclude() on table ${table.className}`
+  checkOptions(declaration.options, EXCLUDE_OPTIONS, what, 'INVALID_TABLE', where)
+  if (declaration.elements.length === 0) fail('INVALID_TABLE', `An ${what} has no element.`, where)
+  const elements = declaration.elements.map((element) => {
+    if (
+      typeof element !== 'object' ||
+      isSqlExpression(element) ||
+      typeof element.operator !== 'string' ||
+      !element.operator
+    )
+      fail(
+        'INVALID_TABLE',
+        `An element of ${what} has no operator: write { column: 'room', operator: '=' } or { expression: sql\`...\`, operator: '&&' }.`,
+        where,
+      )
+    return { ...keyOf(element, table, where, ['operator']), operator: element.operator }
+  })
+  const o = declaration.options
+  if (o.name) checkIdentifier(o.name, `Constraint name on ${table.className}`, where)
+  return {
+    kind: 'exclude',
+    name: o.name ?? null,
+    method: o.method ?? 'gist',
+    elements,
+    where: o.where ? o.where.text : null,
+    ...readInclude(o.include, table, where),
+    ...(o.deferrable ? { deferrable: o.deferrable } : {}),
   }
 }
 
@@ -409,11 +619,12 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     )
   }
   const composite = Object.hasOwn(cls, 'primaryKey') ? statics.primaryKey : undefined
-  const notYet = (what: string) =>
-    fail('INVALID_TABLE', `Table ${className} has ${what}, which is not supported yet. Remove it.`, where)
-  if (composite === null) notYet('static primaryKey = null (a table without a primary key)')
-  if (Object.hasOwn(cls, 'comment') && (cls as { comment?: unknown }).comment !== undefined)
-    notYet('static comment (comments)')
+  const comment = Object.hasOwn(cls, 'comment') ? statics.comment : undefined
+  if (comment !== undefined) {
+    if (typeof comment !== 'string')
+      fail('INVALID_TABLE', `Table ${className} has a static comment that is not a string.`, where)
+    table.comment = comment
+  }
   const seenDb = new Map<string, string>()
   for (const [name, value] of Object.entries(instance)) {
     if (!isColumn(value)) continue
@@ -430,6 +641,12 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     table.columns.push(column)
   }
   const columnPk = table.columns.filter((c) => c.params.primaryKey)
+  if (composite === null && columnPk.length)
+    fail(
+      'INVALID_TABLE',
+      `Table ${className} has static primaryKey = null (no primary key) and a column with primaryKey: keep one.`,
+      where,
+    )
   if (composite && columnPk.length)
     fail(
       'INVALID_TABLE',
@@ -447,7 +664,7 @@ function readTable(cls: TableClass, ctx: ReadContext): TableSnapshot {
     // Postgres makes key columns NOT NULL (and keeps them so when the key goes): say so.
     for (const c of table.columns) if (composite.includes(c.name)) c.params.null = false
     table.constraints.push({ kind: 'primaryKey', name: null, columns: [...composite] })
-  } else if (!columnPk.length) {
+  } else if (!columnPk.length && composite !== null) {
     if (table.columns.some((c) => c.dbColumnName === 'id')) {
       fail(
         'INVALID_TABLE',
@@ -561,13 +778,27 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
     if (!targetColumn || !target.columns.some((c) => c.name === targetColumn)) {
       fail(
         'UNKNOWN_COLUMN',
-        `ForeignKey ${table.className}.${column.name} targets column "${fk.targetColumn ?? '(primary key)'}" of ${target.className}, which it does not have (composite keys can't be targets).`,
+        `ForeignKey ${table.className}.${column.name} targets column "${fk.targetColumn ?? '(primary key)'}" of ${target.className}, which it does not have (a table with a composite key or static primaryKey = null has no single key to point at: name a unique column with targetColumn).`,
         where,
       )
     }
-    column.params.references = { app: targetApp.name, table: target.className, column: targetColumn }
-    column.params.onDelete = fk.onDelete
-    column.params.onUpdate = fk.onUpdate
+    if (onlyDeferrableKey(target, targetColumn)) {
+      fail(
+        'INVALID_COLUMN',
+        `ForeignKey ${table.className}.${column.name} points at ${target.className}.${targetColumn}, whose unique constraint is deferrable: Postgres refuses a foreign key to a deferrable key. Remove deferrable there, or point at another column.`,
+        where,
+      )
+    }
+    // Keys in a fixed order (the differ writes params in its own order anyway).
+    const { constraintName, deferrable, ...rest } = column.params
+    column.params = {
+      ...rest,
+      references: { app: targetApp.name, table: target.className, column: targetColumn },
+      onDelete: fk.onDelete,
+      onUpdate: fk.onUpdate,
+      ...(constraintName !== undefined ? { constraintName } : {}),
+      ...(deferrable !== undefined ? { deferrable } : {}),
+    }
   }
   // A foreign key takes its target's type; a target that is (through other keys) itself has none.
   for (const { table, column } of pending) {
@@ -593,6 +824,26 @@ export function modelSnapshot(registry: Registry): ModelSnapshot {
     hints,
     keysWithoutDefault,
   }
+}
+
+/**
+ * Whether the only keys on `column` are deferrable unique constraints: Postgres refuses a foreign
+ * key that would rest on one (it needs a key checked at once).
+ */
+function onlyDeferrableKey(table: TableSnapshot, column: string): boolean {
+  const c = table.columns.find((x) => x.name === column)!
+  const ownDeferrable = c.columnClass !== 'ForeignKey' && c.params.deferrable !== undefined
+  const single = table.constraints.filter(
+    (k): k is Extract<ConstraintSnapshot, { kind: 'primaryKey' | 'unique' }> =>
+      (k.kind === 'primaryKey' || k.kind === 'unique') && k.columns.length === 1 && k.columns[0] === column,
+  )
+  const immediate =
+    c.params.primaryKey ||
+    (c.params.unique && !ownDeferrable) ||
+    single.some((k) => k.kind === 'primaryKey' || !('deferrable' in k && k.deferrable))
+  const deferred =
+    (c.params.unique && ownDeferrable) || single.some((k) => k.kind === 'unique' && k.deferrable !== undefined)
+  return !immediate && deferred
 }
 
 /**
@@ -685,7 +936,9 @@ function checkNameClashes(tables: TableSnapshot[], enums: EnumSnapshot[]): void 
       const what =
         c.kind === 'check'
           ? `check(${JSON.stringify(c.expression)}) on ${table.className}`
-          : `${c.kind === 'unique' ? 'unique' : 'primary key'}(${c.columns.join(', ')}) on ${table.className}`
+          : c.kind === 'exclude'
+            ? `exclude(${c.elements.map((e) => e.column ?? e.expression).join(', ')}) on ${table.className}`
+            : `${c.kind === 'unique' ? 'unique' : 'primary key'}(${c.columns.join(', ')}) on ${table.className}`
       if (c.kind !== 'check') relation(name, what)
       constraint(name, what)
     }

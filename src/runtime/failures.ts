@@ -60,6 +60,30 @@ function whatStays(code: ErrorCode, committed: Committed | undefined): string {
   return NOTHING_APPLIED
 }
 
+/** The extension that provides each column type of the model that core Postgres lacks. */
+const TYPE_EXTENSIONS: Record<string, string> = {
+  vector: 'vector (pgvector)',
+  citext: 'citext',
+  hstore: 'hstore',
+  ltree: 'ltree',
+}
+
+/**
+ * What to do when a column's type is missing (42704, `type "vector" does not exist`) because its
+ * extension is not created in the database: which extension provides it and how to get it.
+ */
+export function missingTypeHint(pgCode: string | undefined, message: string): string {
+  if (pgCode !== '42704') return ''
+  const type = /^type "(?:[^"]+\.)?([a-z_]+)" does not exist/.exec(message)?.[1]
+  const extension = type ? TYPE_EXTENSIONS[type] : undefined
+  if (!extension) return ''
+  const name = extension.split(' ')[0]
+  return (
+    `. Type "${type}" comes from the extension ${extension}: install it on the database server if it lacks it, ` +
+    `and create it before this migration (declare it in the app's extensions, or CREATE EXTENSION IF NOT EXISTS ${name} in an earlier migration)`
+  )
+}
+
 /** The error of a migration that failed (MIGRATION_FAILED, or LOCK_LOST / CONNECTION_LOST by its cause). */
 export function migrationFailure(
   m: FailedMigration,
@@ -81,7 +105,7 @@ export function migrationFailure(
         : ''
   return new AutoMigrationsError(
     code,
-    `Migration ${where} failed ${direction}${what}: ${why}${message}${pgCode ? ` [${pgCode}]` : ''}${place.sql ? `\nSQL: ${place.sql}` : ''}\n${whatStays(code, committed)}`,
+    `Migration ${where} failed ${direction}${what}: ${why}${message}${missingTypeHint(pgCode, message)}${pgCode ? ` [${pgCode}]` : ''}${place.sql ? `\nSQL: ${place.sql}` : ''}\n${whatStays(code, committed)}`,
     {
       app: m.app,
       migrationId: m.id,

@@ -32,6 +32,8 @@ export interface PhysicalColumn {
   generated: string | null
   /** The column's collation when it differs from its type's default, or null. */
   collation: string | null
+  /** COMMENT ON COLUMN, or null. */
+  comment: string | null
 }
 
 export interface PhysicalPrimaryKey {
@@ -43,6 +45,8 @@ export interface PhysicalUnique {
   name: string
   columns: string[]
   nullsDistinct: boolean
+  /** INCLUDE columns. */
+  include: string[]
   deferrable: boolean
   initiallyDeferred: boolean
 }
@@ -97,6 +101,8 @@ export interface PhysicalTable {
   schema: string
   name: string
   partitioned: boolean
+  /** COMMENT ON TABLE, or null. */
+  comment: string | null
   /** In attnum order (the order of CREATE TABLE and ADD COLUMN). */
   columns: PhysicalColumn[]
   primaryKey: PhysicalPrimaryKey | null
@@ -162,7 +168,8 @@ const TABLE_FILTER = `
      where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')`
 
 const TABLES_SQL = `
-select n.nspname::text as schema, c.relname::text as name, c.relkind = 'p' as partitioned
+select n.nspname::text as schema, c.relname::text as name, c.relkind = 'p' as partitioned,
+       obj_description(c.oid, 'pg_class') as comment
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
  where ${TABLE_FILTER}`
 
@@ -179,7 +186,8 @@ select n.nspname::text as schema, c.relname::text as table, a.attname::text as n
             and dep.refobjid = c.oid and dep.refobjsubid = a.attnum and dep.deptype = 'a'
        ) as owns_sequence,
        case when a.attcollation <> t.typcollation
-            then (select co.collname::text from pg_collation co where co.oid = a.attcollation) end as collation
+            then (select co.collname::text from pg_collation co where co.oid = a.attcollation) end as collation,
+       col_description(c.oid, a.attnum) as comment
   from pg_attribute a
   join pg_class c on c.oid = a.attrelid
   join pg_namespace n on n.oid = c.relnamespace
@@ -204,7 +212,9 @@ select n.nspname::text as schema, c.relname::text as table, con.conname::text as
        con.confmatchtype::text as match,
        con.condeferrable as deferrable, con.condeferred as initially_deferred,
        con.convalidated as validated,
-       coalesce(i.indnullsnotdistinct, false) as nulls_not_distinct
+       coalesce(i.indnullsnotdistinct, false) as nulls_not_distinct,
+       array(select pg_get_indexdef(i.indexrelid, k, true)
+               from generate_series(i.indnkeyatts::int + 1, i.indnatts::int) k order by k) as include
   from pg_constraint con
   join pg_class c on c.oid = con.conrelid
   join pg_namespace n on n.oid = c.relnamespace
@@ -260,6 +270,7 @@ interface ColumnRow extends TableKey {
   identity: string
   owns_sequence: boolean
   collation: string | null
+  comment: string | null
 }
 
 interface ConstraintRow extends TableKey {
@@ -278,6 +289,7 @@ interface ConstraintRow extends TableKey {
   initially_deferred: boolean
   validated: boolean
   nulls_not_distinct: boolean
+  include: string[]
 }
 
 interface IndexRow extends TableKey {
@@ -300,7 +312,10 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
   const params = [options.schemas, options.historySchema ?? null]
   // One statement at a time: a Queryable may be a transaction, which runs statements in order anyway.
   const schemaRows = await q.query<{ name: string }>(SCHEMAS_SQL, [options.schemas])
-  const tableRows = await q.query<{ schema: string; name: string; partitioned: boolean }>(TABLES_SQL, params)
+  const tableRows = await q.query<{ schema: string; name: string; partitioned: boolean; comment: string | null }>(
+    TABLES_SQL,
+    params,
+  )
   const columnRows = await q.query<ColumnRow>(COLUMNS_SQL, params)
   const constraintRows = await q.query<ConstraintRow>(CONSTRAINTS_SQL, params)
   const indexRows = await q.query<IndexRow>(INDEXES_SQL, params)
@@ -313,6 +328,7 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
       schema: row.schema,
       name: row.name,
       partitioned: row.partitioned,
+      comment: row.comment,
       columns: [],
       primaryKey: null,
       uniques: [],
@@ -335,6 +351,7 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
       identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
       generated: row.generated,
       collation: row.collation,
+      comment: row.comment,
     })
   }
 
@@ -350,6 +367,7 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
           name: row.name,
           columns: row.columns,
           nullsDistinct: !row.nulls_not_distinct,
+          include: row.include,
           deferrable: row.deferrable,
           initiallyDeferred: row.initially_deferred,
         })

@@ -69,6 +69,9 @@ export interface ColumnSpec {
   target?: string
   onDelete?: ReferentialAction
   renamedFrom?: string
+  /** Text types: a collation of their own. */
+  collation?: 'C'
+  comment?: string
 }
 
 export type ConstraintSpec =
@@ -88,9 +91,14 @@ export interface TableSpec {
   tablename?: string
   schema?: string
   columns: ColumnSpec[]
-  primaryKey: { kind: 'implicit' } | { kind: 'column'; prop: string } | { kind: 'composite'; props: [string, string] }
+  primaryKey:
+    | { kind: 'implicit' }
+    | { kind: 'column'; prop: string }
+    | { kind: 'composite'; props: [string, string] }
+    | { kind: 'none' }
   constraints: ConstraintSpec[]
   renamedFrom?: string
+  comment?: string
 }
 
 export interface ModelSpec {
@@ -188,6 +196,8 @@ const columnArb = (prop: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<Column
       enumName: fc.constantFrom(...pool.enumNames),
       target: fc.constantFrom(...pool.classNames, ...pool.foreignTargets),
       onDelete: fc.constantFrom<ReferentialAction>('cascade', 'set null', 'restrict', 'no action'),
+      collation: fc.constantFrom<'C' | undefined>(undefined, undefined, 'C'),
+      comment: fc.constantFrom(undefined, undefined, undefined, 'a note', "it's"),
     })
     .map((r): ColumnSpec => {
       const spec: ColumnSpec = {
@@ -199,6 +209,8 @@ const columnArb = (prop: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<Column
         index: r.index,
       }
       if (r.renamed !== undefined) spec.dbColumnName = r.renamed
+      if (r.comment !== undefined) spec.comment = r.comment
+      if (r.collation && (r.kind === 'Varchar' || r.kind === 'Char' || r.kind === 'Text')) spec.collation = r.collation
       if (r.kind === 'Varchar') spec.length = r.length
       if (r.kind === 'Char') spec.length = r.length === 255 ? 1 : r.length
       if (r.kind === 'Numeric') spec.digits = r.digits
@@ -276,6 +288,7 @@ const tableArb = (className: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<Ta
       schema: fc.nat(5),
       pk: fc.nat(4),
       renamedFrom: fc.option(fc.constantFrom(...pool.classNames), { nil: undefined, freq: 5 }),
+      comment: fc.constantFrom(undefined, undefined, 'a table'),
     })
     .chain((r) =>
       fc.tuple(...r.props.map((prop) => columnArb(prop, pool))).chain((columns) =>
@@ -289,7 +302,9 @@ const tableArb = (className: string, pool: Pool = DEFAULT_POOL): fc.Arbitrary<Ta
           if (r.pk === 1 && keys.length) spec.primaryKey = { kind: 'column', prop: keys[0]!.prop }
           if (r.pk === 2 && candidates.length >= 2)
             spec.primaryKey = { kind: 'composite', props: [candidates[0]!.prop, candidates[1]!.prop] }
+          if (r.pk === 3) spec.primaryKey = { kind: 'none' }
           if (r.renamedFrom !== undefined && r.renamedFrom !== className) spec.renamedFrom = r.renamedFrom
+          if (r.comment !== undefined) spec.comment = r.comment
           return spec
         }),
       ),
@@ -377,6 +392,7 @@ export function mutateArb(a: ModelSpec, pool: Pool = DEFAULT_POOL): fc.Arbitrary
         }
         const pkKept =
           t.primaryKey.kind === 'implicit' ||
+          t.primaryKey.kind === 'none' ||
           (t.primaryKey.kind === 'column' ? keyable(t.primaryKey.prop) : t.primaryKey.props.every(keyable))
         if (!r.pk && pkKept) base.primaryKey = t.primaryKey
         else base.primaryKey = { kind: 'implicit' }
@@ -505,6 +521,9 @@ function makeColumn(
   if (spec.indexMethod) o.indexMethod = spec.indexMethod
   if (spec.dbColumnName) o.dbColumnName = spec.dbColumnName
   if (spec.renamedFrom) o.renamedFrom = spec.renamedFrom
+  if (spec.comment !== undefined) o.comment = spec.comment
+  if (spec.collation && (spec.kind === 'Varchar' || spec.kind === 'Char' || spec.kind === 'Text'))
+    o.collation = spec.collation
   if (primaryKey) {
     o.primaryKey = true
     o.null = false
@@ -579,7 +598,7 @@ function makeColumn(
 }
 
 /** Whether a table can be a foreign key target (a single-column primary key). */
-const targetable = (t: TableSpec) => t.primaryKey.kind !== 'composite'
+const targetable = (t: TableSpec) => t.primaryKey.kind !== 'composite' && t.primaryKey.kind !== 'none'
 
 /** An app's model spec, for models of several apps (see `buildApps`). */
 export interface AppModelSpec {
@@ -613,6 +632,8 @@ function tableClasses(spec: ModelSpec, classes: Map<string, TableClass>, targets
     if (t.schema) statics.schema = t.schema
     if (t.renamedFrom) statics.renamedFrom = t.renamedFrom
     if (t.primaryKey.kind === 'composite') statics.primaryKey = [...t.primaryKey.props]
+    if (t.primaryKey.kind === 'none') statics.primaryKey = null
+    if (t.comment !== undefined) statics.comment = t.comment
     const db = (prop: string) => {
       const c = columns.find((x) => x.prop === prop)!
       return sqlIdent(c.dbColumnName ?? snakeCase(prop))

@@ -15,6 +15,7 @@ export const physicalColumn = (
   identity: null,
   generated: null,
   collation: null,
+  comment: null,
   ...overrides,
 })
 
@@ -27,6 +28,7 @@ export const physicalTable = (
   schema: 'public',
   name,
   partitioned: false,
+  comment: null,
   columns,
   primaryKey: { name: `${name}_pkey`, columns: [columns[0]!.name] },
   uniques: [],

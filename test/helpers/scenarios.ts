@@ -113,6 +113,8 @@ export interface ScenarioOptions {
   afterBackwards?: (db: Engine, physicalBack: PhysicalSchema) => Promise<void> | void
   /** Compare the migrated database with one built from scratch from the snapshot (default true). */
   compareWithScratch?: boolean
+  /** Extensions created after each reset (emptying the database drops them with its schemas). */
+  extensions?: string[]
 }
 
 export interface ScenarioResult {
@@ -136,7 +138,11 @@ export interface ScenarioResult {
  */
 export async function roundTrip(engine: Engine, options: ScenarioOptions): Promise<ScenarioResult> {
   const app = options.app ?? 'blog'
-  await resetDatabase(engine)
+  const reset = async () => {
+    await resetDatabase(engine)
+    for (const name of options.extensions ?? []) await engine.exec(`CREATE EXTENSION IF NOT EXISTS "${name}"`)
+  }
+  await reset()
   const state = new SchemaState()
   if (options.start) {
     const start = options.start
@@ -173,7 +179,7 @@ export async function roundTrip(engine: Engine, options: ScenarioOptions): Promi
   await options.afterBackwards?.(engine, back)
 
   if (options.compareWithScratch !== false) {
-    await resetDatabase(engine)
+    await reset()
     await buildFromScratch(engine, snapshotAfter)
     expect(await physical(engine, schemas(snapshotAfter))).toEqual(after)
   }

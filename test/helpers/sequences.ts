@@ -386,7 +386,11 @@ export function features(model: ModelSnapshot, migrations: readonly WrittenMigra
   if (names.some((n) => byteLength(n) === 63)) out.add('63-byte name')
   if (model.snapshot.tables.some((t) => t.columns.some((c) => (c.params.references?.app ?? t.app) !== t.app)))
     out.add('foreign key across apps')
-  if (model.snapshot.tables.some((t) => t.constraints.some((c) => c.kind !== 'check' && c.columns.length > 1)))
+  if (
+    model.snapshot.tables.some((t) =>
+      t.constraints.some((c) => (c.kind === 'primaryKey' || c.kind === 'unique') && c.columns.length > 1),
+    )
+  )
     out.add('composite constraint')
   if (model.snapshot.enums.length) out.add('enum')
   const referenced = new Set(

@@ -131,7 +131,7 @@ describe('options the model does not know', () => {
     expect(error.code).toBe('INVALID_TABLE')
     expect(error.details).toMatchObject({ app: 'blog', table: 'Post', option: 'order' })
     expect(error.message).toBe(
-      `index() on table Post has option "order", which it does not take: order belongs on a key, as in index({ column: '...', order: ... }). It takes: name, method, where, concurrently.`,
+      `index() on table Post has option "order", which it does not take: order belongs on a key, as in index({ column: '...', order: ... }). It takes: name, method, where, concurrently, include.`,
     )
 
     class Tag extends Table {
@@ -145,7 +145,7 @@ describe('options the model does not know', () => {
       static override constraints = [unique('email', loose<UniqueOptions>({ nulls: 'not distinct' }))]
     }
     expect(errorOf(Account).message).toContain(
-      'unique() on table Account has option "nulls", which it does not take: nulls belongs on a key, as in unique({ column: \'...\', nulls: ... }) (NULLS NOT DISTINCT is nullsDistinct: false). It takes: name, method, where, concurrently, nullsDistinct.',
+      'unique() on table Account has option "nulls", which it does not take: nulls belongs on a key, as in unique({ column: \'...\', nulls: ... }) (NULLS NOT DISTINCT is nullsDistinct: false). It takes: name, method, where, concurrently, include, nullsDistinct, deferrable.',
     )
   })
 
@@ -172,7 +172,7 @@ describe('options the model does not know', () => {
     expect(error.code).toBe('INVALID_COLUMN')
     expect(error.details).toMatchObject({ table: 'Post', column: 'title', option: 'lenght' })
     expect(error.message).toBe(
-      'Column Post.title (Varchar) has option "lenght", which it does not take. It takes: null, default, primaryKey, unique, index, indexMethod, dbColumnName, renamedFrom, length.',
+      'Column Post.title (Varchar) has option "lenght", which it does not take. It takes: null, default, primaryKey, unique, index, indexMethod, dbColumnName, renamedFrom, generated, comment, deferrable, length, collation.',
     )
     class Note extends Table {
       body = new Text(loose<object>({ length: 10 }))
@@ -186,79 +186,111 @@ describe('options the model does not know', () => {
     )
   })
 
-  it('options of SPEC §2b not implemented yet say so, and asking for nothing passes', () => {
+  it('a param of SPEC §2b on a column that cannot take it is an error naming the column and why', () => {
     const cases: [TableClass, string][] = [
       [
         class Account extends Table {
-          id = new BigIntColumn(loose<object>({ primaryKey: true, identity: 'always' }))
+          name = new Text(loose<object>({ identity: 'always' }))
         },
-        'Column Account.id (BigInt) has option "identity" (identity columns), which is not supported yet.',
+        'Column Account.name (Text) has option "identity", which it does not take: identity columns are SmallInt, Integer or BigInt.',
       ],
       [
         class Account extends Table {
-          bio = new Text(loose<object>({ collation: 'C' }))
+          age = new Integer(loose<object>({ collation: 'C' }))
         },
-        'option "collation" (collations), which is not supported yet',
+        'Column Account.age (Integer) has option "collation", which it does not take: a collation applies to Varchar, Char, Text, Citext and Custom columns.',
       ],
       [
         class Account extends Table {
-          email = new Text(loose<object>({ comment: 'login' }))
+          age = new Integer(loose<object>({ name: 'age_fk' }))
         },
-        'option "comment" (comments)',
+        'has option "name", which it does not take: only a ForeignKey names its constraint.',
       ],
       [
         class Account extends Table {
-          search = new Text(loose<object>({ generated: sql`'x'` }))
+          id = new BigIntColumn({ primaryKey: true, identity: 'always', default: 1 })
         },
-        'option "generated" (generated columns)',
+        'Column Account.id is an identity column and has a default',
+      ],
+      [
+        class Account extends Table {
+          n = new Integer({ identity: 'byDefault', null: true })
+        },
+        'Column Account.n is an identity column, which is NOT NULL',
+      ],
+      [
+        class Account extends Table {
+          n = new Integer({ generated: sql`1`, default: 2 })
+        },
+        'Column Account.n is a generated column and has a default',
+      ],
+      [
+        class Account extends Table {
+          email = new Text({ deferrable: true })
+        },
+        'Column Account.email is deferrable but has no unique constraint to defer',
       ],
       [
         class Account extends Table {
           email = new Text()
-          static override constraints = [index('email', loose<IndexOptions>({ include: ['id'] }))]
+          static override constraints = [unique(sql`lower(email)`, { deferrable: true })]
         },
-        'index() on table Account has option "include" (covering indexes), which is not supported yet',
+        'Postgres defers only a plain unique constraint',
+      ],
+      [
+        class Account extends Table {
+          email = new Text({ unique: true, deferrable: true })
+          other = new ForeignKey(() => Account, { targetColumn: 'email' })
+        },
+        'Postgres refuses a foreign key to a deferrable key',
       ],
       [
         class Account extends Table {
           email = new Text()
-          static override constraints = [unique('email', loose<UniqueOptions>({ deferrable: true }))]
+          other = new ForeignKey(() => Account, { targetColumn: 'email' })
+          static override constraints = [unique('email', { deferrable: true })]
         },
-        'unique() on table Account has option "deferrable" (deferrable constraints)',
+        'Postgres refuses a foreign key to a deferrable key',
+      ],
+      [
+        class Account extends Table {
+          tags = new ArrayColumn(new Text({ collation: 'C' }))
+        },
+        'The base column (Text) of Column Account.tags (Array) has option "collation", which applies to a whole column, not to the elements of an array.',
       ],
       [
         class Follow extends Table {
-          account = new ForeignKey(() => Follow, loose<object>({ deferrable: 'initiallyDeferred' }))
+          static override primaryKey = null
+          id = new Integer({ primaryKey: true })
         },
-        'Column Follow.account (ForeignKey) has option "deferrable"',
-      ],
-      [
-        class Follow extends Table {
-          account = new ForeignKey(() => Follow, loose<object>({ name: 'fk_follow_account' }))
-        },
-        'option "name" (named foreign keys), which is not supported yet',
-      ],
-      [
-        class Follow extends Table {
-          static override primaryKey = loose<string[]>(null)
-          account = new Integer()
-        },
-        'Table Follow has static primaryKey = null (a table without a primary key), which is not supported yet.',
-      ],
-      [
-        class Follow extends Table {
-          static comment = 'who follows whom'
-          account = new Integer()
-        },
-        'Table Follow has static comment (comments), which is not supported yet.',
+        'Table Follow has static primaryKey = null (no primary key) and a column with primaryKey: keep one.',
       ],
     ]
     for (const [table, message] of cases) expect(errorOf(table).message).toContain(message)
+  })
 
-    class Quiet extends Table {
-      email = new Text(loose<object>({ comment: undefined, identity: false }))
-      static override constraints = [unique('email', loose<UniqueOptions>({ deferrable: false }))]
+  it('new params are in the snapshot only when given, so older histories diff to nothing', () => {
+    class Account extends Table {
+      id = new BigIntColumn({ primaryKey: true, identity: 'always' })
+      email = new Text({ collation: 'C', comment: 'login', unique: true, deferrable: 'initiallyDeferred' })
+      plain = new Text()
     }
-    expect(() => model(app('blog', [Quiet]))).not.toThrow()
+    const table = model(app('blog', [Account])).snapshot.tables[0]!
+    const params = (name: string) => table.columns.find((c) => c.name === name)!.params
+    expect(params('id')).toEqual({
+      null: false,
+      default: null,
+      primaryKey: true,
+      unique: false,
+      index: false,
+      identity: 'always',
+    })
+    expect(params('email')).toMatchObject({
+      collation: 'C',
+      comment: 'login',
+      deferrable: 'initiallyDeferred',
+      default: '',
+    })
+    expect(params('plain')).toEqual({ null: false, default: '', primaryKey: false, unique: false, index: false })
   })
 })

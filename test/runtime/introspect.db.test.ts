@@ -103,6 +103,7 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         identity: null,
         generated: null,
         collation: null,
+        comment: null,
       },
       {
         name: 'Name',
@@ -113,6 +114,7 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         identity: null,
         generated: null,
         collation: null,
+        comment: null,
       },
       {
         name: 'email',
@@ -123,6 +125,7 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         identity: null,
         generated: null,
         collation: null,
+        comment: null,
       },
       {
         name: 'created_at',
@@ -133,6 +136,7 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         identity: null,
         generated: null,
         collation: null,
+        comment: null,
       },
     ])
     const order = findTable(results.pg as PhysicalSchema, 'public', 'order')
@@ -156,6 +160,7 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         name: 'Author_email_key',
         columns: ['email'],
         nullsDistinct: false,
+        include: [],
         deferrable: false,
         initiallyDeferred: false,
       },
@@ -166,6 +171,7 @@ describe('introspection on Postgres 15 and PGlite (Postgres 18)', () => {
         name: 'order_author_total_key',
         columns: ['authorId', 'total'],
         nullsDistinct: true,
+        include: [],
         deferrable: false,
         initiallyDeferred: false,
       },

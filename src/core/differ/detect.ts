@@ -13,6 +13,7 @@ import {
   AddTable,
   AlterColumn,
   AlterEnum,
+  AlterTable,
   ChangeTableSchema,
   type ColumnChange,
   DropColumn,
@@ -28,9 +29,12 @@ import {
   type ColumnSnapshot,
   type ConstraintSnapshot,
   cloneData,
+  declarationSql,
+  declaredColumns,
   type ForeignKeyTarget,
   type IndexSnapshot,
   keyOf,
+  renameDeclaredColumns,
   type SnapshotData,
   sameValue,
   type TableSnapshot,
@@ -62,17 +66,25 @@ const same = sameValue
 const PARAM_ORDER = [
   'length',
   'digits',
+  'dimensions',
+  'type',
   'enum',
   'base',
+  'collation',
   'references',
   'onDelete',
   'onUpdate',
+  'constraintName',
   'default',
+  'identity',
+  'generated',
   'null',
   'primaryKey',
   'unique',
+  'deferrable',
   'index',
   'indexMethod',
+  'comment',
 ] as const
 
 /** Column params in a fixed key order, so files are stable and readable. */
@@ -121,7 +133,14 @@ function columnChange(
 
 /** A foreign key column as a plain column of its target's type (what it holds once it lets go). */
 function releasedColumn(column: ColumnSnapshot, target: ColumnSnapshot): ColumnSnapshot {
-  const { references: _references, onDelete: _onDelete, onUpdate: _onUpdate, ...params } = column.params
+  const {
+    references: _references,
+    onDelete: _onDelete,
+    onUpdate: _onUpdate,
+    constraintName: _constraintName,
+    deferrable: _deferrable,
+    ...params
+  } = column.params
   const columnClass =
     target.columnClass === 'Serial' ? 'Integer' : target.columnClass === 'BigSerial' ? 'BigInt' : target.columnClass
   const typed = {
@@ -140,35 +159,17 @@ const schemaParam = (schema: string) => (schema === 'public' ? undefined : schem
 const tableSpace = (schema: string) => `table ${schema}`
 const columnSpace = (table: string) => `column ${table}`
 
-/** The column a constraint or index names, when it is one column (a key a foreign key can point at). */
+/** The column a constraint names, when it is one column (a key a foreign key can point at). */
 function singleKey(c: ConstraintSnapshot): string | undefined {
-  return c.kind !== 'check' && c.columns.length === 1 ? c.columns[0] : undefined
+  return (c.kind === 'primaryKey' || c.kind === 'unique') && c.columns.length === 1 ? c.columns[0] : undefined
 }
 
-/** What an added constraint or index needs of its table's columns. */
+/** What an added constraint or index needs of its table's columns (all of them when it holds SQL). */
 function declarationNeeds(table: string, x: ConstraintSnapshot | IndexSnapshot): string[] {
-  if ('keys' in x) {
-    const sql = x.where !== null || x.keys.some((k) => k.column === undefined)
-    return [
-      ...x.keys.flatMap((k) => (k.column !== undefined ? [need.column(table, k.column)] : [])),
-      ...(sql ? [need.columns(table)] : []),
-    ]
-  }
-  if (x.kind === 'check') return [need.columns(table)]
-  return x.columns.map((c) => need.column(table, c))
-}
-
-/** The columns a constraint or index names (what must go before them). */
-function declarationColumns(x: ConstraintSnapshot | IndexSnapshot): string[] {
-  if ('keys' in x) return x.keys.flatMap((k) => (k.column !== undefined ? [k.column] : []))
-  return x.kind === 'check' ? [] : x.columns
-}
-
-/** The SQL text of a declaration (a check, an index's expressions and predicate), which may name columns. */
-function declarationSql(x: ConstraintSnapshot | IndexSnapshot): string[] {
-  if ('keys' in x)
-    return [...x.keys.flatMap((k) => (k.expression !== undefined ? [k.expression] : [])), ...(x.where ? [x.where] : [])]
-  return x.kind === 'check' ? [x.expression] : []
+  return [
+    ...declaredColumns(x).map((c) => need.column(table, c)),
+    ...(declarationSql(x).length ? [need.columns(table)] : []),
+  ]
 }
 
 const keyKind = (c: ColumnSnapshot) => (c.params.primaryKey ? 'primaryKey' : c.params.unique ? 'unique' : undefined)
@@ -440,6 +441,17 @@ export function detectChanges(
     /** `a` under the class name it has after the renames (what drops of its columns name). */
     const kept = a.className === id ? a : { ...a, className: id, tablename: b.tablename }
     const onColumns = [need.table(id), need.renamed(id), need.columnsRenamed(id)]
+    if (a.comment !== b.comment)
+      plan(
+        new AlterTable(app, {
+          className: id,
+          tablename: b.tablename,
+          params: { comment: b.comment ?? null },
+          oldParams: { comment: a.comment ?? null },
+        }),
+        [need.table(id), need.renamed(id)],
+        [],
+      )
     const fromCols = new Map(a.columns.map((c) => [c.name, c]))
     const matchedCols: [ColumnSnapshot, ColumnSnapshot][] = []
     for (const c of b.columns) {
@@ -482,6 +494,24 @@ export function detectChanges(
     for (const [x, y] of matchedCols) {
       if (x.dbColumnName !== y.dbColumnName) renameColumn(y.name, y.name, x.dbColumnName, y.dbColumnName)
     }
+    /** A change of column `x` under the names it had before the migration's renames. */
+    const alterAsItWas = (x: ColumnSnapshot, c: { params: ColumnChange; oldParams: ColumnChange }) => {
+      const was = renamedColumn.get(x) ?? x
+      return new AlterColumn(app, {
+        tableClassName: a.className,
+        tablename: a.tablename,
+        columnName: was.name,
+        dbColumnName: was.dbColumnName,
+        ...c,
+      })
+    }
+    const columnsRenamed = pairs.renames.length > 0 || matchedCols.some(([x, y]) => x.dbColumnName !== y.dbColumnName)
+    /** Whether a generation expression changes in a table whose columns are renamed in the migration. */
+    const regenerates = (x: ColumnSnapshot, y: ColumnSnapshot) =>
+      columnsRenamed &&
+      x.params.generated !== undefined &&
+      y.params.generated !== undefined &&
+      x.params.generated !== y.params.generated
     for (const [x, y] of matchedCols) {
       const followed = follow(x)
       const change = columnChange(followed, y)
@@ -517,16 +547,9 @@ export function detectChanges(
         const plain = releasedColumn(followed, lost)
         const release = columnChange(x, releasedColumn(x, lost))
         const attach = columnChange(plain, y)
-        const was = renamedColumn.get(x) ?? x
         if (release)
           plan(
-            new AlterColumn(app, {
-              tableClassName: a.className,
-              tablename: a.tablename,
-              columnName: was.name,
-              dbColumnName: was.dbColumnName,
-              ...release,
-            }),
+            alterAsItWas(x, release),
             [],
             [need.oldNames(id), need.released(id, y.name), ...letsGoOf(followed.params.references)],
           )
@@ -534,6 +557,19 @@ export function detectChanges(
           const { needs, gives } = defines(plain, y)
           plan(alter(attach), [...needs, need.released(id, y.name), ...pointsAt(y.params.references)], gives)
         }
+      } else if (change && regenerates(followed, y)) {
+        // A generation expression names columns as they are: the old one goes (DROP EXPRESSION keeps
+        // the values) before the renames and the new one comes after them, so that backwards, which
+        // undoes them in reverse, never meets an expression naming columns that are not there.
+        plan(
+          alterAsItWas(x, { params: { generated: null }, oldParams: { generated: x.params.generated ?? null } }),
+          [],
+          [need.oldNames(id)],
+        )
+        const { generated: _generated, ...plainParams } = followed.params
+        const plain = { ...followed, params: plainParams }
+        const { needs, gives } = defines(plain, y)
+        plan(alter(columnChange(plain, y)!), needs, gives)
       } else if (change) {
         const { needs, gives } = defines(followed, y)
         // A foreign key that goes or changes target lets go of the old one (which may then be dropped).
@@ -550,13 +586,8 @@ export function detectChanges(
     // Constraints and indexes are compared by their whole declaration (after following column renames).
     const renamedProps = new Map(pairs.renames.map(([x, y]) => [x.name, y.name]))
     const followName = (name: string) => renamedProps.get(name) ?? name
-    const fromConstraints = a.constraints.map((c) =>
-      c.kind === 'check' ? c : { ...c, columns: c.columns.map(followName) },
-    )
-    const fromIndexes = a.indexes.map((i) => ({
-      ...i,
-      keys: i.keys.map((k) => (k.column !== undefined ? { ...k, column: followName(k.column) } : k)),
-    }))
+    const fromConstraints = a.constraints.map((c) => renameDeclaredColumns(c, followName))
+    const fromIndexes = a.indexes.map((i) => renameDeclaredColumns(i, followName))
     const has = <T>(list: T[], item: T) => list.some((x) => same(x, item))
     // Dropped under the old names (before the renames): a check, a predicate or an expression key is
     // SQL that names columns as they were, and backwards recreates it only after the renames are undone.
@@ -611,6 +642,10 @@ export function detectChanges(
         ...(c.params.primaryKey ? [need.primaryKeyFree(id)] : []),
         ...(c.columnClass === 'ForeignKey' ? letsGoOf(followed.params.references) : []),
         ...enumGives(c),
+        // A generated column goes before the columns its expression names (Postgres refuses otherwise).
+        ...table.columns
+          .filter((o) => o !== c && c.params.generated !== undefined && sqlMentions(c.params.generated, o.dbColumnName))
+          .map((o) => need.beforeDrop(id, o.name)),
       ],
     )
   }
@@ -626,7 +661,7 @@ export function detectChanges(
       need.oldNames(id),
       need.declarationsDropped(id),
       need.beforeDrop(id),
-      ...declarationColumns(declaration).map((c) => need.beforeDrop(id, c)),
+      ...declaredColumns(declaration).map((c) => need.beforeDrop(id, c)),
       ...('kind' in declaration && declaration.kind === 'primaryKey' ? [need.primaryKeyFree(id)] : []),
     ])
   }
@@ -672,7 +707,12 @@ export function detectChanges(
   const added = referencedFirst(tablePairs.added, app)
   for (const t of added) {
     plan(
-      new AddTable(app, { className: t.className, tablename: t.tablename, schema: schemaParam(t.schema) }),
+      new AddTable(app, {
+        className: t.className,
+        tablename: t.tablename,
+        schema: schemaParam(t.schema),
+        ...(t.comment !== undefined ? { comment: t.comment } : {}),
+      }),
       [need.name(tableSpace(t.schema), t.tablename)],
       [need.table(t.className)],
     )
@@ -695,7 +735,7 @@ export function detectChanges(
     // Declarations on a detached column go before it (and come back after it).
     const goneNames = t.columns.filter((c) => gone.has(c.name)).map((c) => c.dbColumnName)
     const usesGone = (x: ConstraintSnapshot | IndexSnapshot) =>
-      declarationColumns(x).some((c) => gone.has(c)) ||
+      declaredColumns(x).some((c) => gone.has(c)) ||
       declarationSql(x).some((sql) => goneNames.some((name) => sqlMentions(sql, name)))
     const ref = { tableClassName: id, tablename: t.tablename }
     for (const c of t.constraints.filter(usesGone))
@@ -712,6 +752,7 @@ export function detectChanges(
         columns: columns.map((c) => ({ ...cloneData(c), params: orderedParams(cloneData(follow(c).params)) })),
         constraints: cloneData(t.constraints.filter((c) => !usesGone(c))),
         indexes: cloneData(t.indexes.filter((i) => !usesGone(i))),
+        ...(t.comment !== undefined ? { comment: t.comment } : {}),
       }),
       [need.unreferenced(id), need.beforeDrop(id)],
       [

@@ -114,6 +114,7 @@ const BY_KIND: Record<string, Preference> = {
   dropIndex: 'drop declaration',
   renameTable: 'rename table',
   changeTableSchema: 'rename table',
+  alterTable: 'column',
   renameColumn: 'rename column',
   dropTable: 'drop table',
   addTable: 'add table',

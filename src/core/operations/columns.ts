@@ -1,10 +1,16 @@
 /** Column operations: add, drop, rename, alter. */
 import { AutoMigrationsError } from '../../errors.js'
 import { alterColumnSql, narrowsType } from '../postgres/alter-column.js'
-import { columnDefinitionSql, columnIndexSql, renameGeneratedObjectsSql, tableName } from '../postgres/ddl.js'
+import {
+  columnCommentSql,
+  columnDefinitionSql,
+  columnIndexSql,
+  renameGeneratedObjectsSql,
+  tableName,
+} from '../postgres/ddl.js'
 import { quoteIdent } from '../postgres/quote.js'
 import type { ColumnClassName, ColumnParams, ColumnSnapshot, SchemaState, TableSnapshot } from '../state/snapshot.js'
-import { cloneData } from '../state/snapshot.js'
+import { cloneData, renameDeclaredColumns } from '../state/snapshot.js'
 import { Operation, requireColumn, requireTable, type Step, sqlStep } from './operation.js'
 
 export interface ColumnDefinitionParams {
@@ -39,6 +45,7 @@ export class AddColumn extends Operation<ColumnDefinitionParams> {
     const table = { ...before, columns: [...before.columns, column] }
     const steps = [sqlStep(`ALTER TABLE ${tableName(table)} ADD COLUMN ${columnDefinitionSql(table, column, state)}`)]
     if (column.params.index) steps.push(sqlStep(columnIndexSql(table, column)))
+    if (column.params.comment !== undefined) steps.push(sqlStep(columnCommentSql(table, column, column.params.comment)))
     return steps
   }
   reverse(): Operation {
@@ -91,8 +98,8 @@ export class RenameColumn extends Operation<RenameColumnParams> {
     column.dbColumnName = p.newDbColumnName
     // Table-level declarations and foreign keys name columns by property: follow the rename.
     const rename = (name: string) => (name === p.oldColumnName ? p.newColumnName : name)
-    for (const c of table.constraints) if (c.kind !== 'check') c.columns = c.columns.map(rename)
-    for (const i of table.indexes) for (const k of i.keys) if (k.column !== undefined) k.column = rename(k.column)
+    table.constraints = table.constraints.map((c) => renameDeclaredColumns(c, rename))
+    table.indexes = table.indexes.map((i) => renameDeclaredColumns(i, rename))
     for (const other of state.tables.values()) {
       for (const c of other.columns) {
         const ref = c.params.references
@@ -106,18 +113,14 @@ export class RenameColumn extends Operation<RenameColumnParams> {
     const before = requireTable(state, this.app, p.tableClassName, 'renameColumn')
     const column = requireColumn(before, p.oldColumnName, 'renameColumn')
     if (column.dbColumnName === p.newDbColumnName) return []
+    const rename = (name: string) => (name === p.oldColumnName ? p.newColumnName : name)
     const after = {
       ...before,
       columns: before.columns.map((c) =>
         c === column ? { ...c, name: p.newColumnName, dbColumnName: p.newDbColumnName } : c,
       ),
-      constraints: before.constraints.map((c) =>
-        c.kind === 'check' ? c : { ...c, columns: c.columns.map((n) => (n === p.oldColumnName ? p.newColumnName : n)) },
-      ),
-      indexes: before.indexes.map((i) => ({
-        ...i,
-        keys: i.keys.map((k) => (k.column === p.oldColumnName ? { ...k, column: p.newColumnName } : k)),
-      })),
+      constraints: before.constraints.map((c) => renameDeclaredColumns(c, rename)),
+      indexes: before.indexes.map((i) => renameDeclaredColumns(i, rename)),
     }
     return [
       sqlStep(
@@ -142,8 +145,8 @@ export class RenameColumn extends Operation<RenameColumnParams> {
   }
 }
 
-/** The changed fields of a column: its class and/or params. */
-export type ColumnChange = Partial<ColumnParams> & { columnClass?: ColumnClassName }
+/** The changed fields of a column: its class and/or params (null: a param the column no longer has). */
+export type ColumnChange = { [K in keyof ColumnParams]?: ColumnParams[K] | null } & { columnClass?: ColumnClassName }
 
 export interface AlterColumnParams {
   tableClassName: string
@@ -156,7 +159,7 @@ export interface AlterColumnParams {
   oldParams: ColumnChange
 }
 
-const TYPE_KEYS = ['columnClass', 'length', 'digits', 'enum', 'base', 'references'] as const
+const TYPE_KEYS = ['columnClass', 'length', 'digits', 'enum', 'base', 'references', 'dimensions', 'type'] as const
 
 export class AlterColumn extends Operation<AlterColumnParams> {
   readonly kind = 'alterColumn' as const
@@ -191,6 +194,8 @@ export class AlterColumn extends Operation<AlterColumnParams> {
     const after = cloneData(before)
     applyChange(before, this.params.oldParams)
     applyChange(after, this.params.params)
+    // A column that becomes generated is dropped and added again: its values are lost.
+    if (after.params.generated !== undefined && before.params.generated === undefined) return true
     const typeChanged = TYPE_KEYS.some((k) => k in this.params.params && k !== 'references')
     return typeChanged && narrowsType(before, after)
   }

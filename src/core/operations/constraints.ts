@@ -28,9 +28,14 @@ export interface ConstraintParams {
 const sameDeclaration = sameValue
 
 function describeConstraint(c: ConstraintSnapshot): string {
-  return c.kind === 'check'
-    ? `check (${c.expression})`
-    : `${c.kind === 'primaryKey' ? 'primary key' : 'unique'} (${c.columns.join(', ')})`
+  switch (c.kind) {
+    case 'check':
+      return `check (${c.expression})`
+    case 'exclude':
+      return `exclusion (${c.elements.map((e) => `${e.column ?? e.expression} with ${e.operator}`).join(', ')})`
+    default:
+      return `${c.kind === 'primaryKey' ? 'primary key' : 'unique'} (${c.columns.join(', ')})`
+  }
 }
 
 export class AddConstraint extends Operation<ConstraintParams> {

@@ -17,5 +17,11 @@ export { AddView, ChangeView, DropView, viewSnapshotOf } from './views.js'
 export { Operation, type OperationKind, type Step, sqlStep } from './operation.js'
 export type { RawFunction, RawParams, SqlParams } from './raw.js'
 export { RawOperation, SqlOperation } from './raw.js'
-export type { ChangeTableSchemaParams, RenameTableParams, TableDefinitionParams } from './tables.js'
-export { AddTable, ChangeTableSchema, createTableSql, DropTable, RenameTable } from './tables.js'
+export type {
+  AlterTableParams,
+  ChangeTableSchemaParams,
+  RenameTableParams,
+  TableChange,
+  TableDefinitionParams,
+} from './tables.js'
+export { AddTable, AlterTable, ChangeTableSchema, createTableSql, DropTable, RenameTable } from './tables.js'

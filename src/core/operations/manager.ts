@@ -32,6 +32,8 @@ import {
   type AlterColumnParams,
   AlterEnum,
   type AlterEnumParams,
+  AlterTable,
+  type AlterTableParams,
   ChangeTableSchema,
   type ChangeTableSchemaParams,
   type ColumnDefinitionParams,
@@ -63,6 +65,7 @@ const DATA_OPERATIONS = {
   dropTable: DropTable,
   renameTable: RenameTable,
   changeTableSchema: ChangeTableSchema,
+  alterTable: AlterTable,
   addColumn: AddColumn,
   dropColumn: DropColumn,
   renameColumn: RenameColumn,
@@ -127,6 +130,9 @@ export class MigrationManager {
   }
   changeTableSchema(params: ChangeTableSchemaParams): this {
     return this.record(new DATA_OPERATIONS.changeTableSchema(this.appName, params))
+  }
+  alterTable(params: AlterTableParams): this {
+    return this.record(new DATA_OPERATIONS.alterTable(this.appName, params))
   }
   addColumn(params: ColumnDefinitionParams): this {
     return this.record(new DATA_OPERATIONS.addColumn(this.appName, params))

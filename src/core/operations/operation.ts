@@ -53,6 +53,7 @@ export type OperationKind =
   | 'dropTable'
   | 'renameTable'
   | 'changeTableSchema'
+  | 'alterTable'
   | 'addColumn'
   | 'dropColumn'
   | 'renameColumn'

@@ -3,11 +3,13 @@
 import { AutoMigrationsError } from '../../errors.js'
 import {
   addConstraintSql,
+  columnCommentSql,
   columnDefinitionSql,
   columnIndexSql,
   constraintBodySql,
   derivedName,
   renameGeneratedObjectsSql,
+  tableCommentSql,
   tableName,
 } from '../postgres/ddl.js'
 import { quoteIdent, quoteLiteral } from '../postgres/quote.js'
@@ -34,6 +36,8 @@ export interface TableDefinitionParams {
   columns?: ColumnSnapshot[]
   constraints?: ConstraintSnapshot[]
   indexes?: IndexSnapshot[]
+  /** COMMENT ON TABLE; omitted when none. */
+  comment?: string
 }
 
 function definitionOf(app: string, p: TableDefinitionParams): TableSnapshot {
@@ -45,6 +49,7 @@ function definitionOf(app: string, p: TableDefinitionParams): TableSnapshot {
     columns: p.columns ?? [],
     constraints: p.constraints ?? [],
     indexes: p.indexes ?? [],
+    ...(p.comment !== undefined ? { comment: p.comment } : {}),
   })
 }
 
@@ -82,6 +87,9 @@ export function createTableSql(table: TableSnapshot, state: SchemaState): Step[]
       table.schema === 'public' ? [] : [sqlStep(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`)]
     steps.push(sqlStep(`CREATE TABLE ${tableName(table)} (${body.length ? `\n  ${body.join(',\n  ')}\n` : ''})`))
     for (const c of later) steps.push(sqlStep(addConstraintSql(table, c)))
+    if (table.comment !== undefined) steps.push(sqlStep(tableCommentSql(table, table.comment)))
+    for (const c of table.columns)
+      if (c.params.comment !== undefined) steps.push(sqlStep(columnCommentSql(table, c, c.params.comment)))
     for (const c of table.columns) if (c.params.index) steps.push(sqlStep(columnIndexSql(table, c)))
     for (const i of table.indexes) steps.push(createIndexStep(table, i))
     return steps
@@ -252,5 +260,43 @@ export class ChangeTableSchema extends Operation<ChangeTableSchemaParams> {
   }
   describe(): string {
     return `move table ${this.params.className} from schema ${this.params.oldSchema} to ${this.params.newSchema}`
+  }
+}
+
+/** What a table has besides its columns and declarations that can change in place. */
+export interface TableChange {
+  /** null: no comment. */
+  comment?: string | null
+}
+
+export interface AlterTableParams {
+  className: string
+  tablename: string
+  /** The new values of what changed. */
+  params: TableChange
+  /** The old values of the same keys (what backwards restores). */
+  oldParams: TableChange
+}
+
+/** A change of a table's own settings (its comment), as alterColumn is of a column's. */
+export class AlterTable extends Operation<AlterTableParams> {
+  readonly kind = 'alterTable' as const
+  apply(state: SchemaState): void {
+    const table = requireTable(state, this.app, this.params.className, 'alterTable')
+    const { comment } = this.params.params
+    if (comment === null) delete table.comment
+    else if (comment !== undefined) table.comment = comment
+  }
+  toSql(state: SchemaState): Step[] {
+    const table = requireTable(state, this.app, this.params.className, 'alterTable')
+    const { comment } = this.params.params
+    return comment === undefined ? [] : [sqlStep(tableCommentSql(table, comment ?? undefined))]
+  }
+  reverse(): Operation {
+    const p = this.params
+    return new AlterTable(this.app, { ...p, params: p.oldParams, oldParams: p.params })
+  }
+  describe(): string {
+    return `alter table ${this.params.className} (${Object.keys(this.params.params).join(', ')})`
   }
 }

@@ -4,20 +4,36 @@
  */
 
 import { generatedName } from '../state/naming.js'
-import type { ArrayBase, ColumnClassName, ColumnSnapshot, SchemaState, TableSnapshot } from '../state/snapshot.js'
-import { sameValue } from '../state/snapshot.js'
+import type {
+  ArrayBase,
+  ColumnClassName,
+  ColumnSnapshot,
+  ConstraintSnapshot,
+  IndexSnapshot,
+  SchemaState,
+  TableSnapshot,
+} from '../state/snapshot.js'
+import { declarationSql, declaredColumns, sameValue } from '../state/snapshot.js'
 import {
+  addConstraintSql,
+  collateSql,
+  columnCommentSql,
+  columnDefinitionSql,
   columnIndexSql,
   columnType,
+  createIndexSql,
   defaultSql,
+  deferrableSql,
   derivedName,
   foreignKeyTarget,
   referencesSql,
   tableName,
+  uniqueOf,
 } from './ddl.js'
 import { qualifiedName, quoteIdent, quoteLiteral } from './quote.js'
+import { sqlMentions } from '../state/sql-text.js'
 
-const TEXT_FAMILY = new Set<ColumnClassName>(['Varchar', 'Char', 'Text'])
+const TEXT_FAMILY = new Set<ColumnClassName>(['Varchar', 'Char', 'Text', 'Citext'])
 const NUMBER_FAMILY = new Set<ColumnClassName>([
   'SmallInt',
   'Integer',
@@ -61,10 +77,11 @@ export function narrowsType(before: ColumnSnapshot, after: ColumnSnapshot): bool
     if (a.length !== undefined && b.length !== undefined && b.length < a.length) return true
     if (a.digits && b.digits && (b.digits[0] < a.digits[0] || b.digits[1] < a.digits[1])) return true
     if (!a.digits && b.digits) return true
+    if (a.dimensions !== b.dimensions || a.type !== b.type) return true
     return false
   }
   if (TEXT_FAMILY.has(after.columnClass)) {
-    if (after.columnClass === 'Text') return false
+    if (after.columnClass === 'Text' || after.columnClass === 'Citext') return false
     if (!TEXT_FAMILY.has(before.columnClass)) return true
     return before.columnClass === 'Text' || (b.length ?? 0) < (a.length ?? Number.POSITIVE_INFINITY)
   }
@@ -73,6 +90,8 @@ export function narrowsType(before: ColumnSnapshot, after: ColumnSnapshot): bool
   if (from !== undefined && to !== undefined) return to < from
   return true
 }
+
+const identitySql = (identity: 'always' | 'byDefault') => (identity === 'always' ? 'ALWAYS' : 'BY DEFAULT')
 
 /** The stored type: `serial` and `bigserial` are integer and bigint with an owned sequence. */
 const storageType = (type: string): string => (type === 'serial' ? 'integer' : type === 'bigserial' ? 'bigint' : type)
@@ -111,6 +130,26 @@ function referencingColumns(
   return out
 }
 
+/**
+ * A column that becomes generated, or whose expression changes, is dropped and added again: Postgres
+ * (before 17) can neither add nor change a generation expression. What the drop takes with it (its
+ * keys, its indexes, the table's declarations that name it) is created again after it.
+ */
+function rebuildColumnSql(afterTable: TableSnapshot, after: ColumnSnapshot, state: SchemaState): string[] {
+  const t = tableName(afterTable)
+  const uses = (x: ConstraintSnapshot | IndexSnapshot) =>
+    declaredColumns(x).includes(after.name) || declarationSql(x).some((sql) => sqlMentions(sql, after.dbColumnName))
+  const out = [
+    `ALTER TABLE ${t} DROP COLUMN ${quoteIdent(after.dbColumnName)}`,
+    `ALTER TABLE ${t} ADD COLUMN ${columnDefinitionSql(afterTable, after, state)}`,
+  ]
+  if (after.params.index) out.push(columnIndexSql(afterTable, after))
+  for (const c of afterTable.constraints) if (uses(c)) out.push(addConstraintSql(afterTable, c))
+  for (const i of afterTable.indexes) if (uses(i)) out.push(createIndexSql(afterTable, { ...i, concurrently: false }))
+  if (after.params.comment !== undefined) out.push(columnCommentSql(afterTable, after, after.params.comment))
+  return out
+}
+
 export function alterColumnSql(
   table: TableSnapshot,
   before: ColumnSnapshot,
@@ -123,6 +162,7 @@ export function alterColumnSql(
   const a = before.params
   const b = after.params
   const same = sameValue
+  if (b.generated !== undefined && a.generated !== b.generated) return rebuildColumnSql(afterTable, after, state)
   const out: string[] = []
   const oldType = columnType(before, state, table.app)
   const newType = columnType(after, state, table.app)
@@ -145,7 +185,12 @@ export function alterColumnSql(
   const from = stored(before)
   const to = stored(after)
   const arrays = from.columnClass === 'Array' && to.columnClass === 'Array'
-  const viaText = elements(from) === 'Enum' || elements(to) === 'Enum'
+  // An enum, or a type the model knows only by name, converts through its text form.
+  const viaText =
+    elements(from) === 'Enum' ||
+    elements(to) === 'Enum' ||
+    before.columnClass === 'Custom' ||
+    after.columnClass === 'Custom'
   const implicit = arrays
     ? castsImplicitly(elements(from), elements(to))
     : castsImplicitly(from.columnClass, to.columnClass)
@@ -157,6 +202,12 @@ export function alterColumnSql(
         : ` USING ${column}::${target}`
   // Foreign keys that point at this column take its type: they are dropped, converted and re-added.
   const referencing = storageChanged ? referencingColumns(state, table, before) : []
+  const collationChanged = a.collation !== b.collation
+  const isFk = before.columnClass === 'ForeignKey' && after.columnClass === 'ForeignKey'
+  const fkRenamed =
+    isFk && !fkChanged && derivedName.foreignKey(table, before) !== derivedName.foreignKey(afterTable, after)
+  const fkDeferChanged = isFk && !fkChanged && a.deferrable !== b.deferrable
+  const uniqueChanged = a.unique && b.unique && uniqueOf(before) !== uniqueOf(after)
 
   // Dependent objects go first: a type change may be refused while they exist.
   for (const r of referencing)
@@ -169,17 +220,23 @@ export function alterColumnSql(
   if (a.index && (!b.index || a.indexMethod !== b.indexMethod || typeChanged)) {
     out.push(`DROP INDEX ${qualifiedName(table.schema, derivedName.columnIndex(table, before))}`)
   }
-  if (a.unique && !a.primaryKey && (!b.unique || b.primaryKey)) {
+  if (a.unique && !a.primaryKey && (!b.unique || b.primaryKey || uniqueChanged)) {
     out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.columnUnique(table, before))}`)
   }
   if (a.primaryKey && !b.primaryKey)
     out.push(`ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(derivedName.primaryKey(table))}`)
+  if (a.generated !== undefined && b.generated === undefined)
+    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP EXPRESSION`)
+  if (a.identity && !b.identity) out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP IDENTITY`)
   const hadDefault = a.default !== null && !isSerial(before)
   if ((hadDefault && (defaultChanged || typeChanged)) || (isSerial(before) && !isSerial(after))) {
     out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`)
   }
 
-  if (storageChanged) out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target}${using(col)}`)
+  // Without COLLATE, a column takes its (new) type's default collation: a collation given goes with
+  // every type change, and removing one is a type "change" to the same type.
+  if (storageChanged || collationChanged)
+    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${target}${collateSql(b)}${storageChanged ? using(col) : ''}`)
   for (const r of referencing) {
     const fk = quoteIdent(r.column.dbColumnName)
     out.push(`ALTER TABLE ${tableName(r.table)} ALTER COLUMN ${fk} TYPE ${target}${using(fk)}`)
@@ -203,21 +260,43 @@ export function alterColumnSql(
   if (wasNotNull !== isNotNull) {
     out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} ${isNotNull ? 'SET' : 'DROP'} NOT NULL`)
   }
+  if (b.identity && !a.identity) {
+    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} ADD GENERATED ${identitySql(b.identity)} AS IDENTITY`)
+    // As for a new serial: the sequence continues after the rows already there.
+    const sequence = `pg_get_serial_sequence(${quoteLiteral(t)}, ${quoteLiteral(after.dbColumnName)})`
+    out.push(`SELECT setval(${sequence}, coalesce(max(${col}), 0) + 1, false) FROM ${t}`)
+  } else if (a.identity && b.identity && a.identity !== b.identity) {
+    out.push(`ALTER TABLE ${t} ALTER COLUMN ${col} SET GENERATED ${identitySql(b.identity)}`)
+  }
   if (b.primaryKey && !a.primaryKey) {
     out.push(`ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.primaryKey(afterTable))} PRIMARY KEY (${col})`)
   }
-  if (b.unique && !b.primaryKey && (!a.unique || a.primaryKey)) {
+  if (b.unique && !b.primaryKey && (!a.unique || a.primaryKey || uniqueChanged)) {
     out.push(
-      `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.columnUnique(afterTable, after))} UNIQUE (${col})`,
+      `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.columnUnique(afterTable, after))} ${uniqueOf(after, col)}`,
     )
   }
   if (b.index && (!a.index || a.indexMethod !== b.indexMethod || typeChanged))
     out.push(columnIndexSql(afterTable, after))
   if (after.columnClass === 'ForeignKey' && (before.columnClass !== 'ForeignKey' || fkChanged)) {
     out.push(
-      `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(afterTable, after))} FOREIGN KEY (${col}) ${referencesSql(b, state)}`,
+      `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(afterTable, after))} FOREIGN KEY (${col}) ${referencesSql(b, state)}${deferrableSql(b.deferrable)}`,
     )
   }
+  const fkName = quoteIdent(derivedName.foreignKey(afterTable, after))
+  if (fkRenamed)
+    out.push(`ALTER TABLE ${t} RENAME CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, before))} TO ${fkName}`)
+  // Both settings spelled out: what ALTER CONSTRAINT keeps when one is left out is not the same everywhere.
+  if (fkDeferChanged) {
+    const mode =
+      b.deferrable === undefined
+        ? ' NOT DEFERRABLE INITIALLY IMMEDIATE'
+        : b.deferrable === true
+          ? ' DEFERRABLE INITIALLY IMMEDIATE'
+          : ' DEFERRABLE INITIALLY DEFERRED'
+    out.push(`ALTER TABLE ${t} ALTER CONSTRAINT ${fkName}${mode}`)
+  }
+  if (a.comment !== b.comment) out.push(columnCommentSql(afterTable, after, b.comment))
   for (const r of referencing) {
     out.push(
       `ALTER TABLE ${tableName(r.table)} ADD CONSTRAINT ${quoteIdent(derivedName.foreignKey(r.table, r.column))} FOREIGN KEY (${quoteIdent(r.column.dbColumnName)}) ${referencesSql(r.column.params, state)}`,

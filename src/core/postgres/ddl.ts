@@ -12,6 +12,8 @@ import type {
   ColumnSnapshot,
   ConstraintSnapshot,
   DefaultValue,
+  Deferrable,
+  IndexKey,
   IndexSnapshot,
   SchemaState,
   TableSnapshot,
@@ -41,6 +43,10 @@ const SIMPLE_TYPES: Partial<Record<ColumnClassName, string>> = {
   Inet: 'inet',
   Cidr: 'cidr',
   MacAddr: 'macaddr',
+  Citext: 'citext',
+  TsVector: 'tsvector',
+  Hstore: 'hstore',
+  Ltree: 'ltree',
 }
 
 export function tableName(table: Pick<TableSnapshot, 'schema' | 'tablename'>): string {
@@ -63,6 +69,8 @@ type TypeSpec = {
   digits?: [number, number] | null
   enum?: string
   base?: ArrayBase
+  dimensions?: number
+  type?: string
 }
 
 /** The SQL type of a column (foreign keys take their target column's type; serials become integers). */
@@ -91,6 +99,11 @@ function typeOf(spec: TypeSpec | ColumnSnapshot, state: SchemaState, app: string
       return s.digits ? `numeric(${s.digits[0]}, ${s.digits[1]})` : 'numeric'
     case 'Enum':
       return enumTypeName(state, app, s.enum ?? '')
+    case 'Vector':
+      return s.dimensions === undefined ? 'vector' : `vector(${s.dimensions})`
+    case 'Custom':
+      if (!s.type) throw new AutoMigrationsError('INVALID_COLUMN', 'A Custom column needs its SQL `type`.')
+      return s.type
     case 'Array':
       if (!s.base) throw new AutoMigrationsError('INVALID_COLUMN', 'An Array column needs a base column.')
       return `${typeOf(s.base, state, app)
@@ -169,19 +182,60 @@ export function referentialSql(params: ColumnParams): string {
   return on('DELETE', params.onDelete) + on('UPDATE', params.onUpdate)
 }
 
+/** ` DEFERRABLE` / ` DEFERRABLE INITIALLY DEFERRED`, or nothing. */
+export function deferrableSql(deferrable: Deferrable | undefined): string {
+  return deferrable === undefined ? '' : deferrable === true ? ' DEFERRABLE' : ' DEFERRABLE INITIALLY DEFERRED'
+}
+
+/** ` COLLATE "C"` when the column has a collation. */
+export function collateSql(params: ColumnParams): string {
+  return params.collation === undefined ? '' : ` COLLATE ${quoteIdent(params.collation)}`
+}
+
+/** `GENERATED … AS IDENTITY` or `GENERATED ALWAYS AS (…) STORED`, or undefined. */
+export function generatedSql(params: ColumnParams): string | undefined {
+  if (params.identity) return `GENERATED ${params.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
+  if (params.generated !== undefined) return `GENERATED ALWAYS AS (${params.generated}) STORED`
+  return undefined
+}
+
 /** `"name" type NOT NULL DEFAULT … CONSTRAINT … PRIMARY KEY/UNIQUE/REFERENCES …` for CREATE/ADD COLUMN. */
 export function columnDefinitionSql(table: TableSnapshot, column: ColumnSnapshot, state: SchemaState): string {
   const p = column.params
-  const parts = [quoteIdent(column.dbColumnName), columnType(column, state, table.app)]
+  const parts = [quoteIdent(column.dbColumnName), columnType(column, state, table.app) + collateSql(p)]
   if (!p.null && !p.primaryKey) parts.push('NOT NULL')
   const def = defaultSql(column, p.default, state, table.app)
   if (def !== null && column.columnClass !== 'Serial' && column.columnClass !== 'BigSerial')
     parts.push(`DEFAULT ${def}`)
+  const generated = generatedSql(p)
+  if (generated) parts.push(generated)
   if (p.primaryKey) parts.push(`CONSTRAINT ${quoteIdent(derivedName.primaryKey(table))} PRIMARY KEY`)
-  if (p.unique && !p.primaryKey) parts.push(`CONSTRAINT ${quoteIdent(derivedName.columnUnique(table, column))} UNIQUE`)
+  if (p.unique && !p.primaryKey)
+    parts.push(`CONSTRAINT ${quoteIdent(derivedName.columnUnique(table, column))} ${uniqueOf(column)}`)
   if (column.columnClass === 'ForeignKey')
-    parts.push(`CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, column))} ${referencesSql(p, state)}`)
+    parts.push(
+      `CONSTRAINT ${quoteIdent(derivedName.foreignKey(table, column))} ${referencesSql(p, state)}${deferrableSql(p.deferrable)}`,
+    )
   return parts.join(' ')
+}
+
+/**
+ * The body of a column's own unique constraint (`UNIQUE`, with the column when `columnSql` is
+ * given). `deferrable` on a ForeignKey column is the foreign key's, not the unique constraint's.
+ */
+export function uniqueOf(column: ColumnSnapshot, columnSql?: string): string {
+  const deferrable = column.columnClass === 'ForeignKey' ? '' : deferrableSql(column.params.deferrable)
+  return `UNIQUE${columnSql ? ` (${columnSql})` : ''}${deferrable}`
+}
+
+/** `COMMENT ON COLUMN … IS …` (NULL removes it). */
+export function columnCommentSql(table: TableSnapshot, column: ColumnSnapshot, comment: string | undefined): string {
+  return `COMMENT ON COLUMN ${tableName(table)}.${quoteIdent(column.dbColumnName)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`
+}
+
+/** `COMMENT ON TABLE … IS …` (NULL removes it). */
+export function tableCommentSql(table: TableSnapshot, comment: string | undefined): string {
+  return `COMMENT ON TABLE ${tableName(table)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`
 }
 
 export function referencesSql(params: ColumnParams, state: SchemaState): string {
@@ -194,14 +248,31 @@ export function columnIndexSql(table: TableSnapshot, column: ColumnSnapshot): st
   return `CREATE INDEX ${quoteIdent(derivedName.columnIndex(table, column))} ON ${tableName(table)} USING ${method} (${quoteIdent(column.dbColumnName)})`
 }
 
+const columnList = (table: TableSnapshot, columns: string[]) =>
+  columns.map((c) => quoteIdent(dbName(table, c))).join(', ')
+const includeSql = (table: TableSnapshot, include: string[] | undefined) =>
+  include?.length ? ` INCLUDE (${columnList(table, include)})` : ''
+
+/** A key of an index or an exclusion element: `"col" opclass DESC NULLS LAST` or `(expr) …`. */
+function keySql(table: TableSnapshot, k: IndexKey): string {
+  const target = k.column !== undefined ? quoteIdent(dbName(table, k.column)) : `(${k.expression})`
+  return [target, k.opclass, k.order?.toUpperCase(), k.nulls ? `NULLS ${k.nulls.toUpperCase()}` : undefined]
+    .filter(Boolean)
+    .join(' ')
+}
+
 export function constraintBodySql(table: TableSnapshot, constraint: ConstraintSnapshot): string {
   switch (constraint.kind) {
     case 'primaryKey':
-      return `PRIMARY KEY (${constraint.columns.map((c) => quoteIdent(dbName(table, c))).join(', ')})`
+      return `PRIMARY KEY (${columnList(table, constraint.columns)})`
     case 'unique':
-      return `UNIQUE${constraint.nullsDistinct ? '' : ' NULLS NOT DISTINCT'} (${constraint.columns.map((c) => quoteIdent(dbName(table, c))).join(', ')})`
+      return `UNIQUE${constraint.nullsDistinct ? '' : ' NULLS NOT DISTINCT'} (${columnList(table, constraint.columns)})${includeSql(table, constraint.include)}${deferrableSql(constraint.deferrable)}`
     case 'check':
       return `CHECK (${constraint.expression})`
+    case 'exclude': {
+      const elements = constraint.elements.map((e) => `${keySql(table, e)} WITH ${e.operator}`)
+      return `EXCLUDE USING ${constraint.method} (${elements.join(', ')})${includeSql(table, constraint.include)}${constraint.where ? ` WHERE (${constraint.where})` : ''}${deferrableSql(constraint.deferrable)}`
+    }
   }
 }
 
@@ -214,15 +285,10 @@ export function dropConstraintSql(table: TableSnapshot, name: string): string {
 }
 
 export function createIndexSql(table: TableSnapshot, index: IndexSnapshot): string {
-  const keys = index.keys.map((k) => {
-    const target = k.column !== undefined ? quoteIdent(dbName(table, k.column)) : `(${k.expression})`
-    return [target, k.opclass, k.order?.toUpperCase(), k.nulls ? `NULLS ${k.nulls.toUpperCase()}` : undefined]
-      .filter(Boolean)
-      .join(' ')
-  })
+  const keys = index.keys.map((k) => keySql(table, k))
   return [
     `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.concurrently ? 'CONCURRENTLY ' : ''}${quoteIdent(derivedName.index(table, index))}`,
-    `ON ${tableName(table)} USING ${index.method} (${keys.join(', ')})`,
+    `ON ${tableName(table)} USING ${index.method} (${keys.join(', ')})${includeSql(table, index.include)}`,
     index.unique && !index.nullsDistinct ? 'NULLS NOT DISTINCT' : '',
     index.where ? `WHERE ${index.where}` : '',
   ]

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { AutoMigrationsError } from '../../errors.js'
-import type { ColumnSnapshot, ConstraintSnapshot, IndexSnapshot, TableSnapshot } from './snapshot.js'
+import type { ColumnSnapshot, ConstraintSnapshot, IndexKey, IndexSnapshot, TableSnapshot } from './snapshot.js'
 
 export const MAX_IDENTIFIER_BYTES = 63
 
@@ -69,7 +69,7 @@ export const derivedName = {
   columnIndex: (table: TableSnapshot, column: ColumnSnapshot) =>
     generatedName(table.tablename, [column.dbColumnName], 'idx'),
   foreignKey: (table: TableSnapshot, column: ColumnSnapshot) =>
-    generatedName(table.tablename, [column.dbColumnName], 'fkey'),
+    column.params.constraintName ?? generatedName(table.tablename, [column.dbColumnName], 'fkey'),
   constraint(table: TableSnapshot, constraint: ConstraintSnapshot): string {
     if (constraint.name) return constraint.name
     switch (constraint.kind) {
@@ -83,15 +83,19 @@ export const derivedName = {
         )
       case 'check':
         return generatedName(table.tablename, [expressionNamePart(constraint.expression)], 'check')
+      case 'exclude':
+        return generatedName(table.tablename, keyNameParts(table, constraint.elements), 'excl')
     }
   },
   index(table: TableSnapshot, index: IndexSnapshot): string {
     if (index.name) return index.name
-    const parts = index.keys.map((k) =>
-      k.column !== undefined ? dbName(table, k.column) : expressionNamePart(k.expression ?? ''),
-    )
-    return generatedName(table.tablename, parts, index.unique ? 'key' : 'idx')
+    return generatedName(table.tablename, keyNameParts(table, index.keys), index.unique ? 'key' : 'idx')
   },
+}
+
+/** The name parts of keys: a column's database name, or the identifiers of an expression. */
+function keyNameParts(table: TableSnapshot, keys: IndexKey[]): string[] {
+  return keys.map((k) => (k.column !== undefined ? dbName(table, k.column) : expressionNamePart(k.expression ?? '')))
 }
 
 /** The database name of a column given by property name. */

@@ -36,11 +36,20 @@ export const COLUMN_CLASSES = [
   'Inet',
   'Cidr',
   'MacAddr',
+  'Citext',
+  'TsVector',
+  'Hstore',
+  'Ltree',
+  'Vector',
+  'Custom',
 ] as const
 export type ColumnClassName = (typeof COLUMN_CLASSES)[number]
 
 export type IndexMethod = 'btree' | 'hash' | 'gin' | 'gist' | 'brin'
 export type ReferentialAction = 'cascade' | 'restrict' | 'no action' | 'set null' | 'set default'
+/** A constraint checked at the end of the transaction: `true` (DEFERRABLE, checked at once unless deferred) or initially deferred. */
+export type Deferrable = true | 'initiallyDeferred'
+export type IdentityGeneration = 'always' | 'byDefault'
 
 export type JsonValue = null | string | number | boolean | JsonValue[] | { [key: string]: JsonValue }
 /** A literal of the column's type (JSON-compatible) or a SQL expression. */
@@ -60,6 +69,8 @@ export interface ArrayBase {
   digits?: [number, number] | null
   enum?: string
   base?: ArrayBase
+  dimensions?: number
+  type?: string
 }
 
 export interface ColumnParams {
@@ -82,6 +93,20 @@ export interface ColumnParams {
   references?: ForeignKeyTarget
   onDelete?: ReferentialAction
   onUpdate?: ReferentialAction
+  /** ForeignKey: the constraint's name when given (else generated). */
+  constraintName?: string
+  /** The foreign key (ForeignKey) or the column's unique constraint (other classes) is deferrable. */
+  deferrable?: Deferrable
+  /** Vector: its number of dimensions. */
+  dimensions?: number
+  /** Custom: the SQL type, as written in DDL (`int4range`). */
+  type?: string
+  /** Integer types: GENERATED ALWAYS / BY DEFAULT AS IDENTITY. */
+  identity?: IdentityGeneration
+  /** GENERATED ALWAYS AS (expression) STORED: the expression's SQL. */
+  generated?: string
+  collation?: string
+  comment?: string
 }
 
 export interface ColumnSnapshot {
@@ -114,13 +139,36 @@ export interface IndexSnapshot {
   nullsDistinct: boolean
   /** Build with CREATE INDEX CONCURRENTLY (runs outside the migration's transaction). */
   concurrently: boolean
+  /** Non-key columns stored in the index (INCLUDE), by property name; absent when none. */
+  include?: string[]
+}
+
+/** One element of an exclusion constraint: a key and the operator two rows must not both satisfy. */
+export interface ExcludeElement extends IndexKey {
+  operator: string
 }
 
 /** Table-level constraints. `name` null: generated from the table and columns (and renamed with them). */
 export type ConstraintSnapshot =
   | { kind: 'primaryKey'; name: string | null; columns: string[] }
-  | { kind: 'unique'; name: string | null; columns: string[]; nullsDistinct: boolean }
+  | {
+      kind: 'unique'
+      name: string | null
+      columns: string[]
+      nullsDistinct: boolean
+      include?: string[]
+      deferrable?: Deferrable
+    }
   | { kind: 'check'; name: string | null; expression: string }
+  | {
+      kind: 'exclude'
+      name: string | null
+      method: IndexMethod
+      elements: ExcludeElement[]
+      where: string | null
+      include?: string[]
+      deferrable?: Deferrable
+    }
 
 export interface TableSnapshot {
   app: string
@@ -131,6 +179,8 @@ export interface TableSnapshot {
   /** Table-level constraints, including a composite primary key. */
   constraints: ConstraintSnapshot[]
   indexes: IndexSnapshot[]
+  /** COMMENT ON TABLE; absent when none. */
+  comment?: string
 }
 
 export interface EnumSnapshot {
@@ -218,9 +268,53 @@ export function keyOf(table: TableSnapshot, name: string): 'primaryKey' | 'uniqu
   if (column.params.primaryKey) return 'primaryKey'
   if (column.params.unique) return 'unique'
   const constraint = table.constraints.find(
-    (c) => c.kind !== 'check' && c.columns.length === 1 && c.columns[0] === name,
+    (c) => (c.kind === 'primaryKey' || c.kind === 'unique') && c.columns.length === 1 && c.columns[0] === name,
   )
   return constraint?.kind === 'primaryKey' || constraint?.kind === 'unique' ? constraint.kind : undefined
+}
+
+/** The columns (by property name) a constraint or index names: keys, INCLUDE columns, elements. */
+export function declaredColumns(x: ConstraintSnapshot | IndexSnapshot): string[] {
+  const keys = (list: IndexKey[]) => list.flatMap((k) => (k.column !== undefined ? [k.column] : []))
+  if ('keys' in x) return [...keys(x.keys), ...(x.include ?? [])]
+  switch (x.kind) {
+    case 'check':
+      return []
+    case 'exclude':
+      return [...keys(x.elements), ...(x.include ?? [])]
+    case 'unique':
+      return [...x.columns, ...(x.include ?? [])]
+    case 'primaryKey':
+      return x.columns
+  }
+}
+
+/** The SQL text of a declaration (a check, expressions, predicates), which may name columns. */
+export function declarationSql(x: ConstraintSnapshot | IndexSnapshot): string[] {
+  const keys = (list: IndexKey[]) => list.flatMap((k) => (k.expression !== undefined ? [k.expression] : []))
+  if ('keys' in x) return [...keys(x.keys), ...(x.where ? [x.where] : [])]
+  if (x.kind === 'check') return [x.expression]
+  if (x.kind === 'exclude') return [...keys(x.elements), ...(x.where ? [x.where] : [])]
+  return []
+}
+
+/** A copy of a constraint or index whose column names (property names) go through `rename`. */
+export function renameDeclaredColumns<T extends ConstraintSnapshot | IndexSnapshot>(
+  x: T,
+  rename: (name: string) => string,
+): T {
+  const keys = <K extends IndexKey>(list: K[]): K[] =>
+    list.map((k) => (k.column !== undefined ? { ...k, column: rename(k.column) } : k))
+  const include = 'include' in x && x.include ? { include: x.include.map(rename) } : {}
+  if ('keys' in x) return { ...x, keys: keys(x.keys), ...include }
+  switch (x.kind) {
+    case 'check':
+      return x
+    case 'exclude':
+      return { ...x, elements: keys(x.elements), ...include }
+    default:
+      return { ...x, columns: x.columns.map(rename), ...include }
+  }
 }
 
 /**

@@ -10,11 +10,29 @@ import { MigrationManager, checksumOf } from '../../../src/core/operations/manag
 import type { Operation } from '../../../src/core/operations/index.js'
 import { sql } from '../../../src/core/state/sql.js'
 import { diffApp } from '../../../src/core/differ/diff.js'
-import { defineApp, index, MaterializedView, sqlFunction, Table, Text, trigger, View } from '../../../src/index.js'
 import { model } from '../../helpers/models.js'
 import { renderMigration } from '../../../src/build/writer/render.js'
 import { diffDecliningRenames, modelPairArb, tryBuildModel } from '../../helpers/arbitraries.js'
 import { loadMigrationText } from '../../helpers/sequences.js'
+import { evolve } from '../../helpers/evolve.js'
+import {
+  BigInt as BigIntColumn,
+  defineApp,
+  MaterializedView,
+  sqlFunction,
+  trigger,
+  View,
+  Citext,
+  Custom,
+  exclude,
+  ForeignKey,
+  index,
+  Table,
+  Text,
+  TsVector,
+  unique,
+  Vector,
+} from '../../../src/index.js'
 
 const ID = '2026-11-27T10:15:03:123456'
 
@@ -107,6 +125,50 @@ describe('parseMigrationSource', () => {
     expect(renderMigration({ app: 'blog', id: ID, description: 'objects', dependsOn: {}, operations: parsed })).toBe(
       text,
     )
+  })
+
+  it('reads the operations of SPEC §2b columns as evaluating them would, and writes them again the same', async () => {
+    const v1 = () => {
+      class Account extends Table {
+        id = new BigIntColumn({ primaryKey: true })
+        bio = new Text({ null: true })
+      }
+      return [Account]
+    }
+    const v2 = () => {
+      class Account extends Table {
+        static override comment = "the account's owner"
+        id = new BigIntColumn({ primaryKey: true, identity: 'always' })
+        bio = new Text({ null: true, collation: 'C', comment: 'shown on the profile' })
+        email = new Citext({ unique: true, deferrable: 'initiallyDeferred' })
+        search = new TsVector({ generated: sql`to_tsvector('simple', coalesce(bio, ''))` })
+        embedding = new Vector({ dimensions: 3, null: true })
+        during = new Custom({ type: 'int4range', null: true })
+        static override constraints = [
+          index('search', { method: 'gin', include: ['bio'] }),
+          unique('bio', { deferrable: true }),
+          exclude({ column: 'during', operator: '&&' }, { where: sql`bio is not null` }),
+        ]
+      }
+      class Follow extends Table {
+        static override primaryKey = null
+        account = new ForeignKey(() => Account, { name: 'fk_follow_account', deferrable: true })
+      }
+      return [Account, Follow]
+    }
+    for (const change of [evolve([], v2), evolve(v1, v2)]) {
+      const operations = change.diff({ allowDestructive: true }).operations
+      const text = renderMigration({ app: 'blog', id: ID, description: 'columns', dependsOn: {}, operations })
+      const { parsed } = await bothWays(text)
+      expect(parsed.map((o) => o.fingerprint())).toEqual(operations.map((o) => o.fingerprint()))
+      expect(renderMigration({ app: 'blog', id: ID, description: 'columns', dependsOn: {}, operations: parsed })).toBe(
+        text,
+      )
+    }
+    const kinds = evolve(v1, v2)
+      .diff()
+      .operations.map((o) => o.kind)
+    expect(kinds).toContain('alterTable')
   })
 
   it('reads literals as JavaScript does: escapes, numbers, sql templates, raw SQL', async () => {

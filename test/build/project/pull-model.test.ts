@@ -56,6 +56,7 @@ export class TextTable extends Table {
               {
                 name: 'account_handle_key',
                 columns: ['handle'],
+                include: [],
                 nullsDistinct: true,
                 deferrable: false,
                 initiallyDeferred: false,
