@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'MIGRATION_CYCLE'
   | 'MIGRATION_DEPENDENCY_MISSING'
   | 'IRREVERSIBLE'
+  | 'SQUASH_INCOMPLETE'
   // runner
   | 'MIGRATION_FAILED'
   | 'CHECKSUM_CHANGED'
@@ -53,6 +54,8 @@ export type ErrorCode =
   | 'WRITE_FAILED'
   | 'DISCARD_RAN'
   | 'DISCARD_NEEDED'
+  | 'SQUASH_REFUSED'
+  | 'MISSING_DEFAULT'
 
 export interface ErrorDetails {
   app?: string

@@ -15,6 +15,7 @@ import { discardCommand } from './commands/discard.js'
 import { newCommand } from './commands/new.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
+import { squashCommand } from './commands/squash.js'
 import { type Command, type CommandOption, createContext } from './context.js'
 import { type CliIo, type IoOptions, processIo } from './io.js'
 import { packageVersion } from './package-version.js'
@@ -46,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   newCommand,
   ...runCommands,
   discardCommand,
+  squashCommand,
   checkCommand,
   sqlCommand,
 ]

@@ -176,3 +176,14 @@ export async function freshDatabase(): Promise<string> {
 export async function removeDatabases(): Promise<void> {
   await Promise.all(databases.splice(0).map((d) => d.cleanup()))
 }
+
+/** Adds `likes` to cli-blog's Post and writes its migration of blog, dated that day of January 2026. */
+export async function addLikesMigration(p: Project, day: number): Promise<void> {
+  await p.edit(
+    'src/blog/tables.ts',
+    'views = new Integer({ default: 0 })',
+    'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })',
+  )
+  const written = await p.run(['new', 'blog', '--auto'], { now: new Date(Date.UTC(2026, 0, day)) })
+  if (written.code !== 0) throw new Error(`new blog --auto failed: ${written.stderr}`)
+}

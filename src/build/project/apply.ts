@@ -89,6 +89,7 @@ export function projectMigrator(replayed: RecordedProjectState, options: Project
           file: m.file,
           description: m.description,
           ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+          ...(m.replaces ? { replaces: m.replaces } : {}),
           forwards: () => ({ operations: m.operations }),
         })),
       ),

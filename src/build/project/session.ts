@@ -178,6 +178,7 @@ class Session implements ProjectSession {
           ...e,
           ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}),
           ...(e.dependsOn ? { dependsOn: { ...e.dependsOn } } : {}),
+          ...(e.replaces ? { replaces: [...e.replaces] } : {}),
         }))
       const { loadMigrationFiles, loadProject, loadProjectState } = await this.#loadParts()
       const cache = this.#cache!
@@ -315,7 +316,14 @@ function dependenciesOf(registry: Registry, app: string): string[] {
 function entryOf(
   app: string,
   dependencies: string[],
-  m: { id: string; file: string; dependsOn?: Record<string, string> | undefined },
+  m: Pick<MigrationEntry, 'id' | 'file' | 'dependsOn' | 'replaces'>,
 ): MigrationEntry {
-  return { app, id: m.id, file: m.file, dependencies, ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}) }
+  return {
+    app,
+    id: m.id,
+    file: m.file,
+    dependencies,
+    ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+    ...(m.replaces ? { replaces: m.replaces } : {}),
+  }
 }

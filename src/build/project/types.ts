@@ -62,7 +62,7 @@ export interface EmitResult {
 }
 
 /** A migration file, for the virtual module: static imports in dependency and ID order. */
-export type MigrationEntry = Pick<MigrationHeader, 'app' | 'id' | 'file' | 'dependsOn'> & {
+export type MigrationEntry = Pick<MigrationHeader, 'app' | 'id' | 'file' | 'dependsOn' | 'replaces'> & {
   /** Every app `app` depends on, directly or not. */
   dependencies?: string[]
 }

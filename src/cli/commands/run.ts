@@ -206,6 +206,9 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
       throw known ?? error
     }
     report(result.applied)
+    if (!json)
+      for (const m of result.recorded)
+        ctx.out(`recorded ${m.app} ${m.id} as ran: every migration it replaces has run (squashed)`)
     for (const m of result.applied.filter((a) => a.outOfOrder)) {
       ctx.err(
         `warning: ${m.app} ${m.id} was applied out of order: a newer migration of ${m.app} had already run (a merged branch?). Check that they don't conflict.`,
@@ -217,8 +220,8 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
         `warning: ${m.app} ${m.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`,
       )
     }
-    if (json) printJson(ctx, { applied: result.applied, missing })
-    else if (result.applied.length === 0) ctx.out('Nothing to apply.')
+    if (json) printJson(ctx, { applied: result.applied, recorded: result.recorded, missing })
+    else if (result.applied.length === 0 && result.recorded.length === 0) ctx.out('Nothing to apply.')
     else if (fake) ctx.out(`Recorded ${noun(result.applied.length, 'migration')} as run without running them (--fake).`)
     return 0
   })
