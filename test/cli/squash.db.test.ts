@@ -119,3 +119,31 @@ describe('auto-migrations squash', () => {
     expect(r.stderr).toContain('app "blog" has one migration')
   })
 })
+
+describe('auto-migrations squash across apps', () => {
+  it("refuses a run that another app's migration sits in the middle of, naming it", async () => {
+    const p = await project('cli-two-apps')
+    expect((await p.run(['new', 'all', '--auto'], { now: at(1) })).code).toBe(0)
+    // blog lets go of auth's User, then auth renames it: auth's second migration depends on blog's second.
+    await p.write(
+      'src/blog/tables.ts',
+      "import { Table, Varchar } from 'unplugin-auto-migrations'\n\nexport class Post extends Table {\n  title = new Varchar({ length: 200 })\n}\n",
+    )
+    await p.edit(
+      'src/auth/tables.ts',
+      'class User extends Table {',
+      "class Account extends Table {\n  static renamedFrom = 'User'",
+    )
+    await p.edit('src/auth/app.ts', /User/g, 'Account')
+    const second = await p.run(['new', 'all', '--auto', '--yes'], { now: at(2) })
+    expect(second.stderr).toBe('')
+    const [, authSecond] = await p.migrationFiles('auth')
+    expect(await p.read(`src/auth/migrations/${authSecond}`)).toMatch(/DEPENDS_ON = \{ blog: '/)
+
+    const r = await p.run(['squash', 'auth'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('error [SQUASH_REFUSED]')
+    expect(r.stderr).toContain(`blog ${ID1}`)
+    expect(await p.migrationFiles('auth')).toHaveLength(2)
+  })
+})

@@ -228,6 +228,7 @@ export function loadMigrationText(text: string): {
   ID: string
   DESCRIPTION: string
   DEPENDS_ON: Record<string, string>
+  REPLACES?: string[]
   forwards: () => Promise<{ operations: Operation[] }>
 } {
   const { code } = transformSync(text, { loader: 'ts', format: 'cjs', target: 'node20' })
