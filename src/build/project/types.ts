@@ -5,7 +5,8 @@
 import type { AutoMigrationsError } from '../../errors.js'
 import type { MigrationHeader } from '../../core/operations/migration.js'
 
-export type ChangeKind = 'change' | 'ambiguous' | 'destructive'
+/** `needs-value`: a new NOT NULL column without a default on an existing table (see one-off.ts). */
+export type ChangeKind = 'change' | 'ambiguous' | 'destructive' | 'needs-value'
 
 export interface ChangeReport {
   app: string

@@ -16,6 +16,7 @@ import {
   type AlterEnumParams,
   ChangeTableSchema,
   type ChangeTableSchemaParams,
+  type AddColumnParams,
   type ColumnDefinitionParams,
   type ConstraintParams,
   DropColumn,
@@ -99,7 +100,7 @@ export class MigrationManager {
   changeTableSchema(params: ChangeTableSchemaParams): this {
     return this.record(new DATA_OPERATIONS.changeTableSchema(this.appName, params))
   }
-  addColumn(params: ColumnDefinitionParams): this {
+  addColumn(params: AddColumnParams): this {
     return this.record(new DATA_OPERATIONS.addColumn(this.appName, params))
   }
   dropColumn(params: ColumnDefinitionParams): this {
