@@ -78,6 +78,11 @@ export function describeWritten(written: readonly WrittenMigration[], root: stri
   const lines: string[] = []
   for (const migration of written) {
     const file = relative(root, migration.file)
+    if (migration.amended) {
+      const what = migration.lines.length > 0 ? ` (${migration.lines.join(', ')})` : ''
+      lines.push(`${migration.app}: ${migration.amended === 'removed' ? 'removed' : 'amended'} ${file}${what}`)
+      continue
+    }
     if (migration.lines.length === 0) lines.push(`${migration.app}: wrote ${file}`)
     for (const line of migration.lines) lines.push(`${migration.app}: ${line}  (${file})`)
   }

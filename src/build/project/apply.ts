@@ -114,3 +114,25 @@ export async function applyPending(
     return [userError(error)]
   }
 }
+
+/**
+ * Reverses `app`'s migration `id` on the dev database when it ran there (before the file is
+ * rewritten, see amend.ts); errors come back, never thrown.
+ */
+export async function reverseOnDevDatabase(
+  replayed: RecordedProjectState,
+  database: DevDatabase,
+  migration: { app: string; id: string },
+): Promise<AutoMigrationsError[]> {
+  try {
+    const engine = await database.get(replayed.project.config.database)
+    const migrator = projectMigrator(replayed)
+    const row = (await migrator.status({ database: engine })).find(
+      (r) => r.app === migration.app && r.id === migration.id,
+    )
+    if (row?.state === 'ran') await migrator.rollback({ app: migration.app, steps: 1, database: engine })
+    return []
+  } catch (error) {
+    return [userError(error)]
+  }
+}

@@ -48,8 +48,10 @@ export interface WrittenMigration {
   app: string
   id: string
   file: string
-  /** One line per operation. */
+  /** One line per operation; for an amended migration, what changed in it (`+ add column Post.summary`). */
   lines: string[]
+  /** Set when an earlier migration of this dev server was rewritten (or removed: nothing was left in it). */
+  amended?: 'rewritten' | 'removed'
 }
 
 export interface EmitResult {

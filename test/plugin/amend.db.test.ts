@@ -1,0 +1,94 @@
+/**
+ * Amending in `vite dev`: in a git repository, a save that follows a migration the dev server wrote
+ * (and git does not track yet) is folded into it; the autosave trail of `summ` then `summary` ends
+ * as one migration that adds `summary`. Once git tracks the file, the next change is a new migration.
+ */
+import { execFileSync } from 'node:child_process'
+import AutoMigrations from 'unplugin-auto-migrations/vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, project } from '../cli/helpers.js'
+import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
+import { type RecordedDevServer, startRecordedDevServer } from '../helpers/vite-dev.js'
+import { migrationFiles, publicColumns, queryPg, restoreAfterAll, until } from './e2e-harness.js'
+
+restoreAfterAll()
+
+const git = (root: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: root })
+
+describe('vite dev in a git repository', () => {
+  let app: Project
+  let database: PgTestDatabase
+  let dev: RecordedDevServer
+  let initial: string[]
+  const said = () =>
+    dev.logs.filter((log) => log.level === 'info' && log.message.includes('[auto-migrations]')).map((l) => l.message)
+
+  beforeAll(async () => {
+    app = await project('plugin-e2e')
+    expect((await app.run(['new', 'all', '--auto'])).code).toBe(0)
+    git(app.root, 'init', '-q')
+    git(app.root, 'add', 'src', 'migrations.config.ts')
+    git(app.root, 'commit', '-qm', 'start')
+    initial = await migrationFiles(app.root, 'blog')
+    database = await withPgDatabase()
+    process.env.DATABASE_URL = database.url
+    dev = await startRecordedDevServer(app.root, {
+      ssr: { external: ['unplugin-auto-migrations'] },
+      plugins: [AutoMigrations({ runInVitest: true })],
+    })
+  })
+
+  afterAll(async () => {
+    await dev?.server.close()
+    await database?.cleanup()
+  })
+
+  it('saving summ then summary leaves one migration that adds summary, applied once', async () => {
+    await app.edit(
+      'src/blog/tables.ts',
+      '  body = new Text({ null: true })\n',
+      '  body = new Text({ null: true })\n  summ = new Text({ null: true })\n',
+    )
+    await until(() => said().length > 0, 'the line for the written migration')
+    const [written] = (await migrationFiles(app.root, 'blog')).filter((f) => !initial.includes(f))
+    expect(said()).toEqual([expect.stringContaining(`blog: add column Post.summ  (src/blog/migrations/${written})`)])
+    expect(await publicColumns(database.url)).toContain('post.summ')
+
+    await app.edit('src/blog/tables.ts', '  summ = new Text', '  summary = new Text')
+    await until(() => said().length > 1, 'the line for the amended migration')
+    expect(said()[1]).toContain(
+      `blog: amended src/blog/migrations/${written} (+ add column Post.summary, - add column Post.summ)`,
+    )
+    expect(await migrationFiles(app.root, 'blog')).toEqual([...initial, written].sort())
+    const source = await app.read(`src/blog/migrations/${written}`)
+    expect(source).toContain("columnName: 'summary'")
+    expect(source).not.toContain("'summ'")
+    expect(dev.overlay).toEqual([])
+    const columns = await publicColumns(database.url)
+    expect(columns).toContain('post.summary')
+    expect(columns).not.toContain('post.summ')
+    // One history row, whose checksum is the file's as it is now.
+    const id = /export const ID = '([^']+)'/.exec(source)![1]!
+    expect(
+      await queryPg(database.url, `SELECT migration_id FROM auto_migrations WHERE migration_id = '${id}'`),
+    ).toHaveLength(1)
+    const status = await app.run(['status', 'blog', '--database', database.url])
+    expect(status.stdout).toMatch(new RegExp(`^blog\\s+${id}\\s+ran\\b`, 'm'))
+  })
+
+  it('once git tracks the migration, the next change is a new migration', async () => {
+    const before = await migrationFiles(app.root, 'blog')
+    git(app.root, 'add', 'src')
+    git(app.root, 'commit', '-qm', 'summary')
+    const lines = said().length
+    await app.edit(
+      'src/blog/tables.ts',
+      '  summary = new Text({ null: true })\n',
+      '  summary = new Text({ null: true })\n  lede = new Text({ null: true })\n',
+    )
+    await until(() => said().length > lines, 'the line for the new migration')
+    expect(said().at(-1)).toContain('blog: add column Post.lede')
+    expect(await migrationFiles(app.root, 'blog')).toHaveLength(before.length + 1)
+  })
+})
