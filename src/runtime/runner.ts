@@ -80,6 +80,8 @@ export interface MigrationStatus {
   file?: string
   /** A partial migration: how many of its steps committed, running which way. */
   steps?: { done: number; total: number; direction: 'forwards' | 'backwards' }
+  /** A squashed migration counted as ran because every migration it replaces ran; it has no history row yet. */
+  ranAsReplaced?: true
 }
 
 export interface AppliedMigration {
@@ -526,6 +528,7 @@ export class Migrator {
           ...(stopped
             ? { steps: { done: stopped.stepsDone, total: stopped.stepsTotal, direction: stopped.direction } }
             : {}),
+          ...(plan.ranByReplaced.has(m) ? { ranAsReplaced: true as const } : {}),
         }
       })
       for (const h of missingOf(recorded, history))

@@ -110,6 +110,38 @@ describe('auto-migrations squash', () => {
     expect((await p.run(['check'])).code).toBe(0)
   })
 
+  it('discard takes back a squash no database recorded yet, and refuses one a database recorded', async () => {
+    const url = await freshDatabase()
+    const p = await blogWithThreeMigrations()
+    expect((await p.run(['forwards', '--database', url])).code).toBe(0)
+    const squashedFile = fileName('blog', SQUASHED)
+    expect((await p.run(['squash', 'blog'])).code).toBe(0)
+
+    const undo = await p.run(['discard', 'blog', '--yes', '--database', url])
+    expect(undo.stderr).toBe('')
+    expect(undo.stdout).toContain(`deleted src/blog/migrations/${squashedFile}`)
+    expect(await p.migrationFiles()).toEqual([fileName('blog', ID1), fileName('blog', ID2), fileName('blog', ID3)])
+    expect((await p.run(['status', '--database', url])).stdout).not.toMatch(/pending|missing/)
+
+    expect((await p.run(['squash', 'blog'])).code).toBe(0)
+    expect((await p.run(['forwards', '--database', url])).stdout).toContain(`recorded blog ${SQUASHED} as ran`)
+    const refused = await p.run(['discard', 'blog', '--yes', '--database', url])
+    expect(refused.stderr).toContain('error [DISCARD_RAN]')
+    expect(await p.migrationFiles()).toContain(squashedFile)
+  })
+
+  it('sql prints the squashed migration, and a replaced one as a database that ran part of the run sees it', async () => {
+    const p = await blogWithThreeMigrations()
+    expect((await p.run(['squash', 'blog'])).code).toBe(0)
+    const squashed = await p.run(['sql', 'blog'])
+    expect(squashed.stdout).toContain(`-- blog ${SQUASHED} forwards`)
+    expect(squashed.stdout).toContain('CREATE TABLE "public"."post"')
+    expect(squashed.stdout).toContain('"hits" integer')
+    const replaced = await p.run(['sql', 'blog', ID3])
+    expect(replaced.code).toBe(0)
+    expect(replaced.stdout).toContain('ALTER TABLE "public"."post" RENAME COLUMN "views" TO "hits"')
+  })
+
   it('refuses a run of one migration, naming the app', async () => {
     const p = await project('cli-blog')
     expect((await p.run(['new', 'blog', '--auto'], { now: at(1) })).code).toBe(0)

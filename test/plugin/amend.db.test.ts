@@ -91,4 +91,23 @@ describe('vite dev in a git repository', () => {
     expect(said().at(-1)).toContain('blog: add column Post.lede')
     expect(await migrationFiles(app.root, 'blog')).toHaveLength(before.length + 1)
   })
+
+  it('with amend: false, each change is a migration of its own', async () => {
+    await dev.server.close()
+    dev = await startRecordedDevServer(app.root, {
+      ssr: { external: ['unplugin-auto-migrations'] },
+      plugins: [AutoMigrations({ runInVitest: true, amend: false })],
+    })
+    const before = await migrationFiles(app.root, 'blog')
+    await app.edit(
+      'src/blog/tables.ts',
+      '  lede = new Text({ null: true })\n',
+      '  lede = new Text({ null: true })\n  note = new Text({ null: true })\n',
+    )
+    await until(() => said().length > 0, 'the line for the first migration')
+    await app.edit('src/blog/tables.ts', '  note = new Text', '  notes = new Text')
+    await until(() => dev.overlay.length > 0, 'the ambiguous rename in the overlay')
+    expect(dev.overlay.at(-1)?.message).toContain('did you rename column Post.note to Post.notes?')
+    expect(await migrationFiles(app.root, 'blog')).toHaveLength(before.length + 1)
+  })
 })
