@@ -101,7 +101,9 @@ function needsOf(
   }
   for (const dependency of apps.get(m.app)?.dependencies ?? []) {
     const earlier = lastBefore(byApp.get(dependency)?.legacy ?? [], m.id)
-    if (earlier !== undefined) needs.push(migrationKey(dependency, earlier))
+    if (earlier === undefined) continue
+    const key = migrationKey(dependency, earlier)
+    needs.push(aliases.get(key) ?? key)
   }
   return needs
 }
@@ -136,15 +138,23 @@ function nodesOf<M extends GraphMigration>(
   const appIndex = new Map(apps.map((a) => [a.name, a]))
   const rank = new Map(apps.map((a, i) => [a.name, i]))
   const byApp = new Map<string, M[]>()
-  for (const m of migrations) {
+  for (const m of withoutReplaced(migrations)) {
     const list = byApp.get(m.app)
     if (list) list.push(m)
     else byApp.set(m.app, [m])
   }
+  // Older files were written needing a replaced file perhaps: the alias leads them to its squash.
+  const legacyIds = new Map<string, string[]>()
+  for (const m of migrations) {
+    if (m.dependsOn) continue
+    const ids = legacyIds.get(m.app)
+    if (ids) ids.push(m.id)
+    else legacyIds.set(m.app, [m.id])
+  }
   const lookups = new Map<string, AppMigrations>()
   for (const [app, list] of byApp) {
     list.sort(byId)
-    lookups.set(app, { ids: new Set(list.map((m) => m.id)), legacy: list.filter((m) => !m.dependsOn).map((m) => m.id) })
+    lookups.set(app, { ids: new Set(list.map((m) => m.id)), legacy: (legacyIds.get(app) ?? []).sort() })
   }
   const aliases = aliasesOf(migrations, lookups, given)
   const nodes: Node<M>[] = []
@@ -177,7 +187,7 @@ export class MigrationGraph<M extends GraphMigration> {
    * @param aliases graph key of a migration left out → key of the one standing for it (see replacements.ts).
    */
   constructor(apps: readonly GraphApp[], migrations: readonly M[], aliases: ReadonlyMap<string, string> = new Map()) {
-    const nodes = nodesOf(apps, withoutReplaced(migrations), aliases)
+    const nodes = nodesOf(apps, migrations, aliases)
     this.#nodes = new Map(nodes.map((n) => [n.migration, n]))
     this.#byKey = new Map(nodes.map((n) => [n.name, n]))
     for (const node of nodes)

@@ -150,6 +150,8 @@ export class Migrator {
   readonly #options: MigratorOptions
   readonly #apps: AppInfo[]
   #recorded: Promise<Recorded[]> | undefined
+  /** The graph when no migration is squashed: the same for every database, built once. */
+  #plainGraph: MigrationGraph<Recorded> | undefined
   #engine: Promise<Engine> | undefined
 
   constructor(options: MigratorOptions) {
@@ -246,7 +248,9 @@ export class Migrator {
    */
   #plan(recorded: readonly Recorded[], ran: ReadonlyMap<string, HistoryRow>): RunPlan {
     const squashes = resolveSquashes(recorded, (app, id) => ran.has(keyOf(app, id)))
-    const graph = new MigrationGraph(this.#apps, squashes.active, squashes.aliases)
+    const plain = squashes.active.length === recorded.length && squashes.aliases.size === 0
+    if (plain) this.#plainGraph ??= new MigrationGraph(this.#apps, recorded)
+    const graph = plain ? this.#plainGraph! : new MigrationGraph(this.#apps, squashes.active, squashes.aliases)
     const isRan = (m: Recorded) => ran.has(keyOfMigration(m)) || squashes.ranByReplaced.has(m)
     return { order: graph.order, graph, isRan, ranByReplaced: squashes.ranByReplaced, waiting: squashes.waiting }
   }

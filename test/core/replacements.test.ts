@@ -36,6 +36,15 @@ describe('squashed migrations', () => {
     expect(labels(graph.needs(history[5]!))).toEqual(['auth 3s'])
   })
 
+  it('a file written before DEPENDS_ON that needed a replaced migration needs the squashed one', () => {
+    const legacy = [m('auth', '1', { dependsOn: undefined }), m('auth', '2', { dependsOn: undefined })]
+    const squash = m('auth', '2s', { replaces: ['1', '2'] })
+    const blog = m('blog', '3', { dependsOn: undefined })
+    const graph = new MigrationGraph(apps, [...legacy, squash, blog])
+    expect(labels(graph.needs(blog))).toEqual(['auth 2s'])
+    expect(labels(graph.order)).toEqual(['auth 2s', 'blog 3'])
+  })
+
   it('keeps working when the replaced files are gone', () => {
     const graph = new MigrationGraph(apps, history.slice(3))
     expect(labels(graph.order)).toEqual(['auth 3s', 'auth 4', 'blog 1'])
