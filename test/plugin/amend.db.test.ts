@@ -13,6 +13,12 @@ import { migrationFiles, publicColumns, queryPg, restoreAfterAll, until } from '
 
 restoreAfterAll()
 
+/** The app's server module loads the virtual module, which waits for the plugin's first run: edits after it are seen. */
+const started = async (dev: RecordedDevServer) => {
+  await dev.server.ssrLoadModule('/server.mjs')
+  return dev
+}
+
 const git = (root: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: root })
 
@@ -33,10 +39,12 @@ describe('vite dev in a git repository', () => {
     initial = await migrationFiles(app.root, 'blog')
     database = await withPgDatabase()
     process.env.DATABASE_URL = database.url
-    dev = await startRecordedDevServer(app.root, {
-      ssr: { external: ['unplugin-auto-migrations'] },
-      plugins: [AutoMigrations({ runInVitest: true })],
-    })
+    dev = await started(
+      await startRecordedDevServer(app.root, {
+        ssr: { external: ['unplugin-auto-migrations'] },
+        plugins: [AutoMigrations({ runInVitest: true })],
+      }),
+    )
   })
 
   afterAll(async () => {
@@ -92,17 +100,29 @@ describe('vite dev in a git repository', () => {
     expect(await migrationFiles(app.root, 'blog')).toHaveLength(before.length + 1)
   })
 
+  it('undoing every change of the migration it wrote removes that migration', async () => {
+    const before = await migrationFiles(app.root, 'blog')
+    const lines = said().length
+    await app.edit('src/blog/tables.ts', '  lede = new Text({ null: true })\n', '')
+    await until(() => said().length > lines, 'the line for the removed migration')
+    expect(said().at(-1)).toMatch(/blog: removed src\/blog\/migrations\/blog_\S+\.ts \(- add column Post\.lede\)/)
+    expect(await migrationFiles(app.root, 'blog')).toHaveLength(before.length - 1)
+    expect(await publicColumns(database.url)).not.toContain('post.lede')
+  })
+
   it('with amend: false, each change is a migration of its own', async () => {
     await dev.server.close()
-    dev = await startRecordedDevServer(app.root, {
-      ssr: { external: ['unplugin-auto-migrations'] },
-      plugins: [AutoMigrations({ runInVitest: true, amend: false })],
-    })
+    dev = await started(
+      await startRecordedDevServer(app.root, {
+        ssr: { external: ['unplugin-auto-migrations'] },
+        plugins: [AutoMigrations({ runInVitest: true, amend: false })],
+      }),
+    )
     const before = await migrationFiles(app.root, 'blog')
     await app.edit(
       'src/blog/tables.ts',
-      '  lede = new Text({ null: true })\n',
-      '  lede = new Text({ null: true })\n  note = new Text({ null: true })\n',
+      '  summary = new Text({ null: true })\n',
+      '  summary = new Text({ null: true })\n  note = new Text({ null: true })\n',
     )
     await until(() => said().length > 0, 'the line for the first migration')
     await app.edit('src/blog/tables.ts', '  note = new Text', '  notes = new Text')
