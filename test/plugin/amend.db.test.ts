@@ -4,6 +4,7 @@
  * as one migration that adds `summary`. Once git tracks the file, the next change is a new migration.
  */
 import { execFileSync } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
 import AutoMigrations from 'unplugin-auto-migrations/vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, project } from '../cli/helpers.js'
@@ -83,6 +84,18 @@ describe('vite dev in a git repository', () => {
     ).toHaveLength(1)
     const status = await app.run(['status', 'blog', '--database', database.url])
     expect(status.stdout).toMatch(new RegExp(`^blog\\s+${id}\\s+ran\\b`, 'm'))
+
+    // A change that is only held (an ambiguous rename of an older column) leaves the migration as it is.
+    const lines = said().length
+    await app.edit('src/blog/tables.ts', '  title = new Varchar', '  headline = new Varchar')
+    await until(() => dev.overlay.length > 0, 'the ambiguous rename in the overlay')
+    expect(dev.overlay.at(-1)?.message).toContain('did you rename column Post.title to Post.headline?')
+    expect(await app.read(`src/blog/migrations/${written}`)).toBe(source)
+    expect(said()).toHaveLength(lines)
+    await app.edit('src/blog/tables.ts', '  headline = new Varchar', '  title = new Varchar')
+    // The revert is diffed (debounce, reload, diff: well under a second here) and writes nothing.
+    await sleep(1_500)
+    expect(await app.read(`src/blog/migrations/${written}`)).toBe(source)
   })
 
   it('once git tracks the migration, the next change is a new migration', async () => {

@@ -214,6 +214,8 @@ class Session implements ProjectSession {
     }
     if (!target || !amendment) return undefined
     const amendedPlans = plans.map((p) => (p.app === target.app ? amendment.plan : p))
+    // Only held changes (a question, a drop to confirm): the migration stays as it is.
+    if (amendment.text === this.#wrote.get(realPath(target.file))) return { plans: amendedPlans, errors: [] }
     if (options.apply) {
       const current = await this.#load(true)
       if ('error' in current) return { plans: amendedPlans, errors: [current.error] }
