@@ -143,4 +143,19 @@ describe('vite dev in a git repository', () => {
     expect(dev.overlay.at(-1)?.message).toContain('did you rename column Post.note to Post.notes?')
     expect(await migrationFiles(app.root, 'blog')).toHaveLength(before.length + 1)
   })
+
+  it('a new NOT NULL column without a default on an existing table is held, naming it and the fixes', async () => {
+    await app.edit('src/blog/tables.ts', '  notes = new Text', '  note = new Text')
+    const before = await migrationFiles(app.root, 'blog')
+    const overlays = dev.overlay.length
+    await app.edit('src/blog/tables.ts', 'import { ForeignKey,', 'import { Timestamptz, ForeignKey,')
+    await app.edit('src/blog/tables.ts', '  body = new Text', '  publishedAt = new Timestamptz()\n  body = new Text')
+    await until(() => dev.overlay.length > overlays, 'the held column in the overlay')
+    const message = dev.overlay.at(-1)?.message ?? ''
+    expect(message).toContain('needs-value: add column Post.publishedAt: NOT NULL without a default')
+    expect(message).toContain(
+      'fix: give Post.publishedAt a default, or make it null: true, or run npx auto-migrations new blog --auto',
+    )
+    expect(await migrationFiles(app.root, 'blog')).toEqual(before)
+  })
 })
