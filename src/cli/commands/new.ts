@@ -91,6 +91,12 @@ export const newCommand: Command = {
   words: ['new'],
   usage: 'new <app|all> [--auto] [--desc TEXT] [--rename Table.old=new ...] [--yes]',
   summary: 'write a migration: empty, or with --auto the changes made to the tables',
+  help: [
+    '',
+    'On a terminal, --auto asks about possible renames, destructive changes, and a one-off value (SQL)',
+    'for the existing rows of a new NOT NULL column without a default; without a terminal such a',
+    'column is not written (needs-value) and the command exits 1.',
+  ],
   options: {
     auto: {
       type: 'boolean',
