@@ -4,6 +4,7 @@
  * schema before the run to the schema after it, and are checked to replay to the same schema. Its ID
  * follows the run's last one, so it takes the run's place among the app's migrations.
  */
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { diffApp } from '../../core/differ/diff.js'
 import { emptyAnswers } from '../../core/differ/renames.js'
@@ -197,5 +198,14 @@ export function planSquash(
     operations,
   })
   const file = path.join(path.dirname(run.at(-1)!.file), migrationFileName(appName, id))
+  // A hand-named file may hold that name with another ID: never overwrite it.
+  if (existsSync(file))
+    throw refuse(
+      appName,
+      `Cannot squash: ${file} exists already. Rename it, or squash up to another migration (--to).`,
+      {
+        file,
+      },
+    )
   return { app: appName, id, file, text, replaced: run, replaces, operationCount: operations.length }
 }
