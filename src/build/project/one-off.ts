@@ -4,19 +4,23 @@
  * terminal, `new --auto` asks for a value that fills the existing rows (the addColumn's `fill`);
  * elsewhere the column is held back and reported with the ways out.
  */
-import { AddColumn, type Operation } from '../../core/operations/index.js'
+import { AddColumn, type Operation, RenameTable } from '../../core/operations/index.js'
 import type { DefaultValue, SnapshotData } from '../../core/state/snapshot.js'
 
 /** `app.Table.column`: the key of an answer. */
 export const oneOffKey = (o: AddColumn): string => `${o.app}.${o.params.tableClassName}.${o.params.columnName}`
 
-/** True for an addColumn that rows already in its table could not take without a value. */
-export function needsOneOffValue(o: Operation, before: SnapshotData): o is AddColumn {
+/**
+ * True for an addColumn that rows already in its table could not take without a value. `renamed`:
+ * tables renamed earlier in the same migration (`app.Class` of their new name), which have rows too.
+ */
+export function needsOneOffValue(o: Operation, before: SnapshotData, renamed: ReadonlySet<string>): o is AddColumn {
   if (!(o instanceof AddColumn) || o.params.fill !== undefined) return false
   const { params, columnClass } = o.params
   if (params.null || params.primaryKey || (params.default !== null && params.default !== undefined)) return false
   if (columnClass === 'Serial' || columnClass === 'BigSerial') return false
-  return before.tables.some((t) => t.app === o.app && t.className === o.params.tableClassName)
+  const table = o.params.tableClassName
+  return renamed.has(`${o.app}.${table}`) || before.tables.some((t) => t.app === o.app && t.className === table)
 }
 
 /** Whether `o` names the column `column` adds (an index or constraint on it), so must wait for it. */
@@ -37,8 +41,10 @@ export function withOneOffValues(
 ): { operations: Operation[]; needsValue: AddColumn[] } {
   const needsValue: AddColumn[] = []
   const out: Operation[] = []
+  const renamed = new Set<string>()
   for (const o of operations) {
-    if (!needsOneOffValue(o, before)) {
+    if (o instanceof RenameTable) renamed.add(`${o.app}.${o.params.newClassName}`)
+    if (!needsOneOffValue(o, before, renamed)) {
       if (!needsValue.some((held) => usesColumn(o, held))) out.push(o)
       continue
     }
