@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'MIGRATION_CYCLE'
   | 'MIGRATION_DEPENDENCY_MISSING'
   | 'IRREVERSIBLE'
+  | 'SQUASH_INCOMPLETE'
   // runner
   | 'MIGRATION_FAILED'
   | 'CHECKSUM_CHANGED'
@@ -55,6 +56,8 @@ export type ErrorCode =
   | 'DISCARD_RAN'
   | 'DISCARD_NEEDED'
   | 'PULL_UNSUPPORTED'
+  | 'SQUASH_REFUSED'
+  | 'MISSING_DEFAULT'
 
 export interface ErrorDetails {
   app?: string

@@ -17,6 +17,7 @@ import { newCommand } from './commands/new.js'
 import { pullCommand } from './commands/pull.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
+import { squashCommand } from './commands/squash.js'
 import { type Command, type CommandOption, createContext } from './context.js'
 import { type CliIo, type IoOptions, jsonIo, processIo } from './io.js'
 import { packageVersion } from './package-version.js'
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   newCommand,
   ...runCommands,
   discardCommand,
+  squashCommand,
   checkCommand,
   sqlCommand,
   driftCommand,

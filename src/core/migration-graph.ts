@@ -14,6 +14,8 @@ export interface GraphMigration {
   readonly id: string
   /** The exported `DEPENDS_ON` (app → migration ID); undefined for a file written before it existed. */
   readonly dependsOn?: Readonly<Record<string, string>> | undefined
+  /** The exported `REPLACES` of a squashed migration: the IDs of its app's migrations it stands for. */
+  readonly replaces?: readonly string[] | undefined
   readonly file?: string | undefined
 }
 
@@ -24,6 +26,22 @@ export interface GraphApp {
 }
 
 export const migrationKey = (app: string, id: string): string => `${app}\u0000${id}`
+
+/** Every ID a squashed migration stands for, as `app\0id` keys (a replaced file may be gone). */
+export function replacedKeys(migrations: readonly GraphMigration[]): Set<string> {
+  const keys = new Set<string>()
+  for (const m of migrations) for (const id of m.replaces ?? []) keys.add(migrationKey(m.app, id))
+  return keys
+}
+
+/**
+ * The migrations without those a squashed migration among them replaces: what replays, and what a
+ * new database runs (a database's own history may choose otherwise, see replacements.ts).
+ */
+export function withoutReplaced<M extends GraphMigration>(migrations: readonly M[]): M[] {
+  const replaced = replacedKeys(migrations)
+  return replaced.size === 0 ? [...migrations] : migrations.filter((m) => !replaced.has(migrationKey(m.app, m.id)))
+}
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
@@ -57,11 +75,17 @@ function needsOf(
   previous: GraphMigration | undefined,
   apps: ReadonlyMap<string, GraphApp>,
   byApp: ReadonlyMap<string, AppMigrations>,
+  aliases: ReadonlyMap<string, string>,
 ): string[] {
   const needs = previous ? [migrationKey(previous.app, previous.id)] : []
   if (m.dependsOn) {
     for (const [app, id] of Object.entries(m.dependsOn)) {
       if (app === m.app) continue
+      const alias = aliases.get(migrationKey(app, id))
+      if (alias !== undefined) {
+        needs.push(alias)
+        continue
+      }
       if (!byApp.get(app)?.ids.has(id)) {
         const where = m.file ? ` (${m.file})` : ''
         throw new AutoMigrationsError(
@@ -77,7 +101,9 @@ function needsOf(
   }
   for (const dependency of apps.get(m.app)?.dependencies ?? []) {
     const earlier = lastBefore(byApp.get(dependency)?.legacy ?? [], m.id)
-    if (earlier !== undefined) needs.push(migrationKey(dependency, earlier))
+    if (earlier === undefined) continue
+    const key = migrationKey(dependency, earlier)
+    needs.push(aliases.get(key) ?? key)
   }
   return needs
 }
@@ -87,26 +113,56 @@ interface Node<M> extends GraphNode {
   rank: number
 }
 
-function nodesOf<M extends GraphMigration>(apps: readonly GraphApp[], migrations: readonly M[]): Node<M>[] {
+/**
+ * Where a `DEPENDS_ON` that names a migration missing from the graph leads: to the squashed migration
+ * that replaces it (its file may be gone), then to any alias the caller gives.
+ */
+function aliasesOf(
+  migrations: readonly GraphMigration[],
+  lookups: ReadonlyMap<string, AppMigrations>,
+  given: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const aliases = new Map<string, string>()
+  for (const m of migrations)
+    for (const id of m.replaces ?? [])
+      if (!lookups.get(m.app)?.ids.has(id)) aliases.set(migrationKey(m.app, id), migrationKey(m.app, m.id))
+  for (const [from, to] of given) aliases.set(from, to)
+  return aliases
+}
+
+function nodesOf<M extends GraphMigration>(
+  apps: readonly GraphApp[],
+  migrations: readonly M[],
+  given: ReadonlyMap<string, string>,
+): Node<M>[] {
   const appIndex = new Map(apps.map((a) => [a.name, a]))
   const rank = new Map(apps.map((a, i) => [a.name, i]))
   const byApp = new Map<string, M[]>()
-  for (const m of migrations) {
+  for (const m of withoutReplaced(migrations)) {
     const list = byApp.get(m.app)
     if (list) list.push(m)
     else byApp.set(m.app, [m])
   }
+  // Older files were written needing a replaced file perhaps: the alias leads them to its squash.
+  const legacyIds = new Map<string, string[]>()
+  for (const m of migrations) {
+    if (m.dependsOn) continue
+    const ids = legacyIds.get(m.app)
+    if (ids) ids.push(m.id)
+    else legacyIds.set(m.app, [m.id])
+  }
   const lookups = new Map<string, AppMigrations>()
   for (const [app, list] of byApp) {
     list.sort(byId)
-    lookups.set(app, { ids: new Set(list.map((m) => m.id)), legacy: list.filter((m) => !m.dependsOn).map((m) => m.id) })
+    lookups.set(app, { ids: new Set(list.map((m) => m.id)), legacy: (legacyIds.get(app) ?? []).sort() })
   }
+  const aliases = aliasesOf(migrations, lookups, given)
   const nodes: Node<M>[] = []
   for (const list of byApp.values()) {
     list.forEach((m, i) => {
       nodes.push({
         name: migrationKey(m.app, m.id),
-        needs: needsOf(m, list[i - 1], appIndex, lookups),
+        needs: needsOf(m, list[i - 1], appIndex, lookups, aliases),
         migration: m,
         rank: rank.get(m.app) ?? apps.length,
       })
@@ -128,9 +184,10 @@ export class MigrationGraph<M extends GraphMigration> {
   /**
    * @throws `MIGRATION_CYCLE` naming the migrations that need one another, `MIGRATION_DEPENDENCY_MISSING`
    *   for a `DEPENDS_ON` that names a migration nobody has.
+   * @param aliases graph key of a migration left out → key of the one standing for it (see replacements.ts).
    */
-  constructor(apps: readonly GraphApp[], migrations: readonly M[]) {
-    const nodes = nodesOf(apps, migrations)
+  constructor(apps: readonly GraphApp[], migrations: readonly M[], aliases: ReadonlyMap<string, string> = new Map()) {
+    const nodes = nodesOf(apps, migrations, aliases)
     this.#nodes = new Map(nodes.map((n) => [n.migration, n]))
     this.#byKey = new Map(nodes.map((n) => [n.name, n]))
     for (const node of nodes)

@@ -292,7 +292,12 @@ export class PluginCore {
     try {
       const session = await this.openSession()
       if (options.onDiff === 'emit') {
-        const result = await session.emit({ allowDestructive: options.allowDestructive, apply: options.apply })
+        // A one-off build has written nothing before to amend; esbuild's watch mode comes this way too.
+        const result = await session.emit({
+          allowDestructive: options.allowDestructive,
+          apply: options.apply,
+          amend: options.amend,
+        })
         this.setWatchFiles(result.watchFiles)
         report.written.push(...describeWritten(result.written, root))
         if (result.held.length > 0) report.warnings.push(describeChanges(result.held, root, heldHeading(result.held)))
@@ -353,7 +358,11 @@ export class PluginCore {
     }
     const wrote: string[] = []
     if (options.onDiff === 'emit') {
-      const result = await session.emit({ allowDestructive: options.allowDestructive, apply: options.apply })
+      const result = await session.emit({
+        allowDestructive: options.allowDestructive,
+        apply: options.apply,
+        amend: options.amend,
+      })
       for (const migration of result.written) {
         const file = path.resolve(migration.file)
         this.migrationDirs.add(path.dirname(file))

@@ -54,7 +54,10 @@ export function unmigratedHeading(changes: readonly ChangeReport[]): string {
 }
 
 export function heldHeading(changes: readonly ChangeReport[]): string {
-  return `${plural(changes.length, 'change')} not written automatically (ambiguous or destructive): run the command shown to resolve ${changes.length === 1 ? 'it' : 'them'}.`
+  const why = changes.some((change) => change.kind === 'needs-value')
+    ? 'ambiguous, destructive, or a new NOT NULL column that needs a value for existing rows'
+    : 'ambiguous or destructive'
+  return `${plural(changes.length, 'change')} not written automatically (${why}): run the command shown to resolve ${changes.length === 1 ? 'it' : 'them'}.`
 }
 
 function errorLine(error: AutoMigrationsError, root: string): string {
@@ -78,6 +81,11 @@ export function describeWritten(written: readonly WrittenMigration[], root: stri
   const lines: string[] = []
   for (const migration of written) {
     const file = relative(root, migration.file)
+    if (migration.amended) {
+      const what = migration.lines.length > 0 ? ` (${migration.lines.join(', ')})` : ''
+      lines.push(`${migration.app}: ${migration.amended === 'removed' ? 'removed' : 'amended'} ${file}${what}`)
+      continue
+    }
     if (migration.lines.length === 0) lines.push(`${migration.app}: wrote ${file}`)
     for (const line of migration.lines) lines.push(`${migration.app}: ${line}  (${file})`)
   }

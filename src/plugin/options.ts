@@ -40,6 +40,13 @@ export interface Options {
    */
   allowDestructive?: boolean
   /**
+   * Dev mode: fold a change into the migration this dev server wrote just before, instead of writing
+   * another one, while git does not track that file yet (it is reversed on the dev database, rewritten
+   * with the same ID and applied again). No git repository: never.
+   * @default true
+   */
+  amend?: boolean
+  /**
    * The id that imports the runner with every migration bundled. It works as is in all six
    * bundlers: webpack 5 would reject a `scheme:` id (UnhandledSchemeError) before any plugin could
    * resolve it, so under webpack and rspack the plugin rewrites the request in the module factory's
@@ -64,6 +71,7 @@ export interface ResolvedOptions {
   onDiff: OnDiff
   apply: boolean
   allowDestructive: boolean
+  amend: boolean
   virtualModuleId: string
   /** True in dev servers and watch mode: never fail, write migrations as files change. */
   watchMode: boolean
@@ -100,6 +108,7 @@ export function resolveOptions(options: Options | undefined, context: { watchMod
     // Only a watcher applies by default: a one-off build must never touch a database it was not asked to.
     apply: given.apply ?? context.watchMode,
     allowDestructive: given.allowDestructive ?? false,
+    amend: given.amend ?? true,
     virtualModuleId,
     watchMode: context.watchMode,
   }

@@ -95,7 +95,7 @@ export function generateVirtualModule(input: VirtualModuleInput): string {
       // The ID and description come from the file itself: migrations are keyed by their exported ID.
       // DEPENDS_ON is read at build time (the graph is known then), so a file without it needs no export.
       lines.push(
-        `  { app: ${JSON.stringify(entry.app)}, id: ${module}.ID, description: ${module}.DESCRIPTION, file: ${JSON.stringify(displayPath(entry.file, input.root))}${entry.dependsOn ? `, dependsOn: ${JSON.stringify(entry.dependsOn)}` : ''}, forwards: ${module}.forwards },`,
+        `  { app: ${JSON.stringify(entry.app)}, id: ${module}.ID, description: ${module}.DESCRIPTION, file: ${JSON.stringify(displayPath(entry.file, input.root))}${entry.dependsOn ? `, dependsOn: ${JSON.stringify(entry.dependsOn)}` : ''}${entry.replaces ? `, replaces: ${JSON.stringify(entry.replaces)}` : ''}, forwards: ${module}.forwards },`,
       )
     })
     lines.push('];')

@@ -11,7 +11,8 @@
  */
 import { existsSync } from 'node:fs'
 import { orderByDependencies } from '../core/app-order.js'
-import { MigrationGraph } from '../core/migration-graph.js'
+import { MigrationGraph, replacedKeys } from '../core/migration-graph.js'
+import { resolveSquashes } from '../core/replacements.js'
 import type { Operation } from '../core/operations/index.js'
 import type { LoadedMigration, RecordedMigration } from '../core/operations/migration.js'
 import { extensionsAdded } from '../core/operations/extensions.js'
@@ -85,6 +86,8 @@ export interface MigrationStatus {
   file?: string
   /** A partial migration: how many of its steps committed, running which way. */
   steps?: { done: number; total: number; direction: 'forwards' | 'backwards' }
+  /** A squashed migration counted as ran because every migration it replaces ran; it has no history row yet. */
+  ranAsReplaced?: true
 }
 
 export interface AppliedMigration {
@@ -98,6 +101,8 @@ export interface AppliedMigration {
 
 export interface MigrateResult {
   applied: AppliedMigration[]
+  /** Squashed migrations recorded as ran, without running anything: every migration they replace had run. */
+  recorded: { app: string; id: string; description: string }[]
   /** History rows with no migration file. */
   missing: { app: string; id: string }[]
 }
@@ -151,8 +156,8 @@ export class Migrator {
   readonly #options: MigratorOptions
   readonly #apps: AppInfo[]
   #recorded: Promise<Recorded[]> | undefined
-  /** The migration graph of what `#load` recorded (set with it). */
-  #graph: MigrationGraph<Recorded> | undefined
+  /** The graph when no migration is squashed: the same for every database, built once. */
+  #plainGraph: MigrationGraph<Recorded> | undefined
   #engine: Promise<Engine> | undefined
 
   constructor(options: MigratorOptions) {
@@ -246,15 +251,28 @@ export class Migrator {
           id: source.id,
           file: source.file,
           dependsOn: source.dependsOn,
+          replaces: source.replaces,
           operations: manager.operations,
           checksum: checksumOf(manager.operations),
           description: source.description ?? manager.description ?? '',
         })
       }
-      this.#graph = new MigrationGraph(this.#apps, out)
-      return this.#graph.order
+      return out
     })()
     return this.#recorded
+  }
+
+  /**
+   * What runs on a database with this history: squashed migrations or the ones they replace
+   * (core/replacements.ts), in the order of their graph.
+   */
+  #plan(recorded: readonly Recorded[], ran: ReadonlyMap<string, HistoryRow>): RunPlan {
+    const squashes = resolveSquashes(recorded, (app, id) => ran.has(keyOf(app, id)))
+    const plain = squashes.active.length === recorded.length && squashes.aliases.size === 0
+    if (plain) this.#plainGraph ??= new MigrationGraph(this.#apps, recorded)
+    const graph = plain ? this.#plainGraph! : new MigrationGraph(this.#apps, squashes.active, squashes.aliases)
+    const isRan = (m: Recorded) => ran.has(keyOfMigration(m)) || squashes.ranByReplaced.has(m)
+    return { order: graph.order, graph, isRan, ranByReplaced: squashes.ranByReplaced, waiting: squashes.waiting }
   }
 
   async #withEngine<T>(database: DatabaseOption | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
@@ -313,60 +331,79 @@ export class Migrator {
     const options = asOptions<MigrateOptions>(optionsOrDatabase)
     const recorded = await this.#load()
     // One app: its migrations (up to `to`) and what they need, of any app.
-    const scope = options.app
-      ? this.#graph!.withNeeds(
-          recorded.filter((m) => m.app === options.app && !(options.to !== undefined && m.id > options.to)),
-        )
-      : undefined
-    const wanted = (m: Recorded) => !scope || scope.has(m)
-    const nothingPending = (ran: Map<string, HistoryRow>) =>
-      !recorded.some((m) => wanted(m) && !ran.has(keyOfMigration(m)))
+    const scopeOf = (plan: RunPlan) =>
+      options.app
+        ? plan.graph.withNeeds(
+            plan.order.filter((m) => m.app === options.app && !(options.to !== undefined && m.id > options.to)),
+          )
+        : undefined
+    const nothingPending = (plan: RunPlan) => {
+      const scope = scopeOf(plan)
+      const wanted = (m: Recorded) => !scope || scope.has(m)
+      return (
+        !plan.order.some((m) => wanted(m) && !plan.isRan(m)) &&
+        ![...plan.ranByReplaced].some(wanted) &&
+        plan.waiting.size === 0
+      )
+    }
     const applied: AppliedMigration[] = []
+    const squashedRecorded: MigrateResult['recorded'] = []
+    const result = (history: readonly HistoryRow[]): MigrateResult => ({
+      applied,
+      recorded: squashedRecorded,
+      missing: missingOf(recorded, history).map(idOf),
+    })
     return this.#withEngine(options.database, async (engine) => {
       try {
         // Replicas starting together on a server read first and need no lock when all has run. The
         // embedded database's lock is an in-process mutex: a read before it would only add to the dev apply.
         if (engine.kind === 'pg') {
           const before = await this.#readRecords(engine)
-          this.#assertNoChanged(recorded, before.ran)
-          if (nothingPending(before.ran)) return { applied, missing: missingOf(recorded, before.history).map(idOf) }
+          const plan = this.#plan(recorded, before.ran)
+          this.#assertNoChanged(plan.order, before.ran)
+          if (nothingPending(plan)) return result(before.history)
         }
         return await this.#locked(engine, async (lock) => {
           const { history, ran, progress } = await this.#readRecords(engine)
-          this.#assertNoChanged(recorded, ran)
+          const plan = this.#plan(recorded, ran)
+          this.#assertNoChanged(plan.order, ran)
           // Another runner applied everything while this one waited: nothing to replay.
-          if (nothingPending(ran)) return { applied, missing: missingOf(recorded, history).map(idOf) }
+          if (nothingPending(plan)) return result(history)
+          const scope = scopeOf(plan)
+          const wanted = (m: Recorded) => !scope || scope.has(m)
           const newestRan = new Map<string, string>()
           for (const h of history) if ((newestRan.get(h.app) ?? '') < h.migrationId) newestRan.set(h.app, h.migrationId)
           // The schema as the database has it: every migration that ran, whatever its app (a pending
           // migration's SQL may have to reach tables of apps after it, e.g. foreign keys that take the
           // type of a key it changes); the steps of pending ones are taken on top of it, in logical order.
-          const isRan = (m: Recorded) => ran.has(keyOfMigration(m))
-          const state = replay(recorded.filter(isRan))
-          for (const m of recorded) {
+          const state = replay(plan.order.filter(plan.isRan))
+          const record = async (m: Recorded) => {
+            await runMigration(this.#runContext(engine, lock), {
+              ...runOf(m, 'forwards'),
+              steps: [],
+              finish: [this.#historyRow(m, null)],
+              stopped: undefined,
+            })
+            squashedRecorded.push({ app: m.app, id: m.id, description: m.description })
+          }
+          const ranNow = new Set<Recorded>()
+          for (const m of plan.order) {
             const { app, id } = m.source
-            if (isRan(m)) continue
+            if (plan.ranByReplaced.has(m) && wanted(m)) await record(m)
+            if (plan.isRan(m)) continue
             if (!wanted(m)) {
               replay([m], state)
               continue
             }
             const steps = stepsOf(m, state, 'forwards')
             const started = performance.now()
-            const finish = [
-              insertHistoryRowSql(this.#historySchema, {
-                app,
-                migrationId: id,
-                description: m.description,
-                checksum: m.checksum,
-                durationMs: options.fake ? null : undefined,
-              }),
-            ]
             await runMigration(this.#runContext(engine, lock), {
               ...runOf(m, 'forwards'),
               steps: options.fake ? [] : steps,
-              finish,
+              finish: [this.#historyRow(m, options.fake ? null : undefined)],
               stopped: progress.get(keyOfMigration(m)),
             })
+            ranNow.add(m)
             const done = {
               app,
               id,
@@ -377,7 +414,10 @@ export class Migrator {
             applied.push(done)
             options.onApplied?.(done)
           }
-          return { applied, missing: missingOf(recorded, history).map(idOf) }
+          // A database that ran part of a squashed migration's run has now run the rest: it counts as ran.
+          for (const [squashed, replaced] of plan.waiting)
+            if (replaced.every((m) => plan.isRan(m) || ranNow.has(m))) await record(squashed)
+          return result(history)
         })
       } catch (error) {
         // What this run applied before the failure stays applied: say which (a server's log, the
@@ -386,6 +426,17 @@ export class Migrator {
         if (failure instanceof AutoMigrationsError) failure.details.applied = [...applied]
         throw failure
       }
+    })
+  }
+
+  /** The history row of `m` (duration: undefined = measured by the database, null = none, as when faked). */
+  #historyRow(m: Recorded, durationMs: null | undefined): string {
+    return insertHistoryRowSql(this.#historySchema, {
+      app: m.source.app,
+      migrationId: m.source.id,
+      description: m.description,
+      checksum: m.checksum,
+      durationMs,
     })
   }
 
@@ -399,11 +450,14 @@ export class Migrator {
     return this.#withEngine(options.database, (engine) =>
       this.#locked(engine, async (lock) => {
         const { ran, progress } = await this.#readRecords(engine)
-        this.#assertNoChanged(recorded, ran)
-        const ranOfApp = recorded.filter((m) => m.source.app === options.app && ran.has(keyOfMigration(m)))
+        const plan = this.#plan(recorded, ran)
+        const { graph, isRan } = plan
+        const order = plan.order
+        this.#assertNoChanged(order, ran)
+        const ranOfApp = order.filter((m) => m.source.app === options.app && isRan(m))
         if (
           options.to !== undefined &&
-          !recorded.some((m) => m.source.app === options.app && m.source.id === options.to)
+          !order.some((m) => m.source.app === options.app && m.source.id === options.to)
         ) {
           throw new AutoMigrationsError('UNKNOWN_MIGRATION', `App "${options.app}" has no migration ${options.to}.`, {
             app: options.app,
@@ -415,20 +469,12 @@ export class Migrator {
             ? ranOfApp.filter((m) => m.source.id > options.to!)
             : ranOfApp.slice(-Math.max(0, options.steps ?? 1))
         // Applied migrations of other apps that need what goes: reversed first (cascade), or refused.
-        const dependents = [...this.#graph!.withDependents(chosen)].filter(
-          (m) => !chosen.includes(m) && ran.has(keyOfMigration(m)),
-        )
+        const dependents = [...graph.withDependents(chosen)].filter((m) => !chosen.includes(m) && isRan(m))
         if (dependents.length > 0 && !options.cascade)
-          throw rollbackBlocked(
-            options.app,
-            chosen,
-            dependents,
-            recorded.filter((m) => ran.has(keyOfMigration(m))),
-            this.#graph!,
-          )
+          throw rollbackBlocked(options.app, chosen, dependents, order.filter(isRan), graph)
         const going = new Set([...chosen, ...dependents])
-        const targets = recorded.filter((m) => going.has(m))
-        for (const m of recorded.filter((r) => r.app === options.app || going.has(r))) {
+        const targets = order.filter((m) => going.has(m))
+        for (const m of order.filter((r) => r.app === options.app || going.has(r))) {
           const stopped = progress.get(keyOfMigration(m))
           if (stopped?.direction === 'forwards')
             throw partialError(runOf(m, 'backwards'), stopped, ': run forwards to finish it first, then reverse it.')
@@ -438,12 +484,15 @@ export class Migrator {
         // The schema as the database has it, the targets last (they come off the top): every other
         // migration that ran, whatever its app (reversing a key's type change must reach the foreign
         // keys of apps after it), then the targets, in graph order.
-        const others = recorded.filter((m) => ran.has(keyOfMigration(m)) && !targets.includes(m))
+        const others = order.filter((m) => isRan(m) && !targets.includes(m))
         const state = replay([...others, ...targets])
         try {
           for (const m of [...targets].reverse()) {
             const steps = stepsOf(m, state, 'backwards')
-            const finish = [deleteHistoryRowSql(this.#historySchema, m.source.app, m.source.id)]
+            // A squashed migration takes the rows of the migrations it replaces with it.
+            const finish = [m.source.id, ...(m.replaces ?? [])].map((id) =>
+              deleteHistoryRowSql(this.#historySchema, m.source.app, id),
+            )
             await runMigration(this.#runContext(engine, lock), {
               ...runOf(m, 'backwards'),
               steps: options.fake ? [] : steps,
@@ -475,16 +524,24 @@ export class Migrator {
         engine === undefined
           ? { history: [], ran: new Map<string, HistoryRow>(), progress: new Map<string, ProgressRow>() }
           : await this.#readRecords(engine)
-      const out: MigrationStatus[] = recorded.map((m) => {
+      const plan = this.#plan(recorded, ran)
+      // A squashed migration waiting for the rest of its run to catch up is listed after that run.
+      const listed = plan.order.flatMap((m) => {
+        const waiting = [...plan.waiting].filter(([, replaced]) => replaced.at(-1) === m).map(([s]) => s)
+        return [m, ...waiting]
+      })
+      const out: MigrationStatus[] = listed.map((m) => {
         const row = ran.get(keyOfMigration(m))
         const stopped = progress.get(keyOfMigration(m))
         const state: MigrationState = stopped
           ? 'partial'
-          : !row
-            ? 'pending'
-            : row.checksum === m.checksum
-              ? 'ran'
-              : 'changed'
+          : plan.ranByReplaced.has(m)
+            ? 'ran'
+            : !row
+              ? 'pending'
+              : row.checksum === m.checksum
+                ? 'ran'
+                : 'changed'
         return {
           app: m.source.app,
           id: m.source.id,
@@ -495,6 +552,7 @@ export class Migrator {
           ...(stopped
             ? { steps: { done: stopped.stepsDone, total: stopped.stepsTotal, direction: stopped.direction } }
             : {}),
+          ...(plan.ranByReplaced.has(m) ? { ranAsReplaced: true as const } : {}),
         }
       })
       for (const h of missingOf(recorded, history))
@@ -542,13 +600,24 @@ const runOf = (m: Recorded, direction: 'forwards' | 'backwards') => ({
   direction,
 })
 
-/** History rows with no migration file. */
+/** History rows with no migration file (the rows of migrations a squashed one replaces are not missing). */
 function missingOf(recorded: readonly Recorded[], history: readonly HistoryRow[]): HistoryRow[] {
   const known = new Set(recorded.map(keyOfMigration))
+  for (const key of replacedKeys(recorded)) known.add(key)
   return history.filter((h) => !known.has(keyOf(h.app, h.migrationId)))
 }
 
 const idOf = (h: HistoryRow) => ({ app: h.app, id: h.migrationId })
+
+/** What runs on one database: see `Migrator.#plan`. */
+interface RunPlan {
+  order: Recorded[]
+  graph: MigrationGraph<Recorded>
+  /** Ran: the database has its row, or it is squashed and the database ran everything it replaces. */
+  isRan: (m: Recorded) => boolean
+  ranByReplaced: ReadonlySet<Recorded>
+  waiting: ReadonlyMap<Recorded, Recorded[]>
+}
 
 /** `migrate(db)` and `status(db)` take the database itself: a URL, a pool, a client, a PGlite instance. */
 function asOptions<T extends { database?: DatabaseOption }>(value: T | DatabaseOption): T {

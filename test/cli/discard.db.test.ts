@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { freshDatabase, type Project, project, removeDatabases, removeProjects } from './helpers.js'
+import { addLikesMigration, freshDatabase, type Project, project, removeDatabases, removeProjects } from './helpers.js'
 
 afterEach(async () => {
   await removeProjects()
@@ -21,12 +21,7 @@ const fileName = (app: string, id: string) => `${app}_${id.replace(/[-:]/g, '_')
 async function blogWithTwoMigrations(): Promise<Project> {
   const p = await project('cli-blog')
   expect((await p.run(['new', 'blog', '--auto'], { now: at(1) })).code).toBe(0)
-  await p.edit(
-    'src/blog/tables.ts',
-    'views = new Integer({ default: 0 })',
-    'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })',
-  )
-  expect((await p.run(['new', 'blog', '--auto'], { now: at(2) })).code).toBe(0)
+  await addLikesMigration(p, 2)
   expect(await p.migrationFiles()).toEqual([fileName('blog', ID1), fileName('blog', ID2)])
   return p
 }

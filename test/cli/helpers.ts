@@ -199,3 +199,14 @@ export async function dump(url: string): Promise<string> {
     .filter((line) => line.trim() !== '' && !line.startsWith('--') && !/^\\(un)?restrict /.test(line))
     .join('\n')
 }
+
+/** Adds `likes` to cli-blog's Post and writes its migration of blog, dated that day of January 2026. */
+export async function addLikesMigration(p: Project, day: number): Promise<void> {
+  await p.edit(
+    'src/blog/tables.ts',
+    'views = new Integer({ default: 0 })',
+    'views = new Integer({ default: 0 })\n  likes = new Integer({ default: 0 })',
+  )
+  const written = await p.run(['new', 'blog', '--auto'], { now: new Date(Date.UTC(2026, 0, day)) })
+  if (written.code !== 0) throw new Error(`new blog --auto failed: ${written.stderr}`)
+}

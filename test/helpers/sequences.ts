@@ -21,11 +21,12 @@ import * as pkg from '../../src/index.js'
 import { checksumOf } from '../../src/core/operations/manager.js'
 import type { Operation } from '../../src/core/operations/index.js'
 import { replay } from '../../src/core/operations/replay.js'
-import type { SchemaState, SnapshotData } from '../../src/core/state/snapshot.js'
+import type { DefaultValue, SchemaState, SnapshotData } from '../../src/core/state/snapshot.js'
 import { migrationOrder } from '../../src/core/migration-graph.js'
 import { resolveDependencies } from '../../src/build/project/depends-on.js'
 import type { ProjectState } from '../../src/build/project/project-state.js'
 import { type AppPlan, planNewMigrations } from '../../src/build/project/plan.js'
+import { oneOffKey } from '../../src/build/project/one-off.js'
 import { referencesOf, renamesOf } from '../../src/build/project/references.js'
 import type { PhysicalSchema } from '../../src/runtime/introspect.js'
 import type { MigrationSource } from '../../src/runtime/runner.js'
@@ -192,14 +193,19 @@ export const buildVersion = (s: AppsSpec): ModelSnapshot | undefined => tryBuild
  */
 export function planVersion(history: SchemaState, model: ModelSnapshot): AppPlan[] {
   const answers = emptyAnswers()
+  // The tables of a sequence have no rows: a NULL one-off value adds any NOT NULL column to them.
+  const oneOffValues = new Map<string, DefaultValue>()
   for (;;) {
     const project = {
       model,
       state: history,
       apps: APPS.map((a) => ({ app: { name: a.name, dependencies: a.dependencies }, migrations: [], errors: [] })),
     } as unknown as Parameters<typeof planNewMigrations>[0]
-    const plans = planNewMigrations(project, { answers, allowDestructive: true })
+    const plans = planNewMigrations(project, { answers, allowDestructive: true, oneOffValues })
     const questions = plans.flatMap((p) => p.questions)
+    const needsValue = plans.flatMap((p) => p.needsValue)
+    for (const o of needsValue) oneOffValues.set(oneOffKey(o), pkg.sql`NULL`)
+    if (needsValue.length) continue
     if (!questions.length) return plans
     for (const q of questions) answers.declined.add(q.key)
   }
@@ -228,6 +234,7 @@ export function loadMigrationText(text: string): {
   ID: string
   DESCRIPTION: string
   DEPENDS_ON: Record<string, string>
+  REPLACES?: string[]
   forwards: () => Promise<{ operations: Operation[] }>
 } {
   const { code } = transformSync(text, { loader: 'ts', format: 'cjs', target: 'node20' })

@@ -9,11 +9,12 @@ import { repo } from '../cli/helpers.js'
 /** Whether `script` is installed; terminal tests are skipped without it. */
 export const hasScript = spawnSync('script', ['--version']).status === 0
 
-/** Runs the bin in a pseudo-terminal and types `answer` at the first (y/N); rejects after 30 s. */
+/** Runs the bin in a pseudo-terminal and types `answer` at the first `question` (default: a (y/N)); rejects after 30 s. */
 export function runInTerminal(
   cwd: string,
   args: string[],
   answer: string,
+  question = '(y/N)',
 ): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, path.join(repo, 'bin/auto-migrations.js'), ...args].map((a) => `'${a}'`).join(' ')
   return new Promise((resolve, reject) => {
@@ -26,7 +27,7 @@ export function runInTerminal(
     }, 30_000)
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
-      if (!answered && output.includes('(y/N)')) {
+      if (!answered && output.includes(question)) {
         answered = true
         child.stdin.write(`${answer}\n`)
       }

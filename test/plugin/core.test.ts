@@ -166,7 +166,7 @@ describe('one-off builds', () => {
     )
     const reporter = recorder()
     await core.buildStart(reporter)
-    expect(sessions.emitOptions).toEqual([{ allowDestructive: false, apply: false }])
+    expect(sessions.emitOptions).toEqual([{ allowDestructive: false, apply: false, amend: true }])
     expect(reporter.infos).toEqual(['blog: add column Post.views  (src/blog/migrations/blog_1.ts)'])
     expect(reporter.warnings).toEqual([expect.stringContaining('- destructive: drop column Post.body')])
     expect(reporter.errors).toEqual([expect.stringContaining('[DUPLICATE_MIGRATION_ID]')])

@@ -27,7 +27,7 @@ export interface FakeProject {
 export interface FakeSessions {
   open: (options: { root: string; configFile?: string }) => Promise<ProjectSession>
   calls: { open: number; check: number; emit: number; entries: number; close: number }
-  emitOptions: { allowDestructive: boolean; apply: boolean }[]
+  emitOptions: { allowDestructive: boolean; apply: boolean; amend?: boolean }[]
 }
 
 /** Migrations on disk, in app (dependency) order then ID order, as the real session lists them. */

@@ -66,6 +66,9 @@ auth:
     expect(heldHeading([post({})])).toBe(
       '1 change not written automatically (ambiguous or destructive): run the command shown to resolve it.',
     )
+    expect(heldHeading([post({}), post({ kind: 'needs-value' })])).toContain(
+      'not written automatically (ambiguous, destructive, or a new NOT NULL column that needs a value for existing rows)',
+    )
   })
 
   it('name the code, the app, the migration and the file of each history problem', () => {

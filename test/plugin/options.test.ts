@@ -9,6 +9,7 @@ describe('plugin options', () => {
       onDiff: 'error',
       apply: false,
       allowDestructive: false,
+      amend: true,
       virtualModuleId: 'virtual:auto-migrations',
       watchMode: false,
     })
@@ -28,6 +29,7 @@ describe('plugin options', () => {
       onDiff: 'warn',
       apply: false,
       allowDestructive: true,
+      amend: false,
       virtualModuleId: '~db',
     }
     expect(resolveOptions(chosen, { watchMode: true })).toEqual({ ...chosen, watchMode: true })

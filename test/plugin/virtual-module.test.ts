@@ -56,6 +56,26 @@ export function close() { return migrator.close(); }
 `)
   })
 
+  it("gives the runtime a squashed migration's REPLACES, so each database chooses it or what it replaces", () => {
+    const squashed = {
+      app: 'blog',
+      id: '2026-11-28T08:00:00:000001',
+      file: '/p/src/blog/migrations/blog_2026_11_28T08_00_00_000001.ts',
+      replaces: ['2026-11-27T10:15:03:123456', '2026-11-28T08:00:00:000000'],
+    }
+    const code = generateVirtualModule({
+      runtimeId: 'r',
+      configFile: '/p/migrations.config.ts',
+      root: '/p',
+      apps: appsFromEntries([...entries, squashed]),
+      migrations: [...entries, squashed],
+      hot: false,
+    })
+    expect(code).toContain(
+      'file: "src/blog/migrations/blog_2026_11_28T08_00_00_000001.ts", replaces: ["2026-11-27T10:15:03:123456","2026-11-28T08:00:00:000000"], forwards: migration3.forwards },',
+    )
+  })
+
   it('accepts its own HMR updates in a dev server, so a new migration never reloads the page', () => {
     const code = generateVirtualModule({
       runtimeId: 'r',

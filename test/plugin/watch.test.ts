@@ -128,7 +128,7 @@ describe.each(BUNDLERS)('%s watch mode', (bundler: BundlerName) => {
     const first = await watching.waitForBuild(1)
     expect(first.errors).toEqual([])
     expect(sessions.calls.check).toBe(0)
-    expect(sessions.emitOptions[0]).toEqual({ allowDestructive: false, apply: true })
+    expect(sessions.emitOptions[0]).toEqual({ allowDestructive: false, apply: true, amend: true })
 
     // An editor's burst: three saves within a few milliseconds.
     for (const column of ['column views', 'column views', 'column views']) {

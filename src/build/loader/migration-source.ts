@@ -24,6 +24,8 @@ export interface MigrationSourceExports {
   DESCRIPTION: string
   /** Absent in files written before the migration graph (SPEC §3). */
   DEPENDS_ON?: unknown
+  /** Only in a squashed migration: the IDs of the migrations it replaces. */
+  REPLACES?: unknown
   forwards: () => MigrationManager
 }
 
@@ -121,6 +123,7 @@ class Reader {
     const id = this.exportedString('ID')
     const description = this.exportedString('DESCRIPTION')
     const dependsOn = this.optionalExport('DEPENDS_ON')
+    const replaces = this.optionalExport('REPLACES')
 
     // export async function forwards() {
     this.word('export')
@@ -190,18 +193,23 @@ class Reader {
       for (const { method, args } of calls) target[method]!.apply(manager, copy ? cloneData(args) : args)
       return manager
     }
-    return { ID: id, DESCRIPTION: description, ...(dependsOn ? { DEPENDS_ON: dependsOn.value } : {}), forwards }
+    return {
+      ID: id,
+      DESCRIPTION: description,
+      ...(dependsOn ? { DEPENDS_ON: dependsOn.value } : {}),
+      ...(replaces ? { REPLACES: replaces.value } : {}),
+      forwards,
+    }
   }
 
   /** `export const NAME = <literal>` when the next export is that one; else nothing is read. */
   optionalExport(name: string): { value: unknown } | undefined {
     const start = this.#at
     this.word('export')
-    if (this.identifier() !== 'const') {
+    if (this.identifier() !== 'const' || this.identifier() !== name) {
       this.#at = start
       return undefined
     }
-    this.word(name)
     this.punct(CH_EQUALS)
     const value = this.value(false)
     this.maybe(CH_SEMICOLON)

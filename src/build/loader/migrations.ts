@@ -189,7 +189,7 @@ export async function runForwards(migration: LoadedMigration): Promise<unknown> 
 }
 
 function migrationOf(namespace: Record<string, unknown> | undefined, file: string, app: string): LoadedMigration {
-  const { ID: id, DESCRIPTION: description, DEPENDS_ON: dependsOn, forwards } = namespace ?? {}
+  const { ID: id, DESCRIPTION: description, DEPENDS_ON: dependsOn, REPLACES: replaces, forwards } = namespace ?? {}
   const problems: string[] = []
   if (id === undefined) {
     problems.push(`it exports no ID (add: export const ID = '${exampleId()}')`)
@@ -210,6 +210,11 @@ function migrationOf(namespace: Record<string, unknown> | undefined, file: strin
       `its DEPENDS_ON is ${describeValue(dependsOn)}, not an object of app names and migration IDs (like { auth: '${exampleId()}' })`,
     )
   }
+  if (replaces !== undefined && !isReplaces(replaces)) {
+    problems.push(
+      `its REPLACES is ${describeValue(replaces)}, not a list of this app's migration IDs (like ['${exampleId()}'])`,
+    )
+  }
   if (forwards === undefined) {
     problems.push('it exports no forwards() function (add: export async function forwards() { … return manager })')
   } else if (typeof forwards !== 'function') {
@@ -228,6 +233,7 @@ function migrationOf(namespace: Record<string, unknown> | undefined, file: strin
     id: id as string,
     description: (description as string | undefined) ?? '',
     dependsOn: dependsOn === undefined ? undefined : { ...(dependsOn as Record<string, string>) },
+    ...(replaces === undefined ? {} : { replaces: [...(replaces as string[])] }),
     forwards: forwards as () => unknown,
   }
 }
@@ -239,6 +245,10 @@ function isDependsOn(value: unknown): value is Record<string, string> {
     !Array.isArray(value) &&
     Object.values(value).every((id) => typeof id === 'string' && MIGRATION_ID_PATTERN.test(id))
   )
+}
+
+function isReplaces(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((id) => typeof id === 'string' && MIGRATION_ID_PATTERN.test(id))
 }
 
 function exampleId(): string {

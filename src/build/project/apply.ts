@@ -91,6 +91,7 @@ export function projectMigrator(replayed: RecordedProjectState, options: Project
           file: m.file,
           description: m.description,
           ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+          ...(m.replaces ? { replaces: m.replaces } : {}),
           forwards: () => ({ operations: m.operations }),
         })),
       ),
@@ -111,6 +112,28 @@ export async function applyPending(
     const operations = replayed.apps.flatMap((a) => a.migrations.flatMap((m) => m.operations))
     const engine = await database.get(replayed.project.config.database, extensionsAdded(operations))
     await projectMigrator(replayed).migrate({ database: engine })
+    return []
+  } catch (error) {
+    return [userError(error)]
+  }
+}
+
+/**
+ * Reverses `app`'s migration `id` on the dev database when it ran there (before the file is
+ * rewritten, see amend.ts); errors come back, never thrown.
+ */
+export async function reverseOnDevDatabase(
+  replayed: RecordedProjectState,
+  database: DevDatabase,
+  migration: { app: string; id: string },
+): Promise<AutoMigrationsError[]> {
+  try {
+    const engine = await database.get(replayed.project.config.database)
+    const migrator = projectMigrator(replayed)
+    const row = (await migrator.status({ database: engine })).find(
+      (r) => r.app === migration.app && r.id === migration.id,
+    )
+    if (row?.state === 'ran') await migrator.rollback({ app: migration.app, steps: 1, database: engine })
     return []
   } catch (error) {
     return [userError(error)]

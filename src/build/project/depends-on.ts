@@ -257,7 +257,13 @@ function assertBuildable(replayed: ProjectState, drafts: readonly Draft[]): void
     )
   }
   const existing = replayed.apps.flatMap((a) =>
-    a.migrations.map((m) => ({ app: a.app.name, id: m.id, dependsOn: m.dependsOn, file: m.file })),
+    a.migrations.map((m) => ({
+      app: a.app.name,
+      id: m.id,
+      dependsOn: m.dependsOn,
+      replaces: m.replaces,
+      file: m.file,
+    })),
   )
   const mine = new Map(drafts.map((d) => [migrationKey(d.app.app.name, d.id), d]))
   let order: { app: string; id: string }[]

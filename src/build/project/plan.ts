@@ -11,9 +11,11 @@ import { diffApp } from '../../core/differ/diff.js'
 import { AutoMigrationsError } from '../../errors.js'
 import { AddColumn, AddTable, type Operation } from '../../core/operations/index.js'
 import type { RenameHints } from '../../core/differ/hints.js'
+import type { DefaultValue } from '../../core/state/snapshot.js'
 import { withRecordedKeyDefaults } from '../../model/to-snapshot.js'
 import { migrationFileName, newMigrationId, renderMigration, writeFileAtomic } from '../writer/index.js'
 import { type Draft, resolveDependencies } from './depends-on.js'
+import { oneOffDescription, oneOffFix, withOneOffValues } from './one-off.js'
 import type { AppState, ProjectState, WrittenRecord } from './project-state.js'
 import type { ChangeReport, WrittenMigration } from './types.js'
 
@@ -26,6 +28,8 @@ export interface PlanOptions {
   allowDestructive?: boolean | undefined
   /** Only these apps (default: every app). */
   apps?: readonly string[] | undefined
+  /** One-off values for existing rows, by `app.Table.column` (see one-off.ts). */
+  oneOffValues?: ReadonlyMap<string, DefaultValue> | undefined
 }
 
 export interface AppPlan {
@@ -36,6 +40,8 @@ export interface AppPlan {
   questions: RenameQuestion[]
   /** Destructive operations held back. */
   held: Operation[]
+  /** New NOT NULL columns without a default on existing tables, held until given a one-off value. */
+  needsValue: AddColumn[]
 }
 
 /** Model hints and extra hints in one map (an extra hint wins). */
@@ -70,11 +76,18 @@ export function planNewMigrations(replayed: ProjectState, options: PlanOptions =
       answers: options.answers ?? emptyAnswers(),
       allowDestructive: options.allowDestructive ?? false,
     })
-    plans.push({ app: app.name, operations: diff.operations, questions: diff.questions, held: diff.held })
+    const filled = withOneOffValues(diff.operations, from, options.oneOffValues ?? new Map())
+    plans.push({
+      app: app.name,
+      operations: filled.operations,
+      questions: diff.questions,
+      held: diff.held,
+      needsValue: filled.needsValue,
+    })
     // The last app's operations change nothing another diff reads: no copy on the save path.
-    if (diff.operations.length > 0 && at < diffed.length - 1) {
+    if (filled.operations.length > 0 && at < diffed.length - 1) {
       if (state === replayed.state) state = state.clone()
-      for (const o of diff.operations) o.apply(state)
+      for (const o of filled.operations) o.apply(state)
       from = state.view()
     }
   }
@@ -82,7 +95,7 @@ export function planNewMigrations(replayed: ProjectState, options: PlanOptions =
 }
 
 export const isEmptyPlan = (plan: AppPlan): boolean =>
-  plan.operations.length === 0 && plan.questions.length === 0 && plan.held.length === 0
+  plan.operations.length === 0 && plan.questions.length === 0 && plan.held.length === 0 && plan.needsValue.length === 0
 
 /** The command that resolves an app's changes. */
 export const fixCommand = (app: string): string => `npx auto-migrations new ${app} --auto`
@@ -178,6 +191,8 @@ export async function reportPlans(
     for (const q of plan.questions)
       reports.push(await report('ambiguous', questionDescription(q), q.table, renameFix(q)))
     for (const o of plan.held) reports.push(await report('destructive', o.describe(), tableOf(o)))
+    for (const o of plan.needsValue)
+      reports.push(await report('needs-value', oneOffDescription(o), tableOf(o), oneOffFix(o)))
   }
   return reports
 }

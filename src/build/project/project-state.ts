@@ -29,7 +29,7 @@ import { replay } from '../../core/operations/replay.js'
 import { cloneData, objectKey, SchemaState, tableKey } from '../../core/state/snapshot.js'
 import { type ModelSnapshot, modelSnapshot } from '../../model/to-snapshot.js'
 import { type DependentReference, type Rename, referencesOf, renamesOf } from './references.js'
-import { MigrationGraph } from '../../core/migration-graph.js'
+import { MigrationGraph, withoutReplaced } from '../../core/migration-graph.js'
 import { userError } from './errors.js'
 import {
   appKey,
@@ -318,7 +318,7 @@ function replayInGraphOrder(
       pure[at] = noForeignKeysInto(state, appState.app.name)
       if (appState.errors.length > 0) continue
       try {
-        replay(appState.migrations, state)
+        replay(withoutReplaced(appState.migrations), state)
       } catch (error) {
         appState.errors.push(userError(error))
       }
@@ -436,6 +436,7 @@ async function cacheOf(
         file: m.file,
         description: m.description,
         ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+        ...(m.replaces ? { replaces: m.replaces } : {}),
       })),
       references: run.references[at]!,
       renames: appState.renames,
@@ -508,6 +509,7 @@ async function loadAppState(
       file: file.file,
       description: file.description,
       dependsOn: file.dependsOn,
+      ...(file.replaces ? { replaces: file.replaces } : {}),
       operations: manager.operations,
     })
     appState.renames.push(...renamesOf(manager.operations))
@@ -567,6 +569,7 @@ export function rememberWritten(
           file: migration.file,
           description: migration.description,
           ...(migration.dependsOn ? { dependsOn: migration.dependsOn } : {}),
+          ...(migration.replaces ? { replaces: migration.replaces } : {}),
         },
       ].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
       const known = new Set(entry.references.map((r) => JSON.stringify(r.target)))

@@ -5,4 +5,12 @@
  */
 export { LoaderCache, loadMigrationFiles, loadProject } from '../loader/index.js'
 export { loadProjectState, rememberWritten, saveRemembered } from './project-state.js'
-export { TableFiles, autoDescription, heldReports, planNewMigrations, reportPlans, writeMigrations } from './plan.js'
+export {
+  TableFiles,
+  autoDescription,
+  heldReports,
+  isEmptyPlan,
+  planNewMigrations,
+  reportPlans,
+  writeMigrations,
+} from './plan.js'

@@ -9,7 +9,8 @@
  * keeps running while the user fixes them. Calls run one at a time (a save during a running emit
  * waits), which is what keeps one schema change from becoming two migration files.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { AutoMigrationsError } from '../../errors.js'
 import { type Registry, dependsOn } from '../../model/registry.js'
@@ -21,7 +22,8 @@ import { userError } from './errors.js'
 import { StateMemory, stateCacheEnabled } from './state-cache.js'
 import type { RecordedProjectState, ProjectState, WrittenRecord } from './project-state.js'
 import type { WrittenFile } from './plan.js'
-import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
+import type { AppPlan } from './plan.js'
+import type { CheckResult, EmitResult, MigrationEntry, WrittenMigration } from './types.js'
 import { unregisteredTables, unregisteredWarning } from './unregistered.js'
 import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
 
@@ -32,7 +34,7 @@ export interface ProjectSession {
   /** Load registry+apps+migrations, replay, diff. Never throws for user errors: they come back in .errors */
   check(): Promise<CheckResult>
   /** Dev: write new migration files (atomically) for un-migrated non-ambiguous changes and, if apply, run them on the dev db */
-  emit(options: { allowDestructive: boolean; apply: boolean }): Promise<EmitResult>
+  emit(options: EmitOptions): Promise<EmitResult>
   /** All migration files in dependency and ID order, for the virtual module */
   migrationEntries(): Promise<MigrationEntry[]>
   /**
@@ -41,6 +43,13 @@ export interface ProjectSession {
    */
   drift?(): Promise<Difference[] | undefined>
   close(): Promise<void>
+}
+
+export interface EmitOptions {
+  allowDestructive: boolean
+  apply: boolean
+  /** Fold a change into the migration this session wrote just before, while git does not track it (amend.ts). */
+  amend?: boolean
 }
 
 export interface OpenProjectSessionOptions {
@@ -82,6 +91,8 @@ class Session implements ProjectSession {
   /** The clean verdict that answered this session's first check, until anything is loaded. */
   #verdict: CleanVerdict | undefined
   #checkedOnce = false
+  /** Migration files this session wrote (real paths), with their text: what a later change may amend. */
+  readonly #wrote = new Map<string, string>()
   #tail: Promise<unknown> = Promise.resolve()
   #closed = false
 
@@ -128,23 +139,30 @@ class Session implements ProjectSession {
     })
   }
 
-  emit(options: { allowDestructive: boolean; apply: boolean }): Promise<EmitResult> {
+  emit(options: EmitOptions): Promise<EmitResult> {
     return this.#exclusive(async () => {
       const loaded = await this.#load()
       if ('error' in loaded) return { written: [], held: [], errors: [loaded.error], watchFiles: loaded.watchFiles }
       const { replayed } = loaded
       const { TableFiles, heldReports, planNewMigrations, rememberWritten, saveRemembered, writeMigrations } =
         await this.#loadParts()
-      const plans = planNewMigrations(replayed, { allowDestructive: options.allowDestructive })
+      let plans = planNewMigrations(replayed, { allowDestructive: options.allowDestructive })
       const errors = [...replayed.errors]
       let written: WrittenFile[] = []
-      try {
-        written = await writeMigrations(replayed, plans)
-      } catch (error) {
-        errors.push(userError(error))
+      const amended = options.amend && errors.length === 0 ? await this.#amend(replayed, plans, options) : undefined
+      if (amended) {
+        plans = amended.plans
+        errors.push(...amended.errors)
+      } else {
+        try {
+          written = await writeMigrations(replayed, plans)
+        } catch (error) {
+          errors.push(userError(error))
+        }
+        for (const w of written) this.#wrote.set(realPath(w.file), w.text)
       }
       const remembered: WrittenRecord[] = written
-      const reload = options.apply && written.length > 0 && errors.length === 0
+      const reload = options.apply && (written.length > 0 || amended?.written !== undefined) && errors.length === 0
       // The next load finds what was just written in memory instead of loading its app again (an
       // apply loads everything again below, which leaves the memory up to date anyway).
       if (this.stateCache && remembered.length > 0 && !reload && rememberWritten(replayed, this.#memory, remembered)) {
@@ -168,13 +186,72 @@ class Session implements ProjectSession {
       const watchFiles = [...new Set([...replayed.watchFiles, ...written.map((w) => w.file)])].sort()
       const warnings = await warningsOf(replayed)
       return {
-        written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })),
+        written: amended?.written
+          ? [amended.written]
+          : written.map(({ app, id, file, lines }) => ({ app, id, file, lines })),
         held,
         errors,
         watchFiles,
         ...(warnings.length ? { warnings } : {}),
       }
     })
+  }
+
+  /**
+   * Folds the only app's change into the migration this session wrote before it, when amend.ts
+   * allows: reversed on the dev database first (when applying), then rewritten with the same ID or,
+   * when nothing is left of it, removed. Undefined when it does not apply: write a new migration.
+   */
+  async #amend(
+    replayed: ProjectState,
+    plans: AppPlan[],
+    options: EmitOptions,
+  ): Promise<{ plans: AppPlan[]; errors: AutoMigrationsError[]; written?: WrittenMigration } | undefined> {
+    const { isEmptyPlan } = await this.#loadParts()
+    const changed = plans.filter((p) => !isEmptyPlan(p))
+    if (changed.length !== 1) return undefined
+    const { amendTarget, planAmendment } = await import('./amend.js')
+    const target = amendTarget(replayed, changed[0]!.app, this.#wrote, readText)
+    let amendment: Awaited<ReturnType<typeof planAmendment>>
+    try {
+      amendment = target && planAmendment(replayed, target, options.allowDestructive)
+    } catch {
+      amendment = undefined
+    }
+    if (!target || !amendment) return undefined
+    const amendedPlans = plans.map((p) => (p.app === target.app ? amendment.plan : p))
+    // Only held changes (a question, a drop to confirm): the migration stays as it is.
+    if (amendment.text === this.#wrote.get(realPath(target.file))) return { plans: amendedPlans, errors: [] }
+    if (options.apply) {
+      const current = await this.#load(true)
+      if ('error' in current) return { plans: amendedPlans, errors: [current.error] }
+      const { DevDatabase, reverseOnDevDatabase } = await import('./apply.js')
+      this.#database ??= new DevDatabase(this.root, this.log)
+      const failed = await reverseOnDevDatabase(current.replayed, this.#database, target)
+      if (failed.length > 0) return { plans: amendedPlans, errors: failed }
+    }
+    this.#memory.forget()
+    const key = realPath(target.file)
+    try {
+      if (amendment.text === undefined) {
+        await rm(target.file, { force: true })
+        this.#wrote.delete(key)
+      } else {
+        const { writeFileAtomic } = await import('../writer/atomic.js')
+        await writeFileAtomic(target.file, amendment.text)
+        this.#wrote.set(key, amendment.text)
+      }
+    } catch (error) {
+      return { plans: amendedPlans, errors: [userError(error)] }
+    }
+    const written: WrittenMigration = {
+      app: target.app,
+      id: target.id,
+      file: target.file,
+      lines: amendment.lines,
+      amended: amendment.text === undefined ? 'removed' : 'rewritten',
+    }
+    return { plans: amendedPlans, errors: [], written }
   }
 
   migrationEntries(): Promise<MigrationEntry[]> {
@@ -185,6 +262,7 @@ class Session implements ProjectSession {
           ...e,
           ...(e.dependencies ? { dependencies: [...e.dependencies] } : {}),
           ...(e.dependsOn ? { dependsOn: { ...e.dependsOn } } : {}),
+          ...(e.replaces ? { replaces: [...e.replaces] } : {}),
         }))
       const { loadMigrationFiles, loadProject, loadProjectState } = await this.#loadParts()
       const cache = this.#cache!
@@ -340,7 +418,31 @@ function dependenciesOf(registry: Registry, app: string): string[] {
 function entryOf(
   app: string,
   dependencies: string[],
-  m: { id: string; file: string; dependsOn?: Record<string, string> | undefined },
+  m: Pick<MigrationEntry, 'id' | 'file' | 'dependsOn' | 'replaces'>,
 ): MigrationEntry {
-  return { app, id: m.id, file: m.file, dependencies, ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}) }
+  return {
+    app,
+    id: m.id,
+    file: m.file,
+    dependencies,
+    ...(m.dependsOn ? { dependsOn: m.dependsOn } : {}),
+    ...(m.replaces ? { replaces: m.replaces } : {}),
+  }
+}
+
+/** The real path of a file (as the loader reports migration files), or the path itself. */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    return path.resolve(file)
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }

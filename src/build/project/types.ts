@@ -5,7 +5,8 @@
 import type { AutoMigrationsError } from '../../errors.js'
 import type { MigrationHeader } from '../../core/operations/migration.js'
 
-export type ChangeKind = 'change' | 'ambiguous' | 'destructive'
+/** `needs-value`: a new NOT NULL column without a default on an existing table (see one-off.ts). */
+export type ChangeKind = 'change' | 'ambiguous' | 'destructive' | 'needs-value'
 
 export interface ChangeReport {
   app: string
@@ -47,8 +48,10 @@ export interface WrittenMigration {
   app: string
   id: string
   file: string
-  /** One line per operation. */
+  /** One line per operation; for an amended migration, what changed in it (`+ add column Post.summary`). */
   lines: string[]
+  /** Set when an earlier migration of this dev server was rewritten (or removed: nothing was left in it). */
+  amended?: 'rewritten' | 'removed'
 }
 
 export interface EmitResult {
@@ -62,7 +65,7 @@ export interface EmitResult {
 }
 
 /** A migration file, for the virtual module: static imports in dependency and ID order. */
-export type MigrationEntry = Pick<MigrationHeader, 'app' | 'id' | 'file' | 'dependsOn'> & {
+export type MigrationEntry = Pick<MigrationHeader, 'app' | 'id' | 'file' | 'dependsOn' | 'replaces'> & {
   /** Every app `app` depends on, directly or not. */
   dependencies?: string[]
 }

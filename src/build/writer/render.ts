@@ -33,6 +33,7 @@ export function renderMigration(input: MigrationFileInput): string {
     `export const ID = ${formatValue(input.id)}`,
     `export const DESCRIPTION = ${formatValue(input.description)}`,
     `export const DEPENDS_ON = ${formatValue(input.dependsOn)}`,
+    ...(input.replaces?.length ? [`export const REPLACES = ${formatValue(input.replaces)}`] : []),
     '',
     'export async function forwards() {',
     `  const manager = new MigrationManager({ migrationId: ID, appName: ${formatValue(input.app)}, description: DESCRIPTION })`,

@@ -64,7 +64,10 @@ async function discard(this: Command, ctx: CommandContext, args: ParsedArgs): Pr
   const database = ctx.database ?? replayed.project.config.database
   const rows = await withMigrator(ctx, replayed, (migrator) => migrator.status())
   const row = rows.find((r) => r.app === appName && r.id === latest.id)
-  if (row && row.state !== 'pending') {
+  // A squash nobody recorded yet, whose replaced files are all there, leaves nothing behind when it goes.
+  const unrecordedSquash =
+    row?.ranAsReplaced === true && (latest.replaces ?? []).every((id) => app.migrations.some((m) => m.id === id))
+  if (row && row.state !== 'pending' && !unrecordedSquash) {
     const where = describeDatabase(database)
     throw new AutoMigrationsError(
       'DISCARD_RAN',

@@ -11,10 +11,11 @@
  */
 import type { RenameQuestion } from '../../core/differ/renames.js'
 import { AutoMigrationsError } from '../../errors.js'
-import type { Operation } from '../../core/operations/index.js'
+import type { AddColumn, Operation } from '../../core/operations/index.js'
 import type { AppState, ProjectState } from '../../build/project/project-state.js'
 import type { AppPlan } from '../../build/project/plan.js'
 import type { RenameHints } from '../../core/differ/hints.js'
+import type { DefaultValue } from '../../core/state/snapshot.js'
 import { flag, stringOption, stringsOption } from '../args.js'
 import type { Command } from '../context.js'
 import { isYes } from '../io.js'
@@ -82,12 +83,20 @@ interface Decision {
   /** Destructive operations not confirmed. */
   held: Operation[]
   questions: RenameQuestion[]
+  /** Columns that need a one-off value nobody gave. */
+  needsValue: AddColumn[]
 }
 
 export const newCommand: Command = {
   words: ['new'],
   usage: 'new <app|all> [--auto] [--desc TEXT] [--rename Table.old=new ...] [--yes]',
   summary: 'write a migration: empty, or with --auto the changes made to the tables',
+  help: [
+    '',
+    'On a terminal, --auto asks about possible renames, destructive changes, and a one-off value (SQL)',
+    'for the existing rows of a new NOT NULL column without a default; without a terminal such a',
+    'column is not written (needs-value) and the command exits 1.',
+  ],
   options: {
     auto: {
       type: 'boolean',
@@ -122,6 +131,7 @@ export const newCommand: Command = {
     // The build code is imported here, not at the top: the CLI starts faster for the other commands.
     const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
     const { fixCommand, questionDescription, writeMigrations } = await import('../../build/project/plan.js')
+    const { oneOffDescription, oneOffFix } = await import('../../build/project/one-off.js')
     const replayed = await loadProjectState({
       root: ctx.root,
       configFile: ctx.config,
@@ -181,6 +191,7 @@ export const newCommand: Command = {
         write: confirmed ? plan.operations : plan.operations.filter((o) => !o.destructive),
         held: confirmed ? [] : destructive,
         questions: plan.questions,
+        needsValue: plan.needsValue,
       })
     }
 
@@ -197,10 +208,10 @@ export const newCommand: Command = {
         ctx.out(ctx.paint.out.green(`${name}: wrote ${ctx.show(file.file)}`))
         for (const line of file.lines) ctx.out(`  - ${line}`)
       }
-      if (files.length === 0 && d.held.length === 0 && d.questions.length === 0) {
+      if (files.length === 0 && d.held.length === 0 && d.questions.length === 0 && d.needsValue.length === 0) {
         ctx.out(`No changes in ${name}`)
       }
-      if (d.held.length > 0 || d.questions.length > 0) {
+      if (d.held.length > 0 || d.questions.length > 0 || d.needsValue.length > 0) {
         incomplete = true
         ctx.err(`${name}: not written (resolve these, then run ${fixCommand(name)} again):`)
         for (const q of d.questions) {
@@ -210,6 +221,10 @@ export const newCommand: Command = {
         for (const o of d.held) {
           ctx.err(`  - destructive: ${o.describe()}`)
           ctx.err('      confirm it in a terminal, or pass --yes to write it')
+        }
+        for (const o of d.needsValue) {
+          ctx.err(`  - needs-value: ${oneOffDescription(o)}`)
+          ctx.err(`      ${oneOffFix(o)}`)
         }
       }
     }
@@ -233,16 +248,35 @@ async function answerRenames(
 ): Promise<AppPlan[]> {
   const { emptyAnswers } = await import('../../core/differ/renames.js')
   const { planNewMigrations } = await import('../../build/project/plan.js')
+  const { oneOffKey } = await import('../../build/project/one-off.js')
+  const { sql } = await import('../../core/state/sql.js')
   const answers = emptyAnswers()
+  // One-off values given for existing rows; columns left without one stay held.
+  const values = new Map<string, DefaultValue>()
+  const skipped = new Set<string>()
   for (;;) {
     const plans = planNewMigrations(replayed, {
       answers,
       hints: options.hints,
       allowDestructive: true,
       apps: options.apps,
+      oneOffValues: values,
     })
     const open = plans.flatMap((p) => p.questions)
-    if (open.length === 0) return plans
+    if (open.length === 0) {
+      const column = plans.flatMap((p) => p.needsValue).find((o) => !skipped.has(oneOffKey(o)))
+      if (!column || !options.prompt) return plans
+      const name = `${column.params.tableClassName}.${column.params.columnName}`
+      const answer = (
+        await options.prompt(
+          `Column ${name} is NOT NULL without a default, and table ${column.params.tablename} may have rows. ` +
+            "One-off value for them, as SQL (now(), 0, 'draft'; empty: don't write it)?",
+        )
+      ).trim()
+      if (answer === '') skipped.add(oneOffKey(column))
+      else values.set(oneOffKey(column), sql(answer))
+      continue
+    }
     if (options.declineAll) {
       for (const q of open) answers.declined.add(q.key)
       continue

@@ -207,6 +207,9 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
       throw known ?? error
     }
     report(result.applied)
+    if (!json)
+      for (const m of result.recorded)
+        ctx.out(`recorded ${m.app} ${m.id} as ran: every migration it replaces has run (squashed)`)
     for (const m of result.applied.filter((a) => a.outOfOrder)) {
       ctx.err(
         `warning: ${m.app} ${m.id} was applied out of order: a newer migration of ${m.app} had already run (a merged branch?). Check that they don't conflict.`,
@@ -218,8 +221,13 @@ async function forwards(this: Command, ctx: CommandContext, args: ParsedArgs): P
         `warning: ${m.app} ${m.id} is recorded as run but has no migration file (deleted, renamed, or from another branch).`,
       )
     }
-    if (json) printJson(ctx, { applied: result.applied, missing })
-    else if (result.applied.length === 0) ctx.out('Nothing to apply.')
+    if (json)
+      printJson(ctx, {
+        applied: result.applied,
+        ...(result.recorded.length ? { recorded: result.recorded } : {}),
+        missing,
+      })
+    else if (result.applied.length === 0 && result.recorded.length === 0) ctx.out('Nothing to apply.')
     else if (fake) ctx.out(`Recorded ${noun(result.applied.length, 'migration')} as run without running them (--fake).`)
     return 0
   })
@@ -446,7 +454,9 @@ export const runCommands: Command[] = [
       '',
       'Prints a line per migration as it commits: applied <app> <id> <description> (<ms> ms).',
       '--json: prints nothing while it runs, then one JSON document on stdout:',
-      '  {"applied": [{"app", "id", "description", "durationMs", "outOfOrder"}], "missing": [{"app", "id"}]}',
+      '  {"applied": [{"app", "id", "description", "durationMs", "outOfOrder"}], "missing": [{"app", "id"}]},',
+      '  with "recorded": [{"app", "id", "description"}] when squashed migrations were recorded as ran',
+      '  (every migration they replace had run).',
       '  On failure, exit code 1 and instead {"error": {"code", "message", "details"}} on stdout (the',
       '  message on stderr as usual); details.applied lists the migrations applied before the failure,',
       '  which stay applied. Warnings (out of order, missing files) still go to stderr.',

@@ -58,9 +58,12 @@ export const sqlCommand: Command = {
       )
     }
 
+    // A replaced migration's SQL is the one a database that ran part of its squash runs: without the squash.
     const order = migrationOrder(
       replayed.project.registry.apps,
-      replayed.apps.flatMap((a) => a.migrations),
+      replayed.apps
+        .flatMap((a) => a.migrations)
+        .filter((m) => m.app !== appName || !m.replaces?.includes(migration.id)),
     )
     // Backwards starts from the schema after the migration.
     const state = replay(order.slice(0, order.indexOf(migration) + (direction === 'backwards' ? 1 : 0)))

@@ -9,7 +9,14 @@ import {
   tableName,
 } from '../postgres/ddl.js'
 import { quoteIdent } from '../postgres/quote.js'
-import type { ColumnClassName, ColumnParams, ColumnSnapshot, SchemaState, TableSnapshot } from '../state/snapshot.js'
+import type {
+  ColumnClassName,
+  ColumnParams,
+  ColumnSnapshot,
+  DefaultValue,
+  SchemaState,
+  TableSnapshot,
+} from '../state/snapshot.js'
 import { cloneData, renameDeclaredColumns } from '../state/snapshot.js'
 import { Operation, requireColumn, requireTable, type Step, sqlStep } from './operation.js'
 
@@ -22,11 +29,17 @@ export interface ColumnDefinitionParams {
   params: ColumnParams
 }
 
+/** An addColumn's: a one-off value for the rows a table already has (Django's one-off default). */
+export interface AddColumnParams extends ColumnDefinitionParams {
+  /** Fills existing rows of a NOT NULL column without a default; the column keeps no default. */
+  fill?: DefaultValue
+}
+
 function columnOf(p: ColumnDefinitionParams): ColumnSnapshot {
   return cloneData({ name: p.columnName, dbColumnName: p.dbColumnName, columnClass: p.columnClass, params: p.params })
 }
 
-export class AddColumn extends Operation<ColumnDefinitionParams> {
+export class AddColumn extends Operation<AddColumnParams> {
   readonly kind = 'addColumn' as const
   apply(state: SchemaState): void {
     const table = requireTable(state, this.app, this.params.tableClassName, 'addColumn')
@@ -43,13 +56,21 @@ export class AddColumn extends Operation<ColumnDefinitionParams> {
     const before = requireTable(state, this.app, this.params.tableClassName, 'addColumn')
     const column = columnOf(this.params)
     const table = { ...before, columns: [...before.columns, column] }
-    const steps = [sqlStep(`ALTER TABLE ${tableName(table)} ADD COLUMN ${columnDefinitionSql(table, column, state)}`)]
+    const fill = this.params.fill
+    // The value fills existing rows as a default would, then the default goes: it was for them only.
+    const added = fill === undefined ? column : { ...column, params: { ...column.params, default: fill } }
+    const steps = [sqlStep(`ALTER TABLE ${tableName(table)} ADD COLUMN ${columnDefinitionSql(table, added, state)}`)]
+    if (fill !== undefined)
+      steps.push(
+        sqlStep(`ALTER TABLE ${tableName(table)} ALTER COLUMN ${quoteIdent(column.dbColumnName)} DROP DEFAULT`),
+      )
     if (column.params.index) steps.push(sqlStep(columnIndexSql(table, column)))
     if (column.params.comment !== undefined) steps.push(sqlStep(columnCommentSql(table, column, column.params.comment)))
     return steps
   }
   reverse(): Operation {
-    return new DropColumn(this.app, this.params)
+    const { fill: _fill, ...definition } = this.params
+    return new DropColumn(this.app, definition)
   }
   describe(): string {
     return `add column ${this.params.tableClassName}.${this.params.columnName}`

@@ -1,5 +1,11 @@
 export { castsImplicitly, narrowsType } from '../postgres/alter-column.js'
-export type { AlterColumnParams, ColumnChange, ColumnDefinitionParams, RenameColumnParams } from './columns.js'
+export type {
+  AddColumnParams,
+  AlterColumnParams,
+  ColumnChange,
+  ColumnDefinitionParams,
+  RenameColumnParams,
+} from './columns.js'
 export { AddColumn, AlterColumn, DropColumn, RenameColumn } from './columns.js'
 export type { ConstraintParams, IndexParams } from './constraints.js'
 export { AddConstraint, AddIndex, DropConstraint, DropIndex } from './constraints.js'

@@ -36,6 +36,7 @@ import {
   type AlterTableParams,
   ChangeTableSchema,
   type ChangeTableSchemaParams,
+  type AddColumnParams,
   type ColumnDefinitionParams,
   type ConstraintParams,
   DropColumn,
@@ -134,7 +135,7 @@ export class MigrationManager {
   alterTable(params: AlterTableParams): this {
     return this.record(new DATA_OPERATIONS.alterTable(this.appName, params))
   }
-  addColumn(params: ColumnDefinitionParams): this {
+  addColumn(params: AddColumnParams): this {
     return this.record(new DATA_OPERATIONS.addColumn(this.appName, params))
   }
   dropColumn(params: ColumnDefinitionParams): this {

@@ -18,6 +18,8 @@ export interface LoadedMigration extends GraphMigration {
   readonly file: string
   /** The exported `DEPENDS_ON` (app → migration ID); undefined in files written before it existed. */
   readonly dependsOn?: Readonly<Record<string, string>> | undefined
+  /** The exported `REPLACES` of a squashed migration: the IDs of its app's migrations it stands for. */
+  readonly replaces?: readonly string[] | undefined
   /** The exported `forwards`: returns the MigrationManager its operations are recorded on. */
   readonly forwards: () => unknown
 }

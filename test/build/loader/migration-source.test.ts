@@ -217,6 +217,24 @@ describe('parseMigrationSource', () => {
     await bothWays(handWritten)
   })
 
+  it("reads a squashed migration's REPLACES, with or without DEPENDS_ON, as evaluating it would", async () => {
+    const replaces = ['2026-11-01T00:00:00:000000', '2026-11-02T00:00:00:000000']
+    const text = renderMigration({
+      app: 'blog',
+      id: ID,
+      description: 'squashed',
+      dependsOn: {},
+      replaces,
+      operations: [],
+    })
+    expect(text).toContain(`export const REPLACES = ['${replaces[0]}', '${replaces[1]}']`)
+    expect(parseMigrationSource(text)?.REPLACES).toEqual(replaces)
+    expect(loadMigrationText(text).REPLACES).toEqual(replaces)
+    const noDependsOn = text.replace(/^export const DEPENDS_ON = .*\n/m, '')
+    expect(parseMigrationSource(noDependsOn)?.REPLACES).toEqual(replaces)
+    expect(parseMigrationSource(noDependsOn)?.DEPENDS_ON).toBeUndefined()
+  })
+
   it('leaves anything else to esbuild', () => {
     const generated = renderMigration({
       app: 'blog',
