@@ -7,9 +7,12 @@ import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CONFIG_FILE_NAMES } from '../build/loader/config-file.js'
 import type { ProjectSession } from '../build/project/session.js'
-import type { ChangeReport, MigrationEntry } from '../build/project/types.js'
+import type { ProjectOverview, WaitingAnswer } from '../build/project/overview.js'
+import type { AnswerResult, ChangeReport, MigrationEntry, WrittenMigration } from '../build/project/types.js'
 import { AutoMigrationsError } from '../errors.js'
 import {
+  devPageLine,
+  IN_SYNC,
   describeChanges,
   describeErrors,
   describeWritten,
@@ -105,6 +108,8 @@ export class PluginCore {
   private migrationListEventsDuringRun: string[] = []
   private outstanding: Outstanding = { changes: [], kind: 'held', errors: [] }
   private lastAnnounced = ''
+  /** The problems of the last announcement ('' for none): leaving them says "in sync". */
+  private lastText = ''
 
   constructor(private readonly settings: CoreSettings) {
     this.scheduler = new SerialDebouncer(
@@ -240,6 +245,28 @@ export class PluginCore {
     })
   }
 
+  /** Dev page: what it shows, once the run in progress (if any) is over. */
+  async overview(): Promise<ProjectOverview> {
+    await this.scheduler.flush()
+    return (await this.openSession()).overview()
+  }
+
+  /**
+   * Dev page: a person's answer. The migration is written and applied as the CLI would, between
+   * two runs of the watcher, and the run after it says what is left (the overlay goes away when
+   * nothing is).
+   */
+  answer(answer: WaitingAnswer): Promise<AnswerResult> {
+    return this.scheduler.exclusive(async () => {
+      let answered: AnswerResult = { written: [], errors: [] }
+      await this.sync(async (session) => {
+        answered = await session.answer(answer, { apply: this.configured().options.apply })
+        return answered.written
+      })
+      return answered
+    })
+  }
+
   /** Directories that hold migrations, for bundlers that can watch a directory for new files. */
   get migrationDirectories(): string[] {
     return [...this.migrationDirs]
@@ -315,12 +342,16 @@ export class PluginCore {
     if (report.fatal.length > 0) reporter.error(report.fatal.join('\n\n'))
   }
 
-  /** One watch-mode run, then the file events that came in meanwhile. */
-  private async sync(): Promise<void> {
+  /**
+   * One watch-mode run (after `first`, a dev page answer, has written its migrations), then the
+   * file events that came in meanwhile.
+   */
+  private async sync(first?: (session: ProjectSession) => Promise<WrittenMigration[]>): Promise<void> {
     this.running = true
-    let wrote: string[] = []
+    const wrote: string[] = []
     try {
-      wrote = await this.emitOrCheck()
+      if (first) wrote.push(...this.recordWritten(await first(await this.openSession())))
+      wrote.push(...(await this.emitOrCheck()))
     } finally {
       this.running = false
       const events = this.deferredEvents
@@ -336,7 +367,6 @@ export class PluginCore {
   /** Emit (or check), remember what was written, report; returns the files written. */
   private async emitOrCheck(): Promise<string[]> {
     const { options } = this.configured()
-    const root = this.mode?.root ?? process.cwd()
     let session: ProjectSession
     try {
       session = await this.openSession()
@@ -348,14 +378,8 @@ export class PluginCore {
     const wrote: string[] = []
     if (options.onDiff === 'emit') {
       const result = await session.emit({ allowDestructive: options.allowDestructive, apply: options.apply })
-      for (const migration of result.written) {
-        const file = path.resolve(migration.file)
-        this.migrationDirs.add(path.dirname(file))
-        this.ownWrites.set(file, readIfExists(file) ?? '')
-        wrote.push(file)
-      }
+      wrote.push(...this.recordWritten(result.written))
       this.setWatchFiles(result.watchFiles)
-      for (const line of describeWritten(result.written, root)) this.terminal.info(line)
       this.outstanding = { changes: result.held, kind: 'held', errors: result.errors, warnings: result.warnings }
     } else {
       const result = await session.check()
@@ -371,6 +395,20 @@ export class PluginCore {
     return wrote
   }
 
+  /** Migrations this plugin wrote: their own file events are not edits. Says them; returns their files. */
+  private recordWritten(written: readonly WrittenMigration[]): string[] {
+    const root = this.mode?.root ?? process.cwd()
+    const files: string[] = []
+    for (const migration of written) {
+      const file = path.resolve(migration.file)
+      this.migrationDirs.add(path.dirname(file))
+      this.ownWrites.set(file, readIfExists(file) ?? '')
+      files.push(file)
+    }
+    for (const line of describeWritten(written, root)) this.terminal.info(line)
+    return files
+  }
+
   private setWatchFiles(files: readonly string[]): void {
     this.watchFiles = new Set(files.map((file) => path.resolve(file)))
     this.server?.watch([...this.watchFiles])
@@ -384,7 +422,8 @@ export class PluginCore {
     if (errors.length > 0) result.errors.push(describeErrors(errors, root))
     if (changes.length > 0) {
       const heading = kind === 'held' ? heldHeading(changes) : unmigratedHeading(changes)
-      const message = describeChanges(changes, root, heading)
+      const page = kind === 'held' ? this.server?.devPageUrl?.() : undefined
+      const message = describeChanges(changes, root, heading) + (page ? `\n\n${devPageLine(page)}` : '')
       if (kind === 'error') result.errors.push(message)
       else result.warnings.push(message)
     }
@@ -408,10 +447,14 @@ export class PluginCore {
     const text = [...errors, ...warnings].join('\n\n')
     const said = [text, ...notes].join('\n\n')
     if (said === this.lastAnnounced) return
+    const waited = this.lastText !== ''
     this.lastAnnounced = said
+    this.lastText = text
     for (const message of notes) this.server.warn(message)
     if (text === '') {
       this.server.showError(null)
+      // Whoever resolved it (a hint, the CLI, the dev page, a fixed file), the terminal hears so.
+      if (waited) this.server.info(IN_SYNC)
       return
     }
     for (const message of errors) this.server.error(message)

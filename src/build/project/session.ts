@@ -19,7 +19,8 @@ import { userError } from './errors.js'
 import { StateMemory, stateCacheEnabled } from './state-cache.js'
 import type { RecordedProjectState, ProjectState, WrittenRecord } from './project-state.js'
 import type { WrittenFile } from './plan.js'
-import type { CheckResult, EmitResult, MigrationEntry } from './types.js'
+import type { ProjectOverview, WaitingAnswer } from './overview.js'
+import type { AnswerResult, CheckResult, EmitResult, MigrationEntry } from './types.js'
 import { unregisteredTables, unregisteredWarning } from './unregistered.js'
 import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
 
@@ -33,6 +34,13 @@ export interface ProjectSession {
   emit(options: { allowDestructive: boolean; apply: boolean }): Promise<EmitResult>
   /** All migration files in dependency and ID order, for the virtual module */
   migrationEntries(): Promise<MigrationEntry[]>
+  /** Dev page: the tables, the timeline with the dev database's history, what waits for a person. */
+  overview(): Promise<ProjectOverview>
+  /**
+   * Dev page: write the migration an answer resolves (the CLI's writer, the same file) and, with
+   * `apply`, apply it to the dev database. Errors come back in `.errors`, as from emit().
+   */
+  answer(answer: WaitingAnswer, options: { apply: boolean }): Promise<AnswerResult>
   close(): Promise<void>
 }
 
@@ -144,19 +152,7 @@ class Session implements ProjectSession {
         // On disk too (for the CLI, the next server start), once this call has answered.
         void this.#exclusive(async () => saveRemembered(replayed.project, this.#memory)).catch(() => undefined)
       }
-      if (reload) {
-        // Apply what the files now say (see apply.ts), so the recorded checksums match later runs.
-        const fresh = await this.#load(true)
-        if ('error' in fresh) errors.push(fresh.error)
-        else if (fresh.replayed.errors.length > 0) errors.push(...fresh.replayed.errors)
-        else {
-          // Loaded on first use: the database drivers (PGlite's WebAssembly, pg) cost a build or a
-          // `check` that never applies anything a noticeable start-up time.
-          const { DevDatabase, applyPending } = await import('./apply.js')
-          this.#database ??= new DevDatabase(this.root, this.log)
-          errors.push(...(await applyPending(fresh.replayed, this.#database)))
-        }
-      }
+      if (reload) errors.push(...(await this.#applyFiles()))
       const held = await heldReports(replayed, plans, new TableFiles(replayed))
       const watchFiles = [...new Set([...replayed.watchFiles, ...written.map((w) => w.file)])].sort()
       const warnings = await warningsOf(replayed)
@@ -202,6 +198,31 @@ class Session implements ProjectSession {
           entries.push(entryOf(app.name, dependencies, m))
       }
       return entries
+    })
+  }
+
+  overview(): Promise<ProjectOverview> {
+    return this.#exclusive(async () => {
+      const { readOverview } = await import('./dev-page.js')
+      const loaded = await this.#load(true)
+      if ('error' in loaded) return emptyOverview(loaded.error.message)
+      return readOverview(loaded.replayed, await this.#devDatabase())
+    })
+  }
+
+  answer(answer: WaitingAnswer, options: { apply: boolean }): Promise<AnswerResult> {
+    return this.#exclusive(async () => {
+      const { writeAnswer } = await import('./dev-page.js')
+      const loaded = await this.#load(true)
+      if ('error' in loaded) return { written: [], errors: [loaded.error] }
+      let written: WrittenFile[]
+      try {
+        written = await writeAnswer(loaded.replayed, answer)
+      } catch (error) {
+        return { written: [], errors: [userError(error)] }
+      }
+      const errors = options.apply && written.length > 0 ? await this.#applyFiles() : []
+      return { written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })), errors }
     })
   }
 
@@ -266,6 +287,25 @@ class Session implements ProjectSession {
     }
   }
 
+  /** Applies what the files now say (see apply.ts), so the recorded checksums match later runs. */
+  async #applyFiles(): Promise<AutoMigrationsError[]> {
+    const fresh = await this.#load(true)
+    if ('error' in fresh) return [fresh.error]
+    if (fresh.replayed.errors.length > 0) return [...fresh.replayed.errors]
+    const { applyPending } = await import('./apply.js')
+    return applyPending(fresh.replayed, await this.#devDatabase())
+  }
+
+  /**
+   * The dev database, opened on first use. Loaded then: the database drivers (PGlite's WebAssembly,
+   * pg) cost a build or a `check` that never applies anything a noticeable start-up time.
+   */
+  async #devDatabase(): Promise<DevDatabase> {
+    const { DevDatabase } = await import('./apply.js')
+    this.#database ??= new DevDatabase(this.root, this.log)
+    return this.#database
+  }
+
   /** The session's build code (imported once), with its loader cache. */
   async #loadParts(): Promise<typeof import('./session-parts.js')> {
     this.#parts ??= import('./session-parts.js')
@@ -296,6 +336,11 @@ class Session implements ProjectSession {
 async function warningsOf(replayed: ProjectState): Promise<string[]> {
   const root = replayed.project.root
   return (await unregisteredTables(replayed.project)).map((t) => unregisteredWarning(t, root))
+}
+
+/** The page of a project that does not load: only why. */
+function emptyOverview(problem: string): ProjectOverview {
+  return { diagram: { apps: [], foreignKeys: [] }, timeline: [], waiting: [], drift: [], problems: [problem] }
 }
 
 function entriesOf(replayed: ProjectState): MigrationEntry[] {

@@ -1,0 +1,167 @@
+/**
+ * The dev page in a real browser, on Vite's real dev server (listening on a port) with the plugin
+ * from dist, a fresh Postgres database and real edits on disk: the page draws the tables and their
+ * foreign keys and the timeline; an ambiguous rename shows in the app's error overlay, which links
+ * to the page; answering it on the page writes the migration the CLI would, applies it, closes the
+ * overlay and says "in sync" in the terminal. A destructive change is written from the page too.
+ */
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import AutoMigrations from 'unplugin-auto-migrations/vite'
+import { createServer, type ViteDevServer } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, project } from '../cli/helpers.js'
+import { launchChromium } from '../helpers/browser.js'
+import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
+import { freePort } from '../helpers/ports.js'
+import { migrationFiles, publicColumns, restoreAfterAll, until } from './e2e-harness.js'
+
+restoreAfterAll()
+
+describe('the dev page', () => {
+  let app: Project
+  let database: PgTestDatabase
+  let server: ViteDevServer
+  let browser: Browser
+  let base: string
+  const logs: string[] = []
+
+  beforeAll(async () => {
+    app = await project('dev-page')
+    database = await withPgDatabase()
+    process.env.DATABASE_URL = database.url
+    expect((await app.run(['new', 'all', '--auto'])).code).toBe(0)
+    expect((await app.run(['forwards'])).code).toBe(0)
+    const port = await freePort()
+    const log = (message: string) => logs.push(message)
+    server = await createServer({
+      root: app.root,
+      configFile: false,
+      logLevel: 'info',
+      customLogger: {
+        info: log,
+        warn: log,
+        warnOnce: log,
+        error: log,
+        clearScreen() {},
+        hasErrorLogged: () => false,
+        hasWarned: false,
+      },
+      server: { host: '127.0.0.1', port, strictPort: true },
+      ssr: { external: ['unplugin-auto-migrations'] },
+      // This test runs under Vitest, where the plugin otherwise stands still.
+      plugins: [AutoMigrations({ runInVitest: true })],
+    })
+    await server.listen()
+    base = `http://127.0.0.1:${port}`
+    browser = await launchChromium()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    await database?.cleanup()
+  })
+
+  async function openPage(): Promise<Page> {
+    const page = await browser.newPage()
+    await page.goto(`${base}/__auto-migrations`)
+    return page
+  }
+
+  /** Reloads the page until `selector` is there (the page shows what the last save left). */
+  async function reloadUntil(page: Page, selector: string): Promise<void> {
+    await until(async () => {
+      await page.reload()
+      return (await page.locator(selector).count()) > 0
+    }, selector)
+  }
+
+  it('draws every table with its foreign keys, and the timeline with each migration’s SQL', async () => {
+    const page = await openPage()
+    const tables = await page
+      .locator('#diagram g.table')
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-table')))
+    expect(tables.sort()).toEqual(['auth.User', 'blog.Comment', 'blog.Post'])
+    const edges = await page
+      .locator('#diagram path.fk')
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-fk')))
+    expect(edges.sort()).toEqual(['blog.Comment.author', 'blog.Comment.post', 'blog.Post.author'])
+    // Each edge is drawn: a path with at least two points.
+    for (const d of await page
+      .locator('#diagram path.fk')
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('d')))) {
+      expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$/)
+    }
+    const timeline = page.locator('#timeline li.migration')
+    expect(await timeline.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')))).toEqual([
+      'ran',
+      'ran',
+    ])
+    expect(await timeline.first().locator('pre').textContent()).toContain('CREATE TABLE "public"."user"')
+    expect(await page.locator('#waiting').textContent()).toContain('Nothing waits for an answer.')
+    expect(await page.locator('#drift').textContent()).toContain('matches')
+    if (process.env.DEV_PAGE_SCREENSHOT)
+      await page.screenshot({ path: process.env.DEV_PAGE_SCREENSHOT, fullPage: true })
+    await page.close()
+  })
+
+  it('answers an ambiguous rename: the migration is written and applied, the overlay goes, the terminal says in sync', async () => {
+    const appPage = await browser.newPage()
+    await appPage.goto(base)
+    await appPage.waitForSelector('body[data-ready="yes"]')
+    const before = await migrationFiles(app.root, 'blog')
+
+    await app.edit('src/blog/tables.ts', '  title = new Varchar', '  headline = new Varchar')
+    const overlay = appPage.locator('vite-error-overlay')
+    await overlay.waitFor({ state: 'attached' })
+    const message = await overlay.locator('.message-body').textContent()
+    expect(message).toContain('did you rename column Post.title to Post.headline?')
+    expect(message).toContain(`Answer them on the dev page: ${base}/__auto-migrations`)
+
+    const page = await openPage()
+    await reloadUntil(page, '[data-waiting] button')
+    const waiting = page.locator('li.waiting.rename')
+    expect(await waiting.textContent()).toContain('did you rename column Post.title to Post.headline?')
+    await Promise.all([page.waitForEvent('load'), waiting.getByRole('button', { name: 'it is a rename' }).click()])
+
+    const files = await migrationFiles(app.root, 'blog')
+    expect(files).toHaveLength(before.length + 1)
+    const written = files.find((file) => !before.includes(file)) ?? ''
+    const source = await readFile(path.join(app.root, 'src/blog/migrations', written), 'utf8')
+    expect(source).toContain('manager.renameColumn(')
+    expect(source).not.toContain('dropColumn')
+    const columns = await publicColumns(database.url)
+    expect(columns).toContain('post.headline')
+    expect(columns).not.toContain('post.title')
+
+    expect(await page.locator('#waiting').textContent()).toContain('Nothing waits for an answer.')
+    expect(
+      await page
+        .locator('#timeline li.migration')
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state'))),
+    ).toEqual(['ran', 'ran', 'ran'])
+    await until(async () => (await appPage.locator('vite-error-overlay').count()) === 0, 'the overlay to go away')
+    await until(() => logs.some((line) => line.includes('[auto-migrations] in sync')), 'the in-sync line')
+    await appPage.close()
+    await page.close()
+  })
+
+  it('writes a destructive change when asked to, and drops the column', async () => {
+    const before = await migrationFiles(app.root, 'blog')
+    await app.edit('src/blog/tables.ts', '  body = new Text({ null: true })\n', '')
+    const page = await openPage()
+    await reloadUntil(page, 'li.waiting.destructive button')
+    expect(await page.locator('li.waiting.destructive').textContent()).toContain('drop column Post.body')
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.getByRole('button', { name: 'write the destructive change' }).click(),
+    ])
+    const files = await migrationFiles(app.root, 'blog')
+    expect(files).toHaveLength(before.length + 1)
+    expect(await publicColumns(database.url)).not.toContain('post.body')
+    expect(await page.locator('#waiting').textContent()).toContain('Nothing waits for an answer.')
+    await page.close()
+  })
+})
