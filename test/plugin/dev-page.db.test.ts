@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import AutoMigrations from 'unplugin-auto-migrations/vite'
 import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,7 +23,7 @@ describe('the dev page', () => {
   let app: Project
   let database: PgTestDatabase
   let server: ViteDevServer
-  let browser: Browser
+  let browser: BrowserContext
   let base: string
   const logs: string[] = []
 
@@ -55,11 +55,13 @@ describe('the dev page', () => {
     })
     await server.listen()
     base = `http://127.0.0.1:${port}`
-    browser = await launchChromium()
+    browser = await (await launchChromium()).newContext()
+    // A step that waits longer than this has failed; say so well before the test's own timeout.
+    browser.setDefaultTimeout(15_000)
   })
 
   afterAll(async () => {
-    await browser?.close()
+    await browser?.browser()?.close()
     await server?.close()
     await database?.cleanup()
   })
@@ -163,5 +165,37 @@ describe('the dev page', () => {
     expect(await publicColumns(database.url)).not.toContain('post.body')
     expect(await page.locator('#waiting').textContent()).toContain('Nothing waits for an answer.')
     await page.close()
+  })
+
+  it('closes the overlay by itself when a hint or the CLI answers instead', async () => {
+    const appPage = await browser.newPage()
+    await appPage.goto(base)
+    await appPage.waitForSelector('body[data-ready="yes"]')
+    const overlay = appPage.locator('vite-error-overlay')
+    const overlayGone = () => until(async () => (await overlay.count()) === 0, 'the overlay to go away')
+    const inSyncLines = () => logs.filter((line) => line.includes('[auto-migrations] in sync')).length
+
+    // A hint in the code: the dev server writes the rename itself.
+    await app.edit(
+      'src/blog/tables.ts',
+      '  headline = new Varchar({',
+      "  title = new Varchar({ renamedFrom: 'headline',",
+    )
+    await app.edit('src/blog/tables.ts', '  text = new Text()', '  content = new Text()')
+    await overlay.waitFor({ state: 'attached', timeout: 15_000 })
+    expect(await overlay.locator('.message-body').textContent()).toContain('Comment.text to Comment.content?')
+    const said = inSyncLines()
+    await app.edit('src/blog/tables.ts', '  content = new Text()', "  content = new Text({ renamedFrom: 'text' })")
+    await overlayGone()
+    await until(() => inSyncLines() > said, 'the in-sync line')
+    expect(await publicColumns(database.url)).toEqual(expect.arrayContaining(['comment.content', 'post.title']))
+
+    // The CLI: its migration file appears, the next run finds nothing waiting.
+    await app.edit('src/blog/tables.ts', "  content = new Text({ renamedFrom: 'text' })", '  note = new Text()')
+    await overlay.waitFor({ state: 'attached', timeout: 15_000 })
+    const result = await app.run(['new', 'blog', '--auto', '--rename', 'Comment.content=note'])
+    expect(result.code).toBe(0)
+    await overlayGone()
+    await appPage.close()
   })
 })
