@@ -259,10 +259,15 @@ export class PluginCore {
   answer(answer: WaitingAnswer): Promise<AnswerResult> {
     return this.scheduler.exclusive(async () => {
       let answered: AnswerResult = { written: [], errors: [] }
-      await this.sync(async (session) => {
-        answered = await session.answer(answer, { apply: this.configured().options.apply })
-        return answered.written
-      })
+      try {
+        await this.sync(async (session) => {
+          answered = await session.answer(answer, { apply: this.configured().options.apply })
+          return answered.written
+        })
+      } catch (error) {
+        // A project that cannot be opened: the page shows why, as the overlay does.
+        answered = { written: answered.written, errors: [...answered.errors, toAutoMigrationsError(error)] }
+      }
       return answered
     })
   }

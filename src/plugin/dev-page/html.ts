@@ -10,7 +10,7 @@ import type {
   WaitingAnswer,
   WaitingChange,
 } from '../../build/project/overview.js'
-import { CHAR_WIDTH, type DiagramLayout, HEADER_HEIGHT, ROW_HEIGHT, tableText } from './layout.js'
+import { type DiagramLayout, HEADER_HEIGHT, ROW_HEIGHT, tableText } from './layout.js'
 import { DEV_PAGE_PATH } from './path.js'
 import { PAGE_SCRIPT, PAGE_STYLE } from './assets.js'
 
@@ -77,7 +77,7 @@ function diagramSvg(layout: DiagramLayout): string {
     const id = `${foreignKey.from}.${foreignKey.column}`
     return `<path class="fk" data-fk="${escapeHtml(id)}" d="${d}" marker-end="url(#arrow)"><title>${escapeHtml(`${id} → ${foreignKey.to}`)}</title></path>`
   })
-  return `<svg id="diagram" xmlns="http://www.w3.org/2000/svg" width="${round(layout.width)}" height="${round(layout.height)}" viewBox="0 0 ${round(layout.width)} ${round(layout.height)}" style="--char: ${CHAR_WIDTH}px">
+  return `<svg id="diagram" xmlns="http://www.w3.org/2000/svg" width="${round(layout.width)}" height="${round(layout.height)}" viewBox="0 0 ${round(layout.width)} ${round(layout.height)}">
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>
 ${apps.join('\n')}
 ${tables.join('\n')}

@@ -21,8 +21,8 @@ export interface DiagramLayout {
   foreignKeys: { foreignKey: DiagramForeignKey; points: { x: number; y: number }[] }[]
 }
 
-/** Text metrics the page's CSS keeps to: a monospace font of this width per character. */
-export const CHAR_WIDTH = 7.2
+/** The page draws column text in a 12px monospace font, about this wide per character. */
+const CHAR_WIDTH = 7.2
 export const ROW_HEIGHT = 18
 export const HEADER_HEIGHT = 26
 const PADDING = 10
