@@ -108,6 +108,9 @@ export class PluginCore {
   private migrationListEventsDuringRun: string[] = []
   private outstanding: Outstanding = { changes: [], kind: 'held', errors: [] }
   private lastAnnounced = ''
+  private readonly syncListeners = new Set<() => void>()
+  /** The last run announced something new (a problem, or that it is resolved). */
+  private announcedChange = false
   /** The problems of the last announcement ('' for none): leaving them says "in sync". */
   private lastText = ''
 
@@ -272,6 +275,15 @@ export class PluginCore {
     })
   }
 
+  /**
+   * Dev page: `listener` is called after each run that wrote a migration or changed what waits,
+   * so an open page can show it. Returns the call that stops it.
+   */
+  subscribe(listener: () => void): () => void {
+    this.syncListeners.add(listener)
+    return () => this.syncListeners.delete(listener)
+  }
+
   /** Directories that hold migrations, for bundlers that can watch a directory for new files. */
   get migrationDirectories(): string[] {
     return [...this.migrationDirs]
@@ -366,6 +378,8 @@ export class PluginCore {
       for (const { file, event } of events) this.fileChanged(file, event)
       const byHand = listEvents.some((file) => !wrote.includes(file))
       if (wrote.length > 0 || byHand) this.server?.updateVirtualModule()
+      if (wrote.length > 0 || byHand || this.announcedChange) for (const listener of this.syncListeners) listener()
+      this.announcedChange = false
     }
   }
 
@@ -452,6 +466,7 @@ export class PluginCore {
     const text = [...errors, ...warnings].join('\n\n')
     const said = [text, ...notes].join('\n\n')
     if (said === this.lastAnnounced) return
+    this.announcedChange = true
     const waited = this.lastText !== ''
     this.lastAnnounced = said
     this.lastText = text

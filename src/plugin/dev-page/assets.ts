@@ -1,4 +1,7 @@
-/** The dev page's style and its one script (which posts an answer, then shows the page again). */
+/**
+ * The dev page's style and its one script, which posts answers and shows the page again when the
+ * server says something changed.
+ */
 
 export const PAGE_STYLE = `
 body { font: 14px/1.5 system-ui, sans-serif; margin: 1.5rem 2rem; color: #1f2328; }
@@ -30,9 +33,15 @@ pre { background: #f6f8fa; padding: 0.5rem; overflow-x: auto; }
 
 export const PAGE_SCRIPT = `
 const endpoint = document.body.dataset.endpoint
+let answering = false
+// The server says when a save changed what the page shows (an answer's own change reloads once, below).
+new EventSource(document.body.dataset.events).onmessage = () => {
+  if (!answering) location.reload()
+}
 const result = document.querySelector('#answer-result')
 for (const button of document.querySelectorAll('button[data-answer]')) {
   button.addEventListener('click', async () => {
+    answering = true
     for (const b of document.querySelectorAll('button[data-answer]')) b.disabled = true
     result.textContent = 'Writing the migration…'
     try {
@@ -42,12 +51,14 @@ for (const button of document.querySelectorAll('button[data-answer]')) {
         result.className = 'error'
         result.textContent = answered.errors.join('\\n')
         for (const b of document.querySelectorAll('button[data-answer]')) b.disabled = false
+        answering = false
         return
       }
       location.reload()
     } catch (error) {
       result.className = 'error'
       result.textContent = String(error)
+      answering = false
     }
   })
 }

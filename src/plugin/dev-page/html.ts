@@ -131,7 +131,7 @@ export function renderDevPage(overview: ProjectOverview, layout: DiagramLayout):
 <title>auto-migrations</title>
 <style>${PAGE_STYLE}</style>
 </head>
-<body data-endpoint="${DEV_PAGE_PATH}/answer">
+<body data-endpoint="${DEV_PAGE_PATH}/answer" data-events="${DEV_PAGE_PATH}/events">
 <h1>auto-migrations <a href="${DEV_PAGE_PATH}" class="quiet">reload</a></h1>
 ${problems}
 ${waitingSection(overview.waiting)}

@@ -13,6 +13,8 @@ import { DEV_PAGE_PATH } from './path.js'
 export interface DevPageSource {
   overview(): Promise<ProjectOverview>
   answer(answer: WaitingAnswer): Promise<AnswerResult>
+  /** Calls `listener` whenever what the page shows may have changed; returns the call that stops it. */
+  subscribe(listener: () => void): () => void
 }
 
 type Next = (error?: unknown) => void
@@ -60,6 +62,14 @@ export function devPageMiddleware(source: DevPageSource, root: string) {
         source.overview(),
       ])
       send(res, 200, 'text/html', renderDevPage(overview, layoutDiagram(overview.diagram)))
+      return
+    }
+    if (route === `${DEV_PAGE_PATH}/events` && req.method === 'GET') {
+      // Server-sent events: an open page shows a save's result without being reloaded by hand.
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' })
+      res.write(': connected\n\n')
+      const stop = source.subscribe(() => res.write('data: changed\n\n'))
+      req.on('close', stop)
       return
     }
     if (route === `${DEV_PAGE_PATH}/overview.json` && req.method === 'GET') {

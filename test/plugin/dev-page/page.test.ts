@@ -10,6 +10,7 @@ import { parseAnswer } from '../../../src/plugin/dev-page/answer-request.js'
 import { escapeHtml, renderDevPage } from '../../../src/plugin/dev-page/html.js'
 import { type Box, layoutDiagram } from '../../../src/plugin/dev-page/layout.js'
 import { devPageMiddleware } from '../../../src/plugin/dev-page/route.js'
+import { until } from '../e2e-harness.js'
 import { TITLE_TO_HEADLINE } from '../../helpers/waiting.js'
 
 const column = (name: string, type = 'Text') => ({ name, type, primaryKey: name === 'id', nullable: false })
@@ -160,6 +161,7 @@ describe('parseAnswer', () => {
 
 describe('the routes', () => {
   const answered: WaitingAnswer[] = []
+  const listeners = new Set<() => void>()
   let server: Server
   let base: string
 
@@ -167,6 +169,10 @@ describe('the routes', () => {
     const middleware = devPageMiddleware(
       {
         overview: async () => overview(),
+        subscribe: (listener) => {
+          listeners.add(listener)
+          return () => listeners.delete(listener)
+        },
         answer: async (answer) => {
           answered.push(answer)
           return {
@@ -193,6 +199,20 @@ describe('the routes', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
     expect(await page.text()).toContain('<svg id="diagram"')
     expect((await fetch(`${base}/__auto-migrationsX`)).status).toBe(204)
+  })
+
+  it('tells an open page when something changed, and forgets it once it is closed', async () => {
+    const controller = new AbortController()
+    const response = await fetch(`${base}/__auto-migrations/events`, { signal: controller.signal })
+    expect(response.headers.get('content-type')).toBe('text/event-stream')
+    const reader = response.body!.getReader()
+    const decoder = new TextDecoder()
+    let received = decoder.decode((await reader.read()).value)
+    expect(listeners.size).toBe(1)
+    for (const listener of listeners) listener()
+    while (!received.includes('data: changed')) received += decoder.decode((await reader.read()).value)
+    controller.abort()
+    await until(() => listeners.size === 0, 'the stream to be forgotten')
   })
 
   it('takes an answer only as JSON, and says what it wrote', async () => {
