@@ -36,7 +36,8 @@ export default defineConfig({
   entry: Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file))),
   format: ['esm'],
   target: 'node20',
-  dts: true,
+  // `npm run dev` builds the declarations after the JavaScript, in the background (scripts/build-if-stale.mjs).
+  dts: process.env.AUTO_MIGRATIONS_DECLARATIONS !== 'later',
   clean: true,
   splitting: true,
   sourcemap: true,

@@ -3,7 +3,7 @@
  * `npm run bench` (builds first, then runs this): every measurement of issue 5 in one run, side by
  * side with the peers, printed as a markdown table and written to bench/results.md.
  *
- *   node bench/run.mjs [--quick] [--only cold,warm,dev,vite,apply,boot,embedded,disk] [--skip dev,...] [--regen]
+ *   node bench/run.mjs [--quick] [--only cold,warm,dev,vite,apply,boot,embedded,first,disk] [--skip dev,...] [--regen]
  *
  * --quick   200-migration project only, fewer repetitions, no drizzle-kit at 2,000 (a few minutes)
  * --only    run only these sections (memory rows come with cold and dev)
@@ -35,6 +35,8 @@ import {
 import { freshDatabase, serverReachable, SERVER_URL } from './lib/pgdb.mjs'
 import { bootHerd, inspectDatabase } from './lib/boot.mjs'
 import { findPgBouncer, startPgBouncer } from './lib/pgbouncer.mjs'
+import { cliFirstUse, declarationsBuilt, devFirstData, freshClone, newProject, resetClone } from './lib/first-use.mjs'
+import { freePort } from './lib/ports.mjs'
 import { bundleMigrationSources } from './lib/sources.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -678,6 +680,99 @@ if (wanted('embedded')) {
       })
     notes.push(
       'New embedded database: from the import of dist/runtime.js to the first query answered, with all the contrib extensions loaded; the image is cached per PGlite version under $XDG_CACHE_HOME/unplugin-auto-migrations.',
+    )
+  } finally {
+    rmSync(base, { recursive: true, force: true })
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+if (wanted('first')) {
+  // Issue 12: what a new user waits for, next to Node's own start in the same run. The CLI rows use
+  // a new copy of the playground's apps with no migration and no database; the dev rows a clone of
+  // HEAD after `npm ci`. The image of a new embedded database is cached per machine: `cached` rows
+  // use a cache warmed by the run before them, `no image` rows an empty cache folder.
+  const s = section('First use: a new project on the embedded database, and `npm run dev` of a fresh clone')
+  const base = path.join(WORK, `first-${process.pid}`)
+  rmSync(base, { recursive: true, force: true })
+  const runs = QUICK ? 3 : 5
+  const devRuns = QUICK ? 1 : 2
+  const cacheOf = (name) => ({ XDG_CACHE_HOME: path.join(base, name) })
+  try {
+    const node = summary((await repeat(runs, () => run(process.execPath, ['-e', '']))).map((r) => r.ms))
+    row(s, { what: '`node -e ""` (Node starting and exiting, the floor of any command)', ours: fmtSummary(node) })
+    const nodePeer = { peer: '`node -e ""`', peerValue: fmtMs(node.median) }
+    let k = 0
+    const cli = (cache) => {
+      const dir = path.join(base, `project-${k++}`)
+      newProject(REPO, dir)
+      return cliFirstUse({ bin: BIN, dir, env: cache })
+    }
+    const noImage = await repeat(QUICK ? 1 : 2, (i) => cli(cacheOf(`cache-cli-${i}`)))
+    const cached = await repeat(runs, () => cli(cacheOf('cache-cli-0')))
+    const firstUse = summary(cached.map((r) => r.firstUseMs))
+    row(s, {
+      what: '1. first use of a new project: `new all --auto` + `forwards`, the embedded database created from nothing (image cached)',
+      ours: `${fmtSummary(firstUse)}: new ${fmtMs(summary(cached.map((r) => r.newMs)).median)}, forwards ${fmtMs(summary(cached.map((r) => r.forwardsMs)).median)}`,
+      ...nodePeer,
+      ratio: fmtRatio(firstUse.median, node.median),
+      target: '≤ 2 s',
+      met: verdict(firstUse.median <= 2000),
+    })
+    row(s, {
+      what: '1b. the same on a machine with no cached image yet (initdb, then the image written)',
+      ours: fmtSummary(summary(noImage.map((r) => r.firstUseMs))),
+      ...nodePeer,
+      ratio: fmtRatio(summary(noImage.map((r) => r.firstUseMs)).median, node.median),
+    })
+    const later = summary(cached.map((r) => r.statusMs))
+    row(s, {
+      what: '2. a later command that opens it: `status`',
+      ours: fmtSummary(later),
+      ...nodePeer,
+      ratio: fmtRatio(later.median, node.median),
+      target: '≤ 0.8 s',
+      met: verdict(later.median <= 800),
+    })
+
+    const clone = path.join(base, 'clone')
+    const { npmCiMs } = await freshClone(REPO, clone)
+    const port = await freePort()
+    const dev = async (cache, { fresh }) => {
+      if (fresh) resetClone(clone)
+      const { ms } = await devFirstData({ dir: clone, port, env: cache })
+      // The declarations build in the background after a fresh start: let it end before the next run.
+      if (fresh && !(await declarationsBuilt(clone)))
+        problems.push('first: the declarations npm run dev builds in the background did not appear within 2 min')
+      return ms
+    }
+    const devNoImage = await repeat(1, () => dev(cacheOf('cache-dev'), { fresh: true }))
+    const devFresh = summary(await repeat(devRuns, () => dev(cacheOf('cache-dev'), { fresh: true })))
+    const devLater = summary(await repeat(QUICK ? 2 : 3, () => dev(cacheOf('cache-dev'), { fresh: false })))
+    row(s, {
+      what: `3. \`npm run dev\` on a fresh clone after \`npm ci\` (${fmtMs(npmCiMs)}): spawn → the page and its data (\`/api/schema\` with rows); builds dist/'s JavaScript, creates the database (image cached)`,
+      ours: fmtSummary(devFresh),
+      ...nodePeer,
+      ratio: fmtRatio(devFresh.median, node.median),
+      target: '≤ 10 s',
+      met: verdict(devFresh.median <= 10_000),
+    })
+    row(s, {
+      what: '3b. the same with no cached image on the machine',
+      ours: fmtSummary(summary(devNoImage)),
+      target: '≤ 10 s',
+      met: verdict(devNoImage[0] <= 10_000),
+    })
+    row(s, {
+      what: '3c. `npm run dev` again (dist/ up to date, the database exists)',
+      ours: fmtSummary(devLater),
+      ...nodePeer,
+      ratio: fmtRatio(devLater.median, node.median),
+      target: '≤ 5 s',
+      met: verdict(devLater.median <= 5000),
+    })
+    notes.push(
+      'First use: the CLI rows run `node bin/auto-migrations.js` in a copy of the playground apps without migrations (`bench/lib/first-use.mjs`); the dev rows clone HEAD (uncommitted changes are not in it), run `npm ci --prefer-offline` once, and reset dist/, the database and the caches before each fresh start; the type declarations that `npm run dev` builds in the background are awaited between runs.',
     )
   } finally {
     rmSync(base, { recursive: true, force: true })

@@ -53,6 +53,7 @@ export type ErrorCode =
   | 'WRITE_FAILED'
   | 'DISCARD_RAN'
   | 'DISCARD_NEEDED'
+  | 'PULL_UNSUPPORTED'
 
 export interface ErrorDetails {
   app?: string

@@ -36,6 +36,8 @@ export interface CommandContext {
   show(file: string): string
   out(line?: string): void
   err(line?: string): void
+  /** Prints a progress line to stderr; undefined when progress is not shown (see CliIo.progress). */
+  progress: ((line: string) => void) | undefined
 }
 
 export interface ContextOptions {
@@ -71,6 +73,7 @@ export async function createContext(
     out: (line = '') => io.stdout(`${line}\n`),
     // `error [CODE]:` and `warning:` at the start of a line get their colour here, for every command.
     err: (line = '') => io.stderr(`${paintLabel(paint.err, line)}\n`),
+    progress: io.progress ? (line) => io.stderr(`${line}\n`) : undefined,
   }
 }
 

@@ -19,6 +19,11 @@ export interface CliIo {
   now(): Date
   /** Whether each stream may get colour (escape codes): see colour.ts. */
   colour: { stdout: boolean; stderr: boolean }
+  /**
+   * Whether progress lines (a new embedded database being created) go to stderr: only when a person
+   * watches it on a terminal. Logs and pipes get the results, not the waiting.
+   */
+  progress: boolean
 }
 
 /** What `processIo` takes besides the parts of `CliIo` (tests inject a terminal this way). */
@@ -51,6 +56,7 @@ export function processIo(io: IoOptions = {}): CliIo {
       stdout: colourEnabled(tty('stdout'), env),
       stderr: colourEnabled(tty('stderr'), env),
     },
+    progress: io.progress ?? tty('stderr'),
   }
   if ('prompt' in io) out.prompt = io.prompt
   else {
@@ -61,6 +67,17 @@ export function processIo(io: IoOptions = {}): CliIo {
     })
   }
   return out
+}
+
+/**
+ * `io` for a command run with --json: its output is for programs, so no colour on either stream and
+ * no progress lines. The prompt is carried over as it is, without asking the terminal yet.
+ */
+export function jsonIo(io: CliIo): CliIo {
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(io)) as CliIo
+  copy.colour = { stdout: false, stderr: false }
+  copy.progress = false
+  return copy
 }
 
 /** The process streams whose reader went away (EPIPE): what is written to them after that is dropped. */

@@ -12,11 +12,13 @@ import { paintLabel, palette } from './colour.js'
 import { appNewCommand } from './commands/app-new.js'
 import { checkCommand } from './commands/check.js'
 import { discardCommand } from './commands/discard.js'
+import { driftCommand } from './commands/drift.js'
 import { newCommand } from './commands/new.js'
+import { pullCommand } from './commands/pull.js'
 import { runCommands } from './commands/run.js'
 import { sqlCommand } from './commands/sql.js'
 import { type Command, type CommandOption, createContext } from './context.js'
-import { type CliIo, type IoOptions, processIo } from './io.js'
+import { type CliIo, type IoOptions, jsonIo, processIo } from './io.js'
 import { packageVersion } from './package-version.js'
 import { errorJson, formatError, jsonText, stackLines } from './report.js'
 
@@ -34,7 +36,7 @@ const GLOBAL_OPTIONS: Record<string, CommandOption> = {
     type: 'string',
     value: 'URL',
     description:
-      "the database to use instead of the config's: postgres://… or pglite:DIR (forwards, backwards, status, discard)",
+      "the database to use instead of the config's: postgres://… or pglite:DIR (forwards, backwards, status, discard, drift, pull)",
   },
   trace: { type: 'boolean', description: 'print stack traces with errors' },
   help: { type: 'boolean', description: 'describe the command and its options (also -h)' },
@@ -48,6 +50,8 @@ export const COMMANDS: readonly Command[] = [
   discardCommand,
   checkCommand,
   sqlCommand,
+  driftCommand,
+  pullCommand,
 ]
 
 /** `--name VALUE  description`, one line per option, descriptions in one column. */
@@ -131,7 +135,7 @@ function commandWords(argv: readonly string[], count: number): string[] {
  * process.exitCode = await main(process.argv.slice(2))
  */
 export async function main(argv: string[], io: IoOptions = {}): Promise<number> {
-  const fullIo: CliIo = processIo(io)
+  let fullIo: CliIo = processIo(io)
   const trace = argv.includes('--trace')
   // Known once the arguments parse: a command run with --json reports its failure on stdout too.
   let json = false
@@ -170,6 +174,7 @@ export async function main(argv: string[], io: IoOptions = {}): Promise<number> 
     }
     const args = parseArgs(argv, typesOf({ ...GLOBAL_OPTIONS, ...command.options }))
     json = args.options.json === true
+    if (json) fullIo = jsonIo(fullIo)
     // The command's own words are not its arguments.
     let skip = command.words.length
     args.positionals = args.positionals.filter(() => skip-- <= 0)

@@ -14,6 +14,7 @@ import {
   devPageLine,
   IN_SYNC,
   describeChanges,
+  describeDrift,
   describeErrors,
   describeWritten,
   describeWarnings,
@@ -159,6 +160,11 @@ export class PluginCore {
     if (!this.started) {
       this.started = true
       const first = this.scheduler.runNow()
+      // Once, after the first run has brought the dev database up to date: what it holds beyond that.
+      void first.then(
+        () => this.warnAboutDrift(),
+        () => undefined,
+      )
       // A dev server must start at once; the virtual module waits for this run when it is loaded.
       if (mode.devServer) return
       await first
@@ -248,10 +254,10 @@ export class PluginCore {
     })
   }
 
-  /** Dev page: what it shows, once the run in progress (if any) is over. */
-  async overview(): Promise<ProjectOverview> {
+  /** Dev page: what it shows (`drift`: with the dev database compared), once the run in progress (if any) is over. */
+  async overview(options: { drift?: boolean } = {}): Promise<ProjectOverview> {
     await this.scheduler.flush()
-    return (await this.openSession()).overview()
+    return (await this.openSession()).overview(options)
   }
 
   /**
@@ -426,6 +432,23 @@ export class PluginCore {
     }
     for (const line of describeWritten(written, root)) this.terminal.info(line)
     return files
+  }
+
+  /** One terminal line when the dev database differs from what its applied migrations describe. */
+  private async warnAboutDrift(): Promise<void> {
+    // A project that does not load has no schema to compare with: the first run said why.
+    if (this.disposed || this.outstanding.errors.length > 0) return
+    try {
+      const session = await this.openSession()
+      const differences = await session.drift?.()
+      if (this.disposed || !differences || differences.length === 0) return
+      this.terminal.warn(describeDrift(differences.map((d) => d.message)))
+    } catch (error) {
+      if (!this.disposed)
+        this.terminal.info(
+          `Could not compare the dev database with its migrations: ${toAutoMigrationsError(error).message}`,
+        )
+    }
   }
 
   private setWatchFiles(files: readonly string[]): void {

@@ -101,3 +101,16 @@ export function toAutoMigrationsError(error: unknown): AutoMigrationsError {
   const message = error instanceof Error ? error.message : String(error)
   return new AutoMigrationsError('LOAD_FAILED', `Could not load the project: ${message}`, {}, { cause: error })
 }
+
+/** How many differences the dev server's drift line names before it says how many more there are. */
+const DRIFT_SHOWN = 5
+
+/**
+ * The dev server's one line at start when the dev database drifted from its applied migrations:
+ * the first differences by name, and the command that lists them all.
+ */
+export function describeDrift(messages: readonly string[]): string {
+  const shown = messages.slice(0, DRIFT_SHOWN).join('; ')
+  const more = messages.length > DRIFT_SHOWN ? `; and ${messages.length - DRIFT_SHOWN} more` : ''
+  return `The dev database differs from what its applied migrations describe (${plural(messages.length, 'difference')}): ${shown}${more}. Run npx auto-migrations drift for the list.`
+}

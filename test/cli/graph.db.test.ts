@@ -4,25 +4,14 @@
  * For each history: the database migrated save by save follows, a new database built from every file
  * has the same `pg_dump -s`, and `backwards`, one migration at a time, gives back each earlier state.
  */
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
-import { freshDatabase, type Project, project, removeDatabases, removeProjects } from './helpers.js'
+import { dump, freshDatabase, type Project, project, removeDatabases, removeProjects } from './helpers.js'
 
 afterEach(async () => {
   await removeProjects()
   await removeDatabases()
 })
-
-/** The schema as `pg_dump -s` prints it, without comments and the per-run `\restrict` key. */
-async function dump(url: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('pg_dump', ['-s', '--no-owner', '--no-privileges', '-d', url])
-  return stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.startsWith('--') && !/^\\(un)?restrict /.test(line))
-    .join('\n')
-}
 
 /** The history table as [app, id] pairs, in the order they ran. */
 async function applied(url: string): Promise<[string, string][]> {

@@ -3,10 +3,13 @@
  * import resolves to this repo's build through a node_modules link, as an installed package would),
  * and `run()` to call the CLI in-process with captured output and scripted answers.
  */
+import { execFile } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import pg from 'pg'
 import { main } from '../../src/cli/main.js'
 import { PGlite } from '@electric-sql/pglite'
 import { openEmbeddedDatabase } from '../../src/runtime/engines/pglite.js'
@@ -175,4 +178,24 @@ export async function freshDatabase(): Promise<string> {
 
 export async function removeDatabases(): Promise<void> {
   await Promise.all(databases.splice(0).map((d) => d.cleanup()))
+}
+
+/** Runs `sql` (one or more statements) on a database of the Postgres server. */
+export async function onServer(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** The schema as `pg_dump -s` prints it, without comments and the per-run `\restrict` key. */
+export async function dump(url: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('pg_dump', ['-s', '--no-owner', '--no-privileges', '-d', url])
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('--') && !/^\\(un)?restrict /.test(line))
+    .join('\n')
 }

@@ -102,11 +102,11 @@ describe('the embedded database lives next to the config', () => {
     expect(await p.migrationFiles('blog')).toEqual(['blog_2026_01_01T00_00_00_000000.ts'])
     expect(existsSync(path.join(cwd, 'src'))).toBe(false)
 
-    // Not seeded: this run creates it (from the cached image, or initdb) and says so on stderr.
+    // Not seeded: this run creates it (from the cached image, or initdb) and says so on a terminal.
     const dir = p.file('.auto-migrations/db')
     expect(existsSync(dir)).toBe(false)
 
-    const run = await p.run(['forwards', '--config', config], { cwd })
+    const run = await p.run(['forwards', '--config', config], { cwd, isTTY: { stderr: true } })
     const lines = run.stderr.trimEnd().split('\n')
     expect(lines).toHaveLength(2)
     expect(lines[0]).toBe(`Creating the embedded database in ${realpathSync(path.dirname(dir))}/db (first use)…`)

@@ -15,7 +15,7 @@ import { type Project, project } from '../cli/helpers.js'
 import { launchChromium } from '../helpers/browser.js'
 import { type PgTestDatabase, withPgDatabase } from '../helpers/databases.js'
 import { freePort } from '../helpers/ports.js'
-import { migrationFiles, publicColumns, restoreAfterAll, until } from './e2e-harness.js'
+import { migrationFiles, publicColumns, queryPg, restoreAfterAll, until } from './e2e-harness.js'
 
 restoreAfterAll()
 
@@ -103,7 +103,19 @@ describe('the dev page', () => {
     ])
     expect(await timeline.first().locator('pre').textContent()).toContain('CREATE TABLE "public"."user"')
     expect(await page.locator('#waiting').textContent()).toContain('Nothing waits for an answer.')
+    // Drift is compared when asked: it builds the expected schema in a scratch database.
+    expect(await page.locator('#drift').textContent()).toContain('Not compared')
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.getByRole('link', { name: /^Compare the dev database/ }).click(),
+    ])
     expect(await page.locator('#drift').textContent()).toContain('matches')
+    await queryPg(database.url, 'ALTER TABLE "user" ADD COLUMN hack integer')
+    await page.reload()
+    expect(await page.locator('#drift li.drift').allTextContents()).toEqual([
+      expect.stringContaining('extra column user.hack'),
+    ])
+    await queryPg(database.url, 'ALTER TABLE "user" DROP COLUMN hack')
     if (process.env.DEV_PAGE_SCREENSHOT)
       await page.screenshot({ path: process.env.DEV_PAGE_SCREENSHOT, fullPage: true })
     leave(page)

@@ -237,7 +237,9 @@ describe('vite dev on the embedded database', () => {
     const server = await dev.app()
     const started = await server.start()
     expect(started.rows).toEqual([{ title: 'Hello', email: 'ada@example.com' }])
-    expect(embeddedDatabaseRefs(dir)).toBe(1)
+    // The app's handle, and the plugin's once it has compared the dev database with its migrations
+    // (drift, at start): two handles on one instance, never a second instance.
+    expect([1, 2]).toContain(embeddedDatabaseRefs(dir))
 
     await app.edit(
       'src/blog/tables.ts',

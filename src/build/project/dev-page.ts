@@ -22,16 +22,21 @@ import type { RecordedProjectState } from './project-state.js'
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-export async function readOverview(replayed: RecordedProjectState, database: DevDatabase): Promise<ProjectOverview> {
+/** What the page shows; with `drift`, the dev database compared with its applied migrations too. */
+export async function readOverview(
+  replayed: RecordedProjectState,
+  database: DevDatabase,
+  options: { drift: boolean },
+): Promise<ProjectOverview> {
   const appOrder = replayed.apps.map((a) => a.app.name)
   const tables = replayed.model?.snapshot.tables ?? [...replayed.state.tables.values()]
   let statuses: MigrationStatus[] | undefined
   let databaseError: string | undefined
-  let drift: ProjectOverview['drift'] = []
+  let drift: ProjectOverview['drift']
   try {
     const engine = await database.get(replayed.project.config.database)
     statuses = await projectMigrator(replayed).status({ database: engine })
-    drift = await pageDrift(replayed, engine)
+    if (options.drift) drift = await pageDrift(replayed, engine)
   } catch (error) {
     databaseError = messageOf(error)
   }
@@ -39,7 +44,7 @@ export async function readOverview(replayed: RecordedProjectState, database: Dev
     diagram: diagramOf(tables, appOrder),
     timeline: timelineOf(runnerOrder(replayed), statuses, forwardsSqlOf(replayed)),
     waiting: waitingOf(planNewMigrations(replayed)),
-    drift,
+    ...(drift === undefined ? {} : { drift }),
     problems: replayed.errors.map((e) => e.message),
     ...(databaseError === undefined ? {} : { databaseError }),
   }

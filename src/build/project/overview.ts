@@ -97,7 +97,11 @@ export interface ProjectOverview {
   diagram: Diagram
   timeline: TimelineEntry[]
   waiting: WaitingChange[]
-  drift: DriftLine[]
+  /**
+   * How the dev database differs from what its applied migrations describe; absent when it was not
+   * compared (comparing builds a scratch database, so the page asks for it).
+   */
+  drift?: DriftLine[]
   /** Broken history, an invalid model, a project that does not load: one message each. */
   problems: string[]
   /** Why the dev database could not be read, when it could not. */

@@ -9,11 +9,13 @@
  * keeps running while the user fixes them. Calls run one at a time (a save during a running emit
  * waits), which is what keeps one schema change from becoming two migration files.
  */
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { AutoMigrationsError } from '../../errors.js'
 import { type Registry, dependsOn } from '../../model/registry.js'
 import { CONFIG_FILE_NAMES, findConfigFile } from '../loader/config-file.js'
 import type { LoaderCache } from '../loader/index.js'
+import type { Difference } from '../../runtime/drift/difference.js'
 import type { DevDatabase } from './apply.js'
 import { userError } from './errors.js'
 import { StateMemory, stateCacheEnabled } from './state-cache.js'
@@ -35,12 +37,17 @@ export interface ProjectSession {
   /** All migration files in dependency and ID order, for the virtual module */
   migrationEntries(): Promise<MigrationEntry[]>
   /** Dev page: the tables, the timeline with the dev database's history, what waits for a person. */
-  overview(): Promise<ProjectOverview>
+  overview(options?: { drift?: boolean }): Promise<ProjectOverview>
   /**
    * Dev page: write the migration an answer resolves (the CLI's writer, the same file) and, with
    * `apply`, apply it to the dev database. Errors come back in `.errors`, as from emit().
    */
   answer(answer: WaitingAnswer, options: { apply: boolean }): Promise<AnswerResult>
+  /**
+   * Dev: how the dev database differs from what its applied migrations describe (see drift.ts);
+   * undefined when there is nothing to compare (no database yet, broken history).
+   */
+  drift?(): Promise<Difference[] | undefined>
   close(): Promise<void>
 }
 
@@ -201,12 +208,12 @@ class Session implements ProjectSession {
     })
   }
 
-  overview(): Promise<ProjectOverview> {
+  overview(options: { drift?: boolean } = {}): Promise<ProjectOverview> {
     return this.#exclusive(async () => {
       const { readOverview } = await import('./dev-page.js')
       const loaded = await this.#load(true)
       if ('error' in loaded) return emptyOverview(loaded.error.message)
-      return readOverview(loaded.replayed, await this.#devDatabase())
+      return readOverview(loaded.replayed, await this.#devDatabase(), { drift: options.drift === true })
     })
   }
 
@@ -223,6 +230,22 @@ class Session implements ProjectSession {
       }
       const errors = options.apply && written.length > 0 ? await this.#applyFiles() : []
       return { written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })), errors }
+    })
+  }
+
+  drift(): Promise<Difference[] | undefined> {
+    return this.#exclusive(async () => {
+      const loaded = await this.#load(true)
+      if ('error' in loaded || loaded.replayed.errors.length > 0) return undefined
+      const { replayed } = loaded
+      const database = replayed.project.config.database
+      const { embeddedDirOf } = await import('../../runtime/engines/open.js')
+      // A dev database that was never created has no history to compare: don't create it for that.
+      const dir = embeddedDirOf(database, this.root)
+      if (dir !== undefined && !existsSync(dir)) return undefined
+      const { findDrift } = await import('./drift.js')
+      const engine = await (await this.#devDatabase()).get(database)
+      return (await findDrift(replayed, { engine })).differences
     })
   }
 
@@ -340,7 +363,7 @@ async function warningsOf(replayed: ProjectState): Promise<string[]> {
 
 /** The page of a project that does not load: only why. */
 function emptyOverview(problem: string): ProjectOverview {
-  return { diagram: { apps: [], foreignKeys: [] }, timeline: [], waiting: [], drift: [], problems: [problem] }
+  return { diagram: { apps: [], foreignKeys: [] }, timeline: [], waiting: [], problems: [problem] }
 }
 
 function entriesOf(replayed: ProjectState): MigrationEntry[] {

@@ -64,7 +64,7 @@ export default defineConfig({
 }
 
 /** Index of the `]` that closes the `[` at `open`, skipping strings and comments. */
-function closingBracket(text: string, open: number): number {
+export function closingBracket(text: string, open: number): number {
   let depth = 0
   for (let i = open; i < text.length; i++) {
     const c = text[i]!

@@ -72,7 +72,7 @@ export function describeDatabase(database: DatabaseOption): string {
  * a MIGRATION_FAILED naming the file, the operation and the SQL; anything without a code is a bug
  * and keeps its stack.
  */
-function databaseError(error: unknown, database: DatabaseOption): unknown {
+export function databaseError(error: unknown, database: DatabaseOption): unknown {
   if (asAutoMigrationsError(error) || !(error instanceof Error)) return error
   const code = (error as { code?: unknown }).code
   if (typeof code !== 'string') return error
@@ -100,7 +100,8 @@ export async function withMigrator<T>(
 ): Promise<T> {
   const { projectMigrator } = await import('../../build/project/apply.js')
   const database: DatabaseOption = ctx.database ?? replayed.project.config.database
-  const options: ProjectMigratorOptions = { apps: soundApps(replayed).map((a) => a.app.name), onProgress: ctx.err }
+  const options: ProjectMigratorOptions = { apps: soundApps(replayed).map((a) => a.app.name) }
+  if (ctx.progress) options.onProgress = ctx.progress
   if (database !== undefined) options.database = database
   const migrator = projectMigrator(replayed, options)
   let result: T

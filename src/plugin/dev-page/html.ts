@@ -85,16 +85,18 @@ ${edges.join('\n')}
 </svg>`
 }
 
-function driftSection(drift: readonly DriftLine[]): string {
+function driftSection(drift: readonly DriftLine[] | undefined): string {
   const body =
-    drift.length === 0
-      ? '<p class="quiet">The dev database matches what its applied migrations describe.</p>'
-      : `<ul>${drift
-          .map((d) => {
-            const where = [d.app, d.table].filter((part) => part !== undefined).join('.')
-            return `<li class="drift">${where ? `<strong>${escapeHtml(where)}</strong>: ` : ''}${escapeHtml(d.description)}</li>`
-          })
-          .join('')}</ul>`
+    drift === undefined
+      ? `<p class="quiet">Not compared: comparing builds the expected schema in a scratch database. <a href="${DEV_PAGE_PATH}?drift=1">Compare the dev database with its migrations</a></p>`
+      : drift.length === 0
+        ? '<p class="quiet">The dev database matches what its applied migrations describe.</p>'
+        : `<ul>${drift
+            .map((d) => {
+              const where = [d.app, d.table].filter((part) => part !== undefined).join('.')
+              return `<li class="drift">${where ? `<strong>${escapeHtml(where)}</strong>: ` : ''}${escapeHtml(d.description)}</li>`
+            })
+            .join('')}</ul>`
   return `<section id="drift"><h2>Drift</h2>${body}</section>`
 }
 

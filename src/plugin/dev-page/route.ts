@@ -11,7 +11,7 @@ import { parseAnswer } from './answer-request.js'
 import { DEV_PAGE_PATH } from './path.js'
 
 export interface DevPageSource {
-  overview(): Promise<ProjectOverview>
+  overview(options: { drift?: boolean }): Promise<ProjectOverview>
   answer(answer: WaitingAnswer): Promise<AnswerResult>
   /** Calls `listener` whenever what the page shows may have changed; returns the call that stops it. */
   subscribe(listener: () => void): () => void
@@ -50,16 +50,18 @@ export function devPageMiddleware(source: DevPageSource, root: string) {
   return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const route = url.pathname.replace(/\/+$/, '')
-    if (route === DEV_PAGE_PATH || route.startsWith(`${DEV_PAGE_PATH}/`)) handle(route, req, res).catch(next)
+    if (route === DEV_PAGE_PATH || route.startsWith(`${DEV_PAGE_PATH}/`))
+      handle(route, url.searchParams.has('drift'), req, res).catch(next)
     else next()
   }
 
-  async function handle(route: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `drift`: the page asked to compare the dev database with its migrations (`?drift=1`). */
+  async function handle(route: string, drift: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (route === DEV_PAGE_PATH && req.method === 'GET') {
       const [{ renderDevPage }, { layoutDiagram }, overview] = await Promise.all([
         import('./html.js'),
         import('./layout.js'),
-        source.overview(),
+        source.overview({ drift }),
       ])
       send(res, 200, 'text/html', renderDevPage(overview, layoutDiagram(overview.diagram)))
       return
@@ -73,7 +75,7 @@ export function devPageMiddleware(source: DevPageSource, root: string) {
       return
     }
     if (route === `${DEV_PAGE_PATH}/overview.json` && req.method === 'GET') {
-      send(res, 200, 'application/json', JSON.stringify(await source.overview()))
+      send(res, 200, 'application/json', JSON.stringify(await source.overview({ drift })))
       return
     }
     if (route === `${DEV_PAGE_PATH}/answer` && req.method === 'POST') {

@@ -10,7 +10,7 @@ import type { PGliteInterface } from '@electric-sql/pglite'
 import type { PoolConfig } from 'pg'
 import { AutoMigrationsError } from '../../errors.js'
 import type { DatabaseOption, Engine } from './engine.js'
-import { PgEngine, type PgSource } from './pg.js'
+import type { PgEngine, PgEngineOptions, PgSource } from './pg.js'
 import { PgliteEngine } from './pglite.js'
 import type { EmbeddedProgressListener } from './pglite-image.js'
 
@@ -60,6 +60,15 @@ function isPgPoolOrClient(value: object): boolean {
   return hasFunctions(value, 'query', 'connect')
 }
 
+/**
+ * A Postgres engine, with `pg` loaded only now: it takes longer to import than a command on the
+ * embedded database spends on everything of its own.
+ */
+async function pgEngine(source: PgSource, options: PgEngineOptions): Promise<PgEngine> {
+  const { PgEngine } = await import('./pg.js')
+  return new PgEngine(source, options)
+}
+
 /** An Engine passed in by the caller: everything but `close()` is forwarded. */
 function borrowed(engine: Engine): Engine {
   return {
@@ -93,7 +102,7 @@ export async function openEngine(
   if (option === undefined || option === '')
     return PgliteEngine.open(path.resolve(root, DEFAULT_EMBEDDED_DIR), embedded)
   if (typeof option === 'string') {
-    if (/^postgres(ql)?:\/\//i.test(option)) return new PgEngine(option, pgOptions)
+    if (/^postgres(ql)?:\/\//i.test(option)) return pgEngine(option, pgOptions)
     if (option.startsWith('pglite:')) {
       const dir = option.slice('pglite:'.length)
       if (dir === '') throw usage(option)
@@ -104,7 +113,7 @@ export async function openEngine(
   if (typeof option !== 'object' || option === null) throw usage(String(option))
   if (isEngine(option)) return borrowed(option)
   if (isPgliteInstance(option)) return new PgliteEngine(option)
-  if (isPgPoolOrClient(option)) return new PgEngine(option as unknown as PgSource, pgOptions)
+  if (isPgPoolOrClient(option)) return pgEngine(option as unknown as PgSource, pgOptions)
   if ('pglite' in option) {
     const dir = (option as { pglite: unknown }).pglite
     if (typeof dir !== 'string' || dir === '') {
@@ -115,7 +124,7 @@ export async function openEngine(
     }
     return PgliteEngine.open(path.resolve(root, dir), embedded)
   }
-  return new PgEngine(option as PoolConfig, pgOptions)
+  return pgEngine(option as PoolConfig, pgOptions)
 }
 
 /**
