@@ -7,9 +7,12 @@ import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CONFIG_FILE_NAMES } from '../build/loader/config-file.js'
 import type { ProjectSession } from '../build/project/session.js'
-import type { ChangeReport, MigrationEntry } from '../build/project/types.js'
+import type { ProjectOverview, WaitingAnswer } from '../build/project/overview.js'
+import type { AnswerResult, ChangeReport, MigrationEntry, WrittenMigration } from '../build/project/types.js'
 import { AutoMigrationsError } from '../errors.js'
 import {
+  devPageLine,
+  IN_SYNC,
   describeChanges,
   describeDrift,
   describeErrors,
@@ -106,6 +109,11 @@ export class PluginCore {
   private migrationListEventsDuringRun: string[] = []
   private outstanding: Outstanding = { changes: [], kind: 'held', errors: [] }
   private lastAnnounced = ''
+  private readonly syncListeners = new Set<() => void>()
+  /** The last run announced something new (a problem, or that it is resolved). */
+  private announcedChange = false
+  /** The problems of the last announcement ('' for none): leaving them says "in sync". */
+  private lastText = ''
 
   constructor(private readonly settings: CoreSettings) {
     this.scheduler = new SerialDebouncer(
@@ -246,6 +254,42 @@ export class PluginCore {
     })
   }
 
+  /** Dev page: what it shows (`drift`: with the dev database compared), once the run in progress (if any) is over. */
+  async overview(options: { drift?: boolean } = {}): Promise<ProjectOverview> {
+    await this.scheduler.flush()
+    return (await this.openSession()).overview(options)
+  }
+
+  /**
+   * Dev page: a person's answer. The migration is written and applied as the CLI would, between
+   * two runs of the watcher, and the run after it says what is left (the overlay goes away when
+   * nothing is).
+   */
+  answer(answer: WaitingAnswer): Promise<AnswerResult> {
+    return this.scheduler.exclusive(async () => {
+      let answered: AnswerResult = { written: [], errors: [] }
+      try {
+        await this.sync(async (session) => {
+          answered = await session.answer(answer, { apply: this.configured().options.apply })
+          return answered.written
+        })
+      } catch (error) {
+        // A project that cannot be opened: the page shows why, as the overlay does.
+        answered = { written: answered.written, errors: [...answered.errors, toAutoMigrationsError(error)] }
+      }
+      return answered
+    })
+  }
+
+  /**
+   * Dev page: `listener` is called after each run that wrote a migration or changed what waits,
+   * so an open page can show it. Returns the call that stops it.
+   */
+  subscribe(listener: () => void): () => void {
+    this.syncListeners.add(listener)
+    return () => this.syncListeners.delete(listener)
+  }
+
   /** Directories that hold migrations, for bundlers that can watch a directory for new files. */
   get migrationDirectories(): string[] {
     return [...this.migrationDirs]
@@ -326,12 +370,16 @@ export class PluginCore {
     if (report.fatal.length > 0) reporter.error(report.fatal.join('\n\n'))
   }
 
-  /** One watch-mode run, then the file events that came in meanwhile. */
-  private async sync(): Promise<void> {
+  /**
+   * One watch-mode run (after `first`, a dev page answer, has written its migrations), then the
+   * file events that came in meanwhile.
+   */
+  private async sync(first?: (session: ProjectSession) => Promise<WrittenMigration[]>): Promise<void> {
     this.running = true
-    let wrote: string[] = []
+    const wrote: string[] = []
     try {
-      wrote = await this.emitOrCheck()
+      if (first) wrote.push(...this.recordWritten(await first(await this.openSession())))
+      wrote.push(...(await this.emitOrCheck()))
     } finally {
       this.running = false
       const events = this.deferredEvents
@@ -341,13 +389,14 @@ export class PluginCore {
       for (const { file, event } of events) this.fileChanged(file, event)
       const byHand = listEvents.some((file) => !wrote.includes(file))
       if (wrote.length > 0 || byHand) this.server?.updateVirtualModule()
+      if (wrote.length > 0 || byHand || this.announcedChange) for (const listener of this.syncListeners) listener()
+      this.announcedChange = false
     }
   }
 
   /** Emit (or check), remember what was written, report; returns the files written. */
   private async emitOrCheck(): Promise<string[]> {
     const { options } = this.configured()
-    const root = this.mode?.root ?? process.cwd()
     let session: ProjectSession
     try {
       session = await this.openSession()
@@ -363,14 +412,8 @@ export class PluginCore {
         apply: options.apply,
         amend: options.amend,
       })
-      for (const migration of result.written) {
-        const file = path.resolve(migration.file)
-        this.migrationDirs.add(path.dirname(file))
-        this.ownWrites.set(file, readIfExists(file) ?? '')
-        wrote.push(file)
-      }
+      wrote.push(...this.recordWritten(result.written))
       this.setWatchFiles(result.watchFiles)
-      for (const line of describeWritten(result.written, root)) this.terminal.info(line)
       this.outstanding = { changes: result.held, kind: 'held', errors: result.errors, warnings: result.warnings }
     } else {
       const result = await session.check()
@@ -384,6 +427,20 @@ export class PluginCore {
     }
     this.announce()
     return wrote
+  }
+
+  /** Migrations this plugin wrote: their own file events are not edits. Says them; returns their files. */
+  private recordWritten(written: readonly WrittenMigration[]): string[] {
+    const root = this.mode?.root ?? process.cwd()
+    const files: string[] = []
+    for (const migration of written) {
+      const file = path.resolve(migration.file)
+      this.migrationDirs.add(path.dirname(file))
+      this.ownWrites.set(file, readIfExists(file) ?? '')
+      files.push(file)
+    }
+    for (const line of describeWritten(written, root)) this.terminal.info(line)
+    return files
   }
 
   /** One terminal line when the dev database differs from what its applied migrations describe. */
@@ -416,7 +473,8 @@ export class PluginCore {
     if (errors.length > 0) result.errors.push(describeErrors(errors, root))
     if (changes.length > 0) {
       const heading = kind === 'held' ? heldHeading(changes) : unmigratedHeading(changes)
-      const message = describeChanges(changes, root, heading)
+      const page = kind === 'held' ? this.server?.devPageUrl?.() : undefined
+      const message = describeChanges(changes, root, heading) + (page ? `\n\n${devPageLine(page)}` : '')
       if (kind === 'error') result.errors.push(message)
       else result.warnings.push(message)
     }
@@ -440,10 +498,15 @@ export class PluginCore {
     const text = [...errors, ...warnings].join('\n\n')
     const said = [text, ...notes].join('\n\n')
     if (said === this.lastAnnounced) return
+    this.announcedChange = true
+    const waited = this.lastText !== ''
     this.lastAnnounced = said
+    this.lastText = text
     for (const message of notes) this.server.warn(message)
     if (text === '') {
       this.server.showError(null)
+      // Whoever resolved it (a hint, the CLI, the dev page, a fixed file), the terminal hears so.
+      if (waited) this.server.info(IN_SYNC)
       return
     }
     for (const message of errors) this.server.error(message)

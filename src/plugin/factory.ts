@@ -14,6 +14,7 @@ import { type BuildReporter, PluginCore } from './core.js'
 import { internalOptions, type Options, RUNTIME_MODULE_ID, resolveOptions, underVitest } from './options.js'
 import { consoleTerminal, PLUGIN_NAME } from './server-context.js'
 import { TYPESCRIPT_FILE, transpileTypeScript } from './transpile.js'
+import { devPageMiddleware } from './dev-page/route.js'
 import { createViteServerContext } from './vite-server.js'
 import { resolvedVirtualModuleId, webpackSafeRequest } from './virtual-module.js'
 
@@ -187,6 +188,8 @@ export const unpluginFactory: UnpluginFactory<Options | undefined, false> = (opt
       },
       configureServer(server) {
         core.attachServer(createViteServerContext(server, resolvedId))
+        // Before Vite's own middlewares, so the page's path is the same whatever `base` says.
+        if (core.servingDev) server.middlewares.use(devPageMiddleware(core, server.config.root))
       },
       hotUpdate({ file, type, modules }) {
         if (!core.changesMigrationList(file, type)) return

@@ -76,6 +76,14 @@ export function describeErrors(errors: readonly AutoMigrationsError[], root: str
   return lines.join('\n')
 }
 
+/** Said once the changes and problems that were reported are all resolved. */
+export const IN_SYNC = 'in sync: the migrations match the tables, nothing waits for an answer'
+
+/** Where changes that wait for a person can be answered with a click. */
+export function devPageLine(url: string): string {
+  return `Answer them on the dev page: ${url}`
+}
+
 /** One line per operation written, as the dev server log shows it. */
 export function describeWritten(written: readonly WrittenMigration[], root: string): string[] {
   const lines: string[] = []

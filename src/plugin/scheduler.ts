@@ -46,6 +46,19 @@ export class SerialDebouncer {
     }
   }
 
+  /**
+   * Run `fn` in the same one-at-a-time chain as the task, without debounce (a person's answer from
+   * the dev page must not overlap a run started by a save). Its result or error is the caller's.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn)
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
   stop(): void {
     this.stopped = true
     this.cancelTimer()

@@ -27,6 +27,8 @@ export interface ServerContext extends Terminal {
   updateVirtualModule(): void
   /** Watch files that the server does not watch by itself (those outside its root). */
   watch(files: readonly string[]): void
+  /** Where the dev page is served (a full URL once the server listens), for messages that point at it. */
+  devPageUrl?(): string
 }
 
 export const PLUGIN_NAME = 'unplugin-auto-migrations'

@@ -6,6 +6,7 @@
  * core stays free of Vite's types.
  */
 import path from 'node:path'
+import { DEV_PAGE_PATH } from './dev-page/path.js'
 import { type OverlayProblem, PLUGIN_NAME, type ServerContext } from './server-context.js'
 
 interface ModuleNodeLike {
@@ -29,11 +30,23 @@ export interface ErrorOverlayPayload {
   err: { message: string; stack: string; plugin: string; id?: string }
 }
 
+/**
+ * An HMR update of nothing: Vite's client closes its error overlay on any update (reloading the
+ * page instead when the overlay came before its first update), and there is no other way to tell
+ * it the problem is gone.
+ */
+export interface ClearOverlayPayload {
+  type: 'update'
+  updates: []
+}
+
 export interface ViteServerLike {
   config: { root: string; logger: LoggerLike }
+  /** The URLs the server listens on, once it does (none in middleware mode). */
+  resolvedUrls?: { local: string[] } | null
   ws: {
     clients: { readonly size: number }
-    send(payload: ErrorOverlayPayload): void
+    send(payload: ErrorOverlayPayload | ClearOverlayPayload): void
     on(event: 'connection', listener: (socket: { send(data: string): void }) => void): void
   }
   watcher: { add(paths: string | readonly string[]): unknown }
@@ -59,7 +72,9 @@ export function createViteServerContext(server: ViteServerLike, resolvedVirtualI
 
     showError(problem: OverlayProblem | null) {
       if (problem === null) {
+        const shown = lastError !== undefined
         lastError = undefined
+        if (shown && server.ws.clients.size > 0) server.ws.send({ type: 'update', updates: [] })
         return
       }
       lastError = {
@@ -82,6 +97,11 @@ export function createViteServerContext(server: ViteServerLike, resolvedVirtualI
           })
         }
       }
+    },
+
+    devPageUrl() {
+      const local = server.resolvedUrls?.local[0]
+      return local === undefined ? DEV_PAGE_PATH : new URL(DEV_PAGE_PATH, local).href
     },
 
     watch(files) {

@@ -75,6 +75,12 @@ export function fakeSessions(project: FakeProject): FakeSessions {
           calls.entries++
           return listEntries(project)
         },
+        async overview() {
+          return { diagram: { apps: [], foreignKeys: [] }, timeline: [], waiting: [], drift: [], problems: [] }
+        },
+        async answer() {
+          return { written: [], errors: [] }
+        },
         async close() {
           calls.close++
         },

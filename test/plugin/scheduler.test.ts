@@ -30,6 +30,26 @@ describe('SerialDebouncer', () => {
     expect(state.runs).toBe(1)
   })
 
+  it('runs an exclusive call between runs, never during one, and hands back its result', async () => {
+    const { state, task } = counting(100)
+    const scheduler = new SerialDebouncer(task, 10, () => {})
+    scheduler.schedule()
+    await vi.advanceTimersByTimeAsync(20) // the run started
+    const seen: number[] = []
+    const answer = scheduler.exclusive(async () => {
+      seen.push(state.active)
+      return 'written'
+    })
+    await vi.advanceTimersByTimeAsync(200)
+    await expect(answer).resolves.toBe('written')
+    expect(seen).toEqual([0])
+    await expect(scheduler.exclusive(async () => Promise.reject(new Error('no')))).rejects.toThrow('no')
+    // A failed exclusive call does not stop later runs.
+    scheduler.schedule()
+    await vi.advanceTimersByTimeAsync(200)
+    expect(state.runs).toBe(2)
+  })
+
   it('never runs twice at once; a change during a run gets exactly one more run', async () => {
     const { state, task } = counting(100)
     const scheduler = new SerialDebouncer(task, 10, () => {})

@@ -145,6 +145,8 @@ it('shows held changes and broken history in the terminal and the overlay, and k
   expect(overlay?.message).toContain('[DUPLICATE_MIGRATION_ID]')
   expect(overlay?.message).toContain('- ambiguous: did you rename Post.title to Post.name?')
   expect(overlay?.message).toContain('fix: npx auto-migrations new blog --rename Post.title=name')
+  // Without an HTTP server (middleware mode) the page has no URL of its own: its path.
+  expect(overlay?.message).toContain('Answer them on the dev page: /__auto-migrations')
   expect(dev.logs.map((log) => log.level)).toEqual(['error', 'warn'])
   expect(await dev.migrations()).toHaveLength(2)
 
@@ -197,6 +199,33 @@ async function browserMessages(url: string): Promise<{ type: string; err?: { mes
   ])
   return JSON.parse(stdout) as { type: string; err?: { message: string } }[]
 }
+
+it('says "in sync" once, when what waited is resolved, and not while nothing waited', async () => {
+  const dev = await startDev((root) => ({
+    emit: async () => ({
+      held: readFileSync(path.join(root, 'src/blog/tables.ts'), 'utf8').includes('resolved')
+        ? []
+        : [change({ kind: 'destructive', description: 'drop column Post.body' })],
+    }),
+  }))
+  await until(() => dev.overlay.length === 1, 'the overlay')
+  const inSync = () => dev.logs.filter((log) => log.message.includes('[auto-migrations] in sync')).length
+  // Saves until one is seen: the watcher may not be ready the moment the server is.
+  const save = async (text: string) => {
+    const emits = dev.sessions.calls.emit
+    for (let tries = 0; dev.sessions.calls.emit === emits && tries < 20; tries++) {
+      await writeFile(path.join(dev.root, 'src/blog/tables.ts'), text)
+      await sleep(250)
+    }
+    await until(() => dev.sessions.calls.emit > emits, 'the save to be seen')
+  }
+  expect(inSync()).toBe(0)
+  await save('// resolved\n')
+  await until(() => inSync() === 1, 'the in-sync line')
+  await save('// resolved, saved again\n')
+  await sleep(50)
+  expect(inSync()).toBe(1)
+})
 
 it('replays the overlay to every browser that connects after the problem, until it is resolved', async () => {
   const root = await copyProject(BASIC, 'ws')

@@ -1,9 +1,14 @@
 /** The Vite side of the ServerContext, against a stand-in server (a real one has no browsers here). */
 import { describe, expect, it } from 'vitest'
-import { createViteServerContext, type ErrorOverlayPayload, type ViteServerLike } from '../../src/plugin/vite-server.js'
+import {
+  type ClearOverlayPayload,
+  createViteServerContext,
+  type ErrorOverlayPayload,
+  type ViteServerLike,
+} from '../../src/plugin/vite-server.js'
 
 function standInServer() {
-  const sent: ErrorOverlayPayload[] = []
+  const sent: (ErrorOverlayPayload | ClearOverlayPayload)[] = []
   const watched: string[] = []
   const reloaded: string[] = []
   const logged: string[] = []
@@ -63,7 +68,18 @@ describe('the Vite server context', () => {
     expect(stand.connect()).toEqual([payload])
     context.showError(null)
     expect(stand.connect()).toEqual([])
-    expect(stand.sent).toHaveLength(1)
+    // The overlay of a connected browser closes on an update: an empty one, once.
+    expect(stand.sent).toEqual([payload, { type: 'update', updates: [] }])
+    context.showError(null)
+    expect(stand.sent).toHaveLength(2)
+  })
+
+  it('points at the dev page on the URL the server listens on', () => {
+    const stand = standInServer()
+    const context = createViteServerContext(stand.server, '\0virtual:auto-migrations')
+    expect(context.devPageUrl?.()).toBe('/__auto-migrations')
+    stand.server.resolvedUrls = { local: ['http://localhost:5173/'] }
+    expect(context.devPageUrl?.()).toBe('http://localhost:5173/__auto-migrations')
   })
 
   it('updates the virtual module only in the environments that loaded it', () => {

@@ -23,7 +23,8 @@ import { StateMemory, stateCacheEnabled } from './state-cache.js'
 import type { RecordedProjectState, ProjectState, WrittenRecord } from './project-state.js'
 import type { WrittenFile } from './plan.js'
 import type { AppPlan } from './plan.js'
-import type { CheckResult, EmitResult, MigrationEntry, WrittenMigration } from './types.js'
+import type { ProjectOverview, WaitingAnswer } from './overview.js'
+import type { AnswerResult, CheckResult, EmitResult, MigrationEntry, WrittenMigration } from './types.js'
 import { unregisteredTables, unregisteredWarning } from './unregistered.js'
 import { type CleanVerdict, dropCleanVerdict, readCleanVerdict, recordCleanVerdict } from './verdict-cache.js'
 
@@ -37,6 +38,13 @@ export interface ProjectSession {
   emit(options: EmitOptions): Promise<EmitResult>
   /** All migration files in dependency and ID order, for the virtual module */
   migrationEntries(): Promise<MigrationEntry[]>
+  /** Dev page: the tables, the timeline with the dev database's history, what waits for a person. */
+  overview(options?: { drift?: boolean }): Promise<ProjectOverview>
+  /**
+   * Dev page: write the migration an answer resolves (the CLI's writer, the same file) and, with
+   * `apply`, apply it to the dev database. Errors come back in `.errors`, as from emit().
+   */
+  answer(answer: WaitingAnswer, options: { apply: boolean }): Promise<AnswerResult>
   /**
    * Dev: how the dev database differs from what its applied migrations describe (see drift.ts);
    * undefined when there is nothing to compare (no database yet, broken history).
@@ -169,19 +177,7 @@ class Session implements ProjectSession {
         // On disk too (for the CLI, the next server start), once this call has answered.
         void this.#exclusive(async () => saveRemembered(replayed.project, this.#memory)).catch(() => undefined)
       }
-      if (reload) {
-        // Apply what the files now say (see apply.ts), so the recorded checksums match later runs.
-        const fresh = await this.#load(true)
-        if ('error' in fresh) errors.push(fresh.error)
-        else if (fresh.replayed.errors.length > 0) errors.push(...fresh.replayed.errors)
-        else {
-          // Loaded on first use: the database drivers (PGlite's WebAssembly, pg) cost a build or a
-          // `check` that never applies anything a noticeable start-up time.
-          const { DevDatabase, applyPending } = await import('./apply.js')
-          this.#database ??= new DevDatabase(this.root, this.log)
-          errors.push(...(await applyPending(fresh.replayed, this.#database)))
-        }
-      }
+      if (reload) errors.push(...(await this.#applyFiles()))
       const held = await heldReports(replayed, plans, new TableFiles(replayed))
       const watchFiles = [...new Set([...replayed.watchFiles, ...written.map((w) => w.file)])].sort()
       const warnings = await warningsOf(replayed)
@@ -290,6 +286,31 @@ class Session implements ProjectSession {
     })
   }
 
+  overview(options: { drift?: boolean } = {}): Promise<ProjectOverview> {
+    return this.#exclusive(async () => {
+      const { readOverview } = await import('./dev-page.js')
+      const loaded = await this.#load(true)
+      if ('error' in loaded) return emptyOverview(loaded.error.message)
+      return readOverview(loaded.replayed, await this.#devDatabase(), { drift: options.drift === true })
+    })
+  }
+
+  answer(answer: WaitingAnswer, options: { apply: boolean }): Promise<AnswerResult> {
+    return this.#exclusive(async () => {
+      const { writeAnswer } = await import('./dev-page.js')
+      const loaded = await this.#load(true)
+      if ('error' in loaded) return { written: [], errors: [loaded.error] }
+      let written: WrittenFile[]
+      try {
+        written = await writeAnswer(loaded.replayed, answer)
+      } catch (error) {
+        return { written: [], errors: [userError(error)] }
+      }
+      const errors = options.apply && written.length > 0 ? await this.#applyFiles() : []
+      return { written: written.map(({ app, id, file, lines }) => ({ app, id, file, lines })), errors }
+    })
+  }
+
   drift(): Promise<Difference[] | undefined> {
     return this.#exclusive(async () => {
       const loaded = await this.#load(true)
@@ -300,10 +321,8 @@ class Session implements ProjectSession {
       // A dev database that was never created has no history to compare: don't create it for that.
       const dir = embeddedDirOf(database, this.root)
       if (dir !== undefined && !existsSync(dir)) return undefined
-      const { DevDatabase } = await import('./apply.js')
       const { findDrift } = await import('./drift.js')
-      this.#database ??= new DevDatabase(this.root, this.log)
-      const engine = await this.#database.get(database)
+      const engine = await (await this.#devDatabase()).get(database)
       return (await findDrift(replayed, { engine })).differences
     })
   }
@@ -369,6 +388,25 @@ class Session implements ProjectSession {
     }
   }
 
+  /** Applies what the files now say (see apply.ts), so the recorded checksums match later runs. */
+  async #applyFiles(): Promise<AutoMigrationsError[]> {
+    const fresh = await this.#load(true)
+    if ('error' in fresh) return [fresh.error]
+    if (fresh.replayed.errors.length > 0) return [...fresh.replayed.errors]
+    const { applyPending } = await import('./apply.js')
+    return applyPending(fresh.replayed, await this.#devDatabase())
+  }
+
+  /**
+   * The dev database, opened on first use. Loaded then: the database drivers (PGlite's WebAssembly,
+   * pg) cost a build or a `check` that never applies anything a noticeable start-up time.
+   */
+  async #devDatabase(): Promise<DevDatabase> {
+    const { DevDatabase } = await import('./apply.js')
+    this.#database ??= new DevDatabase(this.root, this.log)
+    return this.#database
+  }
+
   /** The session's build code (imported once), with its loader cache. */
   async #loadParts(): Promise<typeof import('./session-parts.js')> {
     this.#parts ??= import('./session-parts.js')
@@ -399,6 +437,11 @@ class Session implements ProjectSession {
 async function warningsOf(replayed: ProjectState): Promise<string[]> {
   const root = replayed.project.root
   return (await unregisteredTables(replayed.project)).map((t) => unregisteredWarning(t, root))
+}
+
+/** The page of a project that does not load: only why. */
+function emptyOverview(problem: string): ProjectOverview {
+  return { diagram: { apps: [], foreignKeys: [] }, timeline: [], waiting: [], problems: [problem] }
 }
 
 function entriesOf(replayed: ProjectState): MigrationEntry[] {

@@ -64,6 +64,12 @@ export interface EmitResult {
   warnings?: string[]
 }
 
+/** What answering a waiting change from the dev page wrote (and applied). */
+export interface AnswerResult {
+  written: WrittenMigration[]
+  errors: AutoMigrationsError[]
+}
+
 /** A migration file, for the virtual module: static imports in dependency and ID order. */
 export type MigrationEntry = Pick<MigrationHeader, 'app' | 'id' | 'file' | 'dependsOn' | 'replaces'> & {
   /** Every app `app` depends on, directly or not. */

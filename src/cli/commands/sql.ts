@@ -26,6 +26,7 @@ export const sqlCommand: Command = {
     const { loadProjectState, requireApp } = await import('../../build/project/project-state.js')
     const { replay, stepsOf } = await import('../../core/operations/replay.js')
     const { migrationOrder } = await import('../../core/migration-graph.js')
+    const { stepLines } = await import('../../build/project/migration-sql.js')
     const replayed = await loadProjectState({ root: ctx.root, configFile: ctx.config, operations: true })
     const target = requireApp(replayed, appName)
     const index = replayed.apps.indexOf(target)
@@ -71,15 +72,7 @@ export const sqlCommand: Command = {
 
     ctx.out(`-- ${appName} ${migration.id} ${direction}${migration.description ? `: ${migration.description}` : ''}`)
     ctx.out(`-- ${ctx.show(migration.file)}`)
-    if (steps.length === 0) ctx.out('-- (no SQL)')
-    for (const { operation, step } of steps) {
-      if (step.kind === 'raw') {
-        ctx.out(`-- ${operation.describe()}: a JavaScript function, run with the migration's transaction`)
-        continue
-      }
-      if (!step.transactional) ctx.out('-- runs outside the transaction:')
-      ctx.out(`${step.sql};`)
-    }
+    for (const line of stepLines(steps)) ctx.out(line)
     return 0
   },
 }
