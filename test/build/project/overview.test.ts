@@ -126,7 +126,7 @@ function changedBlog(options: { answers?: ReturnType<typeof emptyAnswers>; allow
     answers: options.answers ?? emptyAnswers(),
     allowDestructive: options.allowDestructive ?? false,
   })
-  return { app: 'blog', operations: diff.operations, questions: diff.questions, held: diff.held }
+  return { app: 'blog', operations: diff.operations, questions: diff.questions, held: diff.held, needsValue: [] }
 }
 
 describe('waitingOf', () => {
@@ -144,7 +144,7 @@ describe('waitingOf', () => {
   })
 
   it('is empty when nothing waits', () => {
-    expect(waitingOf([{ app: 'blog', operations: [], questions: [], held: [] }])).toEqual([])
+    expect(waitingOf([{ app: 'blog', operations: [], questions: [], held: [], needsValue: [] }])).toEqual([])
   })
 })
 
