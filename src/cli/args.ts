@@ -1,8 +1,9 @@
 /**
- * A small argument parser (no dependency): `--name value`, `--name=value`, boolean flags, options
- * that repeat (`--rename a --rename b`), and `--` to end options. Unknown options are errors, so a
- * typo never silently changes what a command does.
+ * Arguments through Node's own parser (`util.parseArgs`, strict): `--name value`, `--name=value`,
+ * boolean flags, options that repeat (`--rename a --rename b`), and `--` to end options. Unknown
+ * options are errors, so a typo never silently changes what a command does.
  */
+import { parseArgs as parseNodeArgs } from 'node:util'
 import { AutoMigrationsError } from '../errors.js'
 
 export type OptionType = 'boolean' | 'string' | 'strings'
@@ -15,47 +16,48 @@ export interface ParsedArgs {
   options: Record<string, boolean | string | string[] | undefined>
 }
 
+const SHORT: Record<string, string> = { help: 'h', version: 'v' }
+
 export function parseArgs(argv: readonly string[], specs: OptionSpecs): ParsedArgs {
-  const positionals: string[] = []
-  const options: ParsedArgs['options'] = {}
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1))
-      break
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([name, type]) => [
+      name,
+      {
+        type: type === 'boolean' ? ('boolean' as const) : ('string' as const),
+        ...(type === 'strings' ? { multiple: true } : {}),
+        ...(SHORT[name] ? { short: SHORT[name] } : {}),
+      },
+    ]),
+  )
+  try {
+    const parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true })
+    const values: ParsedArgs['options'] = {}
+    // A string option given twice keeps the last value, as the tokens tell (values are per option).
+    for (const token of parsed.tokens ?? []) {
+      if (token.kind !== 'option') continue
+      const type = specs[token.name]
+      if (type === 'boolean') values[token.name] = true
+      else if (type === 'strings') values[token.name] = [...((values[token.name] as string[]) ?? []), token.value ?? '']
+      else values[token.name] = token.value
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg)
-      continue
-    }
-    const eq = arg.indexOf('=')
-    const raw = eq >= 0 ? arg.slice(0, eq) : arg
-    const name = raw === '-h' ? 'help' : raw === '-v' ? 'version' : raw.replace(/^--?/, '')
-    const type = specs[name]
-    if (type === undefined) throw new AutoMigrationsError('USAGE', `Unknown option ${raw}.`, { option: raw })
-    if (type === 'boolean') {
-      if (eq >= 0) throw new AutoMigrationsError('USAGE', `Option ${raw} takes no value.`, { option: raw })
-      options[name] = true
-      continue
-    }
-    let value: string | undefined
-    if (eq >= 0) value = arg.slice(eq + 1)
-    else {
-      value = argv[i + 1]
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) {
-        throw new AutoMigrationsError('USAGE', `Option ${raw} needs a value.`, { option: raw })
-      }
-      i++
-    }
-    if (type === 'strings') {
-      const list = (options[name] as string[] | undefined) ?? []
-      list.push(value)
-      options[name] = list
-    } else {
-      options[name] = value
-    }
+    return { positionals: parsed.positionals, options: values }
+  } catch (error) {
+    const option = /'(-[^']*)'/.exec(error instanceof Error ? error.message : '')?.[1]
+    throw new AutoMigrationsError('USAGE', usageMessage(error, option), option ? { option } : {})
   }
-  return { positionals, options }
+}
+
+/** Node's message, made short: which option, and what is wrong with it. */
+function usageMessage(error: unknown, option: string | undefined): string {
+  const code = (error as { code?: string }).code
+  const name = option?.replace(/^--?/, '').split(/[ =]/)[0]
+  const raw = name === undefined ? option : name.length === 1 ? `-${name}` : `--${name}`
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `Unknown option ${raw}.`
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return /does not take an argument/.test(String((error as Error).message))
+      ? `Option ${raw} takes no value.`
+      : `Option ${raw} needs a value.`
+  return error instanceof Error ? error.message : String(error)
 }
 
 export const stringOption = (args: ParsedArgs, name: string): string | undefined => {
