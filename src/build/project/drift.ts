@@ -6,6 +6,7 @@
  * sides in Postgres' own renderings, and runs `manager.sql(...)` operations as they ran.
  */
 import { existsSync } from 'node:fs'
+import { extensionsAdded } from '../../core/operations/extensions.js'
 import { quoteIdent } from '../../core/postgres/quote.js'
 import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { embeddedDirOf, openEngine } from '../../runtime/engines/open.js'
@@ -76,6 +77,35 @@ async function copyExtensions(live: Engine, scratch: Engine): Promise<void> {
   }
 }
 
+/**
+ * Extensions that some object of the schema (a column, an index, a default, a view, a constraint, a
+ * trigger, a function) stands on. An extension's own operator entries depend on it too: only the
+ * kinds of object a schema declares count.
+ */
+const usedExtensionsSql = `select distinct x.extname::text as name
+  from pg_extension x
+  join pg_depend member on member.refclassid = 'pg_extension'::regclass and member.refobjid = x.oid and member.deptype = 'e'
+  join pg_depend used on used.refclassid = member.classid and used.refobjid = member.objid and used.deptype in ('n', 'a')
+ where used.classid = any(array['pg_class', 'pg_rewrite', 'pg_attrdef', 'pg_constraint', 'pg_trigger', 'pg_proc', 'pg_type']::regclass[])
+   and not exists (
+   select 1 from pg_depend own where own.classid = used.classid and own.objid = used.objid and own.deptype = 'e')`
+
+/**
+ * The extensions migrations account for: those they create, and those made by hand before them that
+ * what they built stands on (copied into the scratch database, see `copyExtensions`). Any other
+ * extension of the live database was added beside the migrations: drift reports it as extra.
+ */
+async function expectedExtensions(
+  scratch: Engine,
+  applied: RecordedProjectState,
+  built: PhysicalSchema,
+): Promise<PhysicalSchema['extensions']> {
+  const created = new Set(extensionsAdded(applied.apps.flatMap((a) => a.migrations.flatMap((m) => m.operations))))
+  const { rows } = await scratch.query<{ name: string }>(usedExtensionsSql)
+  const used = new Set(rows.map((r) => r.name))
+  return built.extensions.filter((e) => created.has(e.name) || used.has(e.name))
+}
+
 /** `schema` with only what lies in `schemas`. */
 function within(schema: PhysicalSchema, schemas: readonly string[]): PhysicalSchema {
   const keep = new Set(schemas)
@@ -83,6 +113,9 @@ function within(schema: PhysicalSchema, schemas: readonly string[]): PhysicalSch
     schemas: schema.schemas.filter((s) => keep.has(s)),
     tables: schema.tables.filter((t) => keep.has(t.schema)),
     enums: schema.enums.filter((e) => keep.has(e.schema)),
+    extensions: schema.extensions,
+    views: schema.views.filter((v) => keep.has(v.schema)),
+    functions: schema.functions.filter((f) => keep.has(f.schema)),
   }
 }
 
@@ -108,7 +141,14 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
     const uncertain = status.filter((s) => s.state === 'changed' || s.state === 'partial' || s.state === 'missing')
     if (replayedIds.length === 0) {
       // Nothing ran: the migrations describe an empty public schema, no scratch database needed.
-      const nothing: PhysicalSchema = { schemas: ['public'], tables: [], enums: [] }
+      const nothing: PhysicalSchema = {
+        schemas: ['public'],
+        tables: [],
+        enums: [],
+        extensions: [],
+        views: [],
+        functions: [],
+      }
       const differences = compareSchemas(within(actual, ['public']), nothing)
       return { differences, replayed: [], uncertain, exists: true, scratch: undefined }
     }
@@ -118,7 +158,8 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
       await projectMigrator(applied).migrate({ database: scratch.engine })
       const { rows } = await scratch.engine.query<{ name: string }>(schemasSql)
       const schemas = [...new Set(['public', ...rows.map((r) => r.name)])]
-      const expected = await introspect(scratch.engine, { schemas, historySchema })
+      const built = await introspect(scratch.engine, { schemas, historySchema })
+      const expected = { ...built, extensions: await expectedExtensions(scratch.engine, applied, built) }
       return {
         differences: compareSchemas(within(actual, schemas), expected),
         replayed: replayedIds,
