@@ -22,7 +22,7 @@ describe('pull on Postgres 15', () => {
     const pulled = await p.run(['pull', 'forum', '--database', url], { now: new Date(Date.UTC(2026, 10, 1)) })
     expect(pulled.stderr).toBe('')
     expect(pulled.code).toBe(0)
-    expect(pulled.stdout).toContain('Pulled 28 tables into app "forum"')
+    expect(pulled.stdout).toContain('Pulled 30 tables into app "forum"')
     expect(pulled.stdout).toMatch(/recorded forum 2026-11-01T00:00:00:000000 as run/)
     const tables = await p.read('src/forum/tables.ts')
     // Names that don't follow the model's rules are spelled out; those that do are not.
@@ -42,6 +42,26 @@ describe('pull on Postgres 15', () => {
     expect(tables).toContain("constructorColumn = new Text({ null: true, dbColumnName: 'constructor' })")
     // A unique index stays an index (not a unique constraint) through an explicit ascending key.
     expect(tables).toContain("unique({ column: 'username', order: 'asc' }, { name: 'index_accounts_on_username' })")
+
+    // Beyond tables: identity, generated, collated and commented columns, INCLUDE and GIN indexes,
+    // a table without a primary key, named and deferrable foreign keys, triggers, views, functions.
+    expect(tables).toContain(
+      "export class Members extends Table {\n  static comment = 'people of the forum'\n  id = new BigInt({ primaryKey: true, identity: 'always' })\n  handle = new Citext({ default: null, unique: true, comment: 'login, case-insensitive' })\n  bio = new Text({ null: true, collation: 'C' })",
+    )
+    expect(tables).toContain("generated: sql`to_tsvector('simple'::regconfig, COALESCE(bio, ''::text))`")
+    expect(tables).toContain("joinedOn = new Custom({ type: 'timestamp(6) without time zone', default: sql`now()` })")
+    expect(tables).toContain("index('touchedAt', { include: ['handle'] })")
+    expect(tables).toContain('export class MemberFollows extends Table {\n  static primaryKey = null\n')
+    expect(tables).toContain("name: 'fk_follow_follower',\n    deferrable: 'initiallyDeferred',")
+    expect(tables).toContain(
+      "trigger('members_touch', { timing: 'before', events: ['update'], function: 'touch_touched_at' }),",
+    )
+    expect(tables).toContain('when: sql`old.bio IS DISTINCT FROM new.bio`')
+    expect(tables).toContain('export class ActiveMembers extends View {\n  static query = sql`SELECT members.id,')
+    expect(tables).toContain('export class MemberCounts extends MaterializedView {')
+    const app = await p.read('src/forum/app.ts')
+    expect(app).toContain("views: [ActiveMembers, MemberCounts],\n  extensions: ['citext', 'pg_trgm'],\n  functions: [")
+    expect(app).toContain("sqlFunction('touch_touched_at', sql`CREATE OR REPLACE FUNCTION public.touch_touched_at()")
 
     const check = await p.run(['check'])
     expect(check.stderr).toBe('')
@@ -63,24 +83,31 @@ describe('pull refuses what the model cannot declare', () => {
     const url = await freshDatabase()
     await onServer(
       url,
-      `create table ledger (id bigint generated always as identity primary key, amount integer not null);
-       create table events (at timestamptz not null, kind text not null);
-       create table notes (id serial primary key, body text collate "C" not null default '');`,
+      `create domain positive_int as integer check (value > 0);
+       create table ledger (id serial primary key, amount positive_int not null);
+       create table rooms (id serial primary key, during tsrange not null, exclude using gist (during with &&));
+       create table notes (id serial primary key, body text not null default '');
+       create function audit() returns trigger language plpgsql as $$ begin return new; end $$;
+       create trigger notes_audit after update of body on notes for each row execute function audit();`,
     )
     const p = await project(null)
     const refused = await p.run(['pull', 'books', '--database', url])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('error [PULL_UNSUPPORTED]: Nothing was written')
-    expect(refused.stderr).toContain('  - table events: no primary key (the model gives every table one)\n')
-    expect(refused.stderr).toContain('  - table ledger: id is an identity column (not supported by the model yet)\n')
-    expect(refused.stderr).toContain('  - table notes: body has collation C (not supported by the model yet)\n')
+    expect(refused.stderr).toContain(
+      '  - column ledger.amount: type positive_int, which the model has no column class for yet\n',
+    )
+    expect(refused.stderr).toContain('  - table rooms: exclusion constraint rooms_during_excl\n')
+    expect(refused.stderr).toContain(
+      '  - table notes: trigger notes_audit is not one the model declares (CREATE TRIGGER notes_audit AFTER UPDATE OF body ON public.notes',
+    )
     expect(await p.migrationFiles('books')).toEqual([])
 
     const some = await p.run(['pull', 'books', '--database', url, '--tables', 'notes,ledger'])
     expect(some.code).toBe(1)
-    expect(some.stderr).not.toContain('table events')
+    expect(some.stderr).not.toContain('table rooms')
 
-    await onServer(url, 'alter table notes alter column body type text collate "default"')
+    await onServer(url, 'drop trigger notes_audit on notes')
     const pulled = await p.run(['pull', 'books', '--database', url, '--tables', 'notes'])
     expect(pulled.stderr).toBe('')
     expect(pulled.code).toBe(0)
@@ -90,8 +117,8 @@ describe('pull refuses what the model cannot declare', () => {
     const drift = await p.run(['drift', '--database', url, '--json'])
     // Tables left out of the app are extra as far as its migrations know.
     expect((JSON.parse(drift.stdout) as { message: string }[]).map((d) => d.message)).toEqual([
-      'extra table events (2 columns)',
       'extra table ledger (2 columns)',
+      'extra table rooms (2 columns)',
     ])
   })
 })
