@@ -77,7 +77,17 @@ export interface PhysicalForeignKey {
 
 export interface PhysicalExclusion {
   name: string
+  /** pg_get_constraintdef: `EXCLUDE USING gist (room WITH =, during WITH &&)`. */
   definition: string
+  /** The access method of its index. */
+  method: string
+  /** Each element's operator, in order (its keys are its index's, see introspect-keys.ts). */
+  operators: string[]
+  include: string[]
+  /** The WHERE predicate, or null. */
+  predicate: string | null
+  deferrable: boolean
+  initiallyDeferred: boolean
 }
 
 /** An index that does not back a primary key, unique or exclusion constraint. */
@@ -252,13 +262,19 @@ select n.nspname::text as schema, c.relname::text as table, con.conname::text as
        con.convalidated as validated,
        coalesce(i.indnullsnotdistinct, false) as nulls_not_distinct,
        array(select pg_get_indexdef(i.indexrelid, k, true)
-               from generate_series(i.indnkeyatts::int + 1, i.indnatts::int) k order by k) as include
+               from generate_series(i.indnkeyatts::int + 1, i.indnatts::int) k order by k) as include,
+       array(select o.oprname::text
+               from unnest(con.conexclop) with ordinality x(op, ord)
+               join pg_operator o on o.oid = x.op
+              order by x.ord) as operators,
+       (select am.amname::text from pg_class ic join pg_am am on am.oid = ic.relam where ic.oid = con.conindid) as method,
+       case when con.contype = 'x' then pg_get_expr(i.indpred, i.indrelid) end as predicate
   from pg_constraint con
   join pg_class c on c.oid = con.conrelid
   join pg_namespace n on n.oid = c.relnamespace
   left join pg_class fc on fc.oid = con.confrelid
   left join pg_namespace fn on fn.oid = fc.relnamespace
-  left join pg_index i on i.indexrelid = con.conindid and con.contype = 'u'
+  left join pg_index i on i.indexrelid = con.conindid and con.contype in ('u', 'x')
  where con.contype in ('p', 'u', 'c', 'f', 'x') and ${TABLE_FILTER}`
 
 /** Indexes of the relations `filter` selects (tables, or materialized views). */
@@ -363,6 +379,9 @@ interface ConstraintRow extends TableKey {
   validated: boolean
   nulls_not_distinct: boolean
   include: string[]
+  operators: string[]
+  method: string | null
+  predicate: string | null
 }
 
 interface IndexRow extends TableKey {
@@ -470,7 +489,16 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
         })
         break
       case 'x':
-        table.exclusions.push({ name: row.name, definition: row.definition })
+        table.exclusions.push({
+          name: row.name,
+          definition: row.definition,
+          method: row.method ?? 'gist',
+          operators: row.operators,
+          include: row.include,
+          predicate: row.predicate,
+          deferrable: row.deferrable,
+          initiallyDeferred: row.initially_deferred,
+        })
         break
     }
   }

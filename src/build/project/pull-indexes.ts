@@ -5,7 +5,7 @@
 import { expressionNamePart, generatedName } from '../../core/state/naming.js'
 import { SqlExpression } from '../../core/state/sql.js'
 import type { PhysicalIndexKey } from '../../runtime/introspect-keys.js'
-import type { PhysicalIndex } from '../../runtime/introspect.js'
+import type { PhysicalExclusion, PhysicalIndex } from '../../runtime/introspect.js'
 import type { ConstraintDeclaration } from '../writer/tables-source.js'
 import { nameParts, unwrap } from './pull-names.js'
 
@@ -67,6 +67,45 @@ export function indexDeclaration(
       where: index.predicate === null ? undefined : new SqlExpression(unwrap(index.predicate)),
       nullsDistinct: index.unique && !index.nullsDistinct ? false : undefined,
       include: index.include.length > 0 ? index.include.map((c) => prop(columnName(c))) : undefined,
+    },
+  }
+}
+
+/** The options a key takes besides its column or expression: order, NULLS placement, operator class. */
+function keyOptions(k: PhysicalIndexKey): { order?: 'desc'; nulls?: 'first' | 'last'; opclass?: string } {
+  const nulls = k.descending && !k.nullsFirst ? 'last' : !k.descending && k.nullsFirst ? 'first' : undefined
+  return { order: k.descending ? 'desc' : undefined, nulls, opclass: k.opclass ?? undefined }
+}
+
+/** An exclusion constraint as `exclude({ column, operator }, ..., options)`. */
+export function exclusionDeclaration(
+  table: { name: string },
+  exclusion: PhysicalExclusion,
+  keys: PhysicalIndexKey[],
+  prop: (column: string) => string,
+  say: (what: string) => void,
+): ConstraintDeclaration | undefined {
+  if (keys.length !== exclusion.operators.length) {
+    say(`exclusion constraint ${exclusion.name}: its elements could not be read`)
+    return undefined
+  }
+  if (!METHODS.has(exclusion.method))
+    say(`exclusion constraint ${exclusion.name} uses method ${exclusion.method} (not supported by the model yet)`)
+  const elements = keys.map((k, at) => ({
+    ...(k.column !== null ? { column: prop(k.column) } : { expression: new SqlExpression(k.expression) }),
+    operator: exclusion.operators[at],
+    ...keyOptions(k),
+  }))
+  const parts = keys.map((k) => k.column ?? expressionNamePart(k.expression))
+  return {
+    kind: 'exclude',
+    args: elements,
+    options: {
+      name: exclusion.name === generatedName(table.name, parts, 'excl') ? undefined : exclusion.name,
+      method: exclusion.method === 'gist' ? undefined : exclusion.method,
+      where: exclusion.predicate === null ? undefined : new SqlExpression(unwrap(exclusion.predicate)),
+      include: exclusion.include.length > 0 ? exclusion.include.map((c) => prop(columnName(c))) : undefined,
+      deferrable: exclusion.initiallyDeferred ? 'initiallyDeferred' : exclusion.deferrable ? true : undefined,
     },
   }
 }

@@ -16,7 +16,7 @@ import { SqlExpression } from '../../core/state/sql.js'
 import type { PhysicalIndexKey } from '../../runtime/introspect-keys.js'
 import type { PhysicalColumn, PhysicalEnum, PhysicalSchema, PhysicalTable } from '../../runtime/introspect.js'
 import type { ColumnDeclaration, ConstraintDeclaration, TableDeclaration } from '../writer/tables-source.js'
-import { columnName, indexDeclaration } from './pull-indexes.js'
+import { columnName, exclusionDeclaration, indexDeclaration } from './pull-indexes.js'
 import { classNameOf, nameParts, propertyOf, unwrap } from './pull-names.js'
 import { type PulledObjects, pullObjects, triggerDeclaration } from './pull-objects.js'
 import { builtInType, type ColumnType, defaultValue, IMPLICIT_DEFAULT } from './pull-types.js'
@@ -102,7 +102,6 @@ export function pullTables(input: PullInput): PulledTables {
     const className = classOf.get(tableKey(table.schema, table.name))!
     const say = (what: string) => unsupported.push(`table ${label}: ${what}`)
     if (table.partitioned) say('a partitioned table')
-    for (const x of table.exclusions) say(`exclusion constraint ${x.name}`)
     if (table.primaryKey && table.primaryKey.name !== generatedName(table.name, [], 'pkey'))
       say(`primary key named ${table.primaryKey.name} (the model names it ${generatedName(table.name, [], 'pkey')})`)
 
@@ -184,6 +183,11 @@ export function pullTables(input: PullInput): PulledTables {
     for (const index of table.indexes) {
       const keys = input.indexKeys.get(tableKey(table.schema, index.name)) ?? []
       const declared = indexDeclaration(table, index, keys, prop, say, columnIndexes)
+      if (declared) constraints.push(declared)
+    }
+    for (const exclusion of table.exclusions) {
+      const keys = input.indexKeys.get(tableKey(table.schema, exclusion.name)) ?? []
+      const declared = exclusionDeclaration(table, exclusion, keys, prop, say)
       if (declared) constraints.push(declared)
     }
     for (const check of table.checks) {

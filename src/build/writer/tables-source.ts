@@ -22,10 +22,10 @@ export interface ColumnDeclaration {
   options: Record<string, unknown>
 }
 
-/** A table-level declaration: `unique(...)`, `index(...)` or `check(...)`. */
+/** A table-level declaration: `unique(...)`, `index(...)`, `check(...)` or `exclude(...)`. */
 export interface ConstraintDeclaration {
-  kind: 'unique' | 'index' | 'check'
-  /** unique/index: keys (a property name, a `sql` expression, or a key object); check: its expression. */
+  kind: 'unique' | 'index' | 'check' | 'exclude'
+  /** unique/index: keys (a property name, a `sql` expression, or a key object); check: its expression; exclude: its elements. */
   args: unknown[]
   options: Record<string, unknown>
 }
