@@ -141,7 +141,12 @@ describe('pull on the embedded database', () => {
       await engine.exec(`create type mood as enum ('sad', 'ok', 'happy');
         create table person (id serial primary key, name varchar(80) not null, mood mood);
         create table pet (id serial primary key, owner_id integer not null references person (id), "Name" text);
-        create index pet_lower_name on pet (lower("Name"));`)
+        create index pet_lower_name on pet (lower("Name"));
+        create extension citext;
+        alter table person add column email citext, add column seen_at timestamptz;
+        create function touch_seen() returns trigger language plpgsql as $$ begin new.seen_at = now(); return new; end $$;
+        create trigger person_touch before update on person for each row execute function touch_seen();
+        create view pet_names as select p.id, p."Name" from pet p;`)
     } finally {
       await engine.close()
     }
@@ -151,6 +156,13 @@ describe('pull on the embedded database', () => {
     expect(await p.read('src/zoo/tables.ts')).toContain(
       "  ownerId = new ForeignKey(() => Person, { null: false, onDelete: 'no action', onUpdate: 'no action' })",
     )
+    const tables = await p.read('src/zoo/tables.ts')
+    expect(tables).toContain('  email = new Citext({ null: true })')
+    expect(tables).toContain(
+      "trigger('person_touch', { timing: 'before', events: ['update'], function: 'touch_seen' })",
+    )
+    expect(tables).toContain('export class PetNames extends View {')
+    expect(await p.read('src/zoo/app.ts')).toContain("extensions: ['citext'],")
     const drift = await p.run(['drift', '--database', `pglite:${dir}`, '--json'])
     expect(JSON.parse(drift.stdout)).toEqual([])
     expect(drift.code).toBe(0)
