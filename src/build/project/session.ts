@@ -226,7 +226,8 @@ class Session implements ProjectSession {
       const { findDrift } = await import('./drift.js')
       this.#database ??= new DevDatabase(this.root, this.log)
       const engine = await this.#database.get(database)
-      return (await findDrift(replayed, { engine })).differences
+      // At every start: the expected schema is kept while the applied migrations stay the same.
+      return (await findDrift(replayed, { engine, cache: true })).differences
     })
   }
 
