@@ -172,15 +172,22 @@ describe('pull on the embedded database', () => {
 describe('pull into an app that app new made', () => {
   it('registers the pulled tables in its app.ts, and refuses once the app has tables', async () => {
     const url = await freshDatabase()
-    await onServer(url, 'create table author (id serial primary key, name varchar(100) not null)')
+    await onServer(
+      url,
+      `create table author (id serial primary key, name varchar(100) not null);
+       create view author_names as select name from author;
+       create function shout(t text) returns text language sql immutable as 'select upper(t)';`,
+    )
     const p = await project(null)
     expect((await p.run(['app', 'new', 'library'])).code).toBe(0)
     const pulled = await p.run(['pull', 'library', '--database', url])
     expect(pulled.stderr).toBe('')
     expect(pulled.code).toBe(0)
     const app = await p.read('src/library/app.ts')
-    expect(app).toMatch(/^import \{ Author \} from '\.\/tables'\n/)
-    expect(app).toContain('tables: [Author],')
+    expect(app).toMatch(
+      /^import \{ sql, sqlFunction \} from 'unplugin-auto-migrations'\nimport \{ Author, AuthorNames \} from '\.\/tables'\n/,
+    )
+    expect(app).toContain("tables: [Author],\n  views: [AuthorNames],\n  functions: [\n    sqlFunction('shout', sql`")
     expect((await p.run(['check'])).code).toBe(0)
 
     const again = await p.run(['pull', 'library', '--database', url])

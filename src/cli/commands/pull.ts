@@ -44,7 +44,8 @@ async function registerTables(
   const { appObjectsSource } = await import('../../build/writer/tables-source.js')
   const { PACKAGE_NAME } = await import('../../build/writer/render.js')
   const after = appObjectsSource(objects)
-  const rest = text.slice(close + 1).replace(/^,?/, after.length > 0 ? `,\n${after.join('\n')}` : '$&')
+  // A function, not a replacement string: the entries' SQL may hold `$&`-like sequences.
+  const rest = text.slice(close + 1).replace(/^,?/, (comma) => (after.length > 0 ? `,\n${after.join('\n')}` : comma))
   const body = `${text.slice(0, open + 1)}${classNames.join(', ')}]${rest}`
   const imports = [`import { ${[...classNames, ...objects.views].join(', ')} } from './tables'`]
   if (objects.functions.length > 0) imports.unshift(`import { sql, sqlFunction } from '${PACKAGE_NAME}'`)
