@@ -17,6 +17,7 @@ import { introspect, type PhysicalSchema } from '../../runtime/introspect.js'
 import type { MigrationStatus } from '../../runtime/runner.js'
 import { projectMigrator } from './apply.js'
 import { expectedSchemaKey, readExpectedSchema, writeExpectedSchema } from './drift-cache.js'
+import { renderedByLive } from './drift-views.js'
 import { copyExtensions, expectedExtensions, type LiveExtension, liveExtensions } from './drift-extensions.js'
 import type { RecordedProjectState } from './project-state.js'
 
@@ -148,9 +149,10 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
       ? { expected: kept, where: 'cache' as const }
       : await buildExpected(live, database, applied, extensions)
     if (key !== undefined && !kept) writeExpectedSchema(root, key, built.expected)
+    const expected = await renderedByLive(live, actual, built.expected)
     return {
       // Schemas the migrations made (and public) are those of the expected side.
-      differences: compareSchemas(within(actual, built.expected.schemas), built.expected),
+      differences: compareSchemas(within(actual, expected.schemas), expected),
       replayed: replayedIds,
       uncertain,
       exists: true,
