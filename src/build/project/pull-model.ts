@@ -94,7 +94,7 @@ export function pullTables(input: PullInput): PulledTables {
       skipped.push(
         `enum ${e.schema === 'public' ? '' : `${e.schema}.`}${e.name}: no pulled column uses it (the model declares enums with their columns)`,
       )
-  const objects = pullObjects(input.schema, input.indexKeys, classNames, unsupported)
+  const objects = pullObjects(input.schema, input.indexKeys, classNames, unsupported, skipped)
   return { tables, ...objects, unsupported, skipped }
 
   function pullTable(table: PhysicalTable): TableDeclaration | undefined {

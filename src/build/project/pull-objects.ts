@@ -78,13 +78,16 @@ function viewDeclaration(
 
 /**
  * The views, functions and extensions of `schema`. View classes take names that `classNames` (the
- * tables' classes) leaves free; what the model cannot declare is added to `unsupported`.
+ * tables' classes) leaves free; what the model cannot declare is added to `unsupported`. An
+ * extension outside public (as hosted Postgres installs its own) is left out, in `skipped`: the
+ * model creates extensions in the default schema.
  */
 export function pullObjects(
   schema: PhysicalSchema,
   indexKeys: ReadonlyMap<string, PhysicalIndexKey[]>,
   classNames: Set<string>,
   unsupported: string[],
+  skipped: string[],
 ): PulledObjects {
   const views = schema.views.map((view) => {
     const label = view.schema === 'public' ? view.name : `${view.schema}.${view.name}`
@@ -105,6 +108,7 @@ export function pullObjects(
   }
   for (const e of schema.extensions)
     if (e.schema !== 'public')
-      unsupported.push(`extension ${e.name}: lives in schema ${e.schema} (the model creates extensions in public)`)
-  return { views, functions, extensions: schema.extensions.map((e) => e.name) }
+      skipped.push(`extension ${e.name}: it lives in schema ${e.schema} (the model creates extensions in public)`)
+  const extensions = schema.extensions.filter((e) => e.schema === 'public').map((e) => e.name)
+  return { views, functions, extensions }
 }
