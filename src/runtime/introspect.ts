@@ -10,7 +10,9 @@
  *   pg_get_constraintdef, pg_get_indexdef), so they compare as Postgres normalises them;
  * - arrays are returned as text[] (both drivers parse text[], not name[] or int2[]) and every list
  *   is sorted here by code unit, independent of the server's collation.
- * Partitions, objects owned by extensions and the history table are left out.
+ * Partitions, objects owned by extensions and the history table are left out. Views, functions and
+ * triggers are kept as Postgres renders them back (pg_get_viewdef, pg_get_functiondef,
+ * pg_get_triggerdef): two databases built the same way render them the same.
  */
 import type { Queryable } from './engines/engine.js'
 import { LOCK_TABLE } from './engines/lease.js'
@@ -75,7 +77,17 @@ export interface PhysicalForeignKey {
 
 export interface PhysicalExclusion {
   name: string
+  /** pg_get_constraintdef: `EXCLUDE USING gist (room WITH =, during WITH &&)`. */
   definition: string
+  /** The access method of its index. */
+  method: string
+  /** Each element's operator, in order (its keys are its index's, see introspect-keys.ts). */
+  operators: string[]
+  include: string[]
+  /** The WHERE predicate, or null. */
+  predicate: string | null
+  deferrable: boolean
+  initiallyDeferred: boolean
 }
 
 /** An index that does not back a primary key, unique or exclusion constraint. */
@@ -111,6 +123,39 @@ export interface PhysicalTable {
   foreignKeys: PhysicalForeignKey[]
   exclusions: PhysicalExclusion[]
   indexes: PhysicalIndex[]
+  /** Triggers that a user made (not the internal ones behind foreign keys). */
+  triggers: PhysicalTrigger[]
+}
+
+export interface PhysicalTrigger {
+  name: string
+  /** pg_get_triggerdef: `CREATE TRIGGER name BEFORE UPDATE ON public.account FOR EACH ROW EXECUTE FUNCTION fn()`. */
+  definition: string
+}
+
+/** An extension of the database (they are database-wide: read whatever schemas are asked for). */
+export interface PhysicalExtension {
+  name: string
+  schema: string
+}
+
+export interface PhysicalView {
+  schema: string
+  name: string
+  materialized: boolean
+  /** pg_get_viewdef, pretty-printed: the SELECT as Postgres keeps it. */
+  definition: string
+  /** Materialized views only. */
+  indexes: PhysicalIndex[]
+}
+
+export interface PhysicalFunction {
+  schema: string
+  name: string
+  /** pg_get_function_identity_arguments: `a integer, b text`, or empty. */
+  arguments: string
+  /** pg_get_functiondef: the whole `CREATE OR REPLACE FUNCTION` statement. */
+  definition: string
 }
 
 export interface PhysicalEnum {
@@ -125,6 +170,9 @@ export interface PhysicalSchema {
   schemas: string[]
   tables: PhysicalTable[]
   enums: PhysicalEnum[]
+  extensions: PhysicalExtension[]
+  views: PhysicalView[]
+  functions: PhysicalFunction[]
 }
 
 export interface IntrospectOptions {
@@ -214,16 +262,23 @@ select n.nspname::text as schema, c.relname::text as table, con.conname::text as
        con.convalidated as validated,
        coalesce(i.indnullsnotdistinct, false) as nulls_not_distinct,
        array(select pg_get_indexdef(i.indexrelid, k, true)
-               from generate_series(i.indnkeyatts::int + 1, i.indnatts::int) k order by k) as include
+               from generate_series(i.indnkeyatts::int + 1, i.indnatts::int) k order by k) as include,
+       array(select o.oprname::text
+               from unnest(con.conexclop) with ordinality x(op, ord)
+               join pg_operator o on o.oid = x.op
+              order by x.ord) as operators,
+       (select am.amname::text from pg_class ic join pg_am am on am.oid = ic.relam where ic.oid = con.conindid) as method,
+       case when con.contype = 'x' then pg_get_expr(i.indpred, i.indrelid) end as predicate
   from pg_constraint con
   join pg_class c on c.oid = con.conrelid
   join pg_namespace n on n.oid = c.relnamespace
   left join pg_class fc on fc.oid = con.confrelid
   left join pg_namespace fn on fn.oid = fc.relnamespace
-  left join pg_index i on i.indexrelid = con.conindid and con.contype = 'u'
+  left join pg_index i on i.indexrelid = con.conindid and con.contype in ('u', 'x')
  where con.contype in ('p', 'u', 'c', 'f', 'x') and ${TABLE_FILTER}`
 
-const INDEXES_SQL = `
+/** Indexes of the relations `filter` selects (tables, or materialized views). */
+const indexesSql = (filter: string) => `
 select n.nspname::text as schema, c.relname::text as table, ic.relname::text as name,
        i.indisunique as unique, am.amname::text as method,
        pg_get_indexdef(i.indexrelid) as definition,
@@ -242,7 +297,41 @@ select n.nspname::text as schema, c.relname::text as table, ic.relname::text as 
  where not exists (
          select 1 from pg_constraint con
           where con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p', 'u', 'x'))
-   and ${TABLE_FILTER}`
+   and ${filter}`
+
+const NOT_FROM_EXTENSION = (catalog: string, oid: string) => `not exists (
+    select 1 from pg_depend e
+     where e.classid = '${catalog}'::regclass and e.objid = ${oid} and e.deptype = 'e')`
+
+/** Views and materialized views in the requested schemas ($1), not made by an extension. */
+const VIEW_FILTER = `c.relkind in ('v', 'm') and n.nspname = any($1::text[]) and ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}`
+
+const VIEWS_SQL = `
+select n.nspname::text as schema, c.relname::text as name, c.relkind = 'm' as materialized,
+       pg_get_viewdef(c.oid, true) as definition
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ where ${VIEW_FILTER}`
+
+const EXTENSIONS_SQL = `
+select e.extname::text as name, n.nspname::text as schema
+  from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+ where e.extname <> 'plpgsql'`
+
+/** Functions and procedures (not aggregates, which pg_get_functiondef does not render). */
+const FUNCTIONS_SQL = `
+select n.nspname::text as schema, p.proname::text as name,
+       pg_get_function_identity_arguments(p.oid) as arguments,
+       pg_get_functiondef(p.oid) as definition
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+ where p.prokind in ('f', 'p') and n.nspname = any($1::text[]) and ${NOT_FROM_EXTENSION('pg_proc', 'p.oid')}`
+
+const TRIGGERS_SQL = `
+select n.nspname::text as schema, c.relname::text as table, t.tgname::text as name,
+       pg_get_triggerdef(t.oid) as definition
+  from pg_trigger t
+  join pg_class c on c.oid = t.tgrelid
+  join pg_namespace n on n.oid = c.relnamespace
+ where not t.tgisinternal and ${TABLE_FILTER}`
 
 const ENUMS_SQL = `
 select n.nspname::text as schema, t.typname::text as name,
@@ -290,6 +379,9 @@ interface ConstraintRow extends TableKey {
   validated: boolean
   nulls_not_distinct: boolean
   include: string[]
+  operators: string[]
+  method: string | null
+  predicate: string | null
 }
 
 interface IndexRow extends TableKey {
@@ -318,8 +410,13 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
   )
   const columnRows = await q.query<ColumnRow>(COLUMNS_SQL, params)
   const constraintRows = await q.query<ConstraintRow>(CONSTRAINTS_SQL, params)
-  const indexRows = await q.query<IndexRow>(INDEXES_SQL, params)
+  const indexRows = await q.query<IndexRow>(indexesSql(TABLE_FILTER), params)
   const enumRows = await q.query<{ schema: string; name: string; values: string[] }>(ENUMS_SQL, [options.schemas])
+  const triggerRows = await q.query<TableKey & PhysicalTrigger>(TRIGGERS_SQL, params)
+  const extensionRows = await q.query<PhysicalExtension>(EXTENSIONS_SQL)
+  const viewRows = await q.query<Omit<PhysicalView, 'indexes'>>(VIEWS_SQL, [options.schemas])
+  const viewIndexRows = await q.query<IndexRow>(indexesSql(VIEW_FILTER), [options.schemas])
+  const functionRows = await q.query<PhysicalFunction>(FUNCTIONS_SQL, [options.schemas])
 
   const tables = new Map<string, PhysicalTable>()
   const keyOf = (schema: string, table: string): string => JSON.stringify([schema, table])
@@ -336,6 +433,7 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
       foreignKeys: [],
       exclusions: [],
       indexes: [],
+      triggers: [],
     })
   }
   const tableOf = (row: TableKey): PhysicalTable | undefined => tables.get(keyOf(row.schema, row.table))
@@ -391,24 +489,33 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
         })
         break
       case 'x':
-        table.exclusions.push({ name: row.name, definition: row.definition })
+        table.exclusions.push({
+          name: row.name,
+          definition: row.definition,
+          method: row.method ?? 'gist',
+          operators: row.operators,
+          include: row.include,
+          predicate: row.predicate,
+          deferrable: row.deferrable,
+          initiallyDeferred: row.initially_deferred,
+        })
         break
     }
   }
 
-  for (const row of indexRows.rows) {
-    tableOf(row)?.indexes.push({
+  for (const row of indexRows.rows) tableOf(row)?.indexes.push(indexOf(row))
+  for (const row of triggerRows.rows) tableOf(row)?.triggers.push({ name: row.name, definition: row.definition })
+
+  const views = new Map<string, PhysicalView>()
+  for (const row of viewRows.rows)
+    views.set(keyOf(row.schema, row.name), {
+      schema: row.schema,
       name: row.name,
-      unique: row.unique,
-      method: row.method,
+      materialized: row.materialized,
       definition: row.definition,
-      keys: row.keys,
-      include: row.include,
-      predicate: row.predicate,
-      nullsDistinct: !row.nulls_not_distinct,
-      valid: row.valid,
+      indexes: [],
     })
-  }
+  for (const row of viewIndexRows.rows) views.get(keyOf(row.schema, row.table))?.indexes.push(indexOf(row))
 
   const sortedTables = [...tables.values()].sort((a, b) => compare(a.schema, b.schema) || compare(a.name, b.name))
   for (const table of sortedTables) {
@@ -417,14 +524,38 @@ export async function introspect(q: Queryable, options: IntrospectOptions): Prom
     table.foreignKeys.sort(byName)
     table.exclusions.sort(byName)
     table.indexes.sort(byName)
+    table.triggers.sort(byName)
   }
+  const bySchemaAndName = (a: { schema: string; name: string }, b: { schema: string; name: string }) =>
+    compare(a.schema, b.schema) || compare(a.name, b.name)
+  const sortedViews = [...views.values()].sort(bySchemaAndName)
+  for (const view of sortedViews) view.indexes.sort(byName)
 
   return {
     schemas: schemaRows.rows.map((row) => row.name).sort(compare),
     tables: sortedTables,
     enums: enumRows.rows
       .map((row) => ({ schema: row.schema, name: row.name, values: row.values }))
-      .sort((a, b) => compare(a.schema, b.schema) || compare(a.name, b.name)),
+      .sort(bySchemaAndName),
+    extensions: extensionRows.rows.map((row) => ({ name: row.name, schema: row.schema })).sort(byName),
+    views: sortedViews,
+    functions: functionRows.rows
+      .map((row) => ({ schema: row.schema, name: row.name, arguments: row.arguments, definition: row.definition }))
+      .sort((a, b) => bySchemaAndName(a, b) || compare(a.arguments, b.arguments)),
+  }
+}
+
+function indexOf(row: IndexRow): PhysicalIndex {
+  return {
+    name: row.name,
+    unique: row.unique,
+    method: row.method,
+    definition: row.definition,
+    keys: row.keys,
+    include: row.include,
+    predicate: row.predicate,
+    nullsDistinct: !row.nulls_not_distinct,
+    valid: row.valid,
   }
 }
 

@@ -22,7 +22,7 @@ describe('pull on Postgres 15', () => {
     const pulled = await p.run(['pull', 'forum', '--database', url], { now: new Date(Date.UTC(2026, 10, 1)) })
     expect(pulled.stderr).toBe('')
     expect(pulled.code).toBe(0)
-    expect(pulled.stdout).toContain('Pulled 28 tables into app "forum"')
+    expect(pulled.stdout).toContain('Pulled 31 tables into app "forum"')
     expect(pulled.stdout).toMatch(/recorded forum 2026-11-01T00:00:00:000000 as run/)
     const tables = await p.read('src/forum/tables.ts')
     // Names that don't follow the model's rules are spelled out; those that do are not.
@@ -42,6 +42,29 @@ describe('pull on Postgres 15', () => {
     expect(tables).toContain("constructorColumn = new Text({ null: true, dbColumnName: 'constructor' })")
     // A unique index stays an index (not a unique constraint) through an explicit ascending key.
     expect(tables).toContain("unique({ column: 'username', order: 'asc' }, { name: 'index_accounts_on_username' })")
+
+    // Beyond tables: identity, generated, collated and commented columns, INCLUDE and GIN indexes,
+    // a table without a primary key, named and deferrable foreign keys, triggers, views, functions.
+    expect(tables).toContain(
+      "export class Members extends Table {\n  static comment = 'people of the forum'\n  id = new BigInt({ primaryKey: true, identity: 'always' })\n  handle = new Citext({ default: null, unique: true, comment: 'login, case-insensitive' })\n  bio = new Text({ null: true, collation: 'C' })",
+    )
+    expect(tables).toContain("generated: sql`to_tsvector('simple'::regconfig, COALESCE(bio, ''::text))`")
+    expect(tables).toContain("joinedOn = new Custom({ type: 'timestamp(6) without time zone', default: sql`now()` })")
+    expect(tables).toContain("index('touchedAt', { include: ['handle'] })")
+    expect(tables).toContain(
+      "exclude({ column: 'during', operator: '&&' }, { name: 'bookings_no_overlap', where: sql`NOT cancelled`, deferrable: true })",
+    )
+    expect(tables).toContain('export class MemberFollows extends Table {\n  static primaryKey = null\n')
+    expect(tables).toContain("name: 'fk_follow_follower',\n    deferrable: 'initiallyDeferred',")
+    expect(tables).toContain(
+      "trigger('members_touch', { timing: 'before', events: ['update'], function: 'touch_touched_at' }),",
+    )
+    expect(tables).toContain('when: sql`old.bio IS DISTINCT FROM new.bio`')
+    expect(tables).toContain('export class ActiveMembers extends View {\n  static query = sql`SELECT members.id,')
+    expect(tables).toContain('export class MemberCounts extends MaterializedView {')
+    const app = await p.read('src/forum/app.ts')
+    expect(app).toContain("views: [ActiveMembers, MemberCounts],\n  extensions: ['citext', 'pg_trgm'],\n  functions: [")
+    expect(app).toContain("sqlFunction('touch_touched_at', sql`CREATE OR REPLACE FUNCTION public.touch_touched_at()")
 
     const check = await p.run(['check'])
     expect(check.stderr).toBe('')
@@ -63,24 +86,35 @@ describe('pull refuses what the model cannot declare', () => {
     const url = await freshDatabase()
     await onServer(
       url,
-      `create table ledger (id bigint generated always as identity primary key, amount integer not null);
-       create table events (at timestamptz not null, kind text not null);
-       create table notes (id serial primary key, body text collate "C" not null default '');`,
+      `create domain positive_int as integer check (value > 0);
+       create table ledger (id serial primary key, amount positive_int not null);
+       create table rooms (building integer, number integer, primary key (building, number));
+       create table stays (id serial primary key, building integer not null, number integer not null,
+         foreign key (building, number) references rooms);
+       create table notes (id serial primary key, body text not null default '');
+       create function audit() returns trigger language plpgsql as $$ begin return new; end $$;
+       create trigger notes_audit after update of body on notes for each row execute function audit();`,
     )
     const p = await project(null)
     const refused = await p.run(['pull', 'books', '--database', url])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('error [PULL_UNSUPPORTED]: Nothing was written')
-    expect(refused.stderr).toContain('  - table events: no primary key (the model gives every table one)\n')
-    expect(refused.stderr).toContain('  - table ledger: id is an identity column (not supported by the model yet)\n')
-    expect(refused.stderr).toContain('  - table notes: body has collation C (not supported by the model yet)\n')
+    expect(refused.stderr).toContain(
+      '  - column ledger.amount: type positive_int, which the model has no column class for yet\n',
+    )
+    expect(refused.stderr).toContain(
+      '  - table stays: foreign key stays_building_number_fkey has several columns (the model declares a foreign key on one column',
+    )
+    expect(refused.stderr).toContain(
+      '  - table notes: trigger notes_audit is not one the model declares (CREATE TRIGGER notes_audit AFTER UPDATE OF body ON public.notes',
+    )
     expect(await p.migrationFiles('books')).toEqual([])
 
     const some = await p.run(['pull', 'books', '--database', url, '--tables', 'notes,ledger'])
     expect(some.code).toBe(1)
-    expect(some.stderr).not.toContain('table events')
+    expect(some.stderr).not.toContain('table stays')
 
-    await onServer(url, 'alter table notes alter column body type text collate "default"')
+    await onServer(url, 'drop trigger notes_audit on notes')
     const pulled = await p.run(['pull', 'books', '--database', url, '--tables', 'notes'])
     expect(pulled.stderr).toBe('')
     expect(pulled.code).toBe(0)
@@ -90,8 +124,9 @@ describe('pull refuses what the model cannot declare', () => {
     const drift = await p.run(['drift', '--database', url, '--json'])
     // Tables left out of the app are extra as far as its migrations know.
     expect((JSON.parse(drift.stdout) as { message: string }[]).map((d) => d.message)).toEqual([
-      'extra table events (2 columns)',
       'extra table ledger (2 columns)',
+      'extra table rooms (2 columns)',
+      'extra table stays (3 columns)',
     ])
   })
 })
@@ -106,7 +141,12 @@ describe('pull on the embedded database', () => {
       await engine.exec(`create type mood as enum ('sad', 'ok', 'happy');
         create table person (id serial primary key, name varchar(80) not null, mood mood);
         create table pet (id serial primary key, owner_id integer not null references person (id), "Name" text);
-        create index pet_lower_name on pet (lower("Name"));`)
+        create index pet_lower_name on pet (lower("Name"));
+        create extension citext;
+        alter table person add column email citext, add column seen_at timestamptz;
+        create function touch_seen() returns trigger language plpgsql as $$ begin new.seen_at = now(); return new; end $$;
+        create trigger person_touch before update on person for each row execute function touch_seen();
+        create view pet_names as select p.id, p."Name" from pet p;`)
     } finally {
       await engine.close()
     }
@@ -116,6 +156,13 @@ describe('pull on the embedded database', () => {
     expect(await p.read('src/zoo/tables.ts')).toContain(
       "  ownerId = new ForeignKey(() => Person, { null: false, onDelete: 'no action', onUpdate: 'no action' })",
     )
+    const tables = await p.read('src/zoo/tables.ts')
+    expect(tables).toContain('  email = new Citext({ null: true })')
+    expect(tables).toContain(
+      "trigger('person_touch', { timing: 'before', events: ['update'], function: 'touch_seen' })",
+    )
+    expect(tables).toContain('export class PetNames extends View {')
+    expect(await p.read('src/zoo/app.ts')).toContain("extensions: ['citext'],")
     const drift = await p.run(['drift', '--database', `pglite:${dir}`, '--json'])
     expect(JSON.parse(drift.stdout)).toEqual([])
     expect(drift.code).toBe(0)
@@ -125,15 +172,22 @@ describe('pull on the embedded database', () => {
 describe('pull into an app that app new made', () => {
   it('registers the pulled tables in its app.ts, and refuses once the app has tables', async () => {
     const url = await freshDatabase()
-    await onServer(url, 'create table author (id serial primary key, name varchar(100) not null)')
+    await onServer(
+      url,
+      `create table author (id serial primary key, name varchar(100) not null);
+       create view author_names as select name from author;
+       create function shout(t text) returns text language sql immutable as 'select upper(t)';`,
+    )
     const p = await project(null)
     expect((await p.run(['app', 'new', 'library'])).code).toBe(0)
     const pulled = await p.run(['pull', 'library', '--database', url])
     expect(pulled.stderr).toBe('')
     expect(pulled.code).toBe(0)
     const app = await p.read('src/library/app.ts')
-    expect(app).toMatch(/^import \{ Author \} from '\.\/tables'\n/)
-    expect(app).toContain('tables: [Author],')
+    expect(app).toMatch(
+      /^import \{ sql, sqlFunction \} from 'unplugin-auto-migrations'\nimport \{ Author, AuthorNames \} from '\.\/tables'\n/,
+    )
+    expect(app).toContain("tables: [Author],\n  views: [AuthorNames],\n  functions: [\n    sqlFunction('shout', sql`")
     expect((await p.run(['check'])).code).toBe(0)
 
     const again = await p.run(['pull', 'library', '--database', url])

@@ -36,5 +36,6 @@ export const physicalTable = (
   foreignKeys: [],
   exclusions: [],
   indexes: [],
+  triggers: [],
   ...overrides,
 })

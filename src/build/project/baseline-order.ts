@@ -20,6 +20,9 @@ interface ColumnOperation {
 const isColumnKey = (table: TableSnapshot, column: string) =>
   table.columns.some((c) => c.name === column && (c.params.primaryKey || c.params.unique))
 
+/** What a baseline makes before any column: tables and what they stand on (extensions, enums, functions). */
+const BEFORE_COLUMNS: ReadonlySet<string> = new Set(['addTable', 'addEnum', 'addExtension', 'addFunction'])
+
 /** `operations` of a baseline of `app` with each table's columns in declared order, or as given when that can't be. */
 export function inDeclaredColumnOrder(operations: readonly Operation[], model: SnapshotData, app: string): Operation[] {
   const tables = new Map(model.tables.filter((t) => t.app === app).map((t) => [t.className, t]))
@@ -30,8 +33,7 @@ export function inDeclaredColumnOrder(operations: readonly Operation[], model: S
     if (operation.kind === 'addColumn') {
       const { tableClassName } = operation.params as unknown as ColumnOperation
       columns.set(tableClassName, [...(columns.get(tableClassName) ?? []), operation])
-    } else if (columns.size === 0 && (operation.kind === 'addTable' || operation.kind === 'addEnum'))
-      before.push(operation)
+    } else if (columns.size === 0 && BEFORE_COLUMNS.has(operation.kind)) before.push(operation)
     else after.push(operation)
   }
   // Only a baseline's shape is reordered: enums and tables, then columns, then declarations.

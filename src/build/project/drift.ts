@@ -6,7 +6,7 @@
  * sides in Postgres' own renderings, and runs `manager.sql(...)` operations as they ran.
  */
 import { existsSync } from 'node:fs'
-import { quoteIdent } from '../../core/postgres/quote.js'
+import { checksumOf } from '../../core/operations/manager.js'
 import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { embeddedDirOf, openEngine } from '../../runtime/engines/open.js'
 import { compareSchemas } from '../../runtime/drift/compare.js'
@@ -16,6 +16,9 @@ import { DEFAULT_HISTORY_SCHEMA, historyTableExists, readHistory } from '../../r
 import { introspect, type PhysicalSchema } from '../../runtime/introspect.js'
 import type { MigrationStatus } from '../../runtime/runner.js'
 import { projectMigrator } from './apply.js'
+import { expectedSchemaKey, readExpectedSchema, writeExpectedSchema } from './drift-cache.js'
+import { renderedByLive } from './drift-views.js'
+import { copyExtensions, expectedExtensions, type LiveExtension, liveExtensions } from './drift-extensions.js'
 import type { RecordedProjectState } from './project-state.js'
 
 export interface DriftReport {
@@ -26,8 +29,11 @@ export interface DriftReport {
   uncertain: MigrationStatus[]
   /** False when the embedded database was never created: there is nothing to compare. */
   exists: boolean
-  /** Where the expected schema was built (undefined: nothing ran, so nothing was built). */
-  scratch: 'server' | 'embedded' | undefined
+  /**
+   * Where the expected schema was built (undefined: nothing ran, so nothing was built; 'cache': kept
+   * from an earlier run with the same applied migrations, see drift-cache.ts).
+   */
+  scratch: 'server' | 'embedded' | 'cache' | undefined
 }
 
 export interface DriftOptions {
@@ -35,6 +41,11 @@ export interface DriftOptions {
   database?: DatabaseOption
   /** An engine already open on it (the dev server's): used as is, not closed. */
   engine?: Engine
+  /**
+   * Keep the expected schema under the project's cache folder and use it again while the applied
+   * migrations are the same (the dev server, at every start). Default false.
+   */
+  cache?: boolean
 }
 
 const schemasSql = `select nspname::text as name from pg_namespace
@@ -54,28 +65,6 @@ async function readLive(live: Engine, historySchema: string): Promise<{ ran: Set
   })
 }
 
-/**
- * The live database's extensions, created in the scratch one before the migrations run: one made by
- * hand before the first migration (citext, pg_trgm...) is what those migrations stand on. One the
- * scratch database cannot have is left out; the migration that needs it then fails, naming it.
- */
-async function copyExtensions(live: Engine, scratch: Engine): Promise<void> {
-  const { rows } = await live.query<{ name: string; schema: string }>(
-    `select e.extname::text as name, n.nspname::text as schema
-       from pg_extension e join pg_namespace n on n.oid = e.extnamespace
-      where e.extname <> 'plpgsql' order by 1`,
-  )
-  for (const { name, schema } of rows) {
-    try {
-      await scratch.exec(
-        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; CREATE EXTENSION IF NOT EXISTS ${quoteIdent(name)} WITH SCHEMA ${quoteIdent(schema)} CASCADE`,
-      )
-    } catch {
-      // Not available there: see above.
-    }
-  }
-}
-
 /** `schema` with only what lies in `schemas`. */
 function within(schema: PhysicalSchema, schemas: readonly string[]): PhysicalSchema {
   const keep = new Set(schemas)
@@ -83,6 +72,31 @@ function within(schema: PhysicalSchema, schemas: readonly string[]): PhysicalSch
     schemas: schema.schemas.filter((s) => keep.has(s)),
     tables: schema.tables.filter((t) => keep.has(t.schema)),
     enums: schema.enums.filter((e) => keep.has(e.schema)),
+    extensions: schema.extensions,
+    views: schema.views.filter((v) => keep.has(v.schema)),
+    functions: schema.functions.filter((f) => keep.has(f.schema)),
+  }
+}
+
+/** The schema the applied migrations build, read from a scratch database beside `live`. */
+async function buildExpected(
+  live: Engine,
+  database: DatabaseOption,
+  applied: RecordedProjectState,
+  extensions: readonly LiveExtension[],
+): Promise<{ expected: PhysicalSchema; where: 'server' | 'embedded' }> {
+  const historySchema = applied.project.config.historySchema ?? DEFAULT_HISTORY_SCHEMA
+  const scratch = await openScratchDatabase(live, database)
+  try {
+    await copyExtensions(extensions, scratch.engine)
+    await projectMigrator(applied).migrate({ database: scratch.engine })
+    const { rows } = await scratch.engine.query<{ name: string }>(schemasSql)
+    const schemas = [...new Set(['public', ...rows.map((r) => r.name)])]
+    const built = await introspect(scratch.engine, { schemas, historySchema })
+    const expected = { ...built, extensions: await expectedExtensions(scratch.engine, applied, built) }
+    return { expected, where: scratch.where }
+  } finally {
+    await scratch.close()
   }
 }
 
@@ -108,26 +122,41 @@ export async function findDrift(replayed: RecordedProjectState, options: DriftOp
     const uncertain = status.filter((s) => s.state === 'changed' || s.state === 'partial' || s.state === 'missing')
     if (replayedIds.length === 0) {
       // Nothing ran: the migrations describe an empty public schema, no scratch database needed.
-      const nothing: PhysicalSchema = { schemas: ['public'], tables: [], enums: [] }
+      const nothing: PhysicalSchema = {
+        schemas: ['public'],
+        tables: [],
+        enums: [],
+        extensions: [],
+        views: [],
+        functions: [],
+      }
       const differences = compareSchemas(within(actual, ['public']), nothing)
       return { differences, replayed: [], uncertain, exists: true, scratch: undefined }
     }
-    const scratch = await openScratchDatabase(live, database)
-    try {
-      await copyExtensions(live, scratch.engine)
-      await projectMigrator(applied).migrate({ database: scratch.engine })
-      const { rows } = await scratch.engine.query<{ name: string }>(schemasSql)
-      const schemas = [...new Set(['public', ...rows.map((r) => r.name)])]
-      const expected = await introspect(scratch.engine, { schemas, historySchema })
-      return {
-        differences: compareSchemas(within(actual, schemas), expected),
-        replayed: replayedIds,
-        uncertain,
-        exists: true,
-        scratch: scratch.where,
-      }
-    } finally {
-      await scratch.close()
+    const extensions = await liveExtensions(live)
+    const key = options.cache
+      ? expectedSchemaKey({
+          engine: `${live.kind} ${(await live.query<{ v: string }>('show server_version')).rows[0]?.v ?? ''}`,
+          migrations: applied.apps.flatMap((a) =>
+            a.migrations.map((m) => ({ app: m.app, id: m.id, checksum: checksumOf(m.operations) })),
+          ),
+          extensions: extensions.map((e) => `${e.schema}.${e.name}`),
+          historySchema,
+        })
+      : undefined
+    const kept = key === undefined ? undefined : readExpectedSchema(root, key)
+    const built = kept
+      ? { expected: kept, where: 'cache' as const }
+      : await buildExpected(live, database, applied, extensions)
+    if (key !== undefined && !kept) writeExpectedSchema(root, key, built.expected)
+    const expected = await renderedByLive(live, actual, built.expected)
+    return {
+      // Schemas the migrations made (and public) are those of the expected side.
+      differences: compareSchemas(within(actual, expected.schemas), expected),
+      replayed: replayedIds,
+      uncertain,
+      exists: true,
+      scratch: built.where,
     }
   } finally {
     if (!options.engine) await live.close()

@@ -4,25 +4,24 @@
  * out (`tablename`, `dbColumnName`, a constraint's `name`) where the database's differ from what the
  * model would generate, so that the migration written from the declarations builds the same schema.
  *
- * What the model cannot declare yet (identity and generated columns, tables without a primary key,
- * composite or deferrable foreign keys, exclusion constraints, covering indexes...) is listed, not
+ * Identity, generated, collated and commented columns, tables without a primary key, named and
+ * deferrable foreign keys and INCLUDE indexes are declared as the model takes them; views,
+ * functions, triggers and extensions by ./pull-objects.ts. What the model cannot declare yet
+ * (composite foreign keys, exclusion constraints, types made in the database...) is listed, not
  * approximated: a baseline recorded as run must describe the database exactly.
  */
 import { expressionNamePart, generatedName, snakeCase } from '../../core/state/naming.js'
+import type { Deferrable } from '../../core/state/snapshot.js'
 import { SqlExpression } from '../../core/state/sql.js'
 import type { PhysicalIndexKey } from '../../runtime/introspect-keys.js'
-import type {
-  PhysicalColumn,
-  PhysicalEnum,
-  PhysicalIndex,
-  PhysicalSchema,
-  PhysicalTable,
-} from '../../runtime/introspect.js'
+import type { PhysicalColumn, PhysicalEnum, PhysicalSchema, PhysicalTable } from '../../runtime/introspect.js'
 import type { ColumnDeclaration, ConstraintDeclaration, TableDeclaration } from '../writer/tables-source.js'
+import { columnName, exclusionDeclaration, indexDeclaration } from './pull-indexes.js'
 import { classNameOf, nameParts, propertyOf, unwrap } from './pull-names.js'
+import { type PulledObjects, pullObjects, triggerDeclaration } from './pull-objects.js'
 import { builtInType, type ColumnType, defaultValue, IMPLICIT_DEFAULT } from './pull-types.js'
 
-export interface PulledTables {
+export interface PulledTables extends PulledObjects {
   tables: TableDeclaration[]
   /** What the model cannot declare, one line each, naming the table and the object. */
   unsupported: string[]
@@ -95,40 +94,41 @@ export function pullTables(input: PullInput): PulledTables {
       skipped.push(
         `enum ${e.schema === 'public' ? '' : `${e.schema}.`}${e.name}: no pulled column uses it (the model declares enums with their columns)`,
       )
-  return { tables, unsupported, skipped }
+  const objects = pullObjects(input.schema, input.indexKeys, classNames, unsupported, skipped)
+  return { tables, ...objects, unsupported, skipped }
 
   function pullTable(table: PhysicalTable): TableDeclaration | undefined {
     const label = table.schema === 'public' ? table.name : `${table.schema}.${table.name}`
     const className = classOf.get(tableKey(table.schema, table.name))!
     const say = (what: string) => unsupported.push(`table ${label}: ${what}`)
     if (table.partitioned) say('a partitioned table')
-    for (const x of table.exclusions) say(`exclusion constraint ${x.name}`)
-    if (!table.primaryKey) {
-      say('no primary key (the model gives every table one)')
-      return undefined
-    }
-    if (table.primaryKey.name !== generatedName(table.name, [], 'pkey'))
+    if (table.primaryKey && table.primaryKey.name !== generatedName(table.name, [], 'pkey'))
       say(`primary key named ${table.primaryKey.name} (the model names it ${generatedName(table.name, [], 'pkey')})`)
 
     const propertyByColumn = propertiesOf.get(tableKey(table.schema, table.name))!
     const prop = (column: string) => propertyByColumn.get(column)!
-    const pkColumns = table.primaryKey.columns
+    const pkColumns = table.primaryKey?.columns ?? []
     const singleKey = pkColumns.length === 1 ? pkColumns[0] : undefined
+    const fkColumns = new Set(table.foreignKeys.filter((f) => f.columns.length === 1).map((f) => f.columns[0]!))
 
-    const columnUniques = new Set<string>()
+    /** A one-column unique constraint written on its column: `unique: true`, and maybe `deferrable`. */
+    const columnUniques = new Map<string, Deferrable | undefined>()
     const constraints: ConstraintDeclaration[] = []
     for (const u of table.uniques) {
-      if (u.deferrable) say(`deferrable unique constraint ${u.name}`)
       const generated = generatedName(table.name, u.columns, 'key')
+      const deferrable = deferrableOf(u)
       const [only] = u.columns
       if (
         u.columns.length === 1 &&
         only !== singleKey &&
         u.name === generated &&
         u.nullsDistinct &&
+        u.include.length === 0 &&
+        // A ForeignKey's `deferrable` is its foreign key's: its unique constraint says it on the table.
+        !(deferrable && fkColumns.has(only!)) &&
         !columnUniques.has(only!)
       ) {
-        columnUniques.add(only!)
+        columnUniques.set(only!, deferrable)
         continue
       }
       constraints.push({
@@ -137,13 +137,12 @@ export function pullTables(input: PullInput): PulledTables {
         options: {
           name: u.name === generated ? undefined : u.name,
           nullsDistinct: u.nullsDistinct ? undefined : false,
+          include: u.include.length > 0 ? u.include.map((c) => prop(columnName(c))) : undefined,
+          deferrable,
         },
       })
     }
-    const foreignKeys = new Map<
-      string,
-      { target: string; targetColumn: string | undefined; onDelete: string; onUpdate: string }
-    >()
+    const foreignKeys = new Map<string, PulledForeignKey>()
     for (const fk of table.foreignKeys) {
       const targetClass = classOf.get(tableKey(fk.referencedSchema, fk.referencedTable))
       const target = input.schema.tables.find((t) => t.schema === fk.referencedSchema && t.name === fk.referencedTable)
@@ -154,10 +153,6 @@ export function pullTables(input: PullInput): PulledTables {
       }
       const problems = [
         fk.columns.length > 1 ? 'has several columns' : '',
-        fk.name !== generatedName(table.name, fk.columns, 'fkey')
-          ? `is not named ${generatedName(table.name, fk.columns, 'fkey')}`
-          : '',
-        fk.deferrable ? 'is deferrable' : '',
         fk.match !== 'simple' ? `is MATCH ${fk.match.toUpperCase()}` : '',
         fk.validated ? '' : 'is NOT VALID',
       ].filter(Boolean)
@@ -180,12 +175,19 @@ export function pullTables(input: PullInput): PulledTables {
             : propertiesOf.get(tableKey(target.schema, target.name))!.get(fk.referencedColumns[0]!),
         onDelete: fk.onDelete,
         onUpdate: fk.onUpdate,
+        name: fk.name === generatedName(table.name, fk.columns, 'fkey') ? undefined : fk.name,
+        deferrable: deferrableOf(fk),
       })
     }
     const columnIndexes = new Map<string, string>()
     for (const index of table.indexes) {
       const keys = input.indexKeys.get(tableKey(table.schema, index.name)) ?? []
       const declared = indexDeclaration(table, index, keys, prop, say, columnIndexes)
+      if (declared) constraints.push(declared)
+    }
+    for (const exclusion of table.exclusions) {
+      const keys = input.indexKeys.get(tableKey(table.schema, exclusion.name)) ?? []
+      const declared = exclusionDeclaration(table, exclusion, keys, prop, say)
       if (declared) constraints.push(declared)
     }
     for (const check of table.checks) {
@@ -202,10 +204,6 @@ export function pullTables(input: PullInput): PulledTables {
     const columns: ColumnDeclaration[] = []
     table.columns.forEach((column, at) => {
       const where = `column ${label}.${column.name}`
-      if (column.identity) say(`${column.name} is an identity column (not supported by the model yet)`)
-      if (column.generated !== null) say(`${column.name} is a generated column (not supported by the model yet)`)
-      if (column.collation !== null)
-        say(`${column.name} has collation ${column.collation} (not supported by the model yet)`)
       const fk = foreignKeys.get(column.name)
       const isKey = column.name === singleKey
       const implicitKey =
@@ -224,12 +222,17 @@ export function pullTables(input: PullInput): PulledTables {
       const name = prop(column.name)
       if (snakeCase(name) !== column.name) declaration.options.dbColumnName = column.name
       if (isKey) declaration.options.primaryKey = true
-      if (columnUniques.has(column.name)) declaration.options.unique = true
+      if (columnUniques.has(column.name)) {
+        declaration.options.unique = true
+        declaration.options.deferrable = columnUniques.get(column.name)
+      }
       const method = columnIndexes.get(column.name)
       if (method !== undefined) {
         declaration.options.index = true
         if (method !== 'btree') declaration.options.indexMethod = method
       }
+      computedOptions(column, declaration, say)
+      if (column.comment !== null) declaration.options.comment = column.comment
       columns.push({ property: name, ...declaration })
     })
     return {
@@ -237,14 +240,18 @@ export function pullTables(input: PullInput): PulledTables {
       ...(snakeCase(className) === table.name ? {} : { tablename: table.name }),
       ...(table.schema === 'public' ? {} : { schema: table.schema }),
       ...(pkColumns.length > 1 ? { primaryKey: pkColumns.map(prop) } : {}),
+      ...(table.primaryKey ? {} : { primaryKey: null }),
+      ...(table.comment === null ? {} : { comment: table.comment }),
       columns,
       constraints,
+      triggers: table.triggers.flatMap((t) => {
+        const declared = triggerDeclaration(t)
+        if (typeof declared === 'string') say(`trigger ${t.name} ${declared}`)
+        return typeof declared === 'string' ? [] : [declared]
+      }),
     }
 
-    function foreignKeyColumn(
-      column: PhysicalColumn,
-      fk: { target: string; targetColumn: string | undefined; onDelete: string; onUpdate: string },
-    ): Omit<ColumnDeclaration, 'property'> {
+    function foreignKeyColumn(column: PhysicalColumn, fk: PulledForeignKey): Omit<ColumnDeclaration, 'property'> {
       return {
         columnClass: 'ForeignKey',
         target: fk.target,
@@ -254,6 +261,8 @@ export function pullTables(input: PullInput): PulledTables {
           targetColumn: fk.targetColumn,
           onDelete: fk.onDelete,
           onUpdate: fk.onUpdate,
+          name: fk.name,
+          deferrable: fk.deferrable,
         },
       }
     }
@@ -277,9 +286,11 @@ export function pullTables(input: PullInput): PulledTables {
         say(`${column.name} takes its default from a sequence the table does not own`)
       }
       const options: Record<string, unknown> = { ...type.options }
+      const computed = column.identity !== null || column.generated !== null
       if (column.nullable && !isKey && !inKey) options.null = true
       if (defaultText !== null) options.default = defaultValue(columnClass, column.type, defaultText)
-      else if (!column.nullable && !isKey && !inKey && IMPLICIT_DEFAULT.has(columnClass)) options.default = null
+      else if (!column.nullable && !isKey && !inKey && !computed && IMPLICIT_DEFAULT.has(columnClass))
+        options.default = null
       return {
         columnClass,
         ...(type.enum ? { enum: type.enum } : {}),
@@ -295,54 +306,38 @@ function withEnumSchema(type: ColumnType, options: Record<string, unknown>): Rec
   return type.enum?.schema ? { ...options, enumSchema: type.enum.schema } : options
 }
 
-const METHODS = new Set(['btree', 'hash', 'gin', 'gist', 'brin'])
+interface PulledForeignKey {
+  target: string
+  targetColumn: string | undefined
+  onDelete: string
+  onUpdate: string
+  name: string | undefined
+  deferrable: Deferrable | undefined
+}
 
-/** An index as a declaration, or undefined when it is a column's `index: true` (recorded in `columnIndexes`). */
-function indexDeclaration(
-  table: PhysicalTable,
-  index: PhysicalIndex,
-  keys: PhysicalIndexKey[],
-  prop: (column: string) => string,
+/** `deferrable` as the model writes it, or undefined when the constraint is checked at once. */
+function deferrableOf(c: { deferrable: boolean; initiallyDeferred: boolean }): Deferrable | undefined {
+  return c.initiallyDeferred ? 'initiallyDeferred' : c.deferrable ? true : undefined
+}
+
+const IDENTITY_CLASSES = new Set(['SmallInt', 'Integer', 'BigInt'])
+const COLLATABLE_CLASSES = new Set(['Varchar', 'Char', 'Text', 'Citext', 'Custom'])
+
+/** Identity, generated and collation: options of the column, where its class takes them. */
+function computedOptions(
+  column: PhysicalColumn,
+  declaration: Omit<ColumnDeclaration, 'property'>,
   say: (what: string) => void,
-  columnIndexes: Map<string, string>,
-): ConstraintDeclaration | undefined {
-  if (!METHODS.has(index.method))
-    say(`index ${index.name} uses method ${index.method} (not supported by the model yet)`)
-  if (index.include.length > 0) say(`index ${index.name} has INCLUDE columns (not supported by the model yet)`)
-  if (!index.valid)
-    say(`index ${index.name} is INVALID (a failed CREATE INDEX CONCURRENTLY): drop it or build it again first`)
-  const plainKey = (k: PhysicalIndexKey) => k.column !== null && !k.descending && !k.nullsFirst && k.opclass === null
-  const [first] = keys
-  if (
-    !index.unique &&
-    keys.length === 1 &&
-    first &&
-    plainKey(first) &&
-    index.predicate === null &&
-    !columnIndexes.has(first.column!) &&
-    index.name === generatedName(table.name, [first.column!], 'idx')
-  ) {
-    columnIndexes.set(first.column!, index.method)
-    return undefined
+): void {
+  const options = declaration.options
+  if (column.identity !== null) {
+    if (IDENTITY_CLASSES.has(declaration.columnClass))
+      options.identity = column.identity === 'always' ? 'always' : 'byDefault'
+    else say(`${column.name} is an identity column of type ${column.type} (the model has identity on integer types)`)
   }
-  const args = keys.map((k, at) => {
-    const nulls = k.descending && !k.nullsFirst ? 'last' : !k.descending && k.nullsFirst ? 'first' : undefined
-    // A unique index on plain columns would be read as a unique constraint: an explicit `asc` keeps it an index.
-    const order = k.descending ? 'desc' : index.unique && at === 0 && keys.every(plainKey) ? 'asc' : undefined
-    const target = k.column !== null ? { column: prop(k.column) } : { expression: new SqlExpression(k.expression) }
-    if (!order && !nulls && !k.opclass) return k.column !== null ? prop(k.column) : target.expression
-    return { ...target, order, nulls, opclass: k.opclass ?? undefined }
-  })
-  const parts = keys.map((k) => k.column ?? expressionNamePart(k.expression))
-  const generated = generatedName(table.name, parts, index.unique ? 'key' : 'idx')
-  return {
-    kind: index.unique ? 'unique' : 'index',
-    args,
-    options: {
-      name: index.name === generated ? undefined : index.name,
-      method: index.method === 'btree' ? undefined : index.method,
-      where: index.predicate === null ? undefined : new SqlExpression(unwrap(index.predicate)),
-      nullsDistinct: index.unique && !index.nullsDistinct ? false : undefined,
-    },
+  if (column.generated !== null) options.generated = new SqlExpression(unwrap(column.generated))
+  if (column.collation !== null) {
+    if (COLLATABLE_CLASSES.has(declaration.columnClass)) options.collation = column.collation
+    else say(`${column.name} has collation ${column.collation} on a ${declaration.columnClass} column`)
   }
 }

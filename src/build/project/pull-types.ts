@@ -39,8 +39,63 @@ const SIMPLE_TYPES: Record<string, string> = {
   'character varying': 'Varchar',
 }
 
+/** Types of contrib extensions that have their own class (when the extension lives on the search path). */
+const EXTENSION_TYPES: Record<string, string> = {
+  citext: 'Citext',
+  tsvector: 'TsVector',
+  hstore: 'Hstore',
+  ltree: 'Ltree',
+}
+
+/**
+ * Built-in types without a class of their own, written as `Custom({ type })` in Postgres' own
+ * spelling. Only Postgres' own types: a type made in the database (a domain, a composite type) is
+ * not created by migrations, so a baseline using it could not build a new database.
+ */
+const CUSTOM_TYPES: ReadonlySet<string> = new Set([
+  'int4range',
+  'int8range',
+  'numrange',
+  'tsrange',
+  'tstzrange',
+  'daterange',
+  'int4multirange',
+  'int8multirange',
+  'nummultirange',
+  'tsmultirange',
+  'tstzmultirange',
+  'datemultirange',
+  'money',
+  'xml',
+  'tsquery',
+  'point',
+  'line',
+  'lseg',
+  'box',
+  'path',
+  'polygon',
+  'circle',
+  'macaddr8',
+  'oid',
+  'pg_lsn',
+  'bit',
+  'bit varying',
+  'time with time zone',
+])
+const CUSTOM_PATTERNS: readonly RegExp[] = [
+  /^(timestamp|time)\(\d\) with(out)? time zone$/,
+  /^interval( (year|month|day|hour|minute|second)( to (month|hour|minute|second))?)?(\(\d\))?$/,
+  /^bit( varying)?\(\d+\)$/,
+]
+
 /** A built-in type (not an array, not an enum) as a column class, or undefined when the model has none. */
 export function builtInType(type: string): ColumnType | undefined {
+  const extension = EXTENSION_TYPES[type]
+  if (extension) return { columnClass: extension, options: {} }
+  const vector = /^vector\((\d+)\)$/.exec(type)
+  if (vector) return { columnClass: 'Vector', options: { dimensions: Number(vector[1]) } }
+  if (CUSTOM_TYPES.has(type) || CUSTOM_PATTERNS.some((pattern) => pattern.test(type)))
+    return { columnClass: 'Custom', options: { type } }
   const simple = SIMPLE_TYPES[type]
   // An unbounded varchar: `length: undefined` (without it, Varchar means varchar(255)).
   if (simple) return { columnClass: simple, options: simple === 'Varchar' ? { length: UNDEFINED } : {} }
@@ -75,7 +130,14 @@ const STRING_CLASSES: ReadonlySet<string> = new Set(
 )
 const NUMBER_CLASSES = new Set(['SmallInt', 'Integer', 'BigInt', 'Numeric', 'Real', 'DoublePrecision'])
 /** Classes whose NOT NULL columns get a default in the model unless told `default: null`. */
-export const IMPLICIT_DEFAULT: ReadonlySet<string> = new Set(['Varchar', 'Char', 'Text', ...NUMBER_CLASSES, 'Boolean'])
+export const IMPLICIT_DEFAULT: ReadonlySet<string> = new Set([
+  'Varchar',
+  'Char',
+  'Text',
+  'Citext',
+  ...NUMBER_CLASSES,
+  'Boolean',
+])
 
 /** A default as Postgres renders it, as the model's literal where one gives the same rendering, else `sql`. */
 export function defaultValue(columnClass: string, type: string, rendered: string): unknown {

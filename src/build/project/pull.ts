@@ -37,11 +37,15 @@ export async function readTables(engine: Engine, options: ReadTablesOptions): Pr
       )
     schema.tables = schema.tables.filter((t) => options.tables!.includes(t.name))
   }
+  // Views name tables that --tables may leave out: they are pulled with the whole schema only.
+  const views = options.tables ? schema.views : []
+  if (options.tables) schema.views = []
   if (schema.tables.length === 0)
     throw new AutoMigrationsError('USAGE', `Schema ${options.schema} has no tables to pull.`, {
       schema: options.schema,
     })
   const pulled = pullTables({ schema, indexKeys: await introspectIndexKeys(engine, [options.schema]) })
+  for (const view of views) pulled.skipped.push(`view ${view.name}: views are pulled without --tables only`)
   if (pulled.unsupported.length > 0) {
     throw new AutoMigrationsError(
       'PULL_UNSUPPORTED',

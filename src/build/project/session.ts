@@ -323,7 +323,8 @@ class Session implements ProjectSession {
       if (dir !== undefined && !existsSync(dir)) return undefined
       const { findDrift } = await import('./drift.js')
       const engine = await (await this.#devDatabase()).get(database)
-      return (await findDrift(replayed, { engine })).differences
+      // At every start: the expected schema is kept while the applied migrations stay the same.
+      return (await findDrift(replayed, { engine, cache: true })).differences
     })
   }
 

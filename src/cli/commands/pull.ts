@@ -13,6 +13,7 @@ import path from 'node:path'
 import { AutoMigrationsError, isAutoMigrationsError } from '../../errors.js'
 import { findConfigFile } from '../../build/loader/config-file.js'
 import { writeFileAtomic } from '../../build/writer/atomic.js'
+import type { AppObjects } from '../../build/writer/tables-source.js'
 import type { DatabaseOption, Engine } from '../../runtime/engines/engine.js'
 import { stringOption } from '../args.js'
 import type { Command, CommandContext } from '../context.js'
@@ -21,8 +22,16 @@ import { databaseError, describeDatabase } from './run.js'
 
 const APP_NAME = /^[a-z][a-z0-9_]*$/
 
-/** `app.ts` of an app scaffolded by `app new` (no tables yet), with the pulled tables registered. */
-function registerTables(text: string, classNames: readonly string[], file: string): string {
+/**
+ * `app.ts` of an app scaffolded by `app new` (no tables yet), with the pulled tables registered,
+ * and the views, extensions and functions after them.
+ */
+async function registerTables(
+  text: string,
+  classNames: readonly string[],
+  objects: AppObjects,
+  file: string,
+): Promise<string> {
   const match = /\btables\s*:\s*\[/.exec(text)
   const open = match ? match.index + match[0].length - 1 : -1
   const close = open >= 0 ? closingBracket(text, open) : -1
@@ -32,8 +41,15 @@ function registerTables(text: string, classNames: readonly string[], file: strin
       `Could not find the "tables: [...]" list in ${file}. Register the pulled tables there yourself.`,
       { file },
     )
-  const body = `${text.slice(0, open + 1)}${classNames.join(', ')}${text.slice(close)}`
-  return `import { ${classNames.join(', ')} } from './tables'\n${body}`
+  const { appObjectsSource } = await import('../../build/writer/tables-source.js')
+  const { PACKAGE_NAME } = await import('../../build/writer/render.js')
+  const after = appObjectsSource(objects)
+  // A function, not a replacement string: the entries' SQL may hold `$&`-like sequences.
+  const rest = text.slice(close + 1).replace(/^,?/, (comma) => (after.length > 0 ? `,\n${after.join('\n')}` : comma))
+  const body = `${text.slice(0, open + 1)}${classNames.join(', ')}]${rest}`
+  const imports = [`import { ${[...classNames, ...objects.views].join(', ')} } from './tables'`]
+  if (objects.functions.length > 0) imports.unshift(`import { sql, sqlFunction } from '${PACKAGE_NAME}'`)
+  return `${imports.join('\n')}\n${body}`
 }
 
 interface AppFilesInput {
@@ -44,6 +60,7 @@ interface AppFilesInput {
   existing: boolean
   configFile: string | undefined
   classNames: string[]
+  objects: AppObjects
   tablesSource: string
 }
 
@@ -56,11 +73,11 @@ async function appFiles(ctx: CommandContext, input: AppFilesInput): Promise<[str
   const { app, dir, appFile, configFile, classNames } = input
   const writes: [string, string][] = [[path.join(dir, 'tables.ts'), input.tablesSource]]
   if (input.existing) {
-    writes.push([appFile, registerTables(await readFile(appFile, 'utf8'), classNames, appFile)])
+    writes.push([appFile, await registerTables(await readFile(appFile, 'utf8'), classNames, input.objects, appFile)])
     return writes
   }
   const { renderPulledAppFile } = await import('../../build/writer/tables-source.js')
-  writes.push([appFile, renderPulledAppFile(app, classNames)])
+  writes.push([appFile, renderPulledAppFile(app, classNames, input.objects)])
   writes.push([path.join(dir, 'migrations', '.gitkeep'), ''])
   const configPath = configFile ?? path.resolve(ctx.root, ctx.config ?? 'migrations.config.ts')
   let entry = path.relative(path.dirname(configPath), appFile).split(path.sep).join('/')
@@ -194,7 +211,17 @@ export const pullCommand: Command = {
         throw databaseError(error, database)
       })
       const classNames = pulled.tables.map((t) => t.className)
-      const tablesSource = renderTablesFile(app, pulled.tables, `schema ${schemaName} of ${describeDatabase(database)}`)
+      const tablesSource = renderTablesFile(
+        app,
+        pulled.tables,
+        `schema ${schemaName} of ${describeDatabase(database)}`,
+        pulled.views,
+      )
+      const objects: AppObjects = {
+        views: pulled.views.map((v) => v.className),
+        extensions: pulled.extensions,
+        functions: pulled.functions,
+      }
 
       const writes = await appFiles(ctx, {
         app,
@@ -203,6 +230,7 @@ export const pullCommand: Command = {
         existing: existing !== undefined,
         configFile,
         classNames,
+        objects,
         tablesSource,
       })
       for (const [file, text] of writes) await writeFileAtomic(file, text)

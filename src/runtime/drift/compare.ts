@@ -6,6 +6,7 @@
 import type { PhysicalSchema } from '../introspect.js'
 import {
   type Comparer,
+  indexComparer,
   SCHEMA_COMPARERS,
   type TableComparer,
   tableComparer,
@@ -68,6 +69,9 @@ function compareItems<T>(
         const expectedText = other.value ?? `no ${attribute.label}`
         // `null` is its own value: "column post.body: null, migrations say not null".
         const label = attribute.label === 'null' ? '' : `${attribute.label} `
+        const says = attribute.long
+          ? `${attribute.label} differs`
+          : `${attribute.value === null ? actualText : `${label}${actualText}`}, migrations say ${expectedText}`
         out.push({
           kind: 'changed',
           object: comparer.object,
@@ -76,7 +80,7 @@ function compareItems<T>(
           attribute: attribute.label,
           actual: actualText,
           expected: expectedText,
-          message: `${comparer.object} ${name}: ${attribute.value === null ? actualText : `${label}${actualText}`}, migrations say ${expectedText}`,
+          message: `${comparer.object} ${name}: ${says}`,
         })
       }
     }
@@ -86,8 +90,9 @@ function compareItems<T>(
 
 /**
  * Every difference between `actual` (the live database) and `expected` (what migrations built),
- * in a stable order: schemas, enums and tables, then each table present on both sides, object by
- * object. An extra or missing table is one difference, not one per column.
+ * in a stable order: what a schema holds (extensions, enums, tables, views, functions), then each
+ * table present on both sides, object by object, then the indexes of materialized views. An extra
+ * or missing table is one difference, not one per column.
  */
 export function compareSchemas(actual: PhysicalSchema, expected: PhysicalSchema): Difference[] {
   const out: Difference[] = []
@@ -101,6 +106,15 @@ export function compareSchemas(actual: PhysicalSchema, expected: PhysicalSchema)
     const comparers: TableComparer<unknown>[] = tableComparers(table)
     for (const comparer of comparers)
       out.push(...compareItems(comparer, comparer.list(table), comparer.list(other), label))
+  }
+  // A materialized view's indexes, as a table's: one that is missing or extra, not the whole view.
+  const views = new Map(expected.views.map((v) => [`${v.schema}.${v.name}`, v]))
+  for (const view of actual.views) {
+    const other = views.get(`${view.schema}.${view.name}`)
+    if (!other?.materialized || !view.materialized) continue
+    const label = tableLabel(view)
+    const comparer = indexComparer(label, view.schema)
+    out.push(...compareItems(comparer, view.indexes, other.indexes, label))
   }
   return out
 }

@@ -1,20 +1,23 @@
 /**
  * One comparer per kind of schema object. A comparer lists the objects of its kind in a schema (or
  * in a table), keys them, describes one in a few words, and names the attributes that must be
- * equal. Adding a kind (views, functions, triggers, extensions) is one more comparer here, and its
- * introspection in ../introspect.ts.
+ * equal. Adding a kind of object is one more comparer here, and its introspection in ../introspect.ts.
  */
 import type {
   PhysicalCheck,
   PhysicalColumn,
   PhysicalEnum,
   PhysicalExclusion,
+  PhysicalExtension,
   PhysicalForeignKey,
+  PhysicalFunction,
   PhysicalIndex,
   PhysicalPrimaryKey,
   PhysicalSchema,
   PhysicalTable,
+  PhysicalTrigger,
   PhysicalUnique,
+  PhysicalView,
 } from '../introspect.js'
 import type { DriftObject } from './difference.js'
 
@@ -22,6 +25,11 @@ import type { DriftObject } from './difference.js'
 export interface Attribute {
   label: string
   value: string | null
+  /**
+   * A text too long for one line (a query, a function's body): the message says only that it
+   * differs (`view active_account: query differs`); both texts stay in the difference.
+   */
+  long?: boolean
 }
 
 export interface Comparer<T> {
@@ -84,13 +92,64 @@ export const tableComparer: SchemaComparer<PhysicalTable> = {
   key: (t) => `${t.schema}.${t.name}`,
   name: tableLabel,
   describe: (t) => `${t.columns.length} column${t.columns.length === 1 ? '' : 's'}`,
-  attributes: (t) => [{ label: 'partitioned', value: t.partitioned ? 'partitioned' : 'not partitioned' }],
+  attributes: (t) => [
+    { label: 'partitioned', value: t.partitioned ? 'partitioned' : 'not partitioned' },
+    { label: 'comment', value: t.comment },
+  ],
+}
+
+export const extensionComparer: SchemaComparer<PhysicalExtension> = {
+  object: 'extension',
+  list: (schema) => schema.extensions,
+  key: (e) => e.name,
+  name: (e) => e.name,
+  describe: () => '',
+  attributes: (e) => [{ label: 'schema', value: e.schema }],
+}
+
+/** Views or materialized views, by their query as Postgres renders it back. */
+function viewComparer(materialized: boolean): SchemaComparer<PhysicalView> {
+  return {
+    object: materialized ? 'materialized view' : 'view',
+    list: (schema) => schema.views.filter((v) => v.materialized === materialized),
+    key: (v) => `${v.schema}.${v.name}`,
+    name: tableLabel,
+    describe: () => '',
+    attributes: (v) => [{ label: 'query', value: v.definition.trim(), long: true }],
+  }
+}
+
+/** `touch_updated_at()`, `stats.total(a integer)`: a function is its name and its argument types. */
+const functionLabel = (f: PhysicalFunction) => `${tableLabel(f)}(${f.arguments})`
+
+export const functionComparer: SchemaComparer<PhysicalFunction> = {
+  object: 'function',
+  list: (schema) => schema.functions,
+  key: (f) => `${f.schema}.${f.name}(${f.arguments})`,
+  name: functionLabel,
+  describe: () => '',
+  attributes: (f) => [{ label: 'definition', value: f.definition.trim(), long: true }],
+}
+
+/** The indexes of a table or a materialized view (`label`, in `schema`). */
+export function indexComparer(label: string, schema: string): TableComparer<PhysicalIndex> {
+  return {
+    object: 'index',
+    list: (t) => t.indexes,
+    key: (i) => i.name,
+    // Index names are unique in their schema: the table is only said when it is missing or extra.
+    name: (i) => (schema === 'public' ? i.name : `${schema}.${i.name}`),
+    describe: (i) => `on ${label} ${indexBody(i)}`,
+    attributes: (i) => [
+      { label: 'definition', value: indexBody(i) },
+      { label: 'valid', value: i.valid ? 'valid' : 'INVALID' },
+    ],
+  }
 }
 
 /** Comparers of what one table holds; their names are qualified by the table where they need it. */
 export function tableComparers(table: PhysicalTable): TableComparer<unknown>[] {
   const label = tableLabel(table)
-  const inSchema = (name: string) => (table.schema === 'public' ? name : `${table.schema}.${name}`)
   const columns: TableComparer<PhysicalColumn> = {
     object: 'column',
     list: (t) => t.columns,
@@ -104,6 +163,7 @@ export function tableComparers(table: PhysicalTable): TableComparer<unknown>[] {
       { label: 'identity', value: c.identity },
       { label: 'generated', value: c.generated },
       { label: 'collation', value: c.collation },
+      { label: 'comment', value: c.comment },
     ],
   }
   const primaryKey: TableComparer<PhysicalPrimaryKey> = {
@@ -166,24 +226,33 @@ export function tableComparers(table: PhysicalTable): TableComparer<unknown>[] {
     describe: (x) => `on ${label} ${x.definition}`,
     attributes: (x) => [{ label: 'definition', value: x.definition }],
   }
-  const indexes: TableComparer<PhysicalIndex> = {
-    object: 'index',
-    list: (t) => t.indexes,
-    key: (i) => i.name,
-    // Index names are unique in their schema: the table is only said when it is missing or extra.
-    name: (i) => inSchema(i.name),
-    describe: (i) => `on ${label} ${indexBody(i)}`,
-    attributes: (i) => [
-      { label: 'definition', value: indexBody(i) },
-      { label: 'valid', value: i.valid ? 'valid' : 'INVALID' },
-    ],
+  const triggers: TableComparer<PhysicalTrigger> = {
+    object: 'trigger',
+    list: (t) => t.triggers,
+    key: (t) => t.name,
+    name: (t) => `${t.name} on ${label}`,
+    describe: () => '',
+    attributes: (t) => [{ label: 'definition', value: t.definition, long: true }],
   }
-  return [columns, primaryKey, uniques, checks, foreignKeys, exclusions, indexes] as TableComparer<unknown>[]
+  return [
+    columns,
+    primaryKey,
+    uniques,
+    checks,
+    foreignKeys,
+    exclusions,
+    indexComparer(label, table.schema),
+    triggers,
+  ] as TableComparer<unknown>[]
 }
 
 /** What a schema holds directly, in the order differences are reported. */
 export const SCHEMA_COMPARERS: readonly SchemaComparer<unknown>[] = [
   schemaComparer,
+  extensionComparer,
   enumComparer,
   tableComparer,
+  viewComparer(false),
+  viewComparer(true),
+  functionComparer,
 ] as SchemaComparer<unknown>[]

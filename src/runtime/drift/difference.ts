@@ -15,6 +15,11 @@ export type DriftObject =
   | 'foreign key'
   | 'exclusion constraint'
   | 'index'
+  | 'trigger'
+  | 'extension'
+  | 'view'
+  | 'materialized view'
+  | 'function'
 
 export interface Difference {
   /** `extra`: only in the database; `missing`: only in what migrations say; `changed`: in both, unlike. */
@@ -24,7 +29,7 @@ export interface Difference {
   name: string
   /** The table it belongs to (`blog.post` outside public); absent for schemas, enums and tables. */
   table?: string
-  /** `changed`: which attribute (type, null, default, definition...). */
+  /** `changed`: which attribute (type, null, default, definition, query...). */
   attribute?: string
   /** What the database has (`changed`), or a short description of an extra object. */
   actual?: string

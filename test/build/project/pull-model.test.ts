@@ -15,6 +15,9 @@ describe('pull: tables as declarations', () => {
       schema: {
         schemas: ['public'],
         enums: [],
+        extensions: [],
+        views: [],
+        functions: [],
         tables: [
           table('blog_post', [
             serialId('blog_post'),
@@ -50,6 +53,9 @@ export class TextTable extends Table {
       schema: {
         schemas: ['public'],
         enums: [],
+        extensions: [],
+        views: [],
+        functions: [],
         tables: [
           table('account', [serialId('account'), column('email', 'text'), column('handle', 'text')], {
             uniques: [

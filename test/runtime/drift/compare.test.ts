@@ -6,10 +6,18 @@ import { physicalColumn, physicalTable } from '../../helpers/physical.js'
 const table = (overrides: Partial<PhysicalTable> = {}): PhysicalTable =>
   physicalTable('post', [physicalColumn('id', 'integer')], overrides)
 
-const schema = (tables: PhysicalTable[], enums: PhysicalSchema['enums'] = []): PhysicalSchema => ({
+const schema = (
+  tables: PhysicalTable[],
+  enums: PhysicalSchema['enums'] = [],
+  objects: Partial<Pick<PhysicalSchema, 'extensions' | 'views' | 'functions'>> = {},
+): PhysicalSchema => ({
   schemas: [...new Set(['public', ...tables.map((t) => t.schema)])].sort(),
   tables,
   enums,
+  extensions: [],
+  views: [],
+  functions: [],
+  ...objects,
 })
 
 const messages = (actual: PhysicalSchema, expected: PhysicalSchema) =>
@@ -48,6 +56,45 @@ describe('drift comparison', () => {
         actual: '1 column',
         message: 'extra table blog.post (1 column)',
       },
+    ])
+  })
+
+  it('says a long text differs without quoting it, and keeps both texts in the difference', () => {
+    const view = (definition: string) => ({
+      schema: 'public',
+      name: 'active_post',
+      materialized: false,
+      definition,
+      indexes: [],
+    })
+    const [difference] = compareSchemas(
+      schema([], [], { views: [view(' SELECT post.id FROM post;')] }),
+      schema([], [], { views: [view(' SELECT post.id FROM post WHERE post.id > 0;')] }),
+    )
+    expect(difference).toMatchObject({
+      kind: 'changed',
+      object: 'view',
+      name: 'active_post',
+      attribute: 'query',
+      actual: 'SELECT post.id FROM post;',
+      expected: 'SELECT post.id FROM post WHERE post.id > 0;',
+      message: 'view active_post: query differs',
+    })
+  })
+
+  it('names a trigger with its table, a function with its arguments, and compares comments', () => {
+    const touch = { name: 'post_touch', definition: 'CREATE TRIGGER post_touch ...' }
+    const fn = { schema: 'public', name: 'touch', arguments: 'a integer', definition: 'CREATE FUNCTION ...' }
+    expect(
+      messages(
+        schema([table({ triggers: [touch], comment: 'posts' })], [], { functions: [fn] }),
+        schema([table()], [], { extensions: [{ name: 'citext', schema: 'public' }] }),
+      ),
+    ).toEqual([
+      'missing extension citext',
+      'table post: comment posts, migrations say no comment',
+      'extra function touch(a integer)',
+      'extra trigger post_touch on post',
     ])
   })
 })
