@@ -8,9 +8,11 @@ import { resolveDependencies } from '../../../src/build/project/depends-on.js'
 import { planNewMigrations } from '../../../src/build/project/plan.js'
 import type { AppState, FileMigration, ProjectState } from '../../../src/build/project/project-state.js'
 import { referencesOf, renamesOf } from '../../../src/build/project/references.js'
+import { emptyAnswers } from '../../../src/core/differ/renames.js'
 import { migrationOrder } from '../../../src/core/migration-graph.js'
-import { replay } from '../../../src/core/operations/replay.js'
-import { ForeignKey, Table, Varchar } from '../../../src/index.js'
+import { replay, stepsOf } from '../../../src/core/operations/replay.js'
+import { SchemaState } from '../../../src/core/state/snapshot.js'
+import { ForeignKey, Integer, Table, Varchar } from '../../../src/index.js'
 import { defineApp } from '../../../src/model/define.js'
 import type { TableClass } from '../../../src/model/columns.js'
 import { createRegistry } from '../../../src/model/registry.js'
@@ -58,7 +60,11 @@ function projectOf(written: readonly Recorded[], tables: Tables, read: ReadRefer
 /** Plans one save of `tables` after `written` and gives its migrations their DEPENDS_ON, as the writer does. */
 function save(written: readonly Recorded[], at: number, tables: Tables, read: ReadReferences): Recorded[] {
   const project = projectOf(written, tables, read)
-  const plans = planNewMigrations(project, { allowDestructive: true })
+  // Every possible rename is a drop and an add here.
+  const answers = emptyAnswers()
+  let plans = planNewMigrations(project, { allowDestructive: true, answers })
+  for (const q of plans.flatMap((p) => p.questions)) answers.declined.add(q.key)
+  plans = planNewMigrations(project, { allowDestructive: true, answers })
   expect(plans.flatMap((p) => [...p.questions, ...p.needsValue])).toEqual([])
   const drafts = plans
     .filter((p) => p.operations.length > 0)
@@ -135,6 +141,62 @@ describe.each<ReadReferences>(['app by app', 'at once'])(
     })
   },
 )
+
+/** Every migration's SQL in graph order, from an empty database: throws where a file cannot run. */
+const sqlOfNewDatabase = (written: readonly Recorded[]) => {
+  const state = new SchemaState()
+  return migrationOrder(APPS, written).flatMap((m) => stepsOf(m, state, 'forwards'))
+}
+
+// Save 0: blog's Post has no key; shop points at blog's Tag.
+const KeylessPost = class Post extends Table {
+  static override primaryKey = null
+  title = new Varchar({ length: 100 })
+}
+class Tag extends Table {
+  name = new Varchar({ length: 50 })
+}
+const OrderOfTag = class Order extends Table {
+  tag = new ForeignKey(() => Tag)
+}
+// Save 1: blog drops Tag (shop lets go of it) while shop points at blog's new Item, and Post gets its
+// implicit id, which Item points at.
+const KeyedPost = class Post extends Table {
+  title = new Varchar({ length: 100 })
+}
+class Item extends Table {
+  post = new ForeignKey(() => KeyedPost)
+}
+const OrderOfItem = class Order extends Table {
+  item = new ForeignKey(() => Item)
+  quantity = new Integer({ null: true })
+}
+
+describe('a draft split around another app', () => {
+  it("keeps a foreign key to its own app's table with that table's held changes, in the second half", () => {
+    let written = save([], 0, { auth: [], blog: [KeylessPost, Tag], shop: [OrderOfTag] }, 'app by app')
+    written = [
+      ...written,
+      ...save(written, 1, { auth: [], blog: [KeyedPost, Item], shop: [OrderOfItem] }, 'app by app'),
+    ]
+    const last = written.filter((m) => m.id >= idOf(1, 'auth'))
+    const [first, second] = last.filter((m) => m.app === 'blog')
+    const kinds = (m: Recorded | undefined) => m?.operations.map((o) => o.describe())
+    // Shop points at Item, and blog's drop of Tag needs shop to let go first: blog's migration is split.
+    expect(last.map((m) => `${m.app} ${m.id}`)).toEqual([
+      `blog ${idOf(1, 'blog')}`,
+      `blog ${idOf(1, 'blog', true)}`,
+      `shop ${idOf(1, 'shop')}`,
+    ])
+    expect(kinds(first)).toContain('add table Item')
+    expect(kinds(second)).toEqual(
+      expect.arrayContaining(['drop table Tag', 'add column Post.id', 'add column Item.post']),
+    )
+    expect(second!.dependsOn).toEqual({ shop: idOf(1, 'shop') })
+    // A new database runs every file: Item.post comes after Post has its id.
+    expect(() => sqlOfNewDatabase(written)).not.toThrow()
+  })
+})
 
 describe('referencesOf', () => {
   it('lists every app that points at a key, each with its first migration that does', () => {
