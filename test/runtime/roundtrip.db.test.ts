@@ -15,8 +15,9 @@
  *
  * Versions the model reader refuses are skipped.
  *
- * PROPERTY_DB_RUNS sets the number of runs per engine; PROPERTY_SEED replays a failure's seed;
- * PROPERTY_SHRINK=1 shrinks it.
+ * PROPERTY_DB_RUNS sets the number of runs per engine; PROPERTY_SEED replays a failure's seed
+ * (PROPERTY_PATH, the path fast-check reports, goes straight to the failing run); PROPERTY_SHRINK=1
+ * shrinks it.
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -197,6 +198,7 @@ for (const kind of ['pg', 'pglite'] as EngineKind[]) {
             numRuns: runs,
             endOnFailure: !process.env.PROPERTY_SHRINK,
             ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+            ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {}),
           },
         )
         const summary = [...seen].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, n]) => `${f} ${n}`)

@@ -10,6 +10,7 @@
  */
 import { migrationKey, migrationOrder } from '../../core/migration-graph.js'
 import { AutoMigrationsError } from '../../errors.js'
+import { foreignKeyTarget } from '../../core/postgres/ddl.js'
 import type { ForeignKeyTarget } from '../../core/state/snapshot.js'
 import type { Operation } from '../../core/operations/index.js'
 import type { AppState, ProjectState } from './project-state.js'
@@ -46,6 +47,17 @@ function builds(o: Operation): string[] {
   if (o.kind === 'dropTable') return []
   const p = o.params as { className?: string; newClassName?: string; tableClassName?: string }
   return [p.className, p.newClassName, p.tableClassName].filter((t): t is string => t !== undefined)
+}
+
+/**
+ * Whether an operation changes what a foreign key at `target` points at: its table, its key column
+ * or the table's constraints; not another column of it, which a split may leave for later.
+ */
+function shapesTarget(o: Operation, target: ForeignKeyTarget): boolean {
+  if (!builds(o).includes(target.table)) return false
+  const p = o.params as { columnName?: string; oldColumnName?: string; newColumnName?: string }
+  const columns = [p.columnName, p.oldColumnName, p.newColumnName].filter((c): c is string => c !== undefined)
+  return columns.length === 0 || columns.includes(target.column)
 }
 
 /** Whether an operation gives its app's table `table` (or its column `column`) that name. */
@@ -127,10 +139,11 @@ export function resolveDependencies(
       const pointer = targetOf(o)
       for (const target of mentions(o)) {
         if (target.app === app) continue
-        // A new pointer needs the latest change of its table; a name in what is dropped only needs
-        // the migration that gave the table or column that name (the rest was there already).
+        // A new pointer needs the latest change of its table but for its other columns; a name in
+        // what is dropped only needs the migration that gave the table or column that name (the
+        // rest was there already).
         const needed = (t: Operation) =>
-          target === pointer ? builds(t).includes(target.table) : introduces(t, target.table, target.column)
+          target === pointer ? shapesTarget(t, target) : introduces(t, target.table, target.column)
         const touching = before.filter((d) => d.app.app.name === target.app && d.operations.some(needed))
         addNeed(
           needs,
@@ -182,7 +195,10 @@ export function resolveDependencies(
       // building a table that draft points at.
       const cyclic = wanted.some(([other, id]) => needsDraft(out, other, id!, app, draft.id))
       const tables = touched(o)
-      const buildsNeeded = tables.some((t) => needed.has(t)) && !tables.some((t) => heldTables.has(t))
+      // Kept ahead only when it needs nothing held: neither a held table nor a key of one it points at.
+      const pointer = targetOf(o)
+      const pointsAtHeld = pointer?.app === app && heldTables.has(pointer.table)
+      const buildsNeeded = tables.some((t) => needed.has(t)) && !tables.some((t) => heldTables.has(t)) && !pointsAtHeld
       if (cyclic || (held.length > 0 && !buildsNeeded)) {
         held.push(o)
         for (const t of tables) heldTables.add(t)
@@ -280,7 +296,12 @@ function assertBuildable(replayed: ProjectState, drafts: readonly Draft[]): void
     const draft = mine.get(migrationKey(m.app, m.id))
     if (!draft) continue
     try {
-      for (const o of draft.operations) o.apply(state)
+      for (const o of draft.operations) {
+        // A foreign key's target must exist where it runs (its SQL resolves it then).
+        const pointer = targetOf(o)
+        if (pointer) foreignKeyTarget({ references: pointer }, state)
+        o.apply(state)
+      }
     } catch (error) {
       throw refuse(draft, error instanceof Error ? error.message : String(error))
     }

@@ -46,9 +46,13 @@ export const targetOf = (o: Operation): ForeignKeyTarget | undefined =>
       ? o.params.params.references
       : undefined) ?? undefined
 
-const targetKey = (t: ForeignKeyTarget) => `${t.app}\u0000${t.table}\u0000${t.column}`
+/** One entry per app that points and target it points at: several apps may point at one key. */
+const referenceKey = (app: string, t: ForeignKeyTarget) => JSON.stringify([app, t.app, t.table, t.column])
 
-/** Each target of another app that `migrations` point at, with the first migration that does. */
+/**
+ * Each target of another app that `migrations` point at, with the first migration of each app that
+ * does: every app that pointed at a table must let go of it before the table goes.
+ */
 export function referencesOf(
   migrations: readonly Pick<MigrationHeader & RecordedMigration, 'app' | 'id' | 'file' | 'operations'>[],
 ): DependentReference[] {
@@ -56,8 +60,8 @@ export function referencesOf(
   for (const m of migrations) {
     for (const o of m.operations) {
       const target = targetOf(o)
-      if (!target || target.app === m.app || seen.has(targetKey(target))) continue
-      seen.set(targetKey(target), { app: m.app, migrationId: m.id, file: m.file, target: { ...target } })
+      if (!target || target.app === m.app || seen.has(referenceKey(m.app, target))) continue
+      seen.set(referenceKey(m.app, target), { app: m.app, migrationId: m.id, file: m.file, target: { ...target } })
     }
   }
   return [...seen.values()]

@@ -119,7 +119,7 @@ function typeOf(spec: TypeSpec | ColumnSnapshot, state: SchemaState, app: string
 }
 
 export function foreignKeyTarget(
-  params: ColumnParams,
+  params: Pick<ColumnParams, 'references'>,
   state: SchemaState,
 ): { table: TableSnapshot; column: ColumnSnapshot } {
   const ref = params.references
