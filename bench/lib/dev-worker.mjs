@@ -94,7 +94,8 @@ const server = await createServer({
   logLevel: 'info',
   appType: 'custom',
   clearScreen: false,
-  plugins: [plugin()],
+  // Each edit is a new migration here (as in a repository whose migrations are committed), not an amend.
+  plugins: [plugin({ amend: false })],
   server: { port: 0, host: '127.0.0.1', hmr: false },
   optimizeDeps: { noDiscovery: true, include: [] },
 })

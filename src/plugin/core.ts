@@ -27,6 +27,9 @@ import { SerialDebouncer } from './scheduler.js'
 import { consoleTerminal, type ServerContext, type Terminal } from './server-context.js'
 import { appsFromEntries, generateVirtualModule } from './virtual-module.js'
 
+/** How long the dev server must go without a run before it compares the dev database with its migrations. */
+const DRIFT_CHECK_QUIET_MS = 2000
+
 /** The bundler's own way of reporting, for one buildStart. */
 export interface BuildReporter {
   /** Fails a build; in watch mode, a report that leaves the watcher running. */
@@ -105,6 +108,8 @@ export class PluginCore {
    * created, before the run can record it as its own. They are judged once the run is over.
    */
   private running = false
+  /** When the last watch-mode run ended (performance.now()); the drift check waits for a quiet moment. */
+  private lastRunEnded = 0
   private deferredEvents: { file: string; event: FileEvent }[] = []
   private migrationListEventsDuringRun: string[] = []
   private outstanding: Outstanding = { changes: [], kind: 'held', errors: [] }
@@ -382,6 +387,7 @@ export class PluginCore {
       wrote.push(...(await this.emitOrCheck()))
     } finally {
       this.running = false
+      this.lastRunEnded = performance.now()
       const events = this.deferredEvents
       const listEvents = this.migrationListEventsDuringRun
       this.deferredEvents = []
@@ -447,6 +453,13 @@ export class PluginCore {
   private async warnAboutDrift(): Promise<void> {
     // A project that does not load has no schema to compare with: the first run said why.
     if (this.disposed || this.outstanding.errors.length > 0) return
+    // Building the expected schema can take seconds on a long history: not while the user saves.
+    for (;;) {
+      const quietFor = performance.now() - this.lastRunEnded
+      if (this.disposed) return
+      if (!this.running && quietFor >= DRIFT_CHECK_QUIET_MS) break
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, DRIFT_CHECK_QUIET_MS - quietFor)).unref())
+    }
     try {
       const session = await this.openSession()
       const differences = await session.drift?.()
