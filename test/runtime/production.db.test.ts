@@ -654,7 +654,8 @@ describe('pg_terminate_backend mid-run', () => {
       [count('index_before'), index('big', 'big_n_idx', ['n']), count('index_after')],
       [count('last')],
     )
-    const LEASE_MS = 800
+    // Long enough that a renewal every third of it survives a loaded CI machine's pauses.
+    const LEASE_MS = 2_000
     const db = await database()
     const client = await session(db.url)
     // An open transaction with a snapshot: the concurrent build waits for it to end.
