@@ -30,17 +30,9 @@ export function parseArgs(argv: readonly string[], specs: OptionSpecs): ParsedAr
     ]),
   )
   try {
-    const parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true })
-    const values: ParsedArgs['options'] = {}
-    // A string option given twice keeps the last value, as the tokens tell (values are per option).
-    for (const token of parsed.tokens ?? []) {
-      if (token.kind !== 'option') continue
-      const type = specs[token.name]
-      if (type === 'boolean') values[token.name] = true
-      else if (type === 'strings') values[token.name] = [...((values[token.name] as string[]) ?? []), token.value ?? '']
-      else values[token.name] = token.value
-    }
-    return { positionals: parsed.positionals, options: values }
+    const parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true })
+    // A string option given twice keeps the last value; a repeated one collects every value.
+    return { positionals: parsed.positionals, options: { ...parsed.values } as ParsedArgs['options'] }
   } catch (error) {
     const option = /'(-[^']*)'/.exec(error instanceof Error ? error.message : '')?.[1]
     throw new AutoMigrationsError('USAGE', usageMessage(error, option), option ? { option } : {})

@@ -16,10 +16,11 @@ import type { AppState, ProjectState } from './project-state.js'
 
 /** True when `file` is inside a git work tree and git does not track it; no git, no repo: false. */
 export function untrackedInGit(file: string): boolean {
-  const cwd = path.dirname(file)
-  const inside = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd, encoding: 'utf8' })
-  if (inside.status !== 0 || inside.stdout.trim() !== 'true') return false
-  const listed = spawnSync('git', ['ls-files', '--error-unmatch', '--', path.basename(file)], { cwd })
+  // One call: git exits 1 for a file it does not track, 0 for one it does, 128 outside a repository.
+  const listed = spawnSync('git', ['ls-files', '--error-unmatch', '--', path.basename(file)], {
+    cwd: path.dirname(file),
+    stdio: 'ignore',
+  })
   return listed.status === 1
 }
 

@@ -221,9 +221,8 @@ class Session implements ProjectSession {
     if (options.apply) {
       const current = await this.#load(true)
       if ('error' in current) return { plans: amendedPlans, errors: [current.error] }
-      const { DevDatabase, reverseOnDevDatabase } = await import('./apply.js')
-      this.#database ??= new DevDatabase(this.root, this.log)
-      const failed = await reverseOnDevDatabase(current.replayed, this.#database, target)
+      const { reverseOnDevDatabase } = await import('./apply.js')
+      const failed = await reverseOnDevDatabase(current.replayed, await this.#devDatabase(), target)
       if (failed.length > 0) return { plans: amendedPlans, errors: failed }
     }
     this.#memory.forget()
